@@ -1,0 +1,37 @@
+# Two entry points: `make run` (the bot) and `make test` (the suite). Both set everything up first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+
+.PHONY: setup system-deps venv test lint run doctor bench-queue clean
+
+setup: system-deps venv
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+lint: venv
+	$(PY) -m ruff check .
+
+test: setup lint
+	$(PY) -m pytest
+
+run: setup
+	$(VENV)/bin/flowbot serve
+
+doctor: setup
+	$(VENV)/bin/flowbot doctor
+
+bench-queue: venv
+	$(PY) bench/queue.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,227 @@
+"""Settings from the environment and `.env`, in groups with one prefix each.
+
+`load_settings()` is the only entry point: it turns every validation problem into a
+`ConfigError` whose message is one line naming the variable and how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{30,}$")
+MODELS = ("Veo 3.1 - Fast", "Veo 3.1 - Quality")
+ASPECTS = ("16:9", "9:16")
+PRESETS = ("fast", "balanced", "high")
+ENCODERS = ("auto", "libx264", "h264_nvenc", "hevc_nvenc")
+
+IdList = Annotated[list[int], NoDecode]
+
+
+def _split_ids(value: Any) -> Any:
+    """Accept "1, 2,3", a single int, or a list; reject anything that is not a whole number."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, str):
+        return [int(part) for part in re.split(r"[,\s]+", value.strip()) if part]
+    return value
+
+
+class _Group(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", env_file=".env", env_file_encoding="utf-8")
+
+
+class TelegramSettings(_Group):
+    """Telegram Bot API access and who may use the bot."""
+
+    model_config = SettingsConfigDict(env_prefix="TELEGRAM_")
+
+    bot_token: SecretStr | None = None
+    api_base_url: str | None = None
+    local_mode: bool = False
+    admin_ids: IdList = Field(default_factory=list)
+    allowed_user_ids: IdList = Field(default_factory=list)
+    progress_edit_interval_s: float = Field(default=3.0, ge=0.0)
+
+    _split = field_validator("admin_ids", "allowed_user_ids", mode="before")(_split_ids)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TOKEN_RE.match(value.get_secret_value().strip()):
+            raise ValueError("does not look like a bot token")
+        return value
+
+    @property
+    def upload_limit_bytes(self) -> int:
+        """Largest file the bot may upload: 50 MB via the cloud Bot API, 2,000 MB self-hosted."""
+        return 2000 * 1024 * 1024 if self.local_mode else 50 * 1024 * 1024
+
+    @property
+    def download_limit_bytes(self) -> int | None:
+        """Largest file getFile serves: 20 MB via the cloud Bot API, unlimited self-hosted."""
+        return None if self.local_mode else 20 * 1024 * 1024
+
+
+class FlowSettings(_Group):
+    """How to reach and drive Google Flow (or the local simulator)."""
+
+    model_config = SettingsConfigDict(env_prefix="FLOW_")
+
+    backend: Literal["browser", "simulator"] = "browser"
+    base_url: str = "https://labs.google/fx/tools/flow"
+    chromium_path: Path = Path("/usr/bin/chromium")
+    headless: bool = True
+    session_file: Path | None = None
+    profile_dir: Path | None = None
+    default_model: Literal["Veo 3.1 - Fast", "Veo 3.1 - Quality"] = "Veo 3.1 - Fast"
+    default_aspect: Literal["16:9", "9:16"] = "9:16"
+    default_outputs: int = Field(default=2, ge=1, le=4)
+    render_slots: int = Field(default=5, ge=1, le=20)
+    step_timeout_s: float = Field(default=30.0, gt=0)
+    generation_timeout_s: float = Field(default=600.0, gt=0)
+    poll_interval_s: float = Field(default=2.0, gt=0)
+    high_demand_wait_s: float = Field(default=180.0, ge=0)
+    high_demand_max_attempts: int = Field(default=5, ge=1)
+    transient_max_retries: int = Field(default=2, ge=0)
+    rate_limit_backoff_s: float = Field(default=120.0, ge=0)
+    sim_port: int = Field(default=0, ge=0, le=65535)
+    sim_generation_seconds: float = Field(default=90.0, gt=0)
+
+
+class UpscaleSettings(_Group):
+    """4K upscaling with FFmpeg."""
+
+    model_config = SettingsConfigDict(env_prefix="UPSCALE_")
+
+    preset: Literal["fast", "balanced", "high"] = "balanced"
+    encoder: Literal["auto", "libx264", "h264_nvenc", "hevc_nvenc"] = "auto"
+    concurrency: int = Field(default=1, ge=1, le=8)
+    ffmpeg_path: str = "ffmpeg"
+    ffprobe_path: str = "ffprobe"
+
+
+class StorageSettings(_Group):
+    """Where finished files live: a local folder, or Cloudflare R2 through its S3 API."""
+
+    model_config = SettingsConfigDict(env_prefix="STORAGE_")
+
+    backend: Literal["local", "r2"] = "local"
+    local_dir: Path | None = None
+    r2_endpoint_url: str | None = None
+    r2_bucket: str | None = None
+    r2_access_key_id: SecretStr | None = None
+    r2_secret_access_key: SecretStr | None = None
+    r2_region: str = "auto"
+    link_expiry_s: int = Field(default=86400, ge=60, le=604800)
+
+    @model_validator(mode="after")
+    def _r2_complete(self) -> StorageSettings:
+        if self.backend == "r2":
+            for name in ("r2_endpoint_url", "r2_bucket", "r2_access_key_id", "r2_secret_access_key"):
+                if not getattr(self, name):
+                    raise ValueError(f"STORAGE_{name.upper()} is required when STORAGE_BACKEND=r2")
+        return self
+
+
+class PathSettings(_Group):
+    """Where flowbot keeps its state."""
+
+    model_config = SettingsConfigDict(env_prefix="PATHS_")
+
+    data_dir: Path = Path("data")
+    database: Path | None = None
+
+    @property
+    def database_path(self) -> Path:
+        return self.database or self.data_dir / "flowbot.sqlite3"
+
+
+class Settings:
+    """All groups together. Built by `load_settings()`."""
+
+    def __init__(
+        self,
+        telegram: TelegramSettings,
+        flow: FlowSettings,
+        upscale: UpscaleSettings,
+        storage: StorageSettings,
+        paths: PathSettings,
+    ) -> None:
+        self.telegram = telegram
+        self.flow = flow
+        self.upscale = upscale
+        self.storage = storage
+        self.paths = paths
+
+    @property
+    def session_file(self) -> Path:
+        """The Playwright storage_state file of the Flow account."""
+        return self.flow.session_file or self.paths.data_dir / "flow_session.json"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.storage.local_dir or self.paths.data_dir / "blobs"
+
+    def require_bot_token(self) -> str:
+        """The bot token, or a ConfigError explaining how to get one."""
+        token = self.telegram.bot_token
+        if token is None or not token.get_secret_value().strip():
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is missing: create a bot with @BotFather in Telegram "
+                "(send /newbot), then set TELEGRAM_BOT_TOKEN=<the token> in .env or the environment."
+            )
+        return token.get_secret_value().strip()
+
+
+_GROUPS: dict[str, tuple[type[_Group], str]] = {
+    "telegram": (TelegramSettings, "TELEGRAM_"),
+    "flow": (FlowSettings, "FLOW_"),
+    "upscale": (UpscaleSettings, "UPSCALE_"),
+    "storage": (StorageSettings, "STORAGE_"),
+    "paths": (PathSettings, "PATHS_"),
+}
+
+_FIXES: dict[str, str] = {
+    "TELEGRAM_BOT_TOKEN": "get a token from @BotFather in Telegram (send /newbot); it looks like 123456789:AAE...",
+    "TELEGRAM_ADMIN_IDS": "use numeric Telegram user ids separated by commas, e.g. 11111,22222 (ask @userinfobot for yours)",
+    "TELEGRAM_ALLOWED_USER_IDS": "use numeric Telegram user ids separated by commas, e.g. 11111,22222",
+    "FLOW_BACKEND": "use 'browser' (real Google Flow) or 'simulator' (local flowsim, no account needed)",
+    "FLOW_DEFAULT_MODEL": "use one of: " + ", ".join(MODELS),
+    "FLOW_DEFAULT_ASPECT": "use 16:9 (landscape) or 9:16 (portrait)",
+    "FLOW_DEFAULT_OUTPUTS": "use a whole number from 1 to 4",
+    "UPSCALE_PRESET": "use one of: " + ", ".join(PRESETS),
+    "UPSCALE_ENCODER": "use one of: " + ", ".join(ENCODERS),
+    "STORAGE_BACKEND": "use 'local' or 'r2'",
+}
+
+
+def _one_line(group_prefix: str, err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = [str(part) for part in first.get("loc", ()) if part != "__root__"]
+    msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    if not loc:
+        # Model-level validators name the variable themselves.
+        return f"Configuration error: {msg}."
+    var = group_prefix + loc[0].upper()
+    fix = _FIXES.get(var, "check its value in .env or the environment (see .env.example)")
+    return f"Configuration error: {var} is invalid ({msg}): {fix}."
+
+
+def load_settings(env_file: Path | str | None = ".env") -> Settings:
+    """Read every group from the environment and `env_file`; raise `ConfigError` on bad values."""
+    groups: dict[str, _Group] = {}
+    for name, (cls, prefix) in _GROUPS.items():
+        try:
+            groups[name] = cls(_env_file=env_file)  # type: ignore[call-arg]
+        except ValidationError as err:
+            raise ConfigError(_one_line(prefix, err)) from None
+    return Settings(**groups)  # type: ignore[arg-type]

@@ -1,0 +1,137 @@
+"""`flowbot doctor`: a table of environment checks, each required or advisory.
+
+Other modules add checks with `@check(...)`; the CLI runs them in registration order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError
+
+
+@dataclass
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    required: bool = True
+
+
+CheckFn = Callable[[Settings], Awaitable[tuple[bool, str]]]
+_CHECKS: list[tuple[str, bool, CheckFn]] = []
+
+
+def check(name: str, *, required: bool = True) -> Callable[[CheckFn], CheckFn]:
+    """Register an async check `fn(settings) -> (ok, detail)` under `name`."""
+
+    def deco(fn: CheckFn) -> CheckFn:
+        _CHECKS.append((name, required, fn))
+        return fn
+
+    return deco
+
+
+def _tool_version(path: str) -> tuple[bool, str]:
+    exe = shutil.which(path)
+    if exe is None:
+        return False, f"{path} not found: install it (apt-get install ffmpeg)"
+    out = subprocess.run([exe, "-version"], capture_output=True, text=True, timeout=20)
+    first = (out.stdout or out.stderr).splitlines()[0] if (out.stdout or out.stderr) else "?"
+    return out.returncode == 0, first
+
+
+@check("data dir writable")
+async def _data_dir(settings: Settings) -> tuple[bool, str]:
+    data = settings.paths.data_dir
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=data, prefix=".doctor-"):
+            pass
+    except OSError as err:
+        return False, f"{data}: {err.strerror}; set PATHS_DATA_DIR to a writable folder"
+    return True, str(data.resolve())
+
+
+@check("database migrated")
+async def _database(settings: Settings) -> tuple[bool, str]:
+    from bot.storage.db import Database
+    from bot.storage.migrations import latest_version
+
+    path = settings.paths.database_path
+    try:
+        async with Database(path) as db:
+            row = await db.fetchone("PRAGMA user_version")
+            mode = await db.fetchone("PRAGMA journal_mode")
+    except Exception as err:  # noqa: BLE001 - any failure is the check's answer
+        return False, f"{path}: {err}"
+    return True, f"{path} (schema v{row[0]}/{latest_version()}, {mode[0]})"
+
+
+@check("ffmpeg")
+async def _ffmpeg(settings: Settings) -> tuple[bool, str]:
+    return await asyncio.to_thread(_tool_version, settings.upscale.ffmpeg_path)
+
+
+@check("ffprobe")
+async def _ffprobe(settings: Settings) -> tuple[bool, str]:
+    return await asyncio.to_thread(_tool_version, settings.upscale.ffprobe_path)
+
+
+@check("chromium launchable")
+async def _chromium(settings: Settings) -> tuple[bool, str]:
+    path = Path(settings.flow.chromium_path)
+    if not path.exists():
+        return False, f"{path} not found: apt-get install chromium, or set FLOW_CHROMIUM_PATH"
+    from bot.browser import launch_chromium
+
+    try:
+        async with launch_chromium(path, headless=True) as browser:
+            version = browser.version
+    except Exception as err:  # noqa: BLE001
+        return False, f"{path}: {str(err).splitlines()[0]}"
+    return True, f"{path} (Chromium {version})"
+
+
+async def run_checks(settings: Settings | None) -> list[CheckResult]:
+    """Run every registered check; without valid settings only the settings row is reported."""
+    results: list[CheckResult] = []
+    if settings is None:
+        return results
+    for name, required, fn in _CHECKS:
+        try:
+            ok, detail = await fn(settings)
+        except Exception as err:  # noqa: BLE001 - a crashing check is a failed check
+            ok, detail = False, f"{type(err).__name__}: {err}"
+        results.append(CheckResult(name, ok, detail, required))
+    return results
+
+
+def doctor(env_file: str | None) -> tuple[list[CheckResult], int]:
+    """Load settings and run every check; returns the rows and the exit code."""
+    rows: list[CheckResult]
+    try:
+        settings = load_settings(env_file)
+    except ConfigError as err:
+        return [CheckResult("settings valid", False, str(err))], 1
+    rows = [CheckResult("settings valid", True, os.path.abspath(env_file or "(environment only)"))]
+    rows += asyncio.run(run_checks(settings))
+    code = 0 if all(r.ok for r in rows if r.required) else 1
+    return rows, code
+
+
+def format_table(rows: list[CheckResult]) -> str:
+    width = max(len(r.name) for r in rows)
+    lines = []
+    for r in rows:
+        mark = "ok  " if r.ok else ("FAIL" if r.required else "warn")
+        lines.append(f"{mark}  {r.name.ljust(width)}  {r.detail}")
+    return "\n".join(lines)

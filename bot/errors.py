@@ -1,0 +1,157 @@
+"""One error hierarchy for the whole bot.
+
+Flow errors come in four decision classes (SPEC §1.2), and the pipeline's failure policy maps
+each class to what happens next in exactly one place (`bot/pipeline/policy.py`):
+
+* `RetryableFlowError` – try again later (high demand, too quickly, transient, audio failed).
+* `FinalFlowError` – never retry; tell the user the reason (policy, prominent people, terms).
+* `AccountPausedError` – stop the whole account and alert admins (credits, daily limit,
+  unusual activity).
+* `SessionExpiredError` – stop the account until an admin logs in again.
+
+`UnknownPageStateError` is a page we do not understand; it carries the paths of the screenshot
+and trace saved for the admin and is retried once, then treated as final.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class FlowbotError(Exception):
+    """Base of every error flowbot raises on purpose."""
+
+
+class ConfigError(FlowbotError):
+    """A setting is missing or invalid; the message is one line naming the variable and the fix."""
+
+
+class StoreError(FlowbotError):
+    """The database cannot be used (for example a schema newer than this build knows)."""
+
+
+class LeaseLost(FlowbotError):
+    """A worker tried to finish a task whose lease it no longer holds."""
+
+
+class FlowError(FlowbotError):
+    """Anything Flow (or the browser driving it) refused or failed.
+
+    `code` is a short stable identifier (for example ``"high_demand"``) used in the database,
+    statistics and the failure policy; `text` is what Flow showed, verbatim when known.
+    """
+
+    code: str = "flow_error"
+    user_reason: str = "Flow could not generate this video."
+
+    def __init__(self, text: str = "", *, code: str | None = None) -> None:
+        super().__init__(text or self.user_reason)
+        self.text = text
+        if code is not None:
+            self.code = code
+
+    @property
+    def error_class(self) -> str:
+        """The decision class name stored in the database: retryable/final/paused/session."""
+        return _CLASS_NAMES[_decision_base(type(self))]
+
+
+class RetryableFlowError(FlowError):
+    code = "transient"
+    user_reason = "Flow had a temporary problem; the bot will try again."
+
+
+class HighDemandError(RetryableFlowError):
+    code = "high_demand"
+    user_reason = "Flow is under high demand right now; the bot will retry in a few minutes."
+
+
+class RateLimitedError(RetryableFlowError):
+    code = "too_quickly"
+    user_reason = "Flow asked us to slow down; the bot is pacing requests."
+
+
+class AudioFailedError(RetryableFlowError):
+    code = "audio_failed"
+    user_reason = "Flow's audio generation failed (credits refunded); the bot will retry."
+
+
+class SlotsFullError(RetryableFlowError):
+    code = "slots_full"
+    user_reason = "Flow's render queue for this account is full; waiting for a free slot."
+
+
+class FinalFlowError(FlowError):
+    code = "final"
+    user_reason = "Flow refused this request."
+
+
+class PolicyViolationError(FinalFlowError):
+    code = "policy"
+    user_reason = "Flow refused this prompt or image as against its content policy. Try a different prompt or image."
+
+
+class ProminentPeopleError(FinalFlowError):
+    code = "prominent_people"
+    user_reason = "Flow refused this prompt because it seems to show a prominent person. Try a different prompt."
+
+
+class TermsViolationError(FinalFlowError):
+    code = "terms"
+    user_reason = "Flow says this prompt violates its terms. Try a different prompt."
+
+
+class AccountPausedError(FlowError):
+    code = "account_paused"
+    user_reason = "The Flow account is paused; an admin has been told."
+
+
+class InsufficientCreditsError(AccountPausedError):
+    code = "credits"
+    user_reason = "The Flow account is out of credits or hit its daily limit; an admin has been told."
+
+
+class UnusualActivityError(AccountPausedError):
+    code = "unusual_activity"
+    user_reason = "Flow reported unusual activity on the account; an admin has been told."
+
+
+class SessionExpiredError(FlowError):
+    code = "session_expired"
+    user_reason = "The Flow session expired; waiting for an admin to sign in again."
+
+
+class UnknownPageStateError(FlowError):
+    """The page is in a state we do not recognise; evidence is saved for the admin."""
+
+    code = "unknown"
+    user_reason = "Flow showed something the bot did not recognise; an admin has been told."
+
+    def __init__(
+        self,
+        text: str = "",
+        *,
+        code: str | None = None,
+        screenshot: Path | None = None,
+        trace: Path | None = None,
+    ) -> None:
+        super().__init__(text, code=code)
+        self.screenshot = screenshot
+        self.trace = trace
+
+
+_CLASS_NAMES: dict[type[FlowError], str] = {
+    RetryableFlowError: "retryable",
+    FinalFlowError: "final",
+    AccountPausedError: "paused",
+    SessionExpiredError: "session",
+    UnknownPageStateError: "unknown",
+    FlowError: "retryable",
+}
+
+
+def _decision_base(cls: type[FlowError]) -> type[FlowError]:
+    for base in cls.__mro__:
+        if base in _CLASS_NAMES:
+            return base
+    return FlowError
