@@ -1,0 +1,1 @@
+"""Driving Google Flow (or flowsim) in Chromium: see `api.py` for the contract."""

@@ -1,0 +1,102 @@
+"""How the pipeline tells the outside world what happened, without knowing about Telegram.
+
+The Telegram layer and the CLI each implement `Notifier`. Every method must be safe to call
+more than once for the same event (a crash can replay a notification) and must not raise:
+a user who blocked the bot must not stop a batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    batch_id: int
+    user_id: int
+    chat_id: int | None
+    counts: dict[str, int]          # item status -> count
+    total: int
+    eta_s: float | None
+    failures: list[tuple[int, str]] = field(default_factory=list)  # (item position, reason)
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    clip_id: int
+    variant: int
+    path: Path
+    size: int
+
+
+@dataclass(frozen=True)
+class ItemPreviews:
+    batch_id: int
+    item_id: int
+    position: int
+    user_id: int
+    chat_id: int | None
+    prompt: str
+    clips: list[ClipInfo]
+
+
+@dataclass(frozen=True)
+class ItemFailed:
+    batch_id: int
+    item_id: int
+    position: int
+    user_id: int
+    chat_id: int | None
+    reason: str                     # plain words for the user
+    error_code: str
+    retryable_by_user: bool
+
+
+@dataclass(frozen=True)
+class UpscaleProgress:
+    clip_id: int
+    user_id: int
+    chat_id: int | None
+    percent: float
+    eta_s: float | None
+
+
+@dataclass(frozen=True)
+class ClipUpscaled:
+    clip_id: int
+    batch_id: int
+    user_id: int
+    chat_id: int | None
+    path: Path
+    size: int
+
+
+@dataclass(frozen=True)
+class ExportReady:
+    export_id: int
+    batch_id: int
+    user_id: int
+    chat_id: int | None
+    resolution: str
+    parts: list[Path]
+
+
+@dataclass(frozen=True)
+class AdminAlert:
+    kind: str                       # session_expired | credits | unusual_activity | unknown | resumed
+    text: str                       # what happened
+    action: str                     # what the admin should do
+    screenshot: Path | None = None
+
+
+class Notifier(Protocol):
+    async def batch_progress(self, event: BatchProgress) -> None: ...
+    async def item_previews(self, event: ItemPreviews) -> None: ...
+    async def item_failed(self, event: ItemFailed) -> None: ...
+    async def batch_finished(self, event: BatchProgress) -> None: ...
+    async def upscale_progress(self, event: UpscaleProgress) -> None: ...
+    async def clip_upscaled(self, event: ClipUpscaled) -> None: ...
+    async def export_ready(self, event: ExportReady) -> None: ...
+    async def admin_alert(self, event: AdminAlert) -> None: ...
