@@ -36,7 +36,9 @@ def _split_ids(value: Any) -> Any:
 
 
 class _Group(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", env_file=".env", env_file_encoding="utf-8")
+    model_config = SettingsConfigDict(
+        extra="ignore", env_file=".env", env_file_encoding="utf-8", env_ignore_empty=True
+    )
 
 
 class TelegramSettings(_Group):

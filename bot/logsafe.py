@@ -7,7 +7,7 @@ import re
 
 _SECRETS: set[str] = set()
 # Bot tokens also appear inside URLs (https://api.telegram.org/bot<token>/...).
-_TOKEN_RE = re.compile(r"\b\d{3,12}:[A-Za-z0-9_-]{30,}\b")
+_TOKEN_RE = re.compile(r"(?<![0-9])\d{3,12}:[A-Za-z0-9_-]{30,}")
 
 
 def register_secret(value: str | None) -> None:

@@ -1,0 +1,27 @@
+# flowbot: Debian bookworm + Python 3.11, with Debian's Chromium and FFmpeg (the same packages
+# scripts/install-system-deps.sh installs for `make run` / `make test`).
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PATHS_DATA_DIR=/data \
+    FLOW_CHROMIUM_PATH=/usr/bin/chromium
+
+WORKDIR /app
+COPY scripts/install-system-deps.sh scripts/install-system-deps.sh
+RUN bash scripts/install-system-deps.sh && rm -rf /var/lib/apt/lists/*
+
+COPY pyproject.toml README.md ./
+COPY bot bot
+COPY flowsim flowsim
+RUN pip install --no-cache-dir .
+
+RUN useradd --create-home --uid 10001 flowbot && mkdir -p /data && chown flowbot:flowbot /data
+USER flowbot
+VOLUME ["/data"]
+
+HEALTHCHECK --interval=60s --timeout=30s --start-period=30s --retries=3 \
+    CMD ["flowbot", "doctor"]
+
+CMD ["flowbot", "serve"]
