@@ -21,7 +21,7 @@ RUN useradd --create-home --uid 10001 flowbot && mkdir -p /data && chown flowbot
 USER flowbot
 VOLUME ["/data"]
 
-HEALTHCHECK --interval=60s --timeout=30s --start-period=30s --retries=3 \
+HEALTHCHECK --interval=300s --timeout=30s --start-period=30s --retries=3 \
     CMD ["flowbot", "doctor"]
 
 CMD ["flowbot", "serve"]
