@@ -135,3 +135,7 @@ def format_table(rows: list[CheckResult]) -> str:
         mark = "ok  " if r.ok else ("FAIL" if r.required else "warn")
         lines.append(f"{mark}  {r.name.ljust(width)}  {r.detail}")
     return "\n".join(lines)
+
+
+# Checks registered by other modules (imported last: they import `check` from here).
+import bot.pipeline.encoders  # noqa: E402,F401  - "upscale encoder"
