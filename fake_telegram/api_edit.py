@@ -1,0 +1,124 @@
+"""Changing sent messages: editMessageText/Caption/ReplyMarkup, deleteMessage,
+answerCallbackQuery.
+
+Only the bot's own messages can be edited; bots may delete their own and, in private chats,
+the user's messages. Editing to identical content is refused with "message is not modified".
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from fake_telegram.errors import bad_request
+from fake_telegram.markup import validate
+from fake_telegram.messages import render
+from fake_telegram.params import Params
+from fake_telegram.records import SentMessage
+from fake_telegram.registry import method
+from fake_telegram.text import check_caption, check_text
+
+if TYPE_CHECKING:
+    from fake_telegram.server import FakeTelegram
+
+NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message")
+
+
+def _target(tg: FakeTelegram, p: Params) -> SentMessage:
+    if p.has("inline_message_id"):
+        raise bad_request("MESSAGE_ID_INVALID")
+    chat = tg.chat(p.chat_id())
+    message_id = p.int("message_id")
+    if message_id is None:
+        raise bad_request("message identifier is not specified")
+    msg = tg.find_message(chat.id, message_id)
+    if msg is None:
+        raise bad_request("message to edit not found")
+    if not msg.from_bot:
+        raise bad_request("message can't be edited")
+    return msg
+
+
+def _apply(tg: FakeTelegram, msg: SentMessage, method_name: str, **changes: Any) -> dict:
+    before = (msg.text, msg.caption, msg.entities, msg.reply_markup)
+    snapshot = msg.snapshot()
+    for key, value in changes.items():
+        setattr(msg, key, value)
+    if (msg.text, msg.caption, msg.entities, msg.reply_markup) == before:
+        raise bad_request(NOT_MODIFIED)
+    snapshot["method"] = method_name
+    snapshot["date"] = time.time()
+    msg.edits.append(snapshot)
+    return render(tg, msg)
+
+
+@method("editMessageText")
+async def edit_message_text(tg: FakeTelegram, p: Params) -> dict[str, Any]:
+    msg = _target(tg, p)
+    text, entities = check_text(p.str("text"), p.str("parse_mode"), p.json("entities"), edit=True)
+    if msg.text is None:
+        raise bad_request("there is no text in the message to edit")
+    markup = validate(p.values.get("reply_markup"), inline_only=True)
+    return _apply(tg, msg, "editMessageText", text=text, entities=entities, reply_markup=markup)
+
+
+@method("editMessageCaption")
+async def edit_message_caption(tg: FakeTelegram, p: Params) -> dict[str, Any]:
+    msg = _target(tg, p)
+    if msg.text is not None:
+        raise bad_request("there is no caption in the message to edit")
+    caption, entities = check_caption(p.str("caption"), p.str("parse_mode"),
+                                      p.json("caption_entities"))
+    markup = validate(p.values.get("reply_markup"), inline_only=True)
+    return _apply(tg, msg, "editMessageCaption", caption=caption, entities=entities,
+                  reply_markup=markup)
+
+
+@method("editMessageReplyMarkup")
+async def edit_message_reply_markup(tg: FakeTelegram, p: Params) -> dict[str, Any]:
+    msg = _target(tg, p)
+    markup = validate(p.values.get("reply_markup"), inline_only=True)
+    return _apply(tg, msg, "editMessageReplyMarkup", reply_markup=markup)
+
+
+@method("deleteMessage")
+async def delete_message(tg: FakeTelegram, p: Params) -> bool:
+    chat = tg.chat(p.chat_id())
+    message_id = p.int("message_id")
+    msg = tg.find_message(chat.id, message_id) if message_id is not None else None
+    if msg is None:
+        raise bad_request("message to delete not found")
+    msg.deleted = True
+    return True
+
+
+@method("deleteMessages")
+async def delete_messages(tg: FakeTelegram, p: Params) -> bool:
+    chat = tg.chat(p.chat_id())
+    ids = p.json("message_ids") or []
+    if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
+        raise bad_request("message identifiers are not specified")
+    for message_id in ids:
+        msg = tg.find_message(chat.id, int(message_id))
+        if msg is not None:
+            msg.deleted = True
+    return True
+
+
+@method("answerCallbackQuery")
+async def answer_callback_query(tg: FakeTelegram, p: Params) -> bool:
+    query_id = p.str("callback_query_id")
+    pressed = tg.callback_queries.get(query_id or "")
+    too_old = pressed is not None and time.time() - pressed["time"] > tg.callback_timeout
+    if pressed is None or pressed["answered"] or too_old:
+        raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    text = p.str("text")
+    if text is not None and len(text) > 200:
+        raise bad_request("MESSAGE_TOO_LONG")
+    pressed["answered"] = True
+    tg.answers.append({"callback_query_id": query_id, "text": text,
+                       "show_alert": p.bool("show_alert"), "url": p.str("url"),
+                       "cache_time": p.int("cache_time"), "data": pressed["data"],
+                       "time": time.time()})
+    return True

@@ -1,0 +1,164 @@
+"""Bot-level methods: getMe, getUpdates, getFile, commands, webhook and menu-button calls.
+
+Calls aiogram may issue at start (deleteWebhook, getWebhookInfo, setMyCommands, getMyCommands,
+setChatMenuButton, setMyDescription, ...) are answered the way Telegram answers them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from fake_telegram.errors import ApiError, bad_request
+from fake_telegram.params import Params
+from fake_telegram.registry import method
+
+if TYPE_CHECKING:
+    from fake_telegram.server import FakeTelegram
+
+_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+
+
+@method("getMe")
+async def get_me(tg: FakeTelegram, p: Params) -> dict[str, Any]:
+    return {**tg.bot_user(), "can_join_groups": True, "can_read_all_group_messages": False,
+            "supports_inline_queries": False, "can_connect_to_business": False,
+            "has_main_web_app": False}
+
+
+@method("getUpdates")
+async def get_updates(tg: FakeTelegram, p: Params) -> list[dict[str, Any]]:
+    if tg.webhook_url:
+        raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
+                            "use deleteWebhook to delete the webhook first")
+    limit = p.int("limit", 100) or 100
+    allowed = p.json("allowed_updates")
+    return await tg.updates.get(p.int("offset"), max(1, min(limit, 100)),
+                                float(p.int("timeout", 0) or 0), allowed)
+
+
+@method("getFile")
+async def get_file(tg: FakeTelegram, p: Params) -> dict[str, Any]:
+    file_id = p.str("file_id")
+    if not file_id:
+        raise bad_request("file_id not specified")
+    stored = tg.files.get(file_id)
+    if stored is None:
+        raise bad_request("invalid file_id")
+    if tg.download_limit is not None and stored.size > tg.download_limit:
+        raise bad_request("file is too big")
+    return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+            "file_size": stored.size, "file_path": tg.files.assign_path(stored)}
+
+
+def _scope_key(p: Params) -> str:
+    scope = p.json("scope") or {"type": "default"}
+    return json.dumps(scope, sort_keys=True) + "|" + (p.str("language_code") or "")
+
+
+@method("setMyCommands")
+async def set_my_commands(tg: FakeTelegram, p: Params) -> bool:
+    commands = p.json("commands")
+    if not isinstance(commands, list):
+        raise bad_request("can't parse commands JSON object")
+    if len(commands) > 100:
+        raise bad_request("BOT_COMMANDS_TOO_MUCH")
+    for command in commands:
+        if not isinstance(command, dict) or not _COMMAND.fullmatch(str(command.get("command"))):
+            raise bad_request("BOT_COMMAND_INVALID")
+        description = command.get("description")
+        if not isinstance(description, str) or not 1 <= len(description) <= 256:
+            raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+    cleaned = [{"command": c["command"], "description": c["description"]} for c in commands]
+    tg.commands_by_scope[_scope_key(p)] = cleaned
+    tg.commands = cleaned
+    return True
+
+
+@method("getMyCommands")
+async def get_my_commands(tg: FakeTelegram, p: Params) -> list[dict[str, str]]:
+    return tg.commands_by_scope.get(_scope_key(p), [])
+
+
+@method("deleteMyCommands")
+async def delete_my_commands(tg: FakeTelegram, p: Params) -> bool:
+    tg.commands_by_scope.pop(_scope_key(p), None)
+    return True
+
+
+@method("deleteWebhook")
+async def delete_webhook(tg: FakeTelegram, p: Params) -> bool:
+    tg.webhook_url = ""
+    if p.bool("drop_pending_updates"):
+        tg.updates.drop_pending()
+    return True
+
+
+@method("setWebhook")
+async def set_webhook(tg: FakeTelegram, p: Params) -> bool:
+    url = p.str("url") or ""
+    if url and not url.startswith("https://"):
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    tg.webhook_url = url
+    return True
+
+
+@method("getWebhookInfo")
+async def get_webhook_info(tg: FakeTelegram, p: Params) -> dict[str, Any]:
+    return {"url": tg.webhook_url, "has_custom_certificate": False,
+            "pending_update_count": len(tg.updates.pending)}
+
+
+@method("setChatMenuButton")
+async def set_chat_menu_button(tg: FakeTelegram, p: Params) -> bool:
+    button = p.json("menu_button") or {"type": "default"}
+    if button.get("type") not in ("commands", "web_app", "default"):
+        raise bad_request("can't parse menu button JSON object")
+    tg.settings[f"menu_button:{p.str('chat_id') or ''}"] = button
+    return True
+
+
+@method("getChatMenuButton")
+async def get_chat_menu_button(tg: FakeTelegram, p: Params) -> dict[str, Any]:
+    return tg.settings.get(f"menu_button:{p.str('chat_id') or ''}", {"type": "commands"})
+
+
+_LIMITS = {"description": 512, "short_description": 120, "name": 64}
+
+
+def _setter(field: str):
+    async def handler(tg: FakeTelegram, p: Params) -> bool:
+        value = p.str(field) or ""
+        if len(value) > _LIMITS[field]:
+            raise bad_request(f"BOT_{field.upper()}_INVALID".replace("BOT_NAME", "BOT_TITLE"))
+        tg.settings[field] = value
+        return True
+
+    return handler
+
+
+def _getter(field: str):
+    async def handler(tg: FakeTelegram, p: Params) -> dict[str, str]:
+        return {field: tg.settings.get(field, "")}
+
+    return handler
+
+
+for _field, _camel in (("description", "Description"), ("short_description", "ShortDescription"),
+                       ("name", "Name")):
+    method(f"setMy{_camel}")(_setter(_field))
+    method(f"getMy{_camel}")(_getter(_field))
+
+
+@method("logOut", "close")
+async def log_out(tg: FakeTelegram, p: Params) -> bool:
+    return True
+
+
+@method("getChat")
+async def get_chat(tg: FakeTelegram, p: Params) -> dict[str, Any]:
+    chat = tg.chat(p.chat_id())
+    return {**chat.as_chat(), "accent_color_id": 0, "max_reaction_count": 11,
+            "accepted_gift_types": {"unlimited_gifts": True, "limited_gifts": True,
+                                    "unique_gifts": True, "premium_subscription": True}}
