@@ -1,0 +1,66 @@
+"""`python -m flowsim --port N [--host H] [--generation-seconds S]`: serve the simulator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from aiohttp import web
+
+from flowsim.model import SimConfig
+from flowsim.server import make_app
+from flowsim.sim import Sim
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m flowsim", description=__doc__)
+    p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--generation-seconds", type=float, default=None,
+                   help="seconds per generation (default: 60-120 s, like Flow)")
+    p.add_argument("--upscale-seconds", type=float, default=None)
+    p.add_argument("--slots", type=int, default=5)
+    p.add_argument("--credits", type=int, default=1000)
+    p.add_argument("--variant", choices=["classic", "feb2026"], default="classic")
+    p.add_argument("--no-landing", action="store_true", help="skip the first-run landing")
+    p.add_argument("--media-dir", type=Path, default=None,
+                   help="where clips are written (default: a temporary directory)")
+    return p.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace, media_dir: Path) -> None:
+    config = SimConfig(
+        generation_seconds=args.generation_seconds, upscale_seconds=args.upscale_seconds,
+        slots=args.slots, credits=args.credits, variant=args.variant, landing=not args.no_landing,
+    )
+    runner = web.AppRunner(make_app(Sim(config, media_dir)), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, args.host, args.port)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # the real port when --port 0
+    print(f"flowsim listening on http://{args.host}:{port}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.media_dir:
+        args.media_dir.mkdir(parents=True, exist_ok=True)
+        asyncio.run(serve(args, args.media_dir))
+    else:
+        with tempfile.TemporaryDirectory(prefix="flowsim-") as tmp:
+            asyncio.run(serve(args, Path(tmp)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

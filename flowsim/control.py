@@ -1,0 +1,136 @@
+"""Clients of the `/__sim__/` control API: `SimControl` (async) and `SyncSimControl`."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+import aiohttp
+
+
+class SimControl:
+    """Async client of a running flowsim's control API."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url.rstrip("/")
+        self._session: aiohttp.ClientSession | None = None
+
+    async def _call(self, method: str, name: str, body: dict | None = None) -> Any:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        url = f"{self.base_url}/__sim__/{name}"
+        async with self._session.request(method, url, json=body) as resp:
+            data = await resp.json()
+            if resp.status >= 400:
+                raise RuntimeError(f"flowsim {name}: {data}")
+            return data
+
+    async def reset(self) -> None:
+        """Forget all projects, tiles, counters, scripts; restore start-up settings."""
+        await self._call("POST", "reset")
+
+    async def configure(self, **settings: Any) -> dict:
+        """Change settings (generation_seconds, upscale_seconds, slots, credits, high_demand,
+        rate_limit_per_minute, variant, unusual_activity, landing, max_upload_bytes)."""
+        return await self._call("POST", "configure", settings)
+
+    async def config(self) -> dict:
+        """The current settings."""
+        return await self._call("GET", "config")
+
+    async def fail_next(self, count: int, text: str, at_percent: int = 0) -> None:
+        """Make the next `count` generations (tiles) fail with `text` once they reach
+        `at_percent` (0: before any percentage shows). `text` may be a key of
+        `flowsim.texts.FAILURES`."""
+        await self._call("POST", "fail_next", {"count": count, "text": text,
+                                                "at_percent": at_percent})
+
+    async def expire_session(self) -> None:
+        """From now on every Flow page redirects to the fake Google sign-in page."""
+        await self._call("POST", "expire_session")
+
+    async def restore_session(self) -> None:
+        """Make the account cookie valid again."""
+        await self._call("POST", "restore_session")
+
+    async def truncate_next_download(self) -> None:
+        """Serve the next MP4 download cut to half its size."""
+        await self._call("POST", "truncate_next_download")
+
+    async def counters(self) -> dict:
+        """submissions, tiles_created, credits_spent, credits_left, active_renders,
+        max_active_renders, refusals, downloads, ..."""
+        return await self._call("GET", "counters")
+
+    async def tiles(self) -> list[dict]:
+        """Every tile, oldest first, as dicts (tile_id, project_id, prompt, state, percent,
+        created_at, finished_at, error, ...)."""
+        return await self._call("GET", "tiles")
+
+    async def submissions(self) -> list[dict]:
+        """The submission log, one entry per accepted Create click or Retry."""
+        return await self._call("GET", "submissions")
+
+    async def storage_state(self) -> dict:
+        """A Playwright storage_state dict signed in to the simulator."""
+        return await self._call("GET", "storage_state")
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+class SyncSimControl:
+    """Blocking twin of `SimControl` for non-async code (urllib, no event loop needed)."""
+
+    def __init__(self, base_url: str, timeout: float = 30.0):
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def _call(self, method: str, name: str, body: dict | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            f"{self.base_url}/__sim__/{name}", data=data, method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            return json.loads(resp.read())
+
+    def reset(self) -> None:
+        """See `SimControl.reset`."""
+        self._call("POST", "reset")
+
+    def configure(self, **settings: Any) -> dict:
+        """See `SimControl.configure`."""
+        return self._call("POST", "configure", settings)
+
+    def fail_next(self, count: int, text: str, at_percent: int = 0) -> None:
+        """See `SimControl.fail_next`."""
+        self._call("POST", "fail_next", {"count": count, "text": text, "at_percent": at_percent})
+
+    def expire_session(self) -> None:
+        """See `SimControl.expire_session`."""
+        self._call("POST", "expire_session")
+
+    def restore_session(self) -> None:
+        """See `SimControl.restore_session`."""
+        self._call("POST", "restore_session")
+
+    def truncate_next_download(self) -> None:
+        """See `SimControl.truncate_next_download`."""
+        self._call("POST", "truncate_next_download")
+
+    def counters(self) -> dict:
+        """See `SimControl.counters`."""
+        return self._call("GET", "counters")
+
+    def tiles(self) -> list[dict]:
+        """See `SimControl.tiles`."""
+        return self._call("GET", "tiles")
+
+    def storage_state(self) -> dict:
+        """See `SimControl.storage_state`."""
+        return self._call("GET", "storage_state")

@@ -1,0 +1,89 @@
+"""The `/__sim__/` control API for tests and benchmarks (no cookie; never part of Flow)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from flowsim.auth import SIM_KEY, storage_state
+from flowsim.model import SimConfig
+
+
+def _sim(request: web.Request):
+    return request.app[SIM_KEY]
+
+
+async def _body(request: web.Request) -> dict:
+    return await request.json() if request.can_read_body else {}
+
+
+async def reset(request: web.Request) -> web.Response:
+    _sim(request).reset()
+    return web.json_response({"ok": True})
+
+
+async def configure(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    try:
+        sim.configure(**await _body(request))
+    except (KeyError, ValueError, TypeError) as exc:
+        return web.json_response({"error": f"bad setting: {exc}"}, status=400)
+    return web.json_response(config_dict(sim.config))
+
+
+def config_dict(config: SimConfig) -> dict:
+    return dict(vars(config))
+
+
+async def get_config(request: web.Request) -> web.Response:
+    return web.json_response(config_dict(_sim(request).config))
+
+
+async def fail_next(request: web.Request) -> web.Response:
+    body = await _body(request)
+    sim = _sim(request)
+    sim.fail_next(int(body.get("count", 1)), str(body["text"]), int(body.get("at_percent", 0)))
+    return web.json_response({"failure_script_left": len(sim.failure_script)})
+
+
+async def session(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    sim.session_valid = request.match_info["action"] == "restore_session"
+    return web.json_response({"session_valid": sim.session_valid})
+
+
+async def truncate_next_download(request: web.Request) -> web.Response:
+    _sim(request).truncate_next = True
+    return web.json_response({"ok": True})
+
+
+async def counters(request: web.Request) -> web.Response:
+    return web.json_response(_sim(request).counters())
+
+
+async def tiles(request: web.Request) -> web.Response:
+    sim = _sim(request)
+    ordered = sorted(sim.tiles.values(), key=lambda t: (t.created_at, t.output_index))
+    return web.json_response([t.public() for t in ordered])
+
+
+async def submissions(request: web.Request) -> web.Response:
+    return web.json_response(_sim(request).submission_log)
+
+
+async def get_storage_state(request: web.Request) -> web.Response:
+    return web.json_response(storage_state(_sim(request), request.url.host or "127.0.0.1"))
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the control API under /__sim__/."""
+    r = app.router
+    r.add_post("/__sim__/reset", reset)
+    r.add_post("/__sim__/configure", configure)
+    r.add_get("/__sim__/config", get_config)
+    r.add_post("/__sim__/fail_next", fail_next)
+    r.add_post("/__sim__/{action:expire_session|restore_session}", session)
+    r.add_post("/__sim__/truncate_next_download", truncate_next_download)
+    r.add_get("/__sim__/counters", counters)
+    r.add_get("/__sim__/tiles", tiles)
+    r.add_get("/__sim__/submissions", submissions)
+    r.add_get("/__sim__/storage_state", get_storage_state)

@@ -1,0 +1,113 @@
+"""The simulator's data: configuration, projects and tiles (all in memory, owned by `Sim`)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass, field
+
+# Credits per output (SPEC §1.3); the Veo 2 entry is the "older model" the picker still lists.
+MODELS: dict[str, int] = {"Veo 3.1 - Fast": 20, "Veo 3.1 - Quality": 100, "Veo 2 - Fast": 10}
+DEFAULT_MODEL = "Veo 3.1 - Fast"
+ASPECT_SIZES: dict[str, tuple[int, int]] = {"16:9": (1280, 720), "9:16": (720, 1280)}
+DEFAULT_ASPECT = "16:9"
+DEFAULT_OUTPUTS = 2
+VARIANTS = ("classic", "feb2026")
+
+
+@dataclass
+class SimConfig:
+    """What the control API can change at run time; `reset()` restores the start-up values."""
+
+    generation_seconds: float | None = None  # None: 60-120 s per generation, like Veo 3.1 Fast
+    upscale_seconds: float | None = None  # None: half a generation (1-3 min when realistic)
+    slots: int = 5
+    credits: int = 1000
+    high_demand: bool = False
+    rate_limit_per_minute: int | None = None
+    variant: str = "classic"
+    unusual_activity: bool = False
+    landing: bool = True  # show the first-run "Create with Flow" landing once after reset
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    def generation_duration(self, rng: random.Random) -> float:
+        """Seconds one generation takes under the current time scale."""
+        if self.generation_seconds is None:
+            return rng.uniform(60.0, 120.0)
+        return float(self.generation_seconds)
+
+    def upscale_duration(self, rng: random.Random) -> float:
+        """Seconds a 1080p upscale takes before "Upscaling complete!" shows."""
+        if self.upscale_seconds is not None:
+            return float(self.upscale_seconds)
+        if self.generation_seconds is not None:
+            return self.generation_seconds / 2
+        return rng.uniform(60.0, 180.0)
+
+
+@dataclass
+class Project:
+    """A Flow project: a title and its tiles, newest first."""
+
+    project_id: str
+    title: str
+    created_at: float
+    tile_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Tile:
+    """One output of one prompt, from submission to done or failed."""
+
+    tile_id: str
+    project_id: str
+    batch_id: str
+    prompt: str
+    model: str
+    aspect: str
+    output_index: int
+    outputs: int
+    created_at: float
+    start_media: str | None = None
+    state: str = "pending"  # pending | running | done | failed
+    percent: int | None = None
+    finished_at: float | None = None
+    error: str | None = None
+    attempt: int = 1
+    started_at: float = 0.0  # start of the current attempt (Retry restarts the clock)
+    duration: float = 60.0
+    steps: list[tuple[float, int]] = field(default_factory=list)  # (seconds in, percent)
+    fail_text: str | None = None
+    fail_at: int | None = None
+    cost: int = 0
+    rendered: bool = False
+    upscale: str | None = None  # None | running | done
+
+    @property
+    def active(self) -> bool:
+        return self.state in ("pending", "running")
+
+    def public(self) -> dict:
+        """The tile as the control API and the page see it (no internals)."""
+        data = asdict(self)
+        for key in ("steps", "fail_text", "fail_at", "duration", "started_at", "cost"):
+            data.pop(key)
+        data["video_url"] = f"/storage/flowsim/{self.tile_id}.mp4" if self.state == "done" else None
+        return data
+
+
+def progress_steps(rng: random.Random, duration: float) -> list[tuple[float, int]]:
+    """Irregular percentage steps (3%, 9%, 14% ...) spread over the generation time."""
+    percents: list[int] = []
+    value = rng.randint(1, 5)
+    while value < 99:
+        percents.append(value)
+        value += rng.randint(2, 11)
+    percents.append(99)
+    gaps = [rng.uniform(0.5, 1.5) for _ in percents]
+    span = duration * 0.92
+    total = sum(gaps)
+    steps, t = [], duration * 0.05
+    for gap, pct in zip(gaps, percents, strict=True):
+        steps.append((t, pct))
+        t += span * gap / total
+    return steps

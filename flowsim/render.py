@@ -1,0 +1,111 @@
+"""Real clips made with FFmpeg: a slow pan over the start frame with the prompt drawn on it.
+
+Rendering runs in FFmpeg subprocesses (never on the event loop), one at a time by default,
+because the machine has two cores and x264 already uses both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+FPS = 24
+SECONDS = 8
+# Pan directions (x, y expressions) so each output of one prompt looks visibly different.
+PANS = [
+    ("(iw-ow)*t/8", "(ih-oh)*t/8"),
+    ("(iw-ow)*(1-t/8)", "(ih-oh)*t/8"),
+    ("(iw-ow)*t/8", "(ih-oh)*(1-t/8)"),
+    ("(iw-ow)/2", "(ih-oh)*(1-t/8)"),
+]
+
+
+class RenderError(RuntimeError):
+    """FFmpeg failed; the message holds the tail of its stderr."""
+
+
+async def run_ffmpeg(*args: str) -> None:
+    """Run ffmpeg with `args`, raising RenderError on a non-zero exit."""
+    proc = await asyncio.create_subprocess_exec(
+        "ffmpeg", "-nostdin", "-v", "error", "-y", *args,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        _, err = await proc.communicate()
+    except asyncio.CancelledError:
+        # A reset cancels renders; do not leave FFmpeg burning the two shared cores.
+        proc.kill()
+        await proc.wait()
+        raise
+    if proc.returncode != 0:
+        raise RenderError(err.decode(errors="replace")[-800:])
+
+
+def placeholder_frame(path: Path, seed: str, size: tuple[int, int]) -> Path:
+    """A two-colour gradient standing in for the start frame of a Text-to-Video prompt."""
+    rng = random.Random(seed)
+    a = [rng.randint(30, 220) for _ in range(3)]
+    b = [rng.randint(30, 220) for _ in range(3)]
+    w, h = size
+    image = Image.new("RGB", size)
+    draw = ImageDraw.Draw(image)
+    for y in range(h):
+        f = y / max(1, h - 1)
+        draw.line([(0, y), (w, y)], fill=tuple(int(a[i] + (b[i] - a[i]) * f) for i in range(3)))
+    image.save(path)
+    return path
+
+
+async def render_clip(
+    out: Path, frame: Path, prompt: str, size: tuple[int, int], index: int, outputs: int
+) -> Path:
+    """Render an exact 8 s, 24 fps H.264 + AAC clip of `size` from `frame` into `out`."""
+    w, h = size
+    big_w, big_h = int(w * 1.2) // 2 * 2, int(h * 1.2) // 2 * 2
+    x, y = PANS[index % len(PANS)]
+    text = out.with_suffix(".txt")
+    text.write_text(f"{prompt}\n\noutput {index + 1}/{outputs}")
+    vf = (
+        f"[0:v]scale={big_w}:{big_h}:force_original_aspect_ratio=increase,crop={big_w}:{big_h},"
+        f"crop={w}:{h}:x='{x}':y='{y}',hue=h={index * 70},"
+        f"drawtext=fontfile={FONT}:textfile={text}:fontsize={max(18, w // 30)}:fontcolor=white:"
+        f"box=1:boxcolor=black@0.5:boxborderw=8:x=24:y=h-th-48,"
+        f"drawtext=fontfile={FONT}:text='%{{pts\\:hms}}':fontsize=24:fontcolor=white:x=24:y=24,"
+        "format=yuv420p[v]"
+    )
+    tmp = out.with_suffix(".part.mp4")
+    await run_ffmpeg(
+        "-loop", "1", "-framerate", str(FPS), "-i", str(frame),
+        "-f", "lavfi", "-i", f"sine=frequency={330 + 110 * index}:sample_rate=44100",
+        "-filter_complex", vf, "-map", "[v]", "-map", "1:a",
+        "-frames:v", str(FPS * SECONDS), "-r", str(FPS), "-t", str(SECONDS),
+        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28",
+        "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", str(tmp),
+    )
+    tmp.replace(out)
+    text.unlink(missing_ok=True)
+    return out
+
+
+async def upscale_1080(src: Path, out: Path) -> Path:
+    """The free 1080p upscale (1080×1920 or 1920×1080), audio copied."""
+    tmp = out.with_suffix(".part.mp4")
+    await run_ffmpeg(
+        "-i", str(src), "-vf", "scale='if(gt(iw,ih),1920,1080)':'if(gt(iw,ih),1080,1920)'",
+        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "26", "-c:a", "copy",
+        "-movflags", "+faststart", str(tmp),
+    )
+    tmp.replace(out)
+    return out
+
+
+async def animated_gif(src: Path, out: Path) -> Path:
+    """The 270p animated GIF export."""
+    tmp = out.with_suffix(".part.gif")
+    await run_ffmpeg("-i", str(src), "-vf", "fps=6,scale=-2:270", "-f", "gif", str(tmp))
+    tmp.replace(out)
+    return out

@@ -1,0 +1,313 @@
+"""The simulated Flow account: rules for submissions, the progress clock and the renders."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+import time
+import uuid
+from collections import Counter, deque
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from flowsim import render, texts
+from flowsim.model import ASPECT_SIZES, MODELS, Project, SimConfig, Tile, progress_steps
+
+TICK = 0.1
+
+
+@dataclass
+class Request:
+    """One click on Create, as the page sends it."""
+
+    prompt: str
+    model: str
+    aspect: str
+    outputs: int
+    start_media: str | None = None
+    mode: str = "Frames to Video"
+
+
+class Refused(Exception):
+    """A submission the account turns away; `text` is the toast the page shows."""
+
+    def __init__(self, text: str, reason: str):
+        super().__init__(text)
+        self.text, self.reason = text, reason
+
+
+class Sim:
+    """All server-side state of one simulated Flow account."""
+
+    def __init__(self, defaults: SimConfig, media_dir: Path, *, seed: int | None = None):
+        self.defaults = defaults
+        self.media_dir = media_dir
+        self.rng = random.Random(seed)
+        self.session_token = secrets.token_urlsafe(24)
+        self._render_lock = asyncio.Semaphore(1)
+        self._tasks: set[asyncio.Task] = set()
+        self._ticker: asyncio.Task | None = None
+        self.reset()
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget every project, tile, counter and script; restore the start-up config."""
+        for task in self._tasks:
+            task.cancel()
+        self._tasks.clear()
+        self.config = replace(self.defaults)
+        self.projects: dict[str, Project] = {}
+        self.tiles: dict[str, Tile] = {}
+        self.media: dict[str, Path] = {}
+        self.credits_left = self.config.credits
+        self.credits_spent = 0
+        self.submissions = 0
+        self.tiles_created = 0
+        self.downloads: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()
+        self.max_active = 0
+        self.submission_log: list[dict] = []
+        self.failure_script: deque[tuple[str, int]] = deque()
+        self.session_valid = True
+        self.landing_seen = not self.config.landing
+        self.welcome_seen = False
+        self.truncate_next = False
+        self._recent: deque[float] = deque()
+
+    def start(self) -> None:
+        """Start the progress clock (call from the running loop)."""
+        self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+
+    async def stop(self) -> None:
+        """Cancel the clock and every render in flight."""
+        for task in [*self._tasks, self._ticker]:
+            if task:
+                task.cancel()
+
+    def configure(self, **changes) -> None:
+        """Apply control-API changes; `credits` also resets the balance."""
+        for key, value in changes.items():
+            if not hasattr(self.config, key):
+                raise KeyError(key)
+            setattr(self.config, key, value)
+        if "credits" in changes:
+            self.credits_left = int(changes["credits"])
+        if self.config.variant not in ("classic", "feb2026"):
+            raise ValueError(f"unknown variant {self.config.variant!r}")
+
+    # ---- projects and media ---------------------------------------------------------------
+    def new_project(self) -> Project:
+        """Create an empty project named like Flow names them."""
+        now = time.time()
+        title = time.strftime("%b %d - %H:%M", time.localtime(now))
+        project = Project(str(uuid.uuid4()), title, now)
+        self.projects[project.project_id] = project
+        return project
+
+    def add_media(self, data: bytes, suffix: str) -> str:
+        """Store an uploaded start frame and return its media id."""
+        media_id = uuid.uuid4().hex
+        path = self.media_dir / f"upload-{media_id}{suffix}"
+        path.write_bytes(data)
+        self.media[media_id] = path
+        return media_id
+
+    # ---- submissions ----------------------------------------------------------------------
+    def cost(self, model: str, outputs: int) -> int:
+        """Credits a prompt with `outputs` outputs of `model` costs."""
+        return MODELS[model] * outputs
+
+    def active_count(self) -> int:
+        return sum(1 for t in self.tiles.values() if t.active)
+
+    def _check(self, cost: int, outputs: int) -> None:
+        """Apply the account rules in the order Flow seems to; raise Refused to turn away."""
+        now = time.time()
+        while self._recent and now - self._recent[0] > 60:
+            self._recent.popleft()
+        if self.config.unusual_activity:
+            raise Refused(texts.UNUSUAL_ACTIVITY, "unusual_activity")
+        limit = self.config.rate_limit_per_minute
+        if limit is not None and len(self._recent) >= limit:
+            raise Refused(texts.TOO_QUICKLY, "too_quickly")
+        if self.credits_left < cost:
+            raise Refused(texts.INSUFFICIENT_CREDITS, "insufficient_credits")
+        if self.active_count() + outputs > self.config.slots:
+            raise Refused(texts.SLOTS_FULL, "slots_full")
+
+    def submit(self, project_id: str, req: Request) -> list[Tile]:
+        """Accept or refuse one Create click; accepted prompts get one tile per output."""
+        if req.model not in MODELS or req.aspect not in ASPECT_SIZES or not 1 <= req.outputs <= 4:
+            raise Refused(texts.SOMETHING_WRONG, "bad_request")
+        if not req.prompt.strip():
+            raise Refused(texts.SOMETHING_WRONG, "empty_prompt")
+        project = self.projects[project_id]
+        cost = self.cost(req.model, req.outputs)
+        try:
+            self._check(cost, req.outputs)
+        except Refused as refusal:
+            self.refusals[refusal.reason] += 1
+            raise
+        now = time.time()
+        self._recent.append(now)
+        self.submissions += 1
+        batch = uuid.uuid4().hex[:12]
+        tiles = []
+        for i in range(req.outputs):
+            tile = Tile(
+                tile_id=uuid.uuid4().hex, project_id=project_id, batch_id=batch,
+                prompt=req.prompt, model=req.model, aspect=req.aspect, output_index=i,
+                outputs=req.outputs, created_at=now, start_media=req.start_media,
+            )
+            self.tiles[tile.tile_id] = tile
+            tiles.append(tile)
+            self.tiles_created += 1
+            self._begin(tile, now)
+        # Newest first; outputs of one prompt keep their order.
+        project.tile_ids[:0] = [t.tile_id for t in tiles]
+        self.submission_log.append(
+            {"at": now, "project_id": project_id, "prompt": req.prompt, "model": req.model,
+             "aspect": req.aspect, "outputs": req.outputs, "tile_ids": [t.tile_id for t in tiles]}
+        )
+        self.max_active = max(self.max_active, self.active_count())
+        return tiles
+
+    def retry(self, tile_id: str) -> Tile:
+        """The Retry control: run a failed tile again in place (a new, charged submission)."""
+        tile = self.tiles[tile_id]
+        if tile.state != "failed":
+            raise Refused(texts.SOMETHING_WRONG, "not_failed")
+        try:
+            self._check(MODELS[tile.model], 1)
+        except Refused as refusal:
+            self.refusals[refusal.reason] += 1
+            raise
+        now = time.time()
+        self._recent.append(now)
+        self.submissions += 1
+        tile.attempt += 1
+        tile.state, tile.percent, tile.error, tile.finished_at = "pending", None, None, None
+        self._begin(tile, now)
+        self.submission_log.append(
+            {"at": now, "project_id": tile.project_id, "prompt": tile.prompt, "retry": tile_id}
+        )
+        self.max_active = max(self.max_active, self.active_count())
+        return tile
+
+    def _begin(self, tile: Tile, now: float) -> None:
+        """Charge, schedule progress, take a scripted failure if any, start rendering."""
+        tile.started_at = now
+        tile.duration = self.config.generation_duration(self.rng)
+        tile.steps = progress_steps(self.rng, tile.duration)
+        tile.cost = MODELS[tile.model]
+        self.credits_left -= tile.cost
+        self.credits_spent += tile.cost
+        tile.fail_text = tile.fail_at = None
+        if self.failure_script:
+            tile.fail_text, tile.fail_at = self.failure_script.popleft()
+        elif self.config.high_demand:
+            tile.fail_text, tile.fail_at = texts.HIGH_DEMAND, 0
+        if tile.fail_text is None and not tile.rendered:
+            self._spawn(self._render(tile))
+
+    def fail_next(self, count: int, text: str, at_percent: int) -> None:
+        """Script the next `count` generations (tiles) to fail with `text` at `at_percent`."""
+        text = texts.FAILURES.get(text, text)
+        self.failure_script.extend([(text, int(at_percent))] * int(count))
+
+    # ---- clock ----------------------------------------------------------------------------
+    async def _tick_forever(self) -> None:
+        while True:
+            self.advance(time.time())
+            await asyncio.sleep(TICK)
+
+    def advance(self, now: float) -> None:
+        """Move every active tile to what it shows at `now`."""
+        for tile in self.tiles.values():
+            if tile.active:
+                self._advance_tile(tile, now)
+
+    def _advance_tile(self, tile: Tile, now: float) -> None:
+        elapsed = now - tile.started_at
+        shown = [pct for t, pct in tile.steps if t <= elapsed]
+        if tile.fail_text is not None:
+            if tile.fail_at <= 0 and elapsed >= min(1.0, tile.duration * 0.03):
+                return self._fail(tile, now, None)
+            reached = [p for p in shown if p >= tile.fail_at]
+            if tile.fail_at > 0 and reached:
+                return self._fail(tile, now, reached[0])
+        if shown:
+            tile.state, tile.percent = "running", shown[-1]
+        if elapsed >= tile.duration and tile.rendered and tile.fail_text is None:
+            tile.state, tile.percent, tile.finished_at = "done", 100, now
+
+    def _fail(self, tile: Tile, now: float, percent: int | None) -> None:
+        tile.state, tile.percent, tile.error, tile.finished_at = "failed", percent, tile.fail_text, now
+        # Failed generations are not charged (SPEC §1.2).
+        self.credits_left += tile.cost
+        self.credits_spent -= tile.cost
+
+    # ---- media ----------------------------------------------------------------------------
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def video_path(self, tile_id: str, quality: str = "720p") -> Path:
+        suffix = {"720p": ".mp4", "1080p": "-1080p.mp4", "270p": ".gif"}[quality]
+        return self.media_dir / f"{tile_id}{suffix}"
+
+    async def _render(self, tile: Tile) -> None:
+        size = ASPECT_SIZES[tile.aspect]
+        async with self._render_lock:
+            frame = self.media.get(tile.start_media or "")
+            if frame is None:
+                frame = render.placeholder_frame(
+                    self.media_dir / f"frame-{tile.tile_id}.png", tile.batch_id, size
+                )
+            await render.render_clip(
+                self.video_path(tile.tile_id), frame, tile.prompt, size,
+                tile.output_index, tile.outputs,
+            )
+        tile.rendered = True
+
+    def start_upscale(self, tile_id: str) -> None:
+        """Begin the free 1080p upscale of a done tile (the page shows the toasts)."""
+        tile = self.tiles[tile_id]
+        if tile.state == "done" and tile.upscale is None:
+            tile.upscale = "running"
+            self._spawn(self._upscale(tile, self.config.upscale_duration(self.rng)))
+
+    async def _upscale(self, tile: Tile, seconds: float) -> None:
+        started = time.monotonic()
+        async with self._render_lock:
+            await render.upscale_1080(self.video_path(tile.tile_id), self.video_path(tile.tile_id, "1080p"))
+        await asyncio.sleep(max(0.0, seconds - (time.monotonic() - started)))
+        tile.upscale = "done"
+
+    async def gif(self, tile_id: str) -> Path:
+        """The 270p GIF, made on first request."""
+        out = self.video_path(tile_id, "270p")
+        if not out.exists():
+            async with self._render_lock:
+                await render.animated_gif(self.video_path(tile_id), out)
+        return out
+
+    # ---- reporting ------------------------------------------------------------------------
+    def counters(self) -> dict:
+        """Numbers tests use to prove nothing was submitted or charged twice."""
+        return {
+            "submissions": self.submissions,
+            "tiles_created": self.tiles_created,
+            "credits_spent": self.credits_spent,
+            "credits_left": self.credits_left,
+            "active_renders": self.active_count(),
+            "max_active_renders": self.max_active,
+            "refusals": dict(self.refusals),
+            "downloads": dict(self.downloads),
+            "projects": len(self.projects),
+            "failure_script_left": len(self.failure_script),
+            "session_valid": self.session_valid,
+            "variant": self.config.variant,
+        }
