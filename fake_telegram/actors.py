@@ -91,7 +91,8 @@ class UserActions:
                          media_group_id: str | None = None) -> dict[str, Any]:
         """The user sends a video."""
         stored = self.files.add("video", data, filename, "video/mp4", width, height)
-        video = describe(stored, width=width, height=height, duration=duration)
+        stored.extra = {"width": width, "height": height, "duration": duration}
+        video = describe(stored)
         return await self._incoming(self._user(user), "video", caption=caption,
                                     media_group_id=media_group_id, payload={"video": video})
 

@@ -80,7 +80,8 @@ def store_media(tg: FakeTelegram, kind: str, ref: Upload | str | None, p: Params
         extra["thumbnail"] = {"file_id": t.file_id, "file_unique_id": t.file_unique_id,
                               "file_size": t.size, "width": 320, "height": 180}
         files.append(("thumbnail", thumb_ref.filename, thumb_ref.data))
-    return {kind: describe(stored, **extra)}, files
+    stored.extra = extra
+    return {kind: describe(stored)}, files
 
 
 def _mime(upload: Upload) -> str | None:

@@ -40,6 +40,7 @@ class StoredFile:
     width: int = 0
     height: int = 0
     file_path: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # width/height/duration/thumbnail
 
     @property
     def size(self) -> int:
@@ -113,5 +114,5 @@ def describe(stored: StoredFile, **extra: Any) -> dict[str, Any]:
         obj["file_name"] = stored.file_name
     if stored.mime_type:
         obj["mime_type"] = stored.mime_type
-    obj.update({k: v for k, v in extra.items() if v is not None})
+    obj.update({k: v for k, v in {**stored.extra, **extra}.items() if v is not None})
     return obj

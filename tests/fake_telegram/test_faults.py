@@ -1,0 +1,92 @@
+"""Injected faults and refusals: 429 floods, 5xx, blocked users, wrong tokens, raw shapes."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+
+from tests.fixtures.telegram import close_bot, make_bot
+
+
+async def test_flood_raises_retry_after_for_that_chat_only(telegram, tg_bot, ann):
+    bob = telegram.user(43, "Bob")
+    telegram.flood(chat_id=ann.id, retry_after=7, count=2)
+    for _ in range(2):
+        with pytest.raises(TelegramRetryAfter) as caught:
+            await tg_bot.send_message(ann.id, "hi")
+        assert caught.value.retry_after == 7
+        assert "Original description: Too Many Requests: retry after 7" in caught.value.message
+    await tg_bot.send_message(bob.id, "not flooded")
+    await tg_bot.send_message(ann.id, "third try works")
+    assert [m.text for m in telegram.outbox(ann.id)] == ["third try works"]
+    assert [c.status for c in telegram.calls] == [429, 429, 200, 200]
+
+
+async def test_flood_shape_over_raw_http(telegram, bot_token, ann):
+    telegram.flood(retry_after=3)
+    async with aiohttp.ClientSession() as http:
+        url = f"{telegram.base_url}/bot{bot_token}/sendMessage"
+        async with http.post(url, json={"chat_id": ann.id, "text": "hi"}) as resp:
+            assert resp.status == 429
+            assert await resp.json() == {
+                "ok": False, "error_code": 429, "description": "Too Many Requests: retry after 3",
+                "parameters": {"retry_after": 3}}
+        async with http.post(url, data={"chat_id": str(ann.id), "text": "form"}) as resp:
+            body = await resp.json()
+        assert body["ok"] is True and body["result"]["text"] == "form"
+        async with http.get(f"{telegram.base_url}/bot{bot_token}/sendMessage",
+                            params={"chat_id": str(ann.id)}) as resp:
+            assert await resp.json() == {"ok": False, "error_code": 400,
+                                         "description": "Bad Request: message text is empty"}
+        async with http.post(f"{telegram.base_url}/bot{bot_token}/noSuchMethod") as resp:
+            assert (resp.status, (await resp.json())["description"]) == (404, "Not Found")
+
+
+async def test_automatic_flood_limit_per_chat(telegram, tg_bot, ann):
+    telegram.enforce_flood = True
+    for i in range(3):
+        await tg_bot.send_message(ann.id, f"burst {i}")
+    with pytest.raises(TelegramRetryAfter) as caught:
+        await tg_bot.send_message(ann.id, "too fast")
+    assert caught.value.retry_after >= 1
+    telegram.enforce_flood = False
+    await tg_bot.send_message(ann.id, "limit off")
+
+
+async def test_fail_next_gives_server_errors(telegram, tg_bot, ann):
+    telegram.fail_next("sendMessage", status=502, count=1)
+    with pytest.raises(TelegramServerError, match="Bad Gateway"):
+        await tg_bot.send_message(ann.id, "hi")
+    telegram.fail_next(status=500, count=1, html=True)
+    with pytest.raises(ClientDecodeError):
+        await tg_bot.send_chat_action(ann.id, "typing")
+    assert (await tg_bot.send_message(ann.id, "recovered")).text == "recovered"
+
+
+async def test_blocked_user(telegram, tg_bot, ann):
+    telegram.block(ann.id)
+    with pytest.raises(TelegramForbiddenError) as caught:
+        await tg_bot.send_message(ann.id, "hi")
+    assert caught.value.message == "Forbidden: bot was blocked by the user"
+    telegram.unblock(ann.id)
+    await tg_bot.send_message(ann.id, "welcome back")
+
+
+async def test_wrong_token_is_unauthorized(telegram, ann):
+    bot = make_bot(telegram, "987654321:AAE" + "z" * 32)
+    try:
+        with pytest.raises(TelegramUnauthorizedError, match="Unauthorized"):
+            await bot.get_me()
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{telegram.base_url}/file/botWRONG/photos/file_1.jpg") as resp:
+                assert resp.status == 401
+    finally:
+        await close_bot(bot)
+    assert telegram.calls[0].status == 401
