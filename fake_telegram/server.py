@@ -23,7 +23,7 @@ from fake_telegram.errors import (
     ApiError,
     bad_request,
 )
-from fake_telegram.faults import Faults, HtmlError
+from fake_telegram.faults import DropConnection, Faults, HtmlError
 from fake_telegram.files import FileStore
 from fake_telegram.params import read_params
 from fake_telegram.records import Call, FakeUser, SentMessage
@@ -118,6 +118,11 @@ class FakeTelegram(UserActions):
                 raise NOT_FOUND
             self.faults.check(name.lower(), _raw_chat(params.values.get("chat_id")))
             result = await handler(self, params)
+        except DropConnection:
+            call.status, call.error = 0, "connection dropped"
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)  # never reaches the client
         except HtmlError as exc:
             call.status, call.error = exc.status, exc.description
             page = f"<html><head><title>{exc.status} {exc.description}</title></head></html>"
@@ -221,6 +226,10 @@ class FakeTelegram(UserActions):
                   html: bool = False) -> None:
         """The next `count` calls of `method` (any but getUpdates if None) fail with `status`."""
         self.faults.failures.append([method.lower() if method else None, status, count, html])
+
+    def drop_next(self, method: str | None = None, count: int = 1) -> None:
+        """The next `count` calls of `method` (any but getUpdates if None) lose the connection."""
+        self.faults.drops.append([method.lower() if method else None, count])
 
     def block(self, user_id: int, *, notify: bool = True) -> None:
         """The user blocks the bot: sends get 403; a my_chat_member update is queued."""

@@ -1,9 +1,10 @@
 """Message text rules: UTF-16 length (as Telegram counts) and `parse_mode` parsing.
 
 Telegram measures text, captions and entity offsets in UTF-16 code units after entity parsing;
-so does this module. HTML is parsed strictly (unsupported tags, unclosed tags and unknown
-`&entities;` are refused like Telegram does). MarkdownV2 is parsed for the reserved-character
-rule and the common entities; legacy Markdown is passed through unparsed.
+so does this module. HTML is parsed strictly like Telegram (unsupported, unclosed or mismatched
+tags are refused; only &lt; &gt; &amp; &quot; and numeric entities are decoded, other names stay
+literal). MarkdownV2 is parsed for the reserved-character rule and the common entities; legacy
+Markdown is passed through unparsed.
 """
 
 from __future__ import annotations
@@ -35,16 +36,14 @@ def _cant_parse(reason: str) -> ApiError:
     return bad_request(f"can't parse entities: {reason}")
 
 
-def _unescape(chunk: str, byte_offset: int) -> str:
+def _unescape(chunk: str) -> str:
     def repl(match: re.Match[str]) -> str:
         name = match.group(1)
         if name.startswith("#x"):
             return chr(int(name[2:], 16))
         if name.startswith("#"):
             return chr(int(name[1:]))
-        if name in _HTML_ENTITIES:
-            return _HTML_ENTITIES[name]
-        raise _cant_parse(f'Unsupported HTML entity "&{name};" at byte offset {byte_offset}')
+        return _HTML_ENTITIES.get(name, match.group(0))  # unknown names stay literal
 
     return re.sub(r"&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);", repl, chunk)
 
@@ -60,7 +59,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
         lt = source.find("<", pos)
         chunk = source[pos:] if lt < 0 else source[pos:lt]
         if chunk:
-            plain = _unescape(chunk, len(source[:pos].encode()))
+            plain = _unescape(chunk)
             out.append(plain)
             length += utf16_len(plain)
         if lt < 0:
@@ -79,9 +78,12 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
                     f'found "</{name}>"' if stack else f'Unexpected end tag at byte offset {offset}'
                 )
             open_name, start, extra = stack.pop()
-            if length > start:
-                entities.append({"type": _HTML_TAGS[open_name], "offset": start,
-                                 "length": length - start, **extra})
+            kind = extra.pop("type", _HTML_TAGS[open_name])
+            if open_name == "code" and stack and stack[-1][0] == "pre" and "language" in extra:
+                stack[-1][2]["language"] = extra["language"]  # <pre><code class=language-x>
+            elif length > start:
+                entities.append({"type": kind, "offset": start, "length": length - start,
+                                 **extra})
             continue
         name, _, attrs = tag.partition(" ")
         name = name.lower()
@@ -96,6 +98,10 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             extra["url"] = attr["href"]
         if name == "span" and attr.get("class") != "tg-spoiler":
             raise _cant_parse(f'Tag "span" must have class "tg-spoiler" at byte offset {offset}')
+        if name == "code" and attr.get("class", "").startswith("language-"):
+            extra["language"] = attr["class"].removeprefix("language-")
+        if name == "blockquote" and re.search(r"\bexpandable\b", attrs):
+            extra["type"] = "expandable_blockquote"
         if name == "tg-emoji":
             extra["custom_emoji_id"] = attr.get("emoji-id", "")
         stack.append((name, length, extra))

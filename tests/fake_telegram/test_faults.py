@@ -90,3 +90,20 @@ async def test_wrong_token_is_unauthorized(telegram, ann):
     finally:
         await close_bot(bot)
     assert telegram.calls[0].status == 401
+
+
+async def test_dropped_connection_is_a_network_error(telegram, tg_bot, ann):
+    from aiogram.exceptions import TelegramNetworkError
+
+    telegram.drop_next("sendMessage")
+    with pytest.raises(TelegramNetworkError):
+        await tg_bot.send_message(ann.id, "lost")
+    assert (await tg_bot.send_message(ann.id, "again")).text == "again"
+    assert [m.text for m in telegram.outbox(ann.id)] == ["again"]
+
+
+async def test_blocked_user_refuses_chat_actions_too(telegram, tg_bot, ann):
+    telegram.block(ann.id, notify=False)
+    with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
+        await tg_bot.send_chat_action(ann.id, "upload_video")
+    assert telegram.updates.pending == []
