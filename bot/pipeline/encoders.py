@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 
 from bot.config import Settings, UpscaleSettings
@@ -39,7 +40,7 @@ _CACHE: dict[tuple[str, str], EncoderChoice] = {}
 
 
 async def _run(ffmpeg: str, *args: str) -> tuple[int, str]:
-    """Run ffmpeg briefly; (exit code, last stderr line). A hang counts as a failure."""
+    """Run ffmpeg briefly; (exit code, first stderr line). A hang counts as a failure."""
     proc = await asyncio.create_subprocess_exec(
         ffmpeg, "-hide_banner", "-nostdin", *args,
         stdin=asyncio.subprocess.DEVNULL,
@@ -53,7 +54,10 @@ async def _run(ffmpeg: str, *args: str) -> tuple[int, str]:
         await proc.wait()
         raise
     lines = (err or out).decode(errors="replace").strip().splitlines()
-    return proc.returncode or 0, (lines[-1] if lines else "")
+    # The first line holds the cause ("Cannot load libcuda.so.1", "No NVENC capable devices
+    # found"); FFmpeg's generic "Error initializing output stream" follows it.
+    first = re.sub(r"^\[[^]]* @ 0x[0-9a-f]+\] ", "", lines[0]) if lines else ""
+    return proc.returncode or 0, first
 
 
 async def _listed_encoders(ffmpeg: str) -> str:
