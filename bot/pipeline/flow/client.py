@@ -1,0 +1,293 @@
+"""`PlaywrightFlowClient`: the `FlowClient` that drives Google Flow (or flowsim) in Chromium.
+
+One client = one account = one browser context with one working page, on which every
+interaction (submit, download, navigation) runs under an `asyncio.Lock`. Several prompts can be
+in flight: `submit` returns right after Create, and `poll` is a single DOM read that needs no
+lock when the handle's tiles are on screen. Only when they are not (virtualised grid, another
+project, a restarted browser) does it take the lock to scroll, reload or navigate.
+
+Each locked operation records a Playwright trace chunk; the chunk is saved with a screenshot only
+when the operation ends in a page state we do not understand (`UnknownPageStateError`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from playwright.async_api import Browser, Page
+from playwright.async_api import Error as PlaywrightError
+
+from bot.clock import Clock
+from bot.config import FlowSettings
+from bot.errors import (
+    FlowError,
+    RetryableFlowError,
+    SessionExpiredError,
+    UnknownPageStateError,
+)
+from bot.pipeline.flow import steps
+from bot.pipeline.flow.api import FlowHandle, GenerationRequest, SessionInfo, TileStatus
+from bot.pipeline.flow.download import DownloadIncompleteError, open_720p_item, save_download
+from bot.pipeline.flow.ledger import Ledger
+from bot.pipeline.flow.locate import NotFound, probe
+from bot.pipeline.flow.selectors import SIGNIN_URL_MARK
+from bot.pipeline.flow.session import BrowserSession
+from bot.pipeline.flow.tiles import RawTile, read_tiles, scroll_grid_top, shows_prompt, state_of
+
+log = logging.getLogger(__name__)
+ALL = "__all_tiles__"  # a tile id that never exists: makes a scan read the whole grid
+
+
+class PlaywrightFlowClient:
+    """Drive Flow through Playwright. See `bot.pipeline.flow.api.FlowClient` for the contract.
+
+    `browser`: an already running Playwright Browser to open this client's context in (it is
+    never closed by the client; if it dies, the client launches its own Chromium).
+    `ledger_file`: where projects and first-seen tile times live (default: next to the session).
+    """
+
+    def __init__(
+        self,
+        settings: FlowSettings,
+        session_file: Path,
+        clock: Clock,
+        artifacts_dir: Path,
+        *,
+        browser: Browser | None = None,
+        ledger_file: Path | None = None,
+        ffprobe_bin: str = "ffprobe",
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.base_url = settings.base_url.rstrip("/")
+        self.session = BrowserSession(settings, Path(session_file), Path(artifacts_dir), browser)
+        self.ledger = Ledger(ledger_file or Path(session_file).with_suffix(".driver.json"))
+        self.ffprobe_bin = ffprobe_bin
+        self._lock = asyncio.Lock()
+        self._project_url: str | None = None  # the project this client session submits into
+        self._aux: dict[str, Page] = {}  # pages showing other projects (reattached handles)
+        self._epoch = -1  # session.relaunches when _aux / _project_url were valid
+
+    @property
+    def timeout(self) -> float:
+        return self.settings.step_timeout_s
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.session.page()
+        self._epoch = self.session.relaunches
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self.session.close()
+            self._aux.clear()
+
+    async def __aenter__(self) -> PlaywrightFlowClient:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    # --- session --------------------------------------------------------------------------
+    async def check_session(self) -> SessionInfo:
+        """Open Flow's home in a side page and report whether we are signed in."""
+        async with self._lock:
+            page = await self.session.new_page()
+            try:
+                await page.goto(self.base_url, wait_until="domcontentloaded")
+                await page.wait_for_load_state("load")
+                reason = await steps.signed_out_reason(page)
+                if reason is not None:
+                    return SessionInfo(False, None, reason, self.clock.now())
+                credits = await _credits(page)
+                await self.session.save_state()
+                return SessionInfo(True, credits, "signed in", self.clock.now())
+            except PlaywrightError as err:
+                return SessionInfo(False, None, f"could not open Flow: {err.message}", self.clock.now())
+            finally:
+                await page.close()
+
+    async def screenshot(self) -> bytes:
+        page = await self.session.page()
+        return await page.screenshot()
+
+    # --- submit ---------------------------------------------------------------------------
+    async def submit(self, request: GenerationRequest) -> FlowHandle:
+        async with self._lock:
+            return await self._guard("submit", lambda: self._submit(request))
+
+    async def _submit(self, req: GenerationRequest) -> FlowHandle:
+        page = await self._work_page()
+        t = self.timeout
+        if self._project_url is None:
+            self._project_url = await steps.create_project(page, self.base_url, t)
+            self.ledger.add_project(self._project_url)
+        elif page.url != self._project_url:
+            await steps.goto_project(page, self._project_url, t)
+        await steps.ensure_signed_in(page)
+        await steps.dismiss_popups(page)
+        await steps.choose_frames_mode(page, t)
+        await steps.upload_start_frame(page, Path(req.image_path), t)
+        await steps.apply_settings(page, req.model, req.aspect, req.outputs, t)
+        await steps.fill_prompt(page, req.prompt, t)
+        await scroll_grid_top(page)
+        before = set(await read_tiles(page))
+        self.ledger.see(before, self.clock.now())
+        await steps.mark_toasts(page)
+        await steps.click_create(page, t)
+        submitted_at = self.clock.now()
+        ids = await steps.await_outcome(page, before, req.prompt, req.outputs, t)
+        self.ledger.see(ids, submitted_at)
+        handle = FlowHandle(self._project_url, tuple(ids), submitted_at, req.prompt)
+        log.debug("submitted: %d tile(s)", len(ids))
+        await self.session.save_state()
+        return handle
+
+    # --- poll -----------------------------------------------------------------------------
+    async def poll(self, handle: FlowHandle) -> list[TileStatus]:
+        want = list(handle.tile_ids)
+        page = self._page_for_nowait(handle.project_url)
+        if page is not None:
+            # Fast path: one DOM read, no lock (reads never disturb a submission in progress).
+            try:
+                if SIGNIN_URL_MARK in page.url:
+                    raise SessionExpiredError(f"redirected to sign-in ({SIGNIN_URL_MARK})")
+                tiles = await read_tiles(page)
+                if all(i in tiles for i in want):
+                    return [self._status(tiles[i], handle) for i in want]
+            except PlaywrightError:
+                pass  # navigating or crashed: the locked path sorts it out
+        async with self._lock:
+            return await self._guard("poll", lambda: self._poll_slow(handle))
+
+    async def _poll_slow(self, handle: FlowHandle) -> list[TileStatus]:
+        want = list(handle.tile_ids)
+        page = await self._page_for(handle.project_url)
+        tiles = await read_tiles(page, want, scan=True)
+        if not all(i in tiles for i in want):
+            log.debug("tiles not in the grid; reloading the project")
+            await steps.goto_project(page, handle.project_url, self.timeout)
+            tiles = await read_tiles(page, want, scan=True)
+        missing = [i for i in want if i not in tiles]
+        if missing:
+            raise NotFound(f"tiles {missing} in the project")
+        return [self._status(tiles[i], handle) for i in want]
+
+    def _status(self, tile: RawTile, handle: FlowHandle) -> TileStatus:
+        state, percent, video, error = state_of(tile, handle.prompt)
+        return TileStatus(tile.tile_id, state, percent, video, error)
+
+    # --- reconcile ------------------------------------------------------------------------
+    async def find_submission(self, prompt: str, after: float) -> FlowHandle | None:
+        async with self._lock:
+            return await self._guard("find_submission", lambda: self._find(prompt, after))
+
+    async def _find(self, prompt: str, after: float) -> FlowHandle | None:
+        for project_url in reversed(self.ledger.projects):
+            page = await self._page_for(project_url)
+            tiles = await read_tiles(page, [ALL], scan=True)
+            mine = [t for t in tiles.values()
+                    if shows_prompt(t, prompt) and self.ledger.unclaimed(t.tile_id, after)]
+            if mine:
+                mine.sort(key=lambda t: t.index if t.index is not None else 0)
+                now = self.clock.now()
+                self.ledger.see([t.tile_id for t in mine], now)
+                first = min(self.ledger.seen[t.tile_id] for t in mine)
+                log.debug("found %d tile(s) of an earlier submission", len(mine))
+                return FlowHandle(project_url, tuple(t.tile_id for t in mine), first, prompt)
+        return None
+
+    # --- download -------------------------------------------------------------------------
+    async def download(self, handle: FlowHandle, tile_id: str, dest: Path) -> Path:
+        async with self._lock:
+            return await self._guard("download", lambda: self._download(handle, tile_id, Path(dest)))
+
+    async def _download(self, handle: FlowHandle, tile_id: str, dest: Path) -> Path:
+        page = await self._page_for(handle.project_url)
+        tiles = await read_tiles(page, [tile_id], scan=True, reveal=True)
+        if tile_id not in tiles:
+            await steps.goto_project(page, handle.project_url, self.timeout)
+            tiles = await read_tiles(page, [tile_id], scan=True, reveal=True)
+        if tile_id not in tiles:
+            raise NotFound(f"tile {tile_id} in the project")
+        state, *_ = state_of(tiles[tile_id], handle.prompt)
+        if state != "done":
+            raise DownloadIncompleteError(f"tile is {state}, not done")
+        tile = page.locator(f'[data-tile-id="{tile_id}"]')
+        await tile.scroll_into_view_if_needed()
+        item = await open_720p_item(page, tile, self.timeout)
+        return await save_download(page, item, dest, self.timeout, self.ffprobe_bin)
+
+    # --- pages ----------------------------------------------------------------------------
+    async def _work_page(self) -> Page:
+        page = await self.session.page()
+        if self.session.relaunches != self._epoch:
+            # A fresh browser: pages of the old one are gone; the project URL stays valid.
+            self._aux.clear()
+            self._epoch = self.session.relaunches
+        return page
+
+    def _page_for_nowait(self, project_url: str) -> Page | None:
+        if not self.session.alive() or self.session.relaunches != self._epoch:
+            return None
+        page = self._aux.get(project_url)
+        if page is None and self._project_url == project_url:
+            page = self.session._page
+        if page is None or page.is_closed() or page.url != project_url:
+            return None
+        return page
+
+    async def _page_for(self, project_url: str) -> Page:
+        """A page showing `project_url`: the work page for our project, else a side page."""
+        work = await self._work_page()
+        if project_url == self._project_url or (self._project_url is None and not self._aux):
+            if self._project_url is None:
+                self._project_url = project_url  # reattach: keep submitting into the same project
+            page = work
+        else:
+            page = self._aux.get(project_url)
+            if page is None or page.is_closed():
+                page = await self.session.new_page()
+                self._aux[project_url] = page
+        if page.url != project_url:
+            await steps.goto_project(page, project_url, self.timeout)
+        return page
+
+    # --- evidence -------------------------------------------------------------------------
+    async def _guard(self, label: str, op):
+        """Run one locked operation inside a trace chunk; turn surprises into evidence."""
+        await self.session.begin_chunk()
+        try:
+            result = await op()
+        except UnknownPageStateError as err:
+            if err.screenshot is None:
+                err.screenshot, err.trace = await self.session.capture(f"{label}-{err.code}")
+            raise
+        except FlowError:
+            await self.session.end_chunk()
+            raise
+        except (NotFound, PlaywrightError) as err:
+            if not self.session.alive():
+                await self.session.end_chunk()
+                raise RetryableFlowError(
+                    f"the browser went away during {label}", code="browser_crashed"
+                ) from err
+            shot, trace = await self.session.capture(label)
+            raise UnknownPageStateError(
+                f"{label}: {err}", screenshot=shot, trace=trace
+            ) from err
+        await self.session.end_chunk()
+        return result
+
+
+async def _credits(page: Page) -> int | None:
+    match = await probe(page, "credits")
+    if match is None:
+        return None
+    attr = await match.locator.get_attribute("data-credits")
+    text = attr or await match.locator.inner_text()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return int(digits) if digits else None

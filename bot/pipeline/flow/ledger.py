@@ -1,0 +1,62 @@
+"""What the driver has seen, kept on disk so a restarted process can reconcile.
+
+Flow's tiles carry no creation time in the page, so `find_submission(prompt, after)` needs our
+own record: the projects this account's driver created (newest last) and, per tile id, when the
+driver first saw it. A tile showing the prompt that the ledger does not know (the process died
+between the Create click and recording the handle) or first saw at/after `after` is a candidate;
+tiles the driver recorded before `after` belong to older submissions and are ignored.
+The file holds no secrets (project URLs, tile ids, times) but is written 0600 like the session.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from bot.pipeline.flow.session import write_private
+
+log = logging.getLogger(__name__)
+MAX_PROJECTS = 20
+
+
+class Ledger:
+    """Projects and first-seen times of tiles, persisted as JSON."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.projects: list[str] = []
+        self.seen: dict[str, float] = {}
+        if self.path.exists():
+            try:
+                data = json.loads(self.path.read_text())
+                self.projects = list(data.get("projects", []))
+                self.seen = {k: float(v) for k, v in data.get("seen", {}).items()}
+            except (ValueError, OSError) as err:
+                log.warning("ignoring unreadable driver ledger %s: %s", self.path, err)
+
+    def add_project(self, url: str) -> None:
+        if url in self.projects:
+            self.projects.remove(url)
+        self.projects.append(url)
+        del self.projects[:-MAX_PROJECTS]
+        self._save()
+
+    def see(self, tile_ids, at: float) -> None:
+        """Record tile ids not seen before with time `at` (earlier sightings are kept)."""
+        changed = False
+        for tile_id in tile_ids:
+            if tile_id not in self.seen:
+                self.seen[tile_id] = at
+                changed = True
+        if changed:
+            self._save()
+
+    def unclaimed(self, tile_id: str, after: float) -> bool:
+        """True when the tile could belong to a submission made at or after `after`."""
+        first = self.seen.get(tile_id)
+        return first is None or first >= after
+
+    def _save(self) -> None:
+        data = {"projects": self.projects, "seen": self.seen}
+        write_private(self.path, json.dumps(data).encode())

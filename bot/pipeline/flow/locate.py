@@ -1,0 +1,169 @@
+"""Resolve registry entries (`selectors.py`) to Playwright locators, trying fallbacks in order.
+
+`find()` polls every fallback with a cheap `count()` (no auto-wait per alternative) until one
+has a visible match or the deadline passes, so a missing primary selector costs one round-trip,
+not a full timeout. Which fallback matched is logged, and a non-primary match is logged once as
+a warning: it is the earliest sign of UI drift.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass
+
+from playwright.async_api import Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from bot.pipeline.flow.selectors import SELECTORS, Sel
+
+log = logging.getLogger(__name__)
+_warned: set[tuple[str, int]] = set()
+
+Scope = Page | Locator
+
+
+class NotFound(LookupError):
+    """No fallback of an element matched within the time given."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"no selector matched for {key!r}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str
+    index: int
+    sel: Sel
+    locator: Locator
+
+
+def build(scope: Scope, sel: Sel) -> Locator:
+    """The Playwright locator for one fallback."""
+    loc = _base(scope, sel)
+    return loc.filter(has_text=re.compile(sel.has, re.I)) if sel.has else loc
+
+
+def _base(scope: Scope, sel: Sel) -> Locator:
+    if sel.kind == "role":
+        if sel.name:
+            return scope.get_by_role(sel.role, name=re.compile(sel.name, re.I))  # type: ignore[arg-type]
+        return scope.get_by_role(sel.role)  # type: ignore[arg-type]
+    if sel.kind == "css":
+        return scope.locator(sel.value)
+    if sel.kind == "icon":
+        return scope.locator(
+            "xpath=.//*[self::button or self::a or @role='button' or @role='option'"
+            " or @role='menuitem'][.//i[contains(concat(' ', @class, ' '), ' google-symbols ')"
+            f" and normalize-space()='{sel.value}']]"
+        )
+    return scope.get_by_text(re.compile(sel.value, re.I))
+
+
+async def _first_visible(loc: Locator) -> Locator | None:
+    n = await loc.count()
+    for i in range(min(n, 8)):
+        item = loc.nth(i)
+        if await item.is_visible():
+            return item
+    return None
+
+
+async def _pass(scope: Scope, key: str, sels, visible: bool) -> Match | None:
+    for index, sel in sels:
+        loc = build(scope, sel)
+        try:
+            hit = await _first_visible(loc) if visible else (loc.first if await loc.count() else None)
+        except Exception as err:  # noqa: BLE001 - a malformed/unsupported selector is a non-match
+            log.debug("selector %s #%d failed: %s", key, index, err)
+            continue
+        if hit is not None:
+            return Match(key, index, sel, hit)
+    return None
+
+
+async def probe(scope: Scope, key: str, *, visible: bool = True) -> Match | None:
+    """One pass over the fallbacks of `key`; the first that matches now, or None."""
+    sels = list(enumerate(SELECTORS[key]))
+    match = await _pass(scope, key, sels, visible)
+    if match is not None and match.index:
+        # The page may have rendered between two alternatives: ask the better ones again
+        # before calling it drift.
+        match = await _pass(scope, key, sels[: match.index], visible) or match
+        if match.index and (key, match.index) not in _warned:
+            _warned.add((key, match.index))
+            log.warning("UI drift: %s matched fallback #%d (%s)", key, match.index,
+                        match.sel.describe())
+    return match
+
+
+async def find(scope: Scope, key: str, timeout: float, *, visible: bool = True) -> Locator:
+    """The first matching fallback of `key`, waiting up to `timeout` seconds; `NotFound` else."""
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        match = await probe(scope, key, visible=visible)
+        if match is not None:
+            log.debug("found %s via #%d %s", key, match.index, match.sel.describe())
+            return match.locator
+        if time.monotonic() >= deadline:
+            raise NotFound(key)
+        await _clear_popup(scope, key)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.2)
+
+
+async def _clear_popup(scope: Scope, key: str) -> None:
+    """A welcome/promo popup may cover what we look for: close it (it can open late)."""
+    if key == "popup_dismiss":
+        return
+    popup = await probe(scope, "popup_dismiss")
+    if popup is not None:
+        log.debug("closing a popup while looking for %s", key)
+        await click_if_on_top(popup.locator)
+
+
+async def click(loc: Locator, timeout: float) -> None:
+    """Click, and if something covers the target (a popup that opened late), close the popup
+    and click again. The first try is short: an uncovered click takes milliseconds."""
+    try:
+        await loc.click(timeout=min(1500, timeout * 1000))
+        return
+    except PlaywrightTimeoutError:
+        log.debug("click did not land; looking for a popup in the way")
+    page = loc.page
+    popup = await probe(page, "popup_dismiss")
+    if popup is not None:
+        await click_if_on_top(popup.locator)
+    await loc.click(timeout=timeout * 1000)
+
+
+async def click_if_on_top(loc: Locator) -> bool:
+    """Click `loc` only if nothing covers it (a popup under another dialog must wait its turn:
+    forcing it would hang until timeout). True when clicked."""
+    try:
+        await loc.click(trial=True, timeout=300)
+        await loc.click(timeout=2000)
+        return True
+    except Exception as err:  # noqa: BLE001 - covered, or closed by itself meanwhile
+        log.debug("popup not clickable now: %s", type(err).__name__)
+        return False
+
+
+async def find_any(scope: Scope, keys: list[str], timeout: float) -> Match:
+    """Whichever of several elements shows up first (e.g. a dialog or the image appearing)."""
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        for key in keys:
+            match = await probe(scope, key)
+            if match is not None:
+                return match
+        if time.monotonic() >= deadline:
+            raise NotFound("|".join(keys))
+        await _clear_popup(scope, keys[0])
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.2)

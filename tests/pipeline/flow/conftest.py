@@ -1,0 +1,65 @@
+"""Fixtures for the driver tests: a client on the session's flowsim and Chromium, start frames.
+
+Each client opens its own context in the shared Chromium (like production would reuse a
+browser), with short step timeouts so a broken step fails in seconds, not half a minute.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.clock import SystemClock
+from bot.config import FlowSettings
+from bot.pipeline.flow.client import PlaywrightFlowClient
+
+
+def flow_settings(flowsim_url: str, **overrides) -> FlowSettings:
+    values = dict(base_url=f"{flowsim_url}/fx/tools/flow", step_timeout_s=8.0, headless=True)
+    values.update(overrides)
+    return FlowSettings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def frames(tmp_path_factory) -> dict[str, Path]:
+    """Start frames: a portrait and a landscape PNG with some structure (gradients, blocks)."""
+    out = tmp_path_factory.mktemp("frames")
+    paths = {}
+    for name, size in (("portrait", (720, 1280)), ("landscape", (1280, 720))):
+        img = Image.linear_gradient("L").resize(size).convert("RGB")
+        for i in range(0, size[0], 160):
+            img.paste((40 * (i // 160) % 255, 120, 200), (i, i // 2, i + 60, i // 2 + 60))
+        paths[name] = out / f"{name}.png"
+        img.save(paths[name])
+    not_image = out / "not-an-image.png"
+    not_image.write_bytes(b"this is text, not a PNG")
+    paths["broken"] = not_image
+    return paths
+
+
+@pytest.fixture
+def make_client(flowsim_url, chromium, sim_session_file, tmp_path):
+    """Factory of clients on the shared browser (pass `browser=None` for one with its own)."""
+    made: list[PlaywrightFlowClient] = []
+
+    def make(*, browser=chromium, **overrides) -> PlaywrightFlowClient:
+        client = PlaywrightFlowClient(
+            flow_settings(flowsim_url, **overrides), sim_session_file, SystemClock(),
+            tmp_path / "artifacts", browser=browser,
+        )
+        made.append(client)
+        return client
+
+    yield make
+    # Closing is the test's job where it matters; this catches the rest.
+    made.clear()
+
+
+@pytest.fixture
+async def client(make_client):
+    c = make_client()
+    await c.start()
+    yield c
+    await c.close()
