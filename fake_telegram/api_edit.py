@@ -1,4 +1,4 @@
-"""Changing sent messages: editMessageText/Caption/ReplyMarkup, deleteMessage,
+"""Changing sent messages: editMessageText/Caption/ReplyMarkup/Media, deleteMessage(s),
 answerCallbackQuery.
 
 Only the bot's own messages can be edited; bots may delete their own and, in private chats,
@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from fake_telegram.api_send import MEDIA_KINDS, store_media
 from fake_telegram.errors import bad_request
 from fake_telegram.markup import validate
 from fake_telegram.messages import render
@@ -80,6 +81,27 @@ async def edit_message_reply_markup(tg: FakeTelegram, p: Params) -> dict[str, An
     msg = _target(tg, p)
     markup = validate(p.values.get("reply_markup"), inline_only=True)
     return _apply(tg, msg, "editMessageReplyMarkup", reply_markup=markup)
+
+
+@method("editMessageMedia")
+async def edit_message_media(tg: FakeTelegram, p: Params) -> dict[str, Any]:
+    msg = _target(tg, p)
+    item = p.json("media")
+    if not isinstance(item, dict) or item.get("type") not in MEDIA_KINDS:
+        raise bad_request("can't parse InputMedia JSON object")
+    if msg.text is not None:
+        raise bad_request("there is no media in the message to edit")
+    caption, entities = check_caption(item.get("caption"), item.get("parse_mode"),
+                                      item.get("caption_entities"))
+    markup = validate(p.values.get("reply_markup"), inline_only=True)
+    media, files = store_media(tg, item["type"], p.file_ref("media", item.get("media")), p, item)
+    snapshot = {**msg.snapshot(), "method": "editMessageMedia", "kind": msg.kind,
+                "files": msg.files, "payload": msg.payload}
+    msg.payload = {k: v for k, v in msg.payload.items() if k not in MEDIA_KINDS} | media
+    msg.kind, msg.files, msg.media = item["type"], files, item
+    msg.caption, msg.entities, msg.reply_markup = caption, entities, markup
+    msg.edits.append(snapshot)
+    return render(tg, msg)
 
 
 @method("deleteMessage")

@@ -178,6 +178,19 @@ class FakeTelegram(UserActions):
         """Every message in the chat, both directions, in order."""
         return list(self.chats.get(chat_id, {}).values())
 
+    def texts(self, chat_id: int) -> list[str | None]:
+        """Current text/caption of every message the bot sent to `chat_id` and didn't delete."""
+        return [m.content for m in self.outbox(chat_id) if not m.deleted]
+
+    def last(self, chat_id: int) -> SentMessage | None:
+        """The bot's latest message in `chat_id`, if any."""
+        sent = self.outbox(chat_id)
+        return sent[-1] if sent else None
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Every call of `method` (case-insensitive), in order."""
+        return [c for c in self.calls if c.method.lower() == method.lower()]
+
     def message(self, chat_id: int, message_id: int) -> SentMessage:
         return self.chats[chat_id][message_id]
 

@@ -206,3 +206,23 @@ async def test_chat_action_and_commands(telegram, tg_bot, ann):
     assert [c.command for c in await tg_bot.get_my_commands()] == ["start", "status"]
     with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):
         await tg_bot.set_my_commands([BotCommand(command="Start!", description="x")])
+
+
+async def test_edit_message_media_replaces_the_file(telegram, tg_bot, ann, jpeg):
+    from aiogram.types import BufferedInputFile, InputMediaDocument
+
+    sent = await tg_bot.send_photo(ann.id, BufferedInputFile(jpeg, "preview.jpg"), caption="720p")
+    edited = await tg_bot.edit_message_media(
+        media=InputMediaDocument(media=BufferedInputFile(b"4k-bytes", "clip_4k.mp4"),
+                                 caption="4K"),
+        chat_id=ann.id, message_id=sent.message_id)
+    assert edited.document.file_name == "clip_4k.mp4" and edited.photo is None
+    stored = telegram.last(ann.id)
+    assert stored.files == [("document", "clip_4k.mp4", b"4k-bytes")]
+    assert stored.edits[0]["files"][0][1] == "preview.jpg" and telegram.texts(ann.id) == ["4K"]
+    text = await tg_bot.send_message(ann.id, "plain")
+    with pytest.raises(TelegramBadRequest, match="there is no media in the message to edit"):
+        await tg_bot.edit_message_media(
+            media=InputMediaDocument(media=BufferedInputFile(b"x", "x.bin")),
+            chat_id=ann.id, message_id=text.message_id)
+    assert len(telegram.calls_to("editMessageMedia")) == 2
