@@ -1,0 +1,150 @@
+"""The failure policy: the ONE place that maps a Flow error to what the pipeline does next.
+
+SPEC §1.2 in code. Every stage that catches a `FlowError` asks `decide()` and carries out the
+`Decision` it gets; no stage interprets error classes on its own. Retry budgets are counted
+from the item's earlier failed generations (durable, in `generations`), never from in-memory
+counters, so a restart neither forgets nor double-counts a retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.config import FlowSettings
+from bot.errors import (
+    AccountPausedError,
+    FinalFlowError,
+    FlowError,
+    HighDemandError,
+    RateLimitedError,
+    SessionExpiredError,
+    SlotsFullError,
+    UnknownPageStateError,
+)
+
+Action = Literal["retry", "final", "pause", "backoff", "wait_slots"]
+
+# Budget groups: failures in one group share one retry budget.
+HIGH_DEMAND = "high_demand"
+TRANSIENT = "transient"
+UNKNOWN = "unknown"
+# Failures that never count against the item (the account, not the prompt, had a problem).
+NOT_COUNTED = "not_counted"
+
+# How long a refused submit waits for a free render slot before trying again.
+SLOTS_FULL_WAIT_S = 5.0
+# Seconds between transient retries (multiplied by the retry number).
+TRANSIENT_WAIT_S = 3.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do after a failure.
+
+    * ``retry`` – submit again after `delay` seconds (a rescheduled task, never a sleep).
+    * ``final`` – the item failed for good; tell the user `user_reason`.
+    * ``pause`` – pause the whole account (`pause_kind`), alert admins, keep the item queued.
+    * ``backoff`` – back off the whole account for `delay` seconds and lower concurrency,
+      then retry the item (not counted against it).
+    * ``wait_slots`` – Flow's render queue was full: retry after `delay`, not counted.
+    """
+
+    action: Action
+    delay: float = 0.0
+    user_reason: str = ""
+    pause_kind: str | None = None
+    budget: str = NOT_COUNTED
+    attempt: int = 0          # which try of this budget just failed (1-based)
+    limit: int = 0            # how many tries that budget allows in all
+
+
+def budget_of(error: FlowError) -> str:
+    """The retry budget a failure counts against."""
+    if isinstance(error, HighDemandError):
+        return HIGH_DEMAND
+    if isinstance(error, (RateLimitedError, SlotsFullError, AccountPausedError, SessionExpiredError)):
+        return NOT_COUNTED
+    if isinstance(error, UnknownPageStateError) or error.code in ("unknown_failure", "unknown"):
+        return UNKNOWN
+    if isinstance(error, FinalFlowError):
+        return NOT_COUNTED
+    return TRANSIENT
+
+
+def budget_of_code(code: str | None) -> str:
+    """`budget_of` for a failure stored in the database by its code."""
+    if code == "high_demand":
+        return HIGH_DEMAND
+    if code in ("too_quickly", "slots_full", "account_paused", "credits", "unusual_activity",
+                "session_expired", "policy", "prominent_people", "terms", "final", None):
+        return NOT_COUNTED
+    if code in ("unknown", "unknown_failure"):
+        return UNKNOWN
+    return TRANSIENT
+
+
+def limit_of(budget: str, flow: FlowSettings) -> int:
+    """Total tries (first try included) a budget allows."""
+    if budget == HIGH_DEMAND:
+        return flow.high_demand_max_attempts
+    if budget == TRANSIENT:
+        return 1 + flow.transient_max_retries
+    if budget == UNKNOWN:
+        return 2  # SPEC §1.2: unknown texts are retried once, then final
+    return 0
+
+
+def decide(error: FlowError, earlier_failures: Mapping[str, int], flow: FlowSettings) -> Decision:
+    """Decide what follows `error`, given the item's earlier failures per budget group."""
+    if isinstance(error, SessionExpiredError):
+        return Decision("pause", pause_kind="session_expired", user_reason=error.user_reason)
+    if isinstance(error, AccountPausedError):
+        return Decision("pause", pause_kind=error.code, user_reason=error.user_reason)
+    if isinstance(error, RateLimitedError):
+        return Decision("backoff", delay=flow.rate_limit_backoff_s, user_reason=error.user_reason)
+    if isinstance(error, SlotsFullError):
+        return Decision("wait_slots", delay=SLOTS_FULL_WAIT_S, user_reason=error.user_reason)
+    if isinstance(error, FinalFlowError):
+        return Decision("final", user_reason=error.user_reason)
+    budget = budget_of(error)
+    attempt = earlier_failures.get(budget, 0) + 1
+    limit = limit_of(budget, flow)
+    if attempt >= limit:
+        reason = error.user_reason
+        if budget != UNKNOWN:
+            reason = f"Flow failed {attempt} times ({_short(error)}); the bot gave up. You can retry it."
+        return Decision("final", user_reason=reason, budget=budget, attempt=attempt, limit=limit)
+    delay = flow.high_demand_wait_s if budget == HIGH_DEMAND else TRANSIENT_WAIT_S * attempt
+    return Decision("retry", delay=delay, user_reason=error.user_reason, budget=budget,
+                    attempt=attempt, limit=limit)
+
+
+def user_reason_for(code: str | None, text: str | None = None) -> str:
+    """Plain words for a failure stored by code (for views built from the database)."""
+    cls = _BY_CODE.get(code or "")
+    if cls is not None:
+        return cls.user_reason
+    return text or FlowError.user_reason
+
+
+def retryable_by_user(code: str | None) -> bool:
+    """Whether offering the user a Retry button makes sense (not for content refusals)."""
+    return code not in ("policy", "prominent_people", "terms", "final")
+
+
+def _short(error: FlowError) -> str:
+    text = (error.text or error.code).strip()
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _all_subclasses(cls: type) -> list[type]:
+    out = []
+    for sub in cls.__subclasses__():
+        out.append(sub)
+        out.extend(_all_subclasses(sub))
+    return out
+
+
+_BY_CODE: dict[str, type[FlowError]] = {c.code: c for c in _all_subclasses(FlowError)}

@@ -1,0 +1,79 @@
+"""Render-slot accounting and the account-wide backoff.
+
+Flow runs about `FLOW_RENDER_SLOTS` renders at once per account; a prompt with N outputs takes
+N. The slots in use are derived from the database (outputs of every generation that is being
+submitted or is in flight), so the count survives a restart and cannot drift. After "too
+quickly" the whole account backs off for `FLOW_RATE_LIMIT_BACKOFF_S` and then runs with a lower
+cap for a while, stored in kv so that a restart keeps pacing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from bot.config import FlowSettings
+from bot.storage import repo
+from bot.storage.db import Database
+
+# After a backoff, the lowered cap holds for this many backoff periods.
+LOWERED_CAP_PERIODS = 3
+
+
+@dataclass(frozen=True)
+class SlotState:
+    """Slots at one moment: the cap that applies now, slots in use, and any backoff."""
+
+    cap: int
+    in_flight: int
+    backoff_until: float = 0.0
+
+    @property
+    def free(self) -> int:
+        return max(0, self.cap - self.in_flight)
+
+    def fits(self, outputs: int, now: float) -> bool:
+        """Whether a prompt of `outputs` may be submitted now.
+
+        A prompt larger than the cap may still go when nothing is in flight, so that a lowered
+        cap never blocks a 4-output prompt forever.
+        """
+        if now < self.backoff_until:
+            return False
+        return outputs <= self.free or (self.in_flight == 0 and self.cap > 0)
+
+
+def current_cap(backoff: dict | None, flow: FlowSettings, now: float) -> tuple[int, float]:
+    """(cap, backoff_until) from the stored backoff record."""
+    if not backoff:
+        return flow.render_slots, 0.0
+    cap = flow.render_slots
+    if now < float(backoff.get("cap_until", 0.0)):
+        cap = int(backoff.get("cap", cap))
+    return cap, float(backoff.get("until", 0.0))
+
+
+async def snapshot(db: Database, flow: FlowSettings, now: float) -> SlotState:
+    """The slot state from the database."""
+    backoff = await repo.kv_read(db, repo.KV_BACKOFF)
+    cap, until = current_cap(backoff, flow, now)
+    return SlotState(cap=cap, in_flight=await repo.in_flight_outputs_async(db), backoff_until=until)
+
+
+def snapshot_sync(conn: sqlite3.Connection, flow: FlowSettings, now: float) -> SlotState:
+    """`snapshot` inside a transaction."""
+    cap, until = current_cap(repo.kv_get(conn, repo.KV_BACKOFF), flow, now)
+    return SlotState(cap=cap, in_flight=repo.in_flight_outputs(conn), backoff_until=until)
+
+
+def apply_rate_limit(conn: sqlite3.Connection, flow: FlowSettings, now: float) -> None:
+    """Flow said "too quickly": stop submitting for a while, then run fewer renders at once."""
+    old = repo.kv_get(conn, repo.KV_BACKOFF) or {}
+    cap, _ = current_cap(old, flow, now)
+    lowered = max(1, min(cap, flow.render_slots) - max(1, flow.render_slots // 3))
+    until = now + flow.rate_limit_backoff_s
+    repo.kv_set(conn, repo.KV_BACKOFF, {
+        "until": max(until, float(old.get("until", 0.0))),
+        "cap": lowered,
+        "cap_until": until + LOWERED_CAP_PERIODS * max(flow.rate_limit_backoff_s, 1.0),
+    }, now)

@@ -1,0 +1,534 @@
+"""Batch use cases shared by the Telegram bot and the CLI.
+
+`BatchService(db, queue, settings, clock, data_dir)` is the only way the outside creates,
+starts, cancels and inspects batches, selects clips and asks for 4K or zip exports. Every
+method checks ownership (`NotYourBatchError`, a `PermissionError`) and is safe to call twice
+(a double tap): starting, upscaling and exporting use idempotency keys or look for the request
+already made.
+
+Typical flow::
+
+    svc = BatchService(db, queue, settings, clock, data_dir)
+    batch_id = await svc.create_batch(user_id, chat_id, [NewItem(path, "prompt")],
+                                      aspect="9:16", outputs=2, model="Veo 3.1 - Fast")
+    await svc.start(batch_id, user_id)          # the Pipeline does the rest
+    view = await svc.get(batch_id)              # counts per state, items, clips, errors
+    await svc.toggle_clip(clip_id, user_id)     # select for 4K / export
+    await svc.request_upscale(batch_id, user_id, "balanced")
+    export_id = await svc.request_export(batch_id, user_id, "720p")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from bot.clock import Clock
+from bot.config import ASPECTS, MODELS, PRESETS, Settings
+from bot.errors import FlowbotError
+from bot.pipeline import costs, policy, stages
+from bot.storage import repo
+from bot.storage.db import Database
+from bot.storage.queue import NewTask, TaskQueue
+
+
+class BatchError(FlowbotError):
+    """A batch request that cannot be done; the message is fit to show the user."""
+
+
+class NotFoundError(BatchError, LookupError):
+    """No such batch, item or clip."""
+
+
+class NotYourBatchError(BatchError, PermissionError):
+    """The batch, item or clip belongs to another user."""
+
+
+class BatchStateError(BatchError):
+    """The request does not fit the batch's state (e.g. changing settings of a running batch)."""
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """One image and its prompt for `create_batch`."""
+
+    image_path: Path
+    prompt: str
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    position: int
+    prompt: str
+    image_path: Path
+    status: str          # pending|queued|submitting|generating|collecting|done|failed|cancelled
+    progress: int        # 0..100 of the current generation
+    attempts: int
+    error_code: str | None
+    reason: str | None   # plain words for the user when failed (or why it waits)
+    retryable: bool
+
+    @property
+    def error_text(self) -> str | None:
+        return self.reason
+
+
+@dataclass(frozen=True)
+class ClipView:
+    id: int
+    item_id: int
+    position: int
+    variant: int
+    status: str          # pending|ready|failed
+    path_720: Path | None
+    size_720: int | None
+    selected: bool
+    status_4k: str | None  # None|queued|running|ready|failed
+    preset_4k: str | None
+    path_4k: Path | None
+    size_4k: int | None
+
+
+@dataclass(frozen=True)
+class ExportView:
+    id: int
+    resolution: str
+    status: str
+    parts: list[Path]
+    error: str | None
+
+
+@dataclass(frozen=True)
+class BatchView:
+    id: int
+    user_id: int
+    chat_id: int | None
+    source: str
+    status: str          # draft|running|done|cancelled
+    aspect: str
+    outputs: int
+    model: str
+    preset: str
+    title: str | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    counts: dict[str, int]
+    card_message_id: int | None = None
+    progress_message_id: int | None = None
+    items: list[ItemView] = field(default_factory=list)
+    clips: list[ClipView] = field(default_factory=list)
+    exports: list[ExportView] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def errors(self) -> list[tuple[int, str]]:
+        """(position, reason) of every failed item."""
+        return [(i.position, i.reason or "failed") for i in self.items if i.status == "failed"]
+
+    @property
+    def selected_clips(self) -> list[ClipView]:
+        return [c for c in self.clips if c.selected]
+
+
+class Estimate(NamedTuple):
+    """What a batch will cost: Flow credits and seconds (a tuple, or by name)."""
+
+    credits: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    id: int
+    status: str
+    total: int
+    done: int
+    failed: int
+    created_at: float
+    title: str | None
+
+
+class BatchService:
+    """Create, start, watch and finish batches. See the module docstring for the flow."""
+
+    def __init__(self, db: Database, queue: TaskQueue, settings: Settings, clock: Clock,
+                 data_dir: Path | None = None) -> None:
+        self.db = db
+        self.queue = queue
+        self.settings = settings
+        self.clock = clock
+        self.data_dir = Path(data_dir or settings.paths.data_dir)
+
+    # -- creating and configuring --------------------------------------------------------------
+
+    async def create_batch(self, user_id: int, chat_id: int | None, items: list[NewItem], *,
+                           aspect: str | None = None, outputs: int | None = None,
+                           model: str | None = None, source: str = "telegram",
+                           title: str | None = None, preset: str | None = None) -> int:
+        """A draft batch; images are copied into the data dir (the originals may go away)."""
+        if not items:
+            raise BatchError("A batch needs at least one image.")
+        flow = self.settings.flow
+        aspect, outputs, model = (aspect or flow.default_aspect, outputs or flow.default_outputs,
+                                  model or flow.default_model)
+        _check(aspect, outputs, model)
+        preset = preset or self.settings.upscale.preset
+        for item in items:
+            if not Path(item.image_path).is_file():
+                raise BatchError(f"Image not found: {item.image_path}")
+            if not item.prompt.strip():
+                raise BatchError(f"Empty prompt for {Path(item.image_path).name}.")
+        now = self.clock.now()
+        batch_id = await self.db.write_sync(lambda conn: repo.insert_batch(
+            conn, user_id=user_id, chat_id=chat_id, source=source, aspect=aspect, outputs=outputs,
+            model=model, preset=preset, title=title, now=now))
+        folder = self.data_dir / "images" / f"batch{batch_id}"
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = []
+        for pos, item in enumerate(items, start=1):
+            src = Path(item.image_path)
+            dst = folder / f"{pos:03d}{src.suffix.lower() or '.jpg'}"
+            shutil.copyfile(src, dst)
+            rows.append((pos, str(dst), _sha256(dst), item.prompt.strip()))
+
+        def insert(conn: sqlite3.Connection) -> None:
+            for pos, path, digest, prompt in rows:
+                repo.insert_item(conn, batch_id=batch_id, position=pos, image_path=path,
+                                 image_sha256=digest, prompt=prompt, now=now)
+
+        await self.db.write_sync(insert)
+        return batch_id
+
+    async def update_settings(self, batch_id: int, user_id: int, *, aspect: str | None = None,
+                              outputs: int | None = None, model: str | None = None,
+                              preset: str | None = None) -> BatchView:
+        """Change a draft batch's aspect, outputs, model or 4K preset."""
+        batch = await self._own(batch_id, user_id)
+        if batch["status"] != "draft":
+            raise BatchStateError("This batch already started; its settings can no longer change.")
+        new = (aspect or batch["aspect"], outputs or batch["outputs"], model or batch["model"])
+        _check(*new)
+        if preset is not None and preset not in PRESETS:
+            raise BatchError(f"Unknown preset {preset!r}; use one of {', '.join(PRESETS)}.")
+        await self.db.execute(
+            "UPDATE batches SET aspect = ?, outputs = ?, model = ?, upscale_preset = ? WHERE id = ?",
+            (*new, preset or batch["upscale_preset"], batch_id))
+        return await self._view(batch_id)
+
+    async def estimate(self, batch: BatchView | int) -> Estimate:
+        """(Flow credits, seconds) the batch's unfinished items take with this account's slots."""
+        view = batch if isinstance(batch, BatchView) else await self._view(batch)
+        pending = [i for i in view.items if i.status not in ("done", "cancelled")]
+        return Estimate(*costs.estimate(len(pending), view.outputs, view.model, self.settings.flow))
+
+    async def set_card_message(self, batch_id: int, message_id: int | None) -> None:
+        """Remember the Telegram message showing the batch card (to edit it after a restart)."""
+        await self.db.execute("UPDATE batches SET card_message_id = ? WHERE id = ?",
+                              (message_id, batch_id))
+
+    async def set_progress_message(self, batch_id: int, message_id: int | None) -> None:
+        """Remember the Telegram message showing the batch's progress."""
+        await self.db.execute("UPDATE batches SET progress_message_id = ? WHERE id = ?",
+                              (message_id, batch_id))
+
+    # -- running -------------------------------------------------------------------------------
+
+    async def start(self, batch_id: int, user_id: int) -> BatchView:
+        """Queue every pending item for submission; a second call changes nothing."""
+        batch = await self._own(batch_id, user_id)
+        if batch["status"] == "cancelled":
+            raise BatchStateError("This batch was cancelled.")
+        now = self.clock.now()
+
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE batches SET status = 'running', started_at = coalesce(started_at, ?) "
+                         "WHERE id = ? AND status = 'draft'", (now, batch_id))
+            for item in conn.execute("SELECT id FROM items WHERE batch_id = ? AND status = 'pending' "
+                                     "ORDER BY position", (batch_id,)).fetchall():
+                repo.set_item(conn, item[0], now, status="queued")
+                self.queue.add(conn, stages.submit_task(batch_id, item[0], batch["outputs"], 0))
+
+        await self.db.write_sync(tx)
+        return await self._view(batch_id)
+
+    async def cancel(self, batch_id: int, user_id: int | None) -> BatchView:
+        """Stop a batch: items not yet submitted are cancelled; renders already paid for finish.
+
+        `user_id=None` is an admin acting on anyone's batch.
+        """
+        await self._own(batch_id, user_id)
+        now = self.clock.now()
+
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE tasks SET status = 'cancelled', finished_at = ?, updated_at = ? "
+                "WHERE status = 'queued' AND kind = ? AND idempotency_key LIKE ?",
+                (now, now, stages.SUBMIT, f"b{batch_id}:%"))
+            conn.execute(
+                "UPDATE items SET status = 'cancelled', updated_at = ? WHERE batch_id = ? "
+                "AND status IN ('pending', 'queued', 'paused') AND NOT EXISTS (SELECT 1 FROM "
+                "generations g WHERE g.item_id = items.id AND g.status IN ('submitting', 'submitted'))",
+                (now, batch_id))
+            conn.execute("UPDATE batches SET status = 'cancelled', finished_at = ? WHERE id = ? "
+                         "AND status IN ('draft', 'running')", (now, batch_id))
+
+        await self.db.write_sync(tx)
+        return await self._view(batch_id)
+
+    async def retry_item(self, item_id: int, user_id: int) -> bool:
+        """Submit a failed item again; False when it is not failed (or already retried)."""
+        item = await self.db.fetchone(
+            "SELECT i.*, b.user_id, b.outputs, b.status AS batch_status FROM items i "
+            "JOIN batches b ON b.id = i.batch_id WHERE i.id = ?", (item_id,))
+        if item is None:
+            raise NotFoundError("No such item.")
+        if item["user_id"] != user_id:
+            raise NotYourBatchError("This item belongs to someone else.")
+        now = self.clock.now()
+
+        def tx(conn: sqlite3.Connection) -> bool:
+            cur = conn.execute("UPDATE items SET status = 'queued', error_class = NULL, "
+                               "error_code = NULL, error_text = NULL, progress = 0, updated_at = ? "
+                               "WHERE id = ? AND status = 'failed'", (now, item_id))
+            if cur.rowcount != 1:
+                return False
+            conn.execute("UPDATE batches SET status = 'running', finished_at = NULL WHERE id = ?",
+                         (item["batch_id"],))
+            n = repo.next_attempt(conn, item_id) - 1
+            self.queue.add(conn, stages.submit_task(item["batch_id"], item_id, item["outputs"],
+                                                    f"u{n}"))
+            return True
+
+        return await self.db.write_sync(tx)
+
+    # -- clips, 4K and exports -----------------------------------------------------------------
+
+    async def toggle_clip(self, clip_id: int, user_id: int, batch_id: int | None = None) -> bool:
+        """Flip a clip's selection; returns the new state.
+
+        Raises `NotYourBatchError` for another user's clip (or one outside `batch_id`) and
+        `NotFoundError` for an unknown clip.
+        """
+        clip = await self._own_clip(clip_id, user_id)
+        if batch_id is not None and clip["batch_id"] != batch_id:
+            raise NotYourBatchError("This clip is not part of that batch.")
+        now = self.clock.now()
+        await self.db.write_sync(lambda conn: conn.execute(
+            "UPDATE clips SET selected = 1 - selected, updated_at = ? WHERE id = ?", (now, clip_id)))
+        return not bool(clip["selected"])
+
+    async def set_selected(self, clip_id: int, user_id: int, selected: bool) -> None:
+        """Set a clip's selection explicitly (idempotent, unlike a toggle)."""
+        await self._own_clip(clip_id, user_id)
+        await self.db.execute("UPDATE clips SET selected = ?, updated_at = ? WHERE id = ?",
+                              (int(selected), self.clock.now(), clip_id))
+
+    async def selected_clips(self, batch_id: int, user_id: int | None = None) -> list[ClipView]:
+        """The batch's selected clips (for redrawing a review keyboard)."""
+        view = await self.get(batch_id, user_id)
+        return view.selected_clips if view is not None else []
+
+    async def request_upscale(self, batch_id: int, user_id: int, preset: str | None = None,
+                              clip_ids: list[int] | None = None) -> int:
+        """Queue 4K upscales of the given (default: selected) clips; returns how many were queued.
+
+        0 when nothing is selected; a double tap queues nothing new (clips already queued,
+        running or done with that preset are skipped).
+        """
+        batch = await self._own(batch_id, user_id)
+        preset = preset or batch["upscale_preset"]
+        if preset not in PRESETS:
+            raise BatchError(f"Unknown preset {preset!r}; use one of {', '.join(PRESETS)}.")
+        ids = clip_ids if clip_ids is not None else [
+            r[0] for r in await self.db.fetchall(
+                "SELECT c.id FROM clips c JOIN items i ON i.id = c.item_id WHERE i.batch_id = ? "
+                "AND c.selected = 1 AND c.status = 'ready'", (batch_id,))]
+        if not ids:
+            return 0
+        await self._check_clips(batch_id, ids)
+        now = self.clock.now()
+        ctx = _QueueCtx(self.queue)
+        return await self.db.write_sync(lambda conn: sum(
+            stages.enqueue_upscale(ctx, conn, batch_id, cid, preset, now) for cid in ids))
+
+    async def set_auto_upscale(self, batch_id: int, user_id: int, preset: str) -> None:
+        """Upscale every clip to 4K as soon as it is collected (the CLI's --upscale)."""
+        await self._own(batch_id, user_id)
+        if preset not in PRESETS:
+            raise BatchError(f"Unknown preset {preset!r}; use one of {', '.join(PRESETS)}.")
+        now = self.clock.now()
+        await self.db.write_sync(lambda conn: repo.kv_set(
+            conn, f"batch.{batch_id}.auto_upscale", preset, now))
+
+    async def request_export(self, batch_id: int, user_id: int, resolution: str = "720p",
+                             clip_ids: list[int] | None = None) -> int | None:
+        """Queue a zip of the selected clips (all ready ones when none is selected).
+
+        Returns the export id, or None when there is no clip at that resolution yet; asking
+        again for the same clips returns the same export.
+        """
+        await self._own(batch_id, user_id)
+        if resolution not in ("720p", "4k"):
+            raise BatchError("Resolution must be 720p or 4k.")
+        column = "path_4k" if resolution == "4k" else "path_720"
+        if clip_ids is None:
+            rows = await self.db.fetchall(
+                f"SELECT c.id, c.selected FROM clips c JOIN items i ON i.id = c.item_id "
+                f"WHERE i.batch_id = ? AND c.{column} IS NOT NULL ORDER BY c.id", (batch_id,))
+            chosen = [r[0] for r in rows if r[1]] or [r[0] for r in rows]
+        else:
+            await self._check_clips(batch_id, clip_ids)
+            chosen = sorted(clip_ids)
+        if not chosen:
+            return None
+        now = self.clock.now()
+        wanted = json.dumps(chosen)
+
+        def tx(conn: sqlite3.Connection) -> int:
+            row = conn.execute(
+                "SELECT id FROM exports WHERE batch_id = ? AND resolution = ? AND clip_ids_json = ? "
+                "AND status IN ('queued', 'running', 'ready', 'delivered')",
+                (batch_id, resolution, wanted)).fetchone()
+            if row is not None:
+                return int(row[0])
+            export_id = conn.execute(
+                "INSERT INTO exports (batch_id, user_id, resolution, clip_ids_json, created_at) "
+                "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (batch_id, user_id, resolution, wanted, now)).fetchone()[0]
+            self.queue.add(conn, NewTask(stages.EXPORT, {"export_id": export_id},
+                                         stages.key(batch_id, stages.EXPORT, export_id),
+                                         max_attempts=3))
+            return int(export_id)
+
+        return await self.db.write_sync(tx)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    async def get(self, batch_id: int, user_id: int | None = None) -> BatchView | None:
+        """Everything about a batch: counts per item state, items, clips, exports, errors.
+
+        None for an unknown batch; `NotYourBatchError` when `user_id` is given and not the owner.
+        """
+        try:
+            return await self._view(batch_id, user_id)
+        except NotFoundError:
+            return None
+
+    async def retry_cost(self, item_id: int) -> int:
+        """Flow credits one more try of the item costs (for the confirmation)."""
+        row = await self.db.fetchone("SELECT b.outputs, b.model FROM items i JOIN batches b "
+                                     "ON b.id = i.batch_id WHERE i.id = ?", (item_id,))
+        if row is None:
+            raise NotFoundError("No such item.")
+        return row[0] * costs.credits_per_output(row[1])
+
+    async def _view(self, batch_id: int, user_id: int | None = None) -> BatchView:
+        batch = await self._own(batch_id, user_id)
+        items = await self.db.fetchall("SELECT * FROM items WHERE batch_id = ? ORDER BY position",
+                                       (batch_id,))
+        clips = await self.db.fetchall(
+            "SELECT c.*, i.position FROM clips c JOIN items i ON i.id = c.item_id "
+            "WHERE i.batch_id = ? ORDER BY i.position, c.generation_id, c.variant", (batch_id,))
+        exports = await self.db.fetchall("SELECT * FROM exports WHERE batch_id = ? ORDER BY id",
+                                         (batch_id,))
+        return BatchView(
+            id=batch["id"], user_id=batch["user_id"], chat_id=batch["chat_id"], source=batch["source"],
+            status=batch["status"], aspect=batch["aspect"], outputs=batch["outputs"],
+            model=batch["model"], preset=batch["upscale_preset"], title=batch["title"],
+            created_at=batch["created_at"], started_at=batch["started_at"],
+            finished_at=batch["finished_at"], card_message_id=batch["card_message_id"],
+            progress_message_id=batch["progress_message_id"],
+            counts=dict(Counter(r["status"] for r in items)),
+            items=[ItemView(r["id"], r["position"], r["prompt"], Path(r["image_path"]), r["status"],
+                            r["progress"], r["attempts"], r["error_code"],
+                            r["error_text"] or (policy.user_reason_for(r["error_code"])
+                                                if r["error_code"] else None),
+                            r["status"] == "failed" and policy.retryable_by_user(r["error_code"]))
+                   for r in items],
+            clips=[ClipView(c["id"], c["item_id"], c["position"], c["variant"], c["status"],
+                            _path(c["path_720"]), c["size_720"], bool(c["selected"]), c["status_4k"],
+                            c["preset_4k"], _path(c["path_4k"]), c["size_4k"]) for c in clips],
+            exports=[ExportView(e["id"], e["resolution"], e["status"],
+                                [Path(p) for p in json.loads(e["parts_json"])], e["error_text"])
+                     for e in exports],
+        )
+
+    async def list_for_user(self, user_id: int, limit: int = 10) -> list[BatchSummary]:
+        """The user's latest batches, newest first."""
+        rows = await self.db.fetchall(
+            "SELECT b.id, b.status, b.created_at, b.title, count(i.id), "
+            "coalesce(sum(i.status = 'done'), 0), coalesce(sum(i.status = 'failed'), 0) "
+            "FROM batches b LEFT JOIN items i ON i.batch_id = b.id WHERE b.user_id = ? "
+            "GROUP BY b.id ORDER BY b.created_at DESC, b.id DESC LIMIT ?", (user_id, limit))
+        return [BatchSummary(r[0], r[1], r[4], r[5], r[6], r[2], r[3]) for r in rows]
+
+    # -- ownership -----------------------------------------------------------------------------
+
+    async def _batch(self, batch_id: int) -> sqlite3.Row:
+        row = await self.db.fetchone("SELECT * FROM batches WHERE id = ?", (batch_id,))
+        if row is None:
+            raise NotFoundError(f"No batch #{batch_id}.")
+        return row
+
+    async def _own(self, batch_id: int, user_id: int | None) -> sqlite3.Row:
+        row = await self._batch(batch_id)
+        if user_id is not None and row["user_id"] != user_id:
+            raise NotYourBatchError("This batch belongs to someone else.")
+        return row
+
+    async def _own_clip(self, clip_id: int, user_id: int) -> sqlite3.Row:
+        row = await self.db.fetchone(
+            "SELECT c.*, b.user_id, i.batch_id FROM clips c JOIN items i ON i.id = c.item_id "
+            "JOIN batches b ON b.id = i.batch_id WHERE c.id = ?", (clip_id,))
+        if row is None:
+            raise NotFoundError("No such clip.")
+        if row["user_id"] != user_id:
+            raise NotYourBatchError("This clip belongs to someone else.")
+        return row
+
+    async def _check_clips(self, batch_id: int, clip_ids: list[int]) -> None:
+        marks = ", ".join("?" for _ in clip_ids)
+        rows = await self.db.fetchall(
+            f"SELECT c.id FROM clips c JOIN items i ON i.id = c.item_id WHERE i.batch_id = ? "
+            f"AND c.id IN ({marks})", (batch_id, *clip_ids))
+        if len(rows) != len(set(clip_ids)):
+            raise NotYourBatchError("Some of these clips are not part of this batch.")
+
+
+class _QueueCtx:
+    """The slice of `StageContext` that `stages.enqueue_upscale` uses."""
+
+    def __init__(self, queue: TaskQueue) -> None:
+        self.queue = queue
+
+
+def _check(aspect: str, outputs: int, model: str) -> None:
+    if aspect not in ASPECTS:
+        raise BatchError(f"Aspect must be one of {', '.join(ASPECTS)}.")
+    if not 1 <= int(outputs) <= 4:
+        raise BatchError("Outputs per prompt must be 1 to 4.")
+    if model not in MODELS:
+        raise BatchError(f"Model must be one of: {', '.join(MODELS)}.")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value) if value else None
