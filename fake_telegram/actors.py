@@ -28,15 +28,20 @@ class UserActions:
     """Mixin of `FakeTelegram` with what simulated users do."""
 
     def user(self: FakeTelegram, id: int, first_name: str = "Ann",  # noqa: A002
-             username: str | None = None, language_code: str = "en") -> FakeUser:
-        """The user `id` (created on first use); their private chat has the same id."""
+             username: str | None = None, language_code: str = "en", *,
+             started: bool = True) -> FakeUser:
+        """The user `id` (created on first use); their private chat has the same id.
+
+        `started=False` makes a user who never wrote to the bot: until they do, the bot's
+        messages get 403 "bot can't initiate conversation with a user", as on Telegram.
+        """
         if id not in self.users:
-            self.users[id] = FakeUser(id, first_name, username, language_code)
+            self.users[id] = FakeUser(id, first_name, username, language_code, started)
         return self.users[id]
 
     def _user(self: FakeTelegram, ref: UserRef) -> FakeUser:
         return self.users[ref] if isinstance(ref, int) else self.user(
-            ref.id, ref.first_name, ref.username, ref.language_code)
+            ref.id, ref.first_name, ref.username, ref.language_code, started=ref.started)
 
     async def _incoming(self: FakeTelegram, user: FakeUser, kind: str, *,
                         text: str | None = None, caption: str | None = None,
@@ -48,6 +53,7 @@ class UserActions:
             raise ValueError("Telegram clients send 1..4096 characters of text")
         if caption is not None and utf16_len(caption) > CAPTION_LIMIT:
             raise ValueError("Telegram clients send captions of at most 1024 characters")
+        user.started = True
         msg = self.add_message(user.id, "user", from_bot=False, text=text, caption=caption,
                                entities=entities or [], kind=kind,
                                media_group_id=media_group_id, payload=payload or {})

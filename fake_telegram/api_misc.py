@@ -48,8 +48,15 @@ async def get_file(tg: FakeTelegram, p: Params) -> dict[str, Any]:
         raise bad_request("invalid file_id")
     if tg.download_limit is not None and stored.size > tg.download_limit:
         raise bad_request("file is too big")
+    path = tg.files.assign_path(stored)
+    if tg.local_mode and tg.files_dir is not None:
+        local = tg.files_dir / path
+        if not local.exists():
+            local.parent.mkdir(parents=True, exist_ok=True)
+            local.write_bytes(stored.data)
+        path = str(local.resolve())
     return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_size": stored.size, "file_path": tg.files.assign_path(stored)}
+            "file_size": stored.size, "file_path": path}
 
 
 def _scope_key(p: Params) -> str:

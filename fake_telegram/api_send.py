@@ -8,7 +8,9 @@ file_ids; URLs cannot be fetched here and are refused like an unreachable URL.
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlparse
 
 from fake_telegram.errors import ApiError, bad_request
 from fake_telegram.files import describe
@@ -58,6 +60,8 @@ def store_media(tg: FakeTelegram, kind: str, ref: Upload | str | None, p: Params
     """Store one media reference; returns ({kind: object}, uploaded files)."""
     if ref is None:
         raise bad_request(f"there is no {kind} in the request")
+    if isinstance(ref, str) and ref.startswith("file://"):
+        ref = _local_file(tg, ref)
     if isinstance(ref, str):
         return {kind: _reuse(tg, kind, ref)}, []
     if not ref.data:
@@ -82,6 +86,14 @@ def store_media(tg: FakeTelegram, kind: str, ref: Upload | str | None, p: Params
         files.append(("thumbnail", thumb_ref.filename, thumb_ref.data))
     stored.extra = extra
     return {kind: describe(stored)}, files
+
+
+def _local_file(tg: FakeTelegram, uri: str) -> Upload:
+    """A `file://` URI: only a `--local` server reads files from its own disk."""
+    path = Path(unquote(urlparse(uri).path))
+    if not tg.local_mode or not path.is_file():
+        raise bad_request("wrong file identifier/HTTP URL specified")
+    return Upload(path.name, path.read_bytes())
 
 
 def _mime(upload: Upload) -> str | None:

@@ -2,7 +2,8 @@
 
 Form values arrive as strings (aiogram JSON-encodes objects and sends `attach://<name>` for
 files); JSON bodies arrive typed. `Params` coerces both the same way. Multipart bodies are read
-with a byte cap: past it the rest is drained and `too_large` is set (→ 413).
+with a per-file byte cap (the documented limit is per file): past it the rest is drained and
+`too_large` is set (→ 413 Request Entity Too Large).
 """
 
 from __future__ import annotations
@@ -129,16 +130,16 @@ async def read_params(request: web.Request, upload_cap: int) -> Params:
 
 async def _read_multipart(request: web.Request, params: Params, cap: int) -> None:
     reader = await request.multipart()
-    total = 0
     while (part := await reader.next()) is not None:
         name = part.name or ""
         if part.filename is None:  # type: ignore[union-attr]
             params.values[name] = await part.text()  # type: ignore[union-attr]
             continue
         chunks: list[bytes] = []
+        size = 0
         while chunk := await part.read_chunk(1 << 20):  # type: ignore[union-attr]
-            total += len(chunk)
-            if total > cap:
+            size += len(chunk)
+            if size > cap:
                 params.too_large = True
             if not params.too_large:
                 chunks.append(chunk)

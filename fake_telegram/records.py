@@ -17,6 +17,7 @@ class FakeUser:
     first_name: str = "Ann"
     username: str | None = None
     language_code: str = "en"
+    started: bool = True  # False: never wrote to the bot, so the bot can't message them yet
 
     def as_user(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name,

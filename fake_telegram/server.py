@@ -3,13 +3,15 @@
 Bot API at `{base_url}/bot{token}/{method}`, files at `{base_url}/file/bot{token}/{file_path}`;
 aiogram reaches it with `TelegramAPIServer.from_base(base_url)`. Limits follow the cloud Bot
 API (uploads 50 MB, photos 10 MB, getFile 20 MB) or, with `local_mode=True`, a self-hosted
-`--local` server (uploads 2,000 MB, getFile unlimited; files are still served over HTTP).
+`--local` server (uploads 2,000 MB, getFile unlimited; files are served over HTTP, or with
+`files_dir` written to disk and returned as absolute paths like the real `--local` server).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -22,8 +24,9 @@ from fake_telegram.errors import (
     UNAUTHORIZED,
     ApiError,
     bad_request,
+    forbidden,
 )
-from fake_telegram.faults import DropConnection, Faults, HtmlError
+from fake_telegram.faults import BLOCKABLE, DropConnection, Faults, HtmlError
 from fake_telegram.files import FileStore
 from fake_telegram.params import read_params
 from fake_telegram.records import Call, FakeUser, SentMessage
@@ -41,9 +44,14 @@ class FakeTelegram(UserActions):
     photo_limit = 10 * MB
     download_limit_cloud = 20 * MB
 
-    def __init__(self, token: str | None = None, *, local_mode: bool = False) -> None:
+    def __init__(self, token: str | None = None, *, local_mode: bool = False,
+                 files_dir: str | Path | None = None) -> None:
         self.token = token
         self.local_mode = local_mode
+        # local mode with files_dir: getFile writes the file there and returns its absolute
+        # path, like `telegram-bot-api --local` (for aiogram's is_local=True); `file://` URIs
+        # are accepted as uploads.
+        self.files_dir = Path(files_dir) if files_dir is not None else None
         self.bot_id = int(token.split(":")[0]) if token and token.split(":")[0].isdigit() \
             else 123456789
         self.bot_username = "flow_test_bot"
@@ -116,7 +124,11 @@ class FakeTelegram(UserActions):
             handler = METHODS.get(name.lower())
             if handler is None:
                 raise NOT_FOUND
-            self.faults.check(name.lower(), _raw_chat(params.values.get("chat_id")))
+            chat_id = _raw_chat(params.values.get("chat_id"))
+            self.faults.check(name.lower(), chat_id)
+            if name.lower() in BLOCKABLE and chat_id in self.users and (
+                    not self.users[chat_id].started):  # type: ignore[index]
+                raise forbidden("bot can't initiate conversation with a user")
             result = await handler(self, params)
         except DropConnection:
             call.status, call.error = 0, "connection dropped"

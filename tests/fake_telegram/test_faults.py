@@ -107,3 +107,12 @@ async def test_blocked_user_refuses_chat_actions_too(telegram, tg_bot, ann):
     with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
         await tg_bot.send_chat_action(ann.id, "upload_video")
     assert telegram.updates.pending == []
+
+
+async def test_bot_cannot_initiate_a_conversation(telegram, tg_bot):
+    stranger = telegram.user(77, "Stranger", started=False)
+    with pytest.raises(TelegramForbiddenError) as caught:
+        await tg_bot.send_message(stranger.id, "hello?")
+    assert caught.value.message == "Forbidden: bot can't initiate conversation with a user"
+    await telegram.send_command(stranger, "/start")
+    assert (await tg_bot.send_message(stranger.id, "hi")).chat.id == 77

@@ -165,3 +165,31 @@ async def test_caption_limit_on_send(tg_bot, ann, jpeg):
     with pytest.raises(TelegramBadRequest) as caught:
         await tg_bot.send_document(ann.id, BufferedInputFile(b"x", "a.txt"), caption="c" * 1025)
     assert caught.value.message == "Bad Request: message caption is too long"
+
+
+async def test_local_mode_files_dir_gives_absolute_paths_and_reads_file_uris(bot_token,
+                                                                            tmp_path):
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    clip = tmp_path / "clip_4k.mp4"
+    clip.write_bytes(b"4k" * 1000)
+    async with FakeTelegram(bot_token, local_mode=True, files_dir=tmp_path / "srv") as tg:
+        tg.user(7)
+        api = TelegramAPIServer.from_base(tg.base_url, is_local=True)
+        bot = Bot(bot_token, session=AiohttpSession(api=api))
+        try:
+            sent = await bot.send_document(7, clip.as_uri())
+            assert tg.outbox(7)[0].files == [("document", "clip_4k.mp4", b"4k" * 1000)]
+            file = await bot.get_file(sent.document.file_id)
+            assert file.file_path.startswith(str(tmp_path / "srv"))
+            assert (await bot.download_file(file.file_path)).read() == b"4k" * 1000
+        finally:
+            await close_bot(bot)
+
+
+async def test_file_uri_is_refused_by_the_cloud_api(tg_bot, ann, tmp_path):
+    (tmp_path / "a.txt").write_text("x")
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier/HTTP URL specified"):
+        await tg_bot.send_document(ann.id, (tmp_path / "a.txt").as_uri())
