@@ -3,8 +3,8 @@
 Telegram measures text, captions and entity offsets in UTF-16 code units after entity parsing;
 so does this module. HTML is parsed strictly like Telegram (unsupported, unclosed or mismatched
 tags are refused; only &lt; &gt; &amp; &quot; and numeric entities are decoded, other names stay
-literal). MarkdownV2 is parsed for the reserved-character rule and the common entities; legacy
-Markdown is passed through unparsed.
+literal). MarkdownV2 is parsed with its reserved-character rule and the common entities; legacy Markdown
+with its five entities and the unclosed-entity error.
 """
 
 from __future__ import annotations
@@ -181,6 +181,51 @@ def parse_markdown_v2(source: str) -> tuple[str, list[dict[str, Any]]]:
     return "".join(out), entities
 
 
+_MD1 = {"*": "bold", "_": "italic", "`": "code", "```": "pre"}
+
+
+def parse_markdown(source: str) -> tuple[str, list[dict[str, Any]]]:
+    """Legacy Markdown → (plain text, entities); an unclosed entity is refused."""
+    out: list[str] = []
+    length = 0
+    entities: list[dict[str, Any]] = []
+    i = 0
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\" and i + 1 < len(source) and source[i + 1] in "_*`[":
+            out.append(source[i + 1])
+            length += 1
+            i += 2
+            continue
+        mark = "```" if source.startswith("```", i) else ch
+        if mark in _MD1 or mark == "[":
+            close = "]" if mark == "[" else mark
+            end = source.find(close, i + len(mark))
+            if end < 0:
+                raise _cant_parse("Can't find end of the entity starting at byte offset "
+                                  f"{len(source[:i].encode())}")
+            inner = source[i + len(mark) : end]
+            entity: dict[str, Any] = {"type": _MD1.get(mark, "text_link"), "offset": length,
+                                      "length": utf16_len(inner)}
+            i = end + len(close)
+            if mark == "[":
+                link = re.match(r"\(([^)]*)\)", source[i:])
+                if not link:  # a bare [text] is just text
+                    entity = {}
+                else:
+                    entity["url"] = link.group(1)
+                    i += len(link.group(0))
+            out.append(inner)
+            length += utf16_len(inner)
+            if entity and entity["length"]:
+                entities.append(entity)
+            continue
+        out.append(ch)
+        length += utf16_len(ch)
+        i += 1
+    return "".join(out), entities
+
+
 def parse(text: str, parse_mode: str | None, entities: Any = None) -> tuple[str, list[dict]]:
     """Apply `parse_mode` (or explicit `entities`) the way Telegram does."""
     mode = (parse_mode or "").lower()
@@ -190,7 +235,9 @@ def parse(text: str, parse_mode: str | None, entities: Any = None) -> tuple[str,
         return parse_html(text)
     if mode == "markdownv2":
         return parse_markdown_v2(text)
-    if mode in ("", "markdown"):
+    if mode == "markdown":
+        return parse_markdown(text)
+    if not mode:
         return text, []
     raise bad_request(f"unsupported parse_mode {parse_mode}")
 

@@ -44,6 +44,13 @@ async def test_html_is_parsed_and_length_counted_after_parsing(telegram, tg_bot,
         await tg_bot.send_message(ann.id, "a <video> b", parse_mode="HTML")
     with pytest.raises(TelegramBadRequest, match="Character '.' is reserved"):
         await tg_bot.send_message(ann.id, "Done.", parse_mode="MarkdownV2")
+    escaped = await tg_bot.send_message(ann.id, r"*Done\.* 1\-2", parse_mode="MarkdownV2")
+    assert (escaped.text, escaped.entities[0].length) == ("Done. 1-2", 5)
+    with pytest.raises(TelegramBadRequest, match="Can't find end of the entity starting at byte"):
+        await tg_bot.send_message(ann.id, "clip_4k.mp4", parse_mode="Markdown")
+    unknown = await tg_bot.send_message(ann.id, "Tom &nbsp; &amp; <i>Jerry</i>",
+                                        parse_mode="HTML")
+    assert unknown.text == "Tom &nbsp; & Jerry"
 
 
 @pytest.mark.parametrize(
