@@ -15,7 +15,7 @@ import sys
 from bot import __version__
 from bot.errors import ConfigError, StoreError
 
-COMMANDS = ["serve", "doctor", "flow", "upscale"]
+COMMANDS = ["serve", "doctor", "flow", "upscale", "batch"]
 
 
 def build_parser() -> argparse.ArgumentParser:
