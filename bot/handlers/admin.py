@@ -1,0 +1,287 @@
+"""Admin commands: Flow session and sign-in, pause/resume, the queue, statistics, users.
+
+The whole router is filtered by `IsAdmin`; `refusals` (registered after it) answers the same
+commands from everyone else with a polite refusal, so a non-admin learns nothing and changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+
+from bot.handlers.filters import InDialog, IsAdmin
+from bot.pipeline.flow.api import FlowClient
+from bot.services.account import AccountService
+from bot.services.batches import BatchError, BatchService
+from bot.services.dialogs import AWAITING_SESSION, DialogService
+from bot.services.sessions import SessionService
+from bot.services.users import UserService
+from bot.telegram import keyboards, texts
+from bot.telegram.callbacks import QueueCb, UsersCb
+
+log = logging.getLogger(__name__)
+
+ADMIN_COMMANDS = ("session", "login", "pause", "resume", "queue", "stats", "users", "screenshot")
+
+router = Router(name=__name__)
+router.message.filter(IsAdmin())
+router.callback_query.filter(IsAdmin())
+
+refusals = Router(name=__name__ + ".refusals")
+
+LOGIN_ASK = (
+    "🔑 Send the Flow session as a <b>document</b>: a Playwright <code>storage_state</code> "
+    "JSON or a cookies export (JSON) made while signed in to Flow. I will check it, store it "
+    "privately and delete your message. /cancel to stop."
+)
+MAX_SESSION_DOC = 2 * 1024 * 1024
+
+
+@refusals.message(Command(*ADMIN_COMMANDS))
+async def refuse(message: Message) -> None:
+    await message.answer(texts.ADMIN_ONLY)
+
+
+@refusals.callback_query(QueueCb.filter())
+@refusals.callback_query(UsersCb.filter())
+async def refuse_button(query: CallbackQuery) -> None:
+    await query.answer(texts.ADMIN_ONLY, show_alert=True)
+
+
+# -- Flow session ---------------------------------------------------------------------------------
+
+@router.message(Command("session"))
+async def session(message: Message, account: AccountService, flow: FlowClient | None = None) -> None:
+    state = await account.state()
+    lines = ["<b>Flow session</b>"]
+    if flow is None:
+        lines.append("No Flow client is running.")
+        await message.answer("\n".join(lines))
+        return
+    info = await flow.check_session()
+    lines.append(("✅ Signed in" if info.signed_in else "❌ Not signed in") + f" — {texts.esc(info.detail)}")
+    if info.credits is not None:
+        lines.append(f"Credits seen: {info.credits}")
+    lines.append(_pause_line(state))
+    await message.answer("\n".join(lines))
+    await _send_screenshot(message, flow)
+
+
+@router.message(Command("screenshot"))
+async def screenshot(message: Message, flow: Any = None) -> None:
+    if flow is None:
+        await message.answer("No Flow client is running.")
+        return
+    await _send_screenshot(message, flow)
+
+
+async def _send_screenshot(message: Message, flow: Any) -> None:
+    try:
+        png = await flow.screenshot()
+    except Exception as err:  # noqa: BLE001 - a dead browser should not break the command
+        await message.answer(f"Could not take a screenshot ({type(err).__name__}).")
+        return
+    await message.answer_photo(BufferedInputFile(png, "flow.png"), caption="The Flow page right now.")
+
+
+@router.message(Command("login"), F.document)
+async def login_with_file(message: Message, bot: Bot, sessions: SessionService,
+                          dialogs: DialogService, account: AccountService) -> None:
+    await _login(message, bot, sessions, dialogs, account)
+
+
+@router.message(Command("login"))
+async def login_ask(message: Message, dialogs: DialogService) -> None:
+    await dialogs.set(message.from_user.id, message.chat.id, AWAITING_SESSION, {})
+    await message.answer(LOGIN_ASK)
+
+
+@router.message(F.document, InDialog(AWAITING_SESSION))
+async def login_document(message: Message, bot: Bot, sessions: SessionService,
+                         dialogs: DialogService, account: AccountService) -> None:
+    """A document sent after /login (the dialog survives restarts)."""
+    await _login(message, bot, sessions, dialogs, account)
+
+
+async def _login(message: Message, bot: Bot, sessions: SessionService,
+                 dialogs: DialogService, account: AccountService) -> None:
+    doc = message.document
+    if doc.file_size is not None and doc.file_size > MAX_SESSION_DOC:
+        await message.answer("That file is too large to be a session export.")
+        return
+    buf = io.BytesIO()
+    try:
+        await bot.download(doc, destination=buf)
+    except TelegramAPIError:
+        await message.answer(texts.BAD_DOWNLOAD.format(name=texts.esc(doc.file_name or "file")))
+        return
+    # The message carries live credentials: remove it from the chat before anything else.
+    try:
+        await message.delete()
+        deleted = True
+    except TelegramAPIError as err:
+        log.warning("could not delete the session message: %s", type(err).__name__)
+        deleted = False
+    progress = await message.answer("🔎 Checking the session with Flow…")
+    result = await sessions.login(buf.getvalue())
+    note = "" if deleted else "\n⚠️ I could not delete your message: please delete it yourself."
+    if not result.ok:
+        await progress.edit_text(f"❌ {texts.esc(result.message)}{note}")
+        return
+    await dialogs.clear(message.from_user.id, message.chat.id, AWAITING_SESSION)
+    resumed = await account.resume()
+    credits = f" Credits seen: {result.info.credits}." if result.info and result.info.credits is not None else ""
+    await progress.edit_text(
+        f"✅ Signed in to Flow with {result.cookies} cookies, stored privately.{credits}"
+        + (" Paused work resumes now." if resumed else "")
+        + note
+    )
+
+
+# -- pause / resume / queue / stats ---------------------------------------------------------------
+
+@router.message(Command("pause"))
+async def pause(message: Message, command: CommandObject, account: AccountService) -> None:
+    reason = (command.args or "paused by an admin").strip()
+    changed = await account.pause(reason)
+    await message.answer(
+        "⏸ Paused. Nothing new is sent to Flow; running renders finish. /resume to continue."
+        if changed else "Already paused. /resume to continue."
+    )
+
+
+@router.message(Command("resume"))
+async def resume(message: Message, account: AccountService) -> None:
+    changed = await account.resume()
+    await message.answer("▶️ Resumed." if changed else "Work was not paused.")
+
+
+@router.message(Command("queue"))
+async def queue(message: Message, account: AccountService) -> None:
+    text, markup = await _queue_view(account)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(QueueCb.filter(F.action == "cancel"))
+async def queue_cancel(query: CallbackQuery, callback_data: QueueCb, batches: BatchService,
+                       account: AccountService) -> None:
+    try:
+        view = await batches.get(callback_data.batch_id)
+        if view.status in ("draft", "running"):
+            await batches.cancel(view.id, view.user_id)
+            await query.answer(f"Batch #{view.id} cancelled.")
+        else:
+            await query.answer(f"Batch #{view.id} is already {view.status}.")
+    except BatchError as err:
+        await query.answer(str(err), show_alert=True)
+    if query.message is not None:
+        text, markup = await _queue_view(account)
+        with contextlib.suppress(TelegramBadRequest):
+            await query.message.edit_text(text, reply_markup=markup)
+
+
+async def _queue_view(account: AccountService) -> tuple[str, Any]:
+    overview = await account.queue_overview()
+    state = await account.state()
+    lines = ["<b>Queue</b>", _pause_line(state)]
+    tasks = overview["tasks"]
+    if tasks:
+        lines.append("Tasks: " + ", ".join(
+            f"{kind} {n.get('running', 0)} running / {n.get('queued', 0)} queued"
+            for kind, n in sorted(tasks.items())))
+    running = overview["running_batches"]
+    if not running:
+        lines.append("No batch is running.")
+    for b in running:
+        lines.append(f"#{b['id']} · user <code>{b['user_id']}</code> · {b['done']}/{b['total']} done"
+                     + (f", {b['failed']} failed" if b["failed"] else ""))
+    return "\n".join(lines), keyboards.queue(b["id"] for b in running)
+
+
+@router.message(Command("stats"))
+async def stats(message: Message, account: AccountService) -> None:
+    await message.answer(render_stats(await account.stats()))
+
+
+# -- users ----------------------------------------------------------------------------------------
+
+@router.message(Command("users"))
+async def users_cmd(message: Message, command: CommandObject, users: UserService) -> None:
+    parts = (command.args or "").split()
+    if len(parts) == 2 and parts[0].lower() in ("add", "allow", "remove", "del"):
+        if not parts[1].lstrip("-").isdigit():
+            await message.answer("A user id is a number, e.g. <code>/users add 123456789</code>.")
+            return
+        uid = int(parts[1])
+        if parts[0].lower() in ("add", "allow"):
+            added = await users.allow(uid)
+            await message.answer(f"✅ User {uid} may now use the bot." if added else f"User {uid} already has access.")
+        else:
+            await message.answer(_removed_text(uid, await users.remove(uid)))
+        return
+    if parts:
+        await message.answer("Use <code>/users</code>, <code>/users add ID</code> or <code>/users remove ID</code>.")
+        return
+    await _show_users(message, users)
+
+
+@router.callback_query(UsersCb.filter(F.action == "remove"))
+async def users_remove(query: CallbackQuery, callback_data: UsersCb, users: UserService) -> None:
+    outcome = await users.remove(callback_data.user_id)
+    await query.answer(_removed_text(callback_data.user_id, outcome), show_alert=outcome == "from_settings")
+    if query.message is not None:
+        text, markup = await _users_view(users)
+        await query.message.edit_text(text, reply_markup=markup)
+
+
+def _removed_text(uid: int, outcome: str) -> str:
+    return {
+        "removed": f"🗑 User {uid} no longer has access.",
+        "not_found": f"User {uid} was not on the list.",
+        "from_settings": f"User {uid} is allowed in the settings (TELEGRAM_*_IDS); change it there.",
+    }[outcome]
+
+
+async def _show_users(message: Message, users: UserService) -> None:
+    text, markup = await _users_view(users)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _users_view(users: UserService) -> tuple[str, Any]:
+    people = await users.list_allowed()
+    lines = ["<b>Allowed users</b>"]
+    for p in people:
+        name = " ".join(x for x in (p.first_name, f"@{p.username}" if p.username else None) if x)
+        tag = "admin" if p.role == "admin" else ("settings" if p.from_settings else "added")
+        lines.append(f"• <code>{p.id}</code> {texts.esc(name)} ({tag})")
+    strangers = await users.strangers_count()
+    lines.append(f"\nTurned away so far: {strangers} message(s) from strangers.")
+    lines.append("Add someone with <code>/users add ID</code>.")
+    return "\n".join(lines), keyboards.users(p.id for p in people if not p.from_settings)
+
+
+# -- rendering ------------------------------------------------------------------------------------
+
+def _pause_line(state: Any) -> str:
+    if state.paused:
+        return f"⏸ Work is paused ({texts.esc(state.kind or '')}): {texts.esc(state.detail or '')}"
+    return "▶️ Work is running."
+
+
+def render_stats(stats: dict[str, Any]) -> str:
+    lines = ["<b>Statistics</b>"]
+    for label, key in (("Today (UTC)", "today"), ("All time", "all_time")):
+        s = stats[key]
+        lines.append(f"\n<b>{label}</b>: {s['generations']} generations · {s['done']} done · "
+                     f"{s['failed']} failed · {s['credits_spent']} credits spent")
+        if s["failures_by_class"]:
+            lines.append("Failures: " + ", ".join(f"{k} {v}" for k, v in sorted(s["failures_by_class"].items())))
+    return "\n".join(lines)

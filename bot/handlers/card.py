@@ -1,0 +1,80 @@
+"""The batch card's buttons: Start, Settings (aspect, outputs, model) and Cancel, edited in place.
+
+Every press re-reads the batch through `BatchService`, which checks it belongs to the presser; a
+forged or foreign payload gets a short refusal and changes nothing. Start twice starts once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery
+
+from bot.config import ASPECTS, MODELS
+from bot.services.batches import BatchError, BatchService
+from bot.telegram import keyboards, texts
+from bot.telegram.callbacks import CardCb
+from bot.telegram.cards import card_markup, card_text
+
+router = Router(name=__name__)
+
+
+@router.callback_query(CardCb.filter(F.batch_id > 0))
+async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchService) -> None:
+    uid, batch_id, action = query.from_user.id, callback_data.batch_id, callback_data.action
+    try:
+        view = await batches.get(batch_id, uid)
+        if action == "start":
+            if view.status == "draft":
+                await batches.start(batch_id, uid)
+                await query.answer(texts.STARTED.format(id=batch_id))
+            else:
+                await query.answer(texts.ALREADY_STARTED.format(id=batch_id, status=view.status))
+        elif action == "cancel":
+            if view.status in ("draft", "running"):
+                await batches.cancel(batch_id, uid)
+                await query.answer(texts.CANCELLED.format(id=batch_id))
+            else:
+                await query.answer(texts.NOTHING_TO_CANCEL)
+        elif action in ("aspect", "outputs", "model"):
+            change = _setting(action, callback_data.value)
+            if change is None:
+                await query.answer("That option does not exist.", show_alert=True)
+                return
+            await batches.update_settings(batch_id, uid, **change)
+            await query.answer("Updated.")
+        else:  # settings / back
+            await query.answer()
+    except BatchError as err:
+        await query.answer(str(err), show_alert=True)
+        return
+    await _redraw(query, batches, batch_id, settings=action in ("settings", "aspect", "outputs", "model"))
+
+
+def _setting(action: str, value: str) -> dict[str, Any] | None:
+    if action == "aspect":
+        return {"aspect": value} if value in ASPECTS else None
+    if action == "outputs":
+        return {"outputs": int(value)} if value in ("1", "2", "3", "4") else None
+    if value.isdigit() and int(value) < len(MODELS):
+        return {"model": MODELS[int(value)]}
+    return None
+
+
+async def _redraw(query: CallbackQuery, batches: BatchService, batch_id: int, *, settings: bool) -> None:
+    view = await batches.get(batch_id)
+    credits, seconds = batches.estimate(view)
+    if settings and view.status == "draft":
+        markup = keyboards.card_settings(view.id, view.aspect, view.outputs, view.model)
+    else:
+        markup = card_markup(view)
+    if query.message is None:
+        return
+    try:
+        await query.message.edit_text(card_text(view, credits, seconds), reply_markup=markup)
+    except TelegramBadRequest as err:
+        # A double tap redraws the same card: Telegram answers "message is not modified".
+        if "not modified" not in str(err):
+            raise

@@ -1,0 +1,61 @@
+"""/status (running batches), /history (recent batches) and /cancel (dialog or batch)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.services.batches import BatchService
+from bot.services.dialogs import DialogService
+from bot.telegram import texts
+from bot.telegram.callbacks import CardCb
+
+router = Router(name=__name__)
+
+STATUS_ICONS = {"draft": "📝", "running": "⏳", "done": "✅", "cancelled": "🚫"}
+
+
+@router.message(Command("status"))
+async def status(message: Message, batches: BatchService) -> None:
+    active = [b for b in await batches.list_for_user(message.from_user.id, limit=20)
+              if b.status in ("draft", "running")]
+    if not active:
+        await message.answer("Nothing is running. Send images with a caption to start a batch.")
+        return
+    lines = ["<b>Your batches in progress</b>"]
+    for b in active:
+        lines.append(f"{STATUS_ICONS[b.status]} #{b.id}: {b.done} done, {b.failed} failed of {b.total}"
+                     + (" (not started)" if b.status == "draft" else ""))
+    await message.answer("\n".join(lines))
+
+
+@router.message(Command("history"))
+async def history(message: Message, batches: BatchService) -> None:
+    recent = await batches.list_for_user(message.from_user.id, limit=10)
+    if not recent:
+        await message.answer("No batches yet. Send images with a caption to start one.")
+        return
+    lines = ["<b>Your recent batches</b>"]
+    for b in recent:
+        lines.append(f"{STATUS_ICONS.get(b.status, '•')} #{b.id} · {b.total} image(s) · "
+                     f"{b.done} done · {b.failed} failed · {b.status}")
+    await message.answer("\n".join(lines))
+
+
+@router.message(Command("cancel"))
+async def cancel(message: Message, dialogs: DialogService, batches: BatchService) -> None:
+    uid = message.from_user.id
+    if await dialogs.clear(uid, message.chat.id):
+        await message.answer(texts.DIALOG_CANCELLED)
+        return
+    active = [b for b in await batches.list_for_user(uid, limit=20) if b.status in ("draft", "running")]
+    if not active:
+        await message.answer(texts.NOTHING_TO_CANCEL)
+        return
+    kb = InlineKeyboardBuilder()
+    for b in active:
+        kb.button(text=f"✖️ Cancel #{b.id}", callback_data=CardCb(action="cancel", batch_id=b.id))
+    kb.adjust(2)
+    await message.answer("Which batch should I cancel?", reply_markup=kb.as_markup())

@@ -1,0 +1,237 @@
+"""Intake: photos, image documents, albums, prompts files, and the "which prompt?" dialog.
+
+Each incoming file is checked right away (a bad one gets its own clear reply) and handed to the
+`IntakeCollector`, which waits for a short quiet window so that an album — or several albums in
+a row — becomes one batch. `process_intake` then matches prompts to images: the caption of a
+message (or of its album), a prompts file, the user's /prompt default, or else it asks, keeping
+the question in the persisted dialog so a restart in between is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Message
+
+from bot.handlers.filters import InDialog
+from bot.services.batches import BatchService
+from bot.services.dialogs import AWAITING_IMAGES, AWAITING_PROMPT, DialogService, MessageRefs
+from bot.services.users import UserService
+from bot.telegram import texts
+from bot.telegram.cards import send_new_card
+from bot.telegram.intake import (
+    MAX_IMAGES_PER_BATCH,
+    IncomingImage,
+    IntakeCollector,
+    IntakeRejected,
+    PromptsFile,
+    Received,
+    check_declared_size,
+    check_prompt,
+    classify_document,
+    finalize_image,
+    inspect_image,
+    new_image_path,
+    parse_prompts_file,
+)
+
+log = logging.getLogger(__name__)
+router = Router(name=__name__)
+
+
+@router.message(F.photo)
+async def on_photo(message: Message, bot: Bot, users: UserService, intake: IntakeCollector,
+                   incoming_dir: Path, download_limit: int | None) -> None:
+    uid = message.from_user.id
+    slot = intake.reserve(uid, message.chat.id, message.message_id, message.media_group_id, message.caption)
+    try:
+        if await users.claim_photo_hint(uid):
+            await message.answer(texts.PHOTO_HINT)
+        photo = message.photo[-1]
+        name = f"photo {message.message_id}"
+        slot.set_result(await _fetch_image(message, bot, photo.file_id, name, photo.file_size,
+                                           incoming_dir, download_limit))
+    finally:
+        if not slot.done():
+            slot.set_result(None)
+
+
+@router.message(F.document)
+async def on_document(message: Message, bot: Bot, intake: IntakeCollector, incoming_dir: Path,
+                      download_limit: int | None) -> None:
+    doc = message.document
+    name = doc.file_name or "file"
+    kind = classify_document(doc.file_name, doc.mime_type)
+    if kind == "other":
+        await message.answer(texts.BAD_FILE_TYPE.format(name=texts.esc(name)))
+        return
+    uid = message.from_user.id
+    slot = intake.reserve(uid, message.chat.id, message.message_id, message.media_group_id, message.caption)
+    try:
+        if kind == "image":
+            result: Received = await _fetch_image(message, bot, doc.file_id, name, doc.file_size,
+                                                  incoming_dir, download_limit)
+        else:
+            result = await _fetch_prompts(message, bot, name, download_limit)
+        slot.set_result(result)
+    finally:
+        if not slot.done():
+            slot.set_result(None)
+
+
+@router.message(F.text, ~F.text.startswith("/"), InDialog(AWAITING_PROMPT))
+async def on_prompt_answer(message: Message, dialog: Any, bot: Bot, dialogs: DialogService,
+                           users: UserService, batches: BatchService, refs: MessageRefs) -> None:
+    try:
+        prompt = check_prompt(message.text)
+    except IntakeRejected as err:
+        await message.answer(str(err))
+        return
+    entries = dialog.data.get("images", [])
+    for entry in entries:
+        if not entry.get("prompt"):
+            entry["prompt"] = prompt
+    await _create(bot, message.from_user.id, message.chat.id, entries, dialogs, users, batches, refs)
+
+
+@router.message(F.text, ~F.text.startswith("/"))
+async def on_stray_text(message: Message) -> None:
+    await message.answer(texts.TEXT_WITHOUT_CONTEXT)
+
+
+@router.message(~F.text)
+async def on_other_content(message: Message) -> None:
+    await message.answer("I only understand images, prompts files and text. Try /help.")
+
+
+# -- fetching ---------------------------------------------------------------------------------
+
+async def _fetch_image(message: Message, bot: Bot, file_id: str, name: str, size: int | None,
+                       incoming_dir: Path, download_limit: int | None) -> IncomingImage | None:
+    try:
+        check_declared_size(name, size, download_limit)
+        path = new_image_path(incoming_dir, message.from_user.id)
+        try:
+            await bot.download(file_id, destination=path)
+        except TelegramAPIError as err:
+            path.unlink(missing_ok=True)
+            log.info("download of %s failed: %s", name, type(err).__name__)
+            raise IntakeRejected(texts.BAD_DOWNLOAD.format(name=texts.esc(name))) from None
+        try:
+            fmt, w, h = await asyncio.to_thread(inspect_image, path, name)
+        except IntakeRejected:
+            path.unlink(missing_ok=True)
+            raise
+        path = finalize_image(path, fmt)
+    except IntakeRejected as err:
+        await message.reply(str(err))
+        return None
+    return IncomingImage(message.message_id, message.media_group_id, message.caption, path, name, w, h)
+
+
+async def _fetch_prompts(message: Message, bot: Bot, name: str,
+                         download_limit: int | None) -> PromptsFile | None:
+    buf = io.BytesIO()
+    try:
+        check_declared_size(name, message.document.file_size, download_limit)
+        try:
+            await bot.download(message.document, destination=buf)
+        except TelegramAPIError:
+            raise IntakeRejected(texts.BAD_DOWNLOAD.format(name=texts.esc(name))) from None
+        prompts, by_name = parse_prompts_file(buf.getvalue(), name)
+    except IntakeRejected as err:
+        await message.reply(str(err))
+        return None
+    return PromptsFile(message.message_id, name, prompts, by_name)
+
+
+# -- turning what arrived into a batch ------------------------------------------------------------
+
+async def process_intake(user_id: int, chat_id: int, received: list[Received], captions: dict[str, str],
+                         *, bot: Bot, dialogs: DialogService, users: UserService,
+                         batches: BatchService, refs: MessageRefs) -> None:
+    """Match prompts to the images that arrived (plus any still waiting), then card or ask."""
+    images = [r for r in received if isinstance(r, IncomingImage)]
+    files = [r for r in received if isinstance(r, PromptsFile)]
+    if not images and not files:
+        return
+    dialog = await dialogs.get(user_id, chat_id)
+    entries: list[dict[str, Any]] = []
+    stored_prompts: dict[str, Any] | None = None
+    if dialog is not None and dialog.state == AWAITING_PROMPT:
+        entries = list(dialog.data.get("images", []))
+    elif dialog is not None and dialog.state == AWAITING_IMAGES:
+        stored_prompts = dialog.data
+    for img in images:
+        caption = img.caption or (captions.get(img.media_group_id) if img.media_group_id else None)
+        prompt = None
+        if caption:
+            try:
+                prompt = check_prompt(caption)
+            except IntakeRejected as err:
+                await bot.send_message(chat_id, f"{texts.esc(img.name)}: {err}")
+        entries.append({"path": str(img.path), "name": img.name, "prompt": prompt})
+
+    pf = files[-1] if files else None
+    prompts = pf.prompts if pf else (stored_prompts or {}).get("prompts")
+    by_name = pf.by_name if pf else (stored_prompts or {}).get("by_name", {})
+    if not entries:
+        # A prompts file on its own: keep it until the images arrive.
+        await dialogs.set(user_id, chat_id, AWAITING_IMAGES, {"prompts": pf.prompts, "by_name": pf.by_name})
+        await bot.send_message(chat_id, texts.PROMPTS_FILE_ALONE.format(p=len(pf.prompts)))
+        return
+    if len(entries) > MAX_IMAGES_PER_BATCH:
+        await dialogs.clear(user_id, chat_id)
+        await bot.send_message(chat_id, texts.TOO_MANY.format(n=len(entries), max=MAX_IMAGES_PER_BATCH))
+        return
+    if prompts:
+        if not _apply_prompts(entries, prompts, by_name):
+            missing = sum(1 for e in entries if not e["prompt"])
+            await bot.send_message(chat_id, texts.PROMPTS_FILE_MISMATCH.format(p=len(prompts), i=missing))
+    missing = [e for e in entries if not e["prompt"]]
+    if missing:
+        default = await users.default_prompt(user_id)
+        for e in missing:
+            e["prompt"] = default
+    if any(not e["prompt"] for e in entries):
+        await dialogs.set(user_id, chat_id, AWAITING_PROMPT, {"images": entries})
+        await bot.send_message(chat_id, texts.ASK_PROMPT.format(n=sum(1 for e in entries if not e["prompt"])))
+        return
+    await _create(bot, user_id, chat_id, entries, dialogs, users, batches, refs)
+
+
+def _apply_prompts(entries: list[dict[str, Any]], prompts: list[str], by_name: dict[str, str]) -> bool:
+    """Fill missing prompts from a file: by file name, else one for all, else in order."""
+    for e in entries:
+        if not e["prompt"] and e["name"].lower() in by_name:
+            e["prompt"] = by_name[e["name"].lower()]
+    missing = [e for e in entries if not e["prompt"]]
+    if not missing:
+        return True
+    if by_name and len(by_name) == len(prompts):
+        return False  # every row named a file, and these images matched none of them
+    if len(prompts) == 1:
+        targets, values = missing, prompts * len(missing)
+    elif len(prompts) == len(missing):
+        targets, values = missing, prompts
+    elif len(prompts) == len(entries):
+        targets, values = entries, prompts
+    else:
+        return False
+    for e, p in zip(targets, values, strict=True):
+        e["prompt"] = p
+    return True
+
+
+async def _create(bot: Bot, user_id: int, chat_id: int, entries: list[dict[str, Any]],
+                  dialogs: DialogService, users: UserService, batches: BatchService,
+                  refs: MessageRefs) -> None:
+    await send_new_card(bot, user_id, chat_id, [(Path(e["path"]), e["prompt"]) for e in entries],
+                        users=users, batches=batches, refs=refs)
+    await dialogs.clear(user_id, chat_id)

@@ -1,0 +1,101 @@
+"""Review buttons under each finished item: select clips, upscale to 4K, zip, retry a failure.
+
+`BatchService.get(batch_id, user_id)` refuses a batch of someone else; on top of that every
+clip/item id in a payload must belong to that batch, so a forged payload changes nothing.
+Selection buttons carry the state they set, so a double tap is harmless.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+
+from bot.pipeline.costs import credits_per_output
+from bot.services.batches import BatchError, BatchService, BatchView
+from bot.telegram import keyboards, texts
+from bot.telegram.callbacks import ClipCb, ReviewCb
+
+router = Router(name=__name__)
+
+
+def item_keyboard(view: BatchView, item_id: int) -> InlineKeyboardMarkup:
+    clips = [c for c in view.clips if c.item_id == item_id and c.status == "ready"]
+    return keyboards.review(view.id, item_id, [(c.id, n, c.selected) for n, c in enumerate(clips, 1)])
+
+
+@router.callback_query(ClipCb.filter())
+async def on_clip(query: CallbackQuery, callback_data: ClipCb, batches: BatchService) -> None:
+    uid = query.from_user.id
+    try:
+        view = await batches.get(callback_data.batch_id, uid)
+        clip = next((c for c in view.clips if c.id == callback_data.clip_id), None)
+        if clip is None or clip.item_id != callback_data.item_id:
+            await query.answer(texts.NOT_YOURS, show_alert=True)
+            return
+        await batches.set_selected(clip.id, uid, bool(callback_data.sel))
+    except BatchError as err:
+        await query.answer(str(err), show_alert=True)
+        return
+    view = await batches.get(callback_data.batch_id, uid)
+    selected = len(view.selected_clips)
+    await query.answer(f"{selected} clip(s) selected in batch #{view.id}.")
+    await _set_markup(query, item_keyboard(view, callback_data.item_id))
+
+
+@router.callback_query(ReviewCb.filter())
+async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: BatchService) -> None:
+    uid, cb = query.from_user.id, callback_data
+    try:
+        view = await batches.get(cb.batch_id, uid)
+        if cb.item_id and all(i.id != cb.item_id for i in view.items):
+            await query.answer(texts.NOT_YOURS, show_alert=True)
+            return
+        if cb.action == "upscale":
+            if not view.selected_clips:
+                await query.answer("Select at least one clip first (tap ☐ under a video).", show_alert=True)
+                return
+            await query.answer("Choose the 4K quality.")
+            await _set_markup(query, keyboards.presets(view.id, cb.item_id))
+        elif cb.action == "preset":
+            queued = await batches.request_upscale(view.id, uid, cb.value)
+            await query.answer(
+                f"⬆️ Upscaling {len(queued)} clip(s) to 4K; they arrive here as files."
+                if queued else "Those clips are already being upscaled."
+            )
+            await _set_markup(query, item_keyboard(view, cb.item_id))
+        elif cb.action == "back":
+            await query.answer()
+            await _set_markup(query, item_keyboard(view, cb.item_id))
+        elif cb.action == "zip":
+            await batches.request_export(view.id, uid, cb.value)
+            await query.answer(f"🗜 Preparing the {cb.value.upper()} zip; it arrives here shortly.")
+        elif cb.action == "retry":
+            item = next(i for i in view.items if i.id == cb.item_id)
+            if item.status != "failed":
+                await query.answer("This image is not failed (or is already being retried).")
+                return
+            cost = view.outputs * credits_per_output(view.model)
+            await query.answer()
+            await _set_markup(query, keyboards.retry_confirm(view.id, item.id, cost))
+        elif cb.action == "retry_ok":
+            again = await batches.retry_item(cb.item_id, uid)
+            await query.answer("🔁 Retrying." if again else "Already retried.")
+            await _set_markup(query, None)
+        elif cb.action == "retry_no":
+            await query.answer("Not retried.")
+            await _set_markup(query, keyboards.retry(view.id, cb.item_id))
+        else:
+            await query.answer()
+    except BatchError as err:
+        await query.answer(str(err), show_alert=True)
+
+
+async def _set_markup(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
+    if query.message is None:
+        return
+    try:
+        await query.message.edit_reply_markup(reply_markup=markup)
+    except TelegramBadRequest as err:
+        if "not modified" not in str(err):
+            raise

@@ -1,0 +1,207 @@
+"""Who may use the bot, their roles and their per-user defaults.
+
+Access rules: admins (TELEGRAM_ADMIN_IDS) are always allowed; users listed in
+TELEGRAM_ALLOWED_USER_IDS or allowed by an admin (the `users.allowed` column) are allowed;
+everyone else is a stranger. Nothing about a stranger is written anywhere: only the
+`counters` row `strangers_turned_away` is incremented.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.config import ASPECTS, MODELS, PRESETS, Settings
+from bot.storage.db import Database
+
+Role = Literal["admin", "user"]
+STRANGER_COUNTER = "strangers_turned_away"
+
+
+@dataclass(frozen=True)
+class UserDefaults:
+    """The settings a new batch of this user starts with."""
+
+    aspect: str
+    outputs: int
+    model: str
+    preset: str
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: int
+    username: str | None
+    first_name: str | None
+    role: Role
+    allowed: bool
+    from_settings: bool
+
+
+class UserService:
+    """Access checks, the allow list, and per-user defaults (default prompt, batch settings)."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._admins = frozenset(settings.telegram.admin_ids)
+        self._env_allowed = frozenset(settings.telegram.allowed_user_ids)
+
+    # -- access ------------------------------------------------------------------------------
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self._admins
+
+    async def role_of(self, user_id: int) -> Role | None:
+        """'admin', 'user', or None for a stranger."""
+        if user_id in self._admins:
+            return "admin"
+        if user_id in self._env_allowed:
+            return "user"
+        row = await self.db.fetchone("SELECT allowed FROM users WHERE id = ?", (user_id,))
+        return "user" if row is not None and row[0] else None
+
+    async def seen(self, user_id: int, username: str | None, first_name: str | None) -> None:
+        """Record (or refresh) an allowed user's name; never call this for strangers."""
+        now = self.db.now()
+        role = "admin" if user_id in self._admins else "user"
+        await self.db.execute(
+            "INSERT INTO users (id, username, first_name, role, allowed, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "username = excluded.username, first_name = excluded.first_name, role = excluded.role, "
+            "updated_at = excluded.updated_at "
+            "WHERE coalesce(users.username, '') != coalesce(excluded.username, '') "
+            "OR coalesce(users.first_name, '') != coalesce(excluded.first_name, '') "
+            "OR users.role != excluded.role",
+            (user_id, username, first_name, role, now, now),
+        )
+
+    async def count_stranger(self) -> None:
+        """Count one turned-away update (the only trace a stranger leaves)."""
+        await self.db.execute(
+            "INSERT INTO counters (name, value) VALUES (?, 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = value + 1",
+            (STRANGER_COUNTER,),
+        )
+
+    async def strangers_count(self) -> int:
+        row = await self.db.fetchone("SELECT value FROM counters WHERE name = ?", (STRANGER_COUNTER,))
+        return int(row[0]) if row else 0
+
+    # -- allow list (admin) --------------------------------------------------------------------
+
+    async def allow(self, user_id: int) -> bool:
+        """Allow a user id; False when it was already allowed."""
+        if await self.role_of(user_id) is not None and (
+            user_id in self._admins or user_id in self._env_allowed
+        ):
+            return False
+        now = self.db.now()
+        changed = await self.db.execute(
+            "INSERT INTO users (id, allowed, created_at, updated_at) VALUES (?, 1, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET allowed = 1, updated_at = excluded.updated_at "
+            "WHERE users.allowed = 0",
+            (user_id, now, now),
+        )
+        return changed > 0
+
+    async def remove(self, user_id: int) -> Literal["removed", "not_found", "from_settings"]:
+        """Withdraw access given in the DB; ids from settings can only be removed there."""
+        if user_id in self._admins or user_id in self._env_allowed:
+            return "from_settings"
+        changed = await self.db.execute(
+            "UPDATE users SET allowed = 0, updated_at = ? WHERE id = ? AND allowed = 1",
+            (self.db.now(), user_id),
+        )
+        return "removed" if changed else "not_found"
+
+    async def list_allowed(self) -> list[UserRecord]:
+        """Everyone who may use the bot: admins, ids from settings, and ids allowed in the DB."""
+        rows = await self.db.fetchall("SELECT id, username, first_name, allowed FROM users")
+        known = {row[0]: row for row in rows}
+        ids = set(self._admins) | set(self._env_allowed) | {r[0] for r in rows if r[3]}
+        out = []
+        for uid in sorted(ids):
+            row = known.get(uid)
+            out.append(
+                UserRecord(
+                    id=uid,
+                    username=row[1] if row else None,
+                    first_name=row[2] if row else None,
+                    role="admin" if uid in self._admins else "user",
+                    allowed=True,
+                    from_settings=uid in self._admins or uid in self._env_allowed,
+                )
+            )
+        return out
+
+    # -- per-user defaults ---------------------------------------------------------------------
+
+    async def defaults(self, user_id: int) -> UserDefaults:
+        """The user's saved batch settings, falling back to the FLOW_/UPSCALE_ settings."""
+        saved = await self._settings_json(user_id)
+        flow = self.settings.flow
+        aspect = saved.get("aspect") if saved.get("aspect") in ASPECTS else flow.default_aspect
+        model = saved.get("model") if saved.get("model") in MODELS else flow.default_model
+        outputs = saved.get("outputs")
+        if not isinstance(outputs, int) or not 1 <= outputs <= 4:
+            outputs = flow.default_outputs
+        preset = saved.get("preset") if saved.get("preset") in PRESETS else self.settings.upscale.preset
+        return UserDefaults(aspect=aspect, outputs=outputs, model=model, preset=preset)
+
+    async def set_default(self, user_id: int, name: str, value: Any) -> UserDefaults:
+        """Change one default (aspect, outputs, model, preset); invalid values raise ValueError."""
+        valid = {
+            "aspect": lambda v: v in ASPECTS,
+            "model": lambda v: v in MODELS,
+            "outputs": lambda v: isinstance(v, int) and 1 <= v <= 4,
+            "preset": lambda v: v in PRESETS,
+        }
+        if name not in valid or not valid[name](value):
+            raise ValueError(f"invalid {name}: {value!r}")
+        saved = await self._settings_json(user_id)
+        saved[name] = value
+        await self._ensure_row(user_id)
+        await self.db.execute(
+            "UPDATE users SET settings_json = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(saved), self.db.now(), user_id),
+        )
+        return await self.defaults(user_id)
+
+    async def default_prompt(self, user_id: int) -> str | None:
+        row = await self.db.fetchone("SELECT default_prompt FROM users WHERE id = ?", (user_id,))
+        return row[0] if row and row[0] else None
+
+    async def set_default_prompt(self, user_id: int, prompt: str | None) -> None:
+        await self._ensure_row(user_id)
+        await self.db.execute(
+            "UPDATE users SET default_prompt = ?, updated_at = ? WHERE id = ?",
+            (prompt, self.db.now(), user_id),
+        )
+
+    async def claim_photo_hint(self, user_id: int) -> bool:
+        """True exactly once per user: the first time they send a compressed photo."""
+        await self._ensure_row(user_id)
+        changed = await self.db.execute(
+            "UPDATE users SET hint_shown = 1, updated_at = ? WHERE id = ? AND hint_shown = 0",
+            (self.db.now(), user_id),
+        )
+        return changed > 0
+
+    async def _settings_json(self, user_id: int) -> dict[str, Any]:
+        row = await self.db.fetchone("SELECT settings_json FROM users WHERE id = ?", (user_id,))
+        try:
+            data = json.loads(row[0]) if row else {}
+        except ValueError:
+            data = {}
+        return data if isinstance(data, dict) else {}
+
+    async def _ensure_row(self, user_id: int) -> None:
+        now = self.db.now()
+        role = "admin" if user_id in self._admins else "user"
+        await self.db.execute(
+            "INSERT INTO users (id, role, allowed, created_at, updated_at) VALUES (?, ?, 1, ?, ?) "
+            "ON CONFLICT (id) DO NOTHING",
+            (user_id, role, now, now),
+        )

@@ -1,0 +1,74 @@
+"""The batch card (shown before anything is spent) and the progress/status texts."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from aiogram import Bot
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.pipeline.notifier import BatchProgress
+from bot.services.batches import BatchService, BatchView, NewItem
+from bot.services.dialogs import MessageRefs
+from bot.services.users import UserService
+from bot.telegram import keyboards, texts
+
+log = logging.getLogger(__name__)
+
+# Item states in the order a progress message lists them.
+PROGRESS_ORDER = ("queued", "pending", "submitting", "generating", "collecting", "paused", "done",
+                  "failed", "cancelled")
+
+
+def card_text(view: BatchView, credits: int, seconds: float) -> str:
+    n = view.total
+    status = texts.CARD_STATUS.get(view.status, view.status)
+    return (
+        f"<b>Batch #{view.id}</b> · {status}\n"
+        f"🖼 {n} image{'s' if n != 1 else ''} · {view.outputs} video{'s' if view.outputs != 1 else ''} each\n"
+        f"📐 {view.aspect} · 🎞 {texts.esc(view.model)}\n"
+        f"💳 about {credits} credits · ⏱ about {texts.duration(seconds)}"
+    )
+
+
+def card_markup(view: BatchView) -> InlineKeyboardMarkup | None:
+    if view.status == "draft":
+        return keyboards.card(view.id)
+    if view.status == "running":
+        return keyboards.running(view.id)
+    return None
+
+
+async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[Path, str]], *,
+                        users: UserService, batches: BatchService, refs: MessageRefs) -> int:
+    """Create the draft batch with the user's defaults and show its card; returns its id."""
+    d = await users.defaults(user_id)
+    batch_id = await batches.create_batch(
+        user_id, chat_id, [NewItem(image_path=p, prompt=t) for p, t in items],
+        aspect=d.aspect, outputs=d.outputs, model=d.model, source="telegram",
+    )
+    view = await batches.get(batch_id)
+    credits, seconds = batches.estimate(view)
+    msg = await bot.send_message(chat_id, card_text(view, credits, seconds), reply_markup=card_markup(view))
+    await refs.set_card(batch_id, msg.message_id)
+    return batch_id
+
+
+def progress_text(ev: BatchProgress, *, finished: bool = False) -> str:
+    done = sum(ev.counts.get(s, 0) for s in ("done", "failed", "cancelled"))
+    head = "✅ Finished" if finished else "⏳ Working"
+    lines = [f"<b>Batch #{ev.batch_id}</b> · {head}", f"{texts.bar(done, ev.total)} {done}/{ev.total}"]
+    parts = [
+        f"{texts.STATE_LABELS.get(s, s)} {ev.counts[s]}"
+        for s in PROGRESS_ORDER if ev.counts.get(s)
+    ]
+    if parts:
+        lines.append(" · ".join(parts))
+    if not finished and ev.eta_s is not None:
+        lines.append(f"⏱ about {texts.duration(ev.eta_s)} left")
+    for position, reason in ev.failures[:10]:
+        lines.append(f"❌ Image {position}: {texts.esc(reason)}")
+    if len(ev.failures) > 10:
+        lines.append(f"… and {len(ev.failures) - 10} more failures")
+    return "\n".join(lines)

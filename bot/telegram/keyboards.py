@@ -1,0 +1,126 @@
+"""Inline keyboards and the command menu. Every button's payload comes from `callbacks.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aiogram.types import BotCommand, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.config import ASPECTS, MODELS, PRESETS
+from bot.telegram.callbacks import CardCb, ClipCb, QueueCb, ReviewCb, UsersCb
+
+USER_COMMANDS = [
+    BotCommand(command="start", description="What this bot does"),
+    BotCommand(command="help", description="How to use it"),
+    BotCommand(command="status", description="Your running batches"),
+    BotCommand(command="history", description="Your recent batches"),
+    BotCommand(command="settings", description="Default aspect, outputs and model"),
+    BotCommand(command="prompt", description="Set a default prompt"),
+    BotCommand(command="cancel", description="Cancel the current dialog or batch"),
+]
+ADMIN_COMMANDS = USER_COMMANDS + [
+    BotCommand(command="session", description="Flow sign-in state"),
+    BotCommand(command="login", description="Sign in to Flow with cookies"),
+    BotCommand(command="pause", description="Pause work on the Flow account"),
+    BotCommand(command="resume", description="Resume work"),
+    BotCommand(command="queue", description="What is waiting"),
+    BotCommand(command="stats", description="Generations, credits, failures"),
+    BotCommand(command="users", description="Allowed users"),
+    BotCommand(command="screenshot", description="The browser page now"),
+]
+
+MODEL_LABELS = {"Veo 3.1 - Fast": "Fast", "Veo 3.1 - Quality": "Quality"}
+PRESET_LABELS = {"fast": "⚡ Fast", "balanced": "⚖️ Balanced", "high": "💎 High"}
+
+
+def card(batch_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text="▶️ Start", callback_data=CardCb(action="start", batch_id=batch_id))
+    kb.button(text="⚙️ Settings", callback_data=CardCb(action="settings", batch_id=batch_id))
+    kb.button(text="✖️ Cancel", callback_data=CardCb(action="cancel", batch_id=batch_id))
+    kb.adjust(1, 2)
+    return kb.as_markup()
+
+
+def running(batch_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text="✖️ Cancel batch", callback_data=CardCb(action="cancel", batch_id=batch_id))
+    return kb.as_markup()
+
+
+def card_settings(batch_id: int, aspect: str, outputs: int, model: str) -> InlineKeyboardMarkup:
+    """The settings view of the card: the current value of each setting is ticked."""
+    kb = InlineKeyboardBuilder()
+    for a in ASPECTS:
+        label = ("• " if a == aspect else "") + {"16:9": "🖥 16:9", "9:16": "📱 9:16"}[a]
+        kb.button(text=label, callback_data=CardCb(action="aspect", batch_id=batch_id, value=a))
+    for n in range(1, 5):
+        label = ("• " if n == outputs else "") + f"{n} output{'s' if n > 1 else ''}"
+        kb.button(text=label, callback_data=CardCb(action="outputs", batch_id=batch_id, value=str(n)))
+    for i, m in enumerate(MODELS):
+        label = ("• " if m == model else "") + MODEL_LABELS.get(m, m)
+        kb.button(text=label, callback_data=CardCb(action="model", batch_id=batch_id, value=str(i)))
+    kb.button(text="✔️ Done", callback_data=CardCb(action="back", batch_id=batch_id))
+    kb.adjust(2, 4, 2, 1)
+    return kb.as_markup()
+
+
+def review(
+    batch_id: int, item_id: int, clips: Iterable[tuple[int, int, bool]], *, has_4k: bool = False
+) -> InlineKeyboardMarkup:
+    """One item's review buttons: (clip_id, variant, selected) toggles, then batch actions."""
+    kb = InlineKeyboardBuilder()
+    clips = list(clips)
+    for clip_id, variant, selected in clips:
+        kb.button(
+            text=f"{'✅' if selected else '☐'} {variant}",
+            callback_data=ClipCb(batch_id=batch_id, item_id=item_id, clip_id=clip_id, sel=int(not selected)),
+        )
+    kb.button(text="⬆️ Upscale selected to 4K", callback_data=ReviewCb(action="upscale", batch_id=batch_id, item_id=item_id))
+    kb.button(text="🗜 Zip 720p", callback_data=ReviewCb(action="zip", batch_id=batch_id, item_id=item_id, value="720p"))
+    kb.button(text="🗜 Zip 4K", callback_data=ReviewCb(action="zip", batch_id=batch_id, item_id=item_id, value="4k"))
+    kb.adjust(max(1, len(clips)), 1, 2)
+    return kb.as_markup()
+
+
+def presets(batch_id: int, item_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for p in PRESETS:
+        kb.button(text=PRESET_LABELS[p], callback_data=ReviewCb(action="preset", batch_id=batch_id, item_id=item_id, value=p))
+    kb.button(text="↩️ Back", callback_data=ReviewCb(action="back", batch_id=batch_id, item_id=item_id))
+    kb.adjust(3, 1)
+    return kb.as_markup()
+
+
+def retry(batch_id: int, item_id: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text="🔁 Retry", callback_data=ReviewCb(action="retry", batch_id=batch_id, item_id=item_id))
+    return kb.as_markup()
+
+
+def retry_confirm(batch_id: int, item_id: int, credits: int) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=f"✅ Yes, spend {credits} credits", callback_data=ReviewCb(action="retry_ok", batch_id=batch_id, item_id=item_id))
+    kb.button(text="✖️ No", callback_data=ReviewCb(action="retry_no", batch_id=batch_id, item_id=item_id))
+    kb.adjust(1)
+    return kb.as_markup()
+
+
+def queue(batch_ids: Iterable[int]) -> InlineKeyboardMarkup | None:
+    kb = InlineKeyboardBuilder()
+    ids = list(batch_ids)
+    for bid in ids:
+        kb.button(text=f"✖️ Cancel #{bid}", callback_data=QueueCb(action="cancel", batch_id=bid))
+    kb.adjust(2)
+    return kb.as_markup() if ids else None
+
+
+def users(removable: Iterable[int]) -> InlineKeyboardMarkup | None:
+    kb = InlineKeyboardBuilder()
+    ids = list(removable)
+    for uid in ids:
+        kb.button(text=f"🗑 Remove {uid}", callback_data=UsersCb(action="remove", user_id=uid))
+    kb.adjust(1)
+    return kb.as_markup() if ids else None
+

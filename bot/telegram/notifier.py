@@ -1,0 +1,277 @@
+"""`TelegramNotifier`: the pipeline's `Notifier`, speaking to users and admins in Telegram.
+
+* Progress: one message per batch, edited in place, at most once per
+  `TELEGRAM_PROGRESS_EDIT_INTERVAL_S`; events arriving faster are coalesced into the next edit
+  (the newest wins), so a busy batch never runs into Telegram's per-chat flood limit.
+* Previews: each finished item arrives as an album of its clips plus a message with the review
+  buttons. A replayed event (crash between sending and marking done) is recognised and skipped.
+* Files: 4K clips and zip parts go out as documents under "upload_video" chat actions, or as a
+  link / an explanation when they exceed what the Bot API accepts.
+* Nothing here raises: a user who blocked the bot, or a chat that is gone, is logged and the
+  batch carries on. 429/5xx retries happen below, in `resilience.ResilientRequests`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import FSInputFile, InputMediaVideo
+
+from bot.config import Settings
+from bot.pipeline.delivery import decide_delivery
+from bot.pipeline.notifier import (
+    AdminAlert,
+    BatchProgress,
+    ClipUpscaled,
+    ExportReady,
+    ItemFailed,
+    ItemPreviews,
+    UpscaleProgress,
+)
+from bot.services.batches import BatchService
+from bot.services.dialogs import MessageRefs
+from bot.telegram import keyboards, texts
+from bot.telegram.cards import progress_text
+
+log = logging.getLogger(__name__)
+
+# Returns a download link for a file too large to upload, or None when there is no link.
+LinkFor = Callable[[Path, str], Awaitable[str | None]]
+
+
+@dataclass
+class _Throttle:
+    last: float = float("-inf")
+    pending: BatchProgress | None = None
+    timer: asyncio.Task | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    text: str = ""
+
+
+class TelegramNotifier:
+    """Implements `bot.pipeline.notifier.Notifier` on top of an aiogram `Bot`."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        refs: MessageRefs,
+        batches: BatchService,
+        settings: Settings,
+        *,
+        link_for: LinkFor | None = None,
+    ) -> None:
+        self.bot = bot
+        self.refs = refs
+        self.batches = batches
+        self.settings = settings
+        self.admin_ids = list(settings.telegram.admin_ids)
+        self.upload_limit = settings.telegram.upload_limit_bytes
+        self.edit_interval_s = settings.telegram.progress_edit_interval_s
+        self.link_for = link_for
+        self._progress: dict[int, _Throttle] = {}
+        self.undeliverable = 0
+
+    # -- progress -------------------------------------------------------------------------------
+
+    async def batch_progress(self, event: BatchProgress) -> None:
+        if event.chat_id is None:
+            return
+        st = self._progress.setdefault(event.batch_id, _Throttle())
+        st.pending = event
+        wait = st.last + self.edit_interval_s - time.monotonic()
+        if wait <= 0 and st.timer is None:
+            await self._flush_progress(event.batch_id, st)
+        elif st.timer is None:
+            st.timer = asyncio.create_task(self._flush_later(event.batch_id, st, max(wait, 0.0)))
+
+    async def _flush_later(self, batch_id: int, st: _Throttle, wait: float) -> None:
+        try:
+            await asyncio.sleep(wait)
+        finally:
+            st.timer = None
+        await self._flush_progress(batch_id, st)
+
+    async def _flush_progress(self, batch_id: int, st: _Throttle, *, finished: bool = False) -> None:
+        async with st.lock:
+            ev, st.pending = st.pending, None
+            if ev is None:
+                return
+            st.last = time.monotonic()
+            await self._guard(self._show_progress(ev, st, finished), ev.user_id)
+
+    async def _show_progress(self, ev: BatchProgress, st: _Throttle, finished: bool) -> None:
+        text = progress_text(ev, finished=finished)
+        if text == st.text:
+            return
+        _, message_id = await self.refs.messages(ev.batch_id)
+        if message_id is not None:
+            try:
+                await self.bot.edit_message_text(text=text, chat_id=ev.chat_id, message_id=message_id)
+                st.text = text
+                return
+            except TelegramBadRequest as err:
+                if "not modified" in str(err):
+                    st.text = text
+                    return
+                log.info("progress message of batch %s not editable (%s); sending anew", ev.batch_id, err)
+        msg = await self.bot.send_message(ev.chat_id, text)
+        await self.refs.set_progress(ev.batch_id, msg.message_id)
+        st.text = text
+
+    async def batch_finished(self, event: BatchProgress) -> None:
+        if event.chat_id is None:
+            return
+        st = self._progress.setdefault(event.batch_id, _Throttle())
+        if st.timer is not None:
+            st.timer.cancel()
+            st.timer = None
+        st.pending = event
+        await self._flush_progress(event.batch_id, st, finished=True)
+        key = f"finished.{event.batch_id}.{event.counts.get('done', 0)}.{event.counts.get('failed', 0)}"
+        if await self.refs.was_sent(key):
+            return
+        card_id, _ = await self.refs.messages(event.batch_id)
+        if card_id is not None:
+            with contextlib.suppress(TelegramAPIError):
+                await self.bot.edit_message_reply_markup(chat_id=event.chat_id, message_id=card_id, reply_markup=None)
+        done, failed = event.counts.get("done", 0), event.counts.get("failed", 0)
+        await self._guard(self.bot.send_message(
+            event.chat_id,
+            f"🏁 Batch #{event.batch_id} is finished: {done} done, {failed} failed. "
+            "Pick clips with ☐ under the videos, then ⬆️ Upscale or 🗜 Zip.",
+        ), event.user_id)
+        await self.refs.mark_sent(key)
+        self._progress.pop(event.batch_id, None)
+
+    # -- previews and failures ------------------------------------------------------------------
+
+    async def item_previews(self, event: ItemPreviews) -> None:
+        if event.chat_id is None or not event.clips:
+            return
+        key = "previews." + ".".join(str(c.clip_id) for c in event.clips)
+        if await self.refs.was_sent(key):
+            return
+        await self._guard(self._send_previews(event), event.user_id)
+        await self.refs.mark_sent(key)
+
+    async def _send_previews(self, ev: ItemPreviews) -> None:
+        caption = texts.esc(f"Image {ev.position}: {ev.prompt}")[:1000]
+        clips = [c for c in ev.clips if c.size <= self.upload_limit]
+        await self.bot.send_chat_action(ev.chat_id, "upload_video")
+        for start in range(0, len(clips), 10):
+            chunk = clips[start:start + 10]
+            if len(chunk) == 1:
+                c = chunk[0]
+                await self.bot.send_video(ev.chat_id, FSInputFile(c.path, f"image{ev.position}_v{c.variant}.mp4"),
+                                          caption=caption if start == 0 else None, supports_streaming=True)
+            else:
+                media = [InputMediaVideo(media=FSInputFile(c.path, f"image{ev.position}_v{c.variant}.mp4"),
+                                         caption=caption if start == 0 and i == 0 else None,
+                                         supports_streaming=True)
+                         for i, c in enumerate(chunk)]
+                await self.bot.send_media_group(ev.chat_id, media)
+        view = await self.batches.get(ev.batch_id)
+        ready = [c for c in view.clips if c.item_id == ev.item_id and c.status == "ready"]
+        markup = keyboards.review(ev.batch_id, ev.item_id, [(c.id, n, c.selected) for n, c in enumerate(ready, 1)])
+        skipped = len(ev.clips) - len(clips)
+        note = f"\n({skipped} clip(s) too large to preview here.)" if skipped else ""
+        await self.bot.send_message(
+            ev.chat_id,
+            f"🎬 <b>Image {ev.position}</b>: {len(ready)} clip(s). Tap to select, then upscale or zip.{note}",
+            reply_markup=markup,
+        )
+
+    async def item_failed(self, event: ItemFailed) -> None:
+        if event.chat_id is None:
+            return
+        text = f"❌ <b>Image {event.position}</b> of batch #{event.batch_id} failed: {texts.esc(event.reason)}"
+        markup = keyboards.retry(event.batch_id, event.item_id) if event.retryable_by_user else None
+        await self._guard(self.bot.send_message(event.chat_id, text, reply_markup=markup), event.user_id)
+
+    # -- 4K and exports --------------------------------------------------------------------------
+
+    async def upscale_progress(self, event: UpscaleProgress) -> None:
+        # The user already got "Upscaling N clip(s)"; per-percent messages would only add noise.
+        return None
+
+    async def clip_upscaled(self, event: ClipUpscaled) -> None:
+        if event.chat_id is None:
+            return
+        key = f"upscaled.{event.clip_id}.{event.size}"
+        if await self.refs.was_sent(key):
+            return
+        name = f"batch{event.batch_id}_clip{event.clip_id}_4k.mp4"
+        await self._guard(self._send_file(event.chat_id, event.path, event.size, name,
+                                          f"4K · {texts.size_mb(event.size)}"), event.user_id)
+        await self.refs.mark_sent(key)
+
+    async def export_ready(self, event: ExportReady) -> None:
+        if event.chat_id is None:
+            return
+        key = f"export.{event.export_id}"
+        if await self.refs.was_sent(key):
+            return
+        n = len(event.parts)
+        for i, part in enumerate(event.parts, 1):
+            size = part.stat().st_size if part.exists() else 0
+            label = f"🗜 Batch #{event.batch_id} · {event.resolution.upper()}" + (f" · part {i}/{n}" if n > 1 else "")
+            await self._guard(self._send_file(event.chat_id, part, size, part.name, label), event.user_id)
+        await self.refs.mark_sent(key)
+
+    async def _send_file(self, chat_id: int, path: Path, size: int, name: str, caption: str) -> None:
+        """Send a finished file the way `decide_delivery` says: document, link, or why not."""
+        how = decide_delivery(size, telegram=self.settings.telegram, storage=self.settings.storage,
+                              is_zip=name.endswith(".zip"))
+        if how.kind in ("document", "video"):
+            await self.bot.send_chat_action(chat_id, "upload_video" if name.endswith(".mp4") else "upload_document")
+            await self.bot.send_document(chat_id, FSInputFile(path, name), caption=caption)
+            return
+        link = await self.link_for(path, name) if how.kind == "link" and self.link_for is not None else None
+        if link:
+            await self.bot.send_message(
+                chat_id, f'{caption}\n{texts.esc(how.reason)}: <a href="{texts.esc(link)}">download {texts.esc(name)}</a>'
+            )
+            return
+        choices = "".join(f"\n• {texts.esc(c)}" for c in how.choices)
+        await self.bot.send_message(
+            chat_id, f"{caption}\n⚠️ {texts.esc(name)}: {texts.esc(how.reason)}. What you can do:{choices}"
+        )
+
+    # -- admins --------------------------------------------------------------------------------
+
+    async def admin_alert(self, event: AdminAlert) -> None:
+        text = f"⚠️ <b>{texts.esc(event.text)}</b>"
+        if event.action:
+            text += f"\n👉 {texts.esc(event.action)}"
+        for admin in self.admin_ids:
+            await self._guard(self.bot.send_message(admin, text), admin)
+            if event.screenshot is not None and Path(event.screenshot).exists():
+                await self._guard(self.bot.send_photo(admin, FSInputFile(event.screenshot)), admin)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    async def _guard(self, call: Awaitable[Any], user_id: int) -> None:
+        """Run a send; a blocked bot or a vanished chat must never stop the pipeline."""
+        try:
+            await call
+        except TelegramForbiddenError:
+            self.undeliverable += 1
+            log.info("user %s blocked the bot; message dropped", user_id)
+        except TelegramAPIError as err:
+            self.undeliverable += 1
+            log.warning("could not deliver to %s: %s", user_id, err)
+
+    async def close(self) -> None:
+        for st in self._progress.values():
+            if st.timer is not None:
+                st.timer.cancel()
+        self._progress.clear()

@@ -1,0 +1,137 @@
+"""Every sentence the bot says, in one place, so wording stays consistent and reviewable."""
+
+from __future__ import annotations
+
+import html
+
+MAX_PROMPT_CHARS = 1800
+MIN_PROMPT_CHARS = 3
+
+START = (
+    "👋 I turn your images into 8-second videos with Google Flow (Veo 3.1), then upscale the "
+    "ones you pick to 4K.\n\n"
+    "1. Send one or more images with a caption: the caption is the prompt.\n"
+    "2. Check the batch card and press ▶️ Start.\n"
+    "3. Pick the clips you like, then ⬆️ Upscale to 4K or 🗜 Zip them.\n\n"
+    "/help lists everything I understand."
+)
+
+HELP = (
+    "<b>How to use me</b>\n"
+    "• Send images (photos, image files or an album). The caption is the prompt for every image "
+    "of that message or album.\n"
+    "• No caption? I ask for a prompt, or use your default from /prompt.\n"
+    "• Many images with different prompts: send a <code>.txt</code> file (one prompt per line, "
+    "in the order of the images) or a <code>.csv</code> with columns <code>file,prompt</code>.\n"
+    "• Images sent as <i>files</i> keep full quality; photos are recompressed by Telegram.\n\n"
+    "<b>Commands</b>\n"
+    "/status – your running batches\n"
+    "/history – your recent batches\n"
+    "/settings – your default aspect, outputs and model\n"
+    "/prompt &lt;text&gt; – set a default prompt (/prompt off to clear)\n"
+    "/cancel – stop what you are doing (dialog or running batch)"
+)
+
+ADMIN_HELP = (
+    "\n\n<b>Admin</b>\n"
+    "/session – Flow sign-in state and a screenshot\n"
+    "/login – send a storage_state JSON or cookies export to sign in\n"
+    "/pause, /resume – stop or restart work on the Flow account\n"
+    "/queue – what is waiting (with cancel buttons)\n"
+    "/stats – generations, credits and failures\n"
+    "/users – allowed users (/users add ID, /users remove ID)\n"
+    "/screenshot – the browser page right now"
+)
+
+PRIVATE_BOT = "🔒 Sorry, this is a private bot. Ask its owner to give you access."
+ADMIN_ONLY = "⛔ That command is for the bot's admins."
+PHOTO_HINT = (
+    "💡 Tip: send images as <i>files</i> (📎 → File) to keep their full quality; "
+    "Telegram recompresses photos."
+)
+ASK_PROMPT = (
+    "✍️ I have {n} image(s) without a prompt. Send me the prompt as a text message "
+    "(it applies to all of them), or /cancel."
+)
+PROMPT_EMPTY = "That prompt is empty. Describe the video you want, for example: <i>the cat turns its head and smiles</i>."
+PROMPT_SHORT = f"That prompt is too short: use at least {MIN_PROMPT_CHARS} characters."
+PROMPT_LONG = f"That prompt is too long ({{n}} characters): keep it under {MAX_PROMPT_CHARS}."
+PROMPT_SET = "✅ Default prompt saved. Images sent without a caption will use it."
+PROMPT_CLEARED = "Default prompt cleared. I will ask for a prompt when an image has none."
+PROMPT_SHOW = "Your default prompt: <i>{prompt}</i>\nChange it with /prompt &lt;text&gt; or clear it with /prompt off."
+PROMPT_NONE = "You have no default prompt. Set one with /prompt &lt;text&gt;."
+NOTHING_TO_CANCEL = "Nothing to cancel."
+DIALOG_CANCELLED = "Cancelled: the images waiting for a prompt were dropped."
+TEXT_WITHOUT_CONTEXT = "Send me images with a caption to start, or /help."
+
+BAD_FILE_TYPE = "❌ <b>{name}</b> is not an image I can use. Send JPEG, PNG or WebP images."
+BAD_EMPTY = "❌ <b>{name}</b> is empty (0 bytes)."
+BAD_TOO_BIG = "❌ <b>{name}</b> is {mb:.1f} MB; Telegram lets bots download at most {limit} MB. Send a smaller image."
+BAD_PIXELS = "❌ <b>{name}</b> is {w}×{h} pixels, too large to use. Send an image under {max_mp} megapixels."
+BAD_TINY = "❌ <b>{name}</b> is only {w}×{h} pixels; send an image at least {min_side} px on each side."
+BAD_CORRUPT = "❌ <b>{name}</b> could not be opened as an image. It may be damaged; try exporting it again."
+BAD_DOWNLOAD = "❌ I could not download <b>{name}</b> from Telegram. Please send it again."
+TOO_MANY = "❌ That is {n} images; one batch holds at most {max}. Send them in smaller groups."
+PROMPTS_FILE_BAD = "❌ I could not read that prompts file: {why}"
+PROMPTS_FILE_MISMATCH = (
+    "❌ The prompts file has {p} prompt(s) for {i} image(s). Use one prompt per image "
+    "(or a single prompt for all)."
+)
+PROMPTS_FILE_ALONE = (
+    "📄 Got {p} prompt(s). Now send the {p} image(s) they belong to, in the same order."
+)
+
+CARD_STATUS = {
+    "draft": "📝 Ready to start",
+    "running": "⏳ Running",
+    "done": "✅ Finished",
+    "cancelled": "🚫 Cancelled",
+}
+CANCELLED = "🚫 Batch #{id} cancelled. Nothing more will be spent on it."
+STARTED = "▶️ Batch #{id} started."
+ALREADY_STARTED = "Batch #{id} is already {status}."
+NOT_YOURS = "That button is not for you."
+GONE = "That batch no longer exists."
+PAUSED_NOTE = "\n⏸ The Flow account is paused; work resumes when an admin fixes it."
+
+STATE_LABELS = {
+    "pending": "waiting",
+    "queued": "queued",
+    "submitting": "submitting",
+    "generating": "generating",
+    "collecting": "downloading",
+    "done": "done",
+    "failed": "failed",
+    "cancelled": "cancelled",
+    "paused": "paused",
+}
+
+
+def esc(text: object) -> str:
+    """HTML-escape user-provided text before it goes into a parse_mode=HTML message."""
+    return html.escape(str(text), quote=False)
+
+
+def duration(seconds: float | None) -> str:
+    """A rough human duration: '45 s', '3 min', '1 h 20 min'."""
+    if seconds is None:
+        return "unknown"
+    s = max(0, int(round(seconds)))
+    if s < 60:
+        return f"{s} s"
+    m = (s + 30) // 60
+    if m < 60:
+        return f"{m} min"
+    return f"{m // 60} h {m % 60} min"
+
+
+def bar(done: int, total: int, width: int = 12) -> str:
+    """A text progress bar: ▓▓▓▓░░░░."""
+    if total <= 0:
+        return "░" * width
+    filled = min(width, round(width * done / total))
+    return "▓" * filled + "░" * (width - filled)
+
+
+def size_mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"

@@ -1,0 +1,271 @@
+"""Builds the Telegram bot: Bot + Dispatcher + routers + services + notifier (+ the pipeline).
+
+`build_bot_app(settings, db, ...)` returns a `BotApp` with `start()` / `stop()`; tests build it
+against the fake Bot API server and flowsim, production (`run_bot`) against Telegram and Flow.
+`settings.telegram.api_base_url` / `local_mode` point aiogram at a self-hosted Bot API server
+(or the test server) exactly as a user would configure it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommandScopeChat, BotCommandScopeDefault
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.handlers import build_routers
+from bot.handlers.intake import process_intake
+from bot.logsafe import register_secret
+from bot.pipeline.flow.api import FlowClient, SessionInfo
+from bot.services.batches import BatchService
+from bot.services.dialogs import DialogService, MessageRefs
+from bot.services.sessions import SessionService
+from bot.services.users import UserService
+from bot.storage.db import Database
+from bot.storage.queue import TaskQueue
+from bot.telegram import keyboards
+from bot.telegram.intake import IntakeCollector
+from bot.telegram.middlewares import AccessMiddleware, ServicesMiddleware
+from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.resilience import ResilientRequests
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BotApp:
+    """A built bot: call `start()` to begin polling (and the pipeline), `stop()` to end."""
+
+    bot: Bot
+    dp: Dispatcher
+    notifier: TelegramNotifier
+    intake: IntakeCollector
+    services: dict[str, Any]
+    settings: Settings
+    pipeline: Any = None
+    requests: ResilientRequests | None = None
+    _polling: asyncio.Task | None = field(default=None, repr=False)
+
+    async def start(self) -> None:
+        await self.set_commands()
+        if self.pipeline is not None:
+            await self.pipeline.start()
+        polling = asyncio.Event()
+        self.dp.startup.register(polling.set)
+        self._polling = asyncio.create_task(
+            self.dp.start_polling(self.bot, handle_signals=False, close_bot_session=False,
+                                  polling_timeout=10, allowed_updates=self.dp.resolve_used_update_types())
+        )
+        # Return once aiogram is polling, so an update sent right after start() is not racing it.
+        await asyncio.wait({self._polling, asyncio.create_task(polling.wait())},
+                           return_when=asyncio.FIRST_COMPLETED)
+
+    async def set_commands(self) -> None:
+        await self.bot.set_my_commands(keyboards.USER_COMMANDS, scope=BotCommandScopeDefault())
+        for admin in self.settings.telegram.admin_ids:
+            with contextlib.suppress(Exception):  # an admin who never opened the chat
+                await self.bot.set_my_commands(keyboards.ADMIN_COMMANDS, scope=BotCommandScopeChat(chat_id=admin))
+
+    async def stop(self) -> None:
+        if self._polling is not None:
+            with contextlib.suppress(RuntimeError):
+                await self.dp.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
+            self._polling = None
+        await self.intake.drain()
+        if self.pipeline is not None:
+            await self.pipeline.stop()
+        await self.notifier.close()
+        await self.bot.session.close()
+
+    async def run_forever(self) -> None:
+        await self.start()
+        try:
+            assert self._polling is not None
+            await self._polling
+        finally:
+            await self.stop()
+
+
+def make_bot(settings: Settings) -> tuple[Bot, ResilientRequests]:
+    """The aiogram Bot, pointed at Telegram or at `TELEGRAM_API_BASE_URL`, with retries."""
+    token = settings.require_bot_token()
+    register_secret(token)
+    tg = settings.telegram
+    if tg.api_base_url:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(tg.api_base_url, is_local=tg.local_mode))
+    else:
+        session = AiohttpSession()
+    requests = ResilientRequests()
+    session.middleware(requests)
+    bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML,
+                                                                   link_preview_is_disabled=True))
+    return bot, requests
+
+
+def build_bot_app(
+    settings: Settings,
+    db: Database,
+    *,
+    flow_client: FlowClient | None = None,
+    clock: Clock | None = None,
+    queue: TaskQueue | None = None,
+    with_pipeline: bool = True,
+    pipeline_options: dict[str, Any] | None = None,
+    account: Any = None,
+    session_verifier: Any = None,
+    intake_window_s: float = 1.0,
+) -> BotApp:
+    """Wire everything; nothing talks to the network until `BotApp.start()`."""
+    clock = clock or SystemClock()
+    queue = queue or TaskQueue(db)
+    data_dir = Path(settings.paths.data_dir)
+    bot, requests = make_bot(settings)
+
+    users = UserService(db, settings)
+    dialogs = DialogService(db)
+    refs = MessageRefs(db)
+    batches = BatchService(db, queue, settings, clock, data_dir)
+    if account is None:
+        from bot.services.account import AccountService
+
+        account = AccountService(db, queue, clock, settings)
+    verifier = session_verifier or (_verifier_for(settings, flow_client, clock) if flow_client else None)
+    sessions = SessionService(
+        settings.session_file, settings.flow.base_url, verifier,
+        _installer_for(settings, flow_client) if flow_client is not None else None,
+    )
+    notifier = TelegramNotifier(bot, refs, batches, settings, link_for=_link_maker(settings))
+    intake = IntakeCollector(
+        functools.partial(process_intake, bot=bot, dialogs=dialogs, users=users, batches=batches, refs=refs),
+        window_s=intake_window_s,
+    )
+    services: dict[str, Any] = {
+        "users": users, "dialogs": dialogs, "refs": refs, "batches": batches, "account": account,
+        "sessions": sessions, "intake": intake, "flow": flow_client, "settings": settings,
+        "incoming_dir": data_dir / "incoming",
+        "download_limit": settings.telegram.download_limit_bytes,
+    }
+    dp = Dispatcher()
+    dp.update.outer_middleware(AccessMiddleware(users))
+    dp.update.outer_middleware(ServicesMiddleware(services))
+    dp.include_routers(*build_routers())
+
+    pipeline = None
+    if with_pipeline and flow_client is not None:
+        pipeline = _make_pipeline(settings, db, queue, flow_client, notifier, clock, data_dir,
+                                  pipeline_options or {})
+    return BotApp(bot, dp, notifier, intake, services, settings, pipeline, requests)
+
+
+def _make_pipeline(settings: Settings, db: Database, queue: TaskQueue, flow: FlowClient,
+                   notifier: TelegramNotifier, clock: Clock, data_dir: Path, options: dict) -> Any:
+    from bot.pipeline.loop import Pipeline
+    from bot.pipeline.upscale import Upscaler
+
+    blobstore = options.pop("blobstore", None)
+    return Pipeline(db, queue, flow, Upscaler(settings.upscale), blobstore, notifier, settings, clock,
+                    data_dir=data_dir, **options)
+
+
+def _link_maker(settings: Settings) -> Any:
+    """Links for files over the upload limit: presigned R2 URLs when R2 is configured."""
+    if settings.storage.backend != "r2":
+        return None
+    from bot.storage.blobstore import R2Store, sha256_file
+
+    store = R2Store.from_settings(settings.storage)
+
+    async def link_for(path: Path, name: str) -> str | None:
+        digest = await asyncio.to_thread(sha256_file, path)
+        key = f"deliveries/{digest[:16]}/{name}"
+        await store.put(key, path)
+        return await store.presign(key, settings.storage.link_expiry_s)
+
+    return link_for
+
+
+def _verifier_for(settings: Settings, live: Any, clock: Clock) -> Any:
+    """Open Flow with a candidate session in a throwaway context of the same browser."""
+
+    async def verify(candidate: Path) -> SessionInfo:
+        from bot.pipeline.flow.client import PlaywrightFlowClient
+
+        browser = getattr(getattr(live, "session", None), "browser", None)
+        probe = PlaywrightFlowClient(live.settings, candidate, clock,
+                                     settings.paths.data_dir / "artifacts", browser=browser,
+                                     ledger_file=candidate.with_suffix(".probe.json"))
+        try:
+            await probe.start()
+            return await probe.check_session()
+        finally:
+            await probe.close()
+            candidate.with_suffix(".probe.json").unlink(missing_ok=True)
+
+    return verify
+
+
+def _installer_for(settings: Settings, live: Any) -> Any:
+    """Swap the verified file in and restart the live client on it.
+
+    `close()` saves the live context's (old) storage_state over the session file, so the new
+    file is moved into place only after the close.
+    """
+
+    async def install(candidate: Path) -> None:
+        session_file = Path(getattr(getattr(live, "session", None), "session_file", settings.session_file))
+        reload = getattr(live, "reload_session", None)
+        if reload is not None:
+            os.replace(candidate, session_file)
+            await reload()
+            return
+        await live.close()
+        os.replace(candidate, session_file)
+        await live.start()
+
+    return install
+
+
+async def run_bot(settings: Settings, db: Database) -> None:
+    """Production entry point (called by `bot.app.serve`): Flow client, pipeline, polling."""
+    from bot.pipeline.flow.client import PlaywrightFlowClient
+
+    clock = SystemClock()
+    flow_settings = settings.flow
+    stop_sim = None
+    if flow_settings.backend == "simulator":
+        from bot.pipeline.flow.simulator import start_simulator
+
+        sim = await start_simulator(flow_settings, settings.session_file)
+        flow_settings = flow_settings.model_copy(update={"base_url": sim.base_url})
+        stop_sim = sim.stop
+    flow = PlaywrightFlowClient(flow_settings, settings.session_file, clock,
+                                settings.paths.data_dir / "artifacts")
+    await flow.start()
+    blobstore = None
+    if settings.storage.backend == "r2":
+        from bot.storage.blobstore import R2Store
+
+        blobstore = R2Store.from_settings(settings.storage)
+    app = build_bot_app(settings, db, flow_client=flow, clock=clock,
+                        pipeline_options={"blobstore": blobstore})
+    try:
+        await app.run_forever()
+    finally:
+        await flow.close()
+        if stop_sim is not None:
+            await stop_sim()
