@@ -12,7 +12,8 @@
 Reading back: `outbox(chat_id)` (the bot's `SentMessage`s, deleted ones flagged, each with
 `edits`), `messages(chat_id)` (both directions), `message(chat_id, id)`, `albums(chat_id)`,
 `texts(chat_id)`, `last(chat_id)`, `calls` / `calls_to(method)`, `answers`, `chat_actions`,
-`commands`, `files.get(file_id).data`, `dump()`.
+`commands` (the default menu), `commands_for(chat_id)`, `commands_by_scope` ("default",
+"chat:<id>", ...), `files.get(file_id).data`, `dump()`. Users passed as ints are created on use.
 
 Faults: `flood(chat_id=None, retry_after=1, count=1)` (429), `fail_next(method=None, status=502,
 count=1, html=False)` (5xx), `drop_next(method=None, count=1)` (connection cut),

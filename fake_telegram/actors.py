@@ -21,7 +21,7 @@ from fake_telegram.text import CAPTION_LIMIT, TEXT_LIMIT, command_entities, utf1
 if TYPE_CHECKING:
     from fake_telegram.server import FakeTelegram
 
-UserRef = FakeUser | int
+UserRef = FakeUser | int  # an int id creates the user on first use
 
 
 class UserActions:
@@ -40,7 +40,7 @@ class UserActions:
         return self.users[id]
 
     def _user(self: FakeTelegram, ref: UserRef) -> FakeUser:
-        return self.users[ref] if isinstance(ref, int) else self.user(
+        return self.user(ref) if isinstance(ref, int) else self.user(
             ref.id, ref.first_name, ref.username, ref.language_code, started=ref.started)
 
     async def _incoming(self: FakeTelegram, user: FakeUser, kind: str, *,

@@ -6,7 +6,6 @@ setChatMenuButton, setMyDescription, ...) are answered the way Telegram answers 
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -60,8 +59,14 @@ async def get_file(tg: FakeTelegram, p: Params) -> dict[str, Any]:
 
 
 def _scope_key(p: Params) -> str:
+    """"default", "all_private_chats", "chat:<id>", "chat_member:<chat>:<user>"... + "|<lang>"."""
     scope = p.json("scope") or {"type": "default"}
-    return json.dumps(scope, sort_keys=True) + "|" + (p.str("language_code") or "")
+    if not isinstance(scope, dict) or "type" not in scope:
+        raise bad_request("can't parse BotCommandScope JSON object")
+    key = ":".join([str(scope["type"])] + [str(scope[k]) for k in ("chat_id", "user_id")
+                                            if k in scope])
+    lang = p.str("language_code")
+    return f"{key}|{lang}" if lang else key
 
 
 @method("setMyCommands")
@@ -79,7 +84,6 @@ async def set_my_commands(tg: FakeTelegram, p: Params) -> bool:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
     cleaned = [{"command": c["command"], "description": c["description"]} for c in commands]
     tg.commands_by_scope[_scope_key(p)] = cleaned
-    tg.commands = cleaned
     return True
 
 

@@ -67,7 +67,6 @@ class FakeTelegram(UserActions):
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.callback_timeout = 15.0
         self.chat_actions: list[tuple[int, str]] = []
-        self.commands: list[dict[str, str]] | None = None
         self.commands_by_scope: dict[str, list[dict[str, str]]] = {}
         self.settings: dict[str, Any] = {}
         self.webhook_url = ""
@@ -202,6 +201,16 @@ class FakeTelegram(UserActions):
     def calls_to(self, method: str) -> list[Call]:
         """Every call of `method` (case-insensitive), in order."""
         return [c for c in self.calls if c.method.lower() == method.lower()]
+
+    @property
+    def commands(self) -> list[dict[str, str]] | None:
+        """The command menu an ordinary private chat shows (all_private_chats, else default)."""
+        return self.commands_by_scope.get("all_private_chats", self.commands_by_scope.get(
+            "default"))
+
+    def commands_for(self, chat_id: int) -> list[dict[str, str]] | None:
+        """The menu `chat_id` sees: its chat scope first, as Telegram resolves scopes."""
+        return self.commands_by_scope.get(f"chat:{chat_id}", self.commands)
 
     def message(self, chat_id: int, message_id: int) -> SentMessage:
         return self.chats[chat_id][message_id]

@@ -200,7 +200,7 @@ async def test_press_checks_buttons_unless_forged(telegram, tg_bot, ann):
 
 
 async def test_chat_action_and_commands(telegram, tg_bot, ann):
-    from aiogram.types import BotCommand
+    from aiogram.types import BotCommand, BotCommandScopeChat
 
     assert await tg_bot.send_chat_action(ann.id, "upload_video") is True
     assert telegram.chat_actions == [(ann.id, "upload_video")]
@@ -211,6 +211,13 @@ async def test_chat_action_and_commands(telegram, tg_bot, ann):
     assert await tg_bot.set_my_commands(commands) is True
     assert [c["command"] for c in telegram.commands] == ["start", "status"]
     assert [c.command for c in await tg_bot.get_my_commands()] == ["start", "status"]
+    admin = [BotCommand(command="pause", description="Pause work")]
+    await tg_bot.set_my_commands(admin, scope=BotCommandScopeChat(chat_id=ann.id))
+    assert telegram.commands_by_scope[f"chat:{ann.id}"] == [
+        {"command": "pause", "description": "Pause work"}]
+    assert telegram.commands_for(ann.id)[0]["command"] == "pause"
+    assert [c["command"] for c in telegram.commands] == ["start", "status"]  # still the default
+    assert telegram.commands_for(7)[0]["command"] == "start"
     with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):
         await tg_bot.set_my_commands([BotCommand(command="Start!", description="x")])
 
