@@ -12,7 +12,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flowsim import render, texts
-from flowsim.model import ASPECT_SIZES, MODELS, Project, SimConfig, Tile, progress_steps
+from flowsim.model import (
+    ASPECT_SIZES,
+    MODELS,
+    VARIANTS,
+    Project,
+    SimConfig,
+    Tile,
+    progress_steps,
+)
 
 TICK = 0.1
 
@@ -86,15 +94,16 @@ class Sim:
                 task.cancel()
 
     def configure(self, **changes) -> None:
-        """Apply control-API changes; `credits` also resets the balance."""
-        for key, value in changes.items():
+        """Apply control-API changes (all or none); `credits` also resets the balance."""
+        for key in changes:
             if not hasattr(self.config, key):
                 raise KeyError(key)
+        if changes.get("variant", self.config.variant) not in VARIANTS:
+            raise ValueError(f"unknown variant {changes['variant']!r}")
+        for key, value in changes.items():
             setattr(self.config, key, value)
         if "credits" in changes:
             self.credits_left = int(changes["credits"])
-        if self.config.variant not in ("classic", "feb2026"):
-            raise ValueError(f"unknown variant {self.config.variant!r}")
 
     # ---- projects and media ---------------------------------------------------------------
     def new_project(self) -> Project:
