@@ -30,7 +30,7 @@ def _target(tg: FakeTelegram, p: Params) -> SentMessage:
     if p.has("inline_message_id"):
         raise bad_request("MESSAGE_ID_INVALID")
     chat = tg.chat(p.chat_id())
-    message_id = p.int("message_id")
+    message_id = p.get_int("message_id")
     if message_id is None:
         raise bad_request("message identifier is not specified")
     msg = tg.find_message(chat.id, message_id)
@@ -57,7 +57,7 @@ def _apply(tg: FakeTelegram, msg: SentMessage, method_name: str, **changes: Any)
 @method("editMessageText")
 async def edit_message_text(tg: FakeTelegram, p: Params) -> dict[str, Any]:
     msg = _target(tg, p)
-    text, entities = check_text(p.str("text"), p.str("parse_mode"), p.json("entities"), edit=True)
+    text, entities = check_text(p.get_str("text"), p.get_str("parse_mode"), p.get_json("entities"), edit=True)
     if msg.text is None:
         raise bad_request("there is no text in the message to edit")
     markup = validate(p.values.get("reply_markup"), inline_only=True)
@@ -69,8 +69,8 @@ async def edit_message_caption(tg: FakeTelegram, p: Params) -> dict[str, Any]:
     msg = _target(tg, p)
     if msg.text is not None:
         raise bad_request("there is no caption in the message to edit")
-    caption, entities = check_caption(p.str("caption"), p.str("parse_mode"),
-                                      p.json("caption_entities"))
+    caption, entities = check_caption(p.get_str("caption"), p.get_str("parse_mode"),
+                                      p.get_json("caption_entities"))
     markup = validate(p.values.get("reply_markup"), inline_only=True)
     return _apply(tg, msg, "editMessageCaption", caption=caption, entities=entities,
                   reply_markup=markup)
@@ -86,7 +86,7 @@ async def edit_message_reply_markup(tg: FakeTelegram, p: Params) -> dict[str, An
 @method("editMessageMedia")
 async def edit_message_media(tg: FakeTelegram, p: Params) -> dict[str, Any]:
     msg = _target(tg, p)
-    item = p.json("media")
+    item = p.get_json("media")
     if not isinstance(item, dict) or item.get("type") not in MEDIA_KINDS:
         raise bad_request("can't parse InputMedia JSON object")
     if msg.text is not None:
@@ -107,7 +107,7 @@ async def edit_message_media(tg: FakeTelegram, p: Params) -> dict[str, Any]:
 @method("deleteMessage")
 async def delete_message(tg: FakeTelegram, p: Params) -> bool:
     chat = tg.chat(p.chat_id())
-    message_id = p.int("message_id")
+    message_id = p.get_int("message_id")
     msg = tg.find_message(chat.id, message_id) if message_id is not None else None
     if msg is None:
         raise bad_request("message to delete not found")
@@ -118,7 +118,7 @@ async def delete_message(tg: FakeTelegram, p: Params) -> bool:
 @method("deleteMessages")
 async def delete_messages(tg: FakeTelegram, p: Params) -> bool:
     chat = tg.chat(p.chat_id())
-    ids = p.json("message_ids") or []
+    ids = p.get_json("message_ids") or []
     if not isinstance(ids, list) or not 1 <= len(ids) <= 100:
         raise bad_request("message identifiers are not specified")
     for message_id in ids:
@@ -130,17 +130,17 @@ async def delete_messages(tg: FakeTelegram, p: Params) -> bool:
 
 @method("answerCallbackQuery")
 async def answer_callback_query(tg: FakeTelegram, p: Params) -> bool:
-    query_id = p.str("callback_query_id")
+    query_id = p.get_str("callback_query_id")
     pressed = tg.callback_queries.get(query_id or "")
     too_old = pressed is not None and time.time() - pressed["time"] > tg.callback_timeout
     if pressed is None or pressed["answered"] or too_old:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
-    text = p.str("text")
+    text = p.get_str("text")
     if text is not None and len(text) > 200:
         raise bad_request("MESSAGE_TOO_LONG")
     pressed["answered"] = True
     tg.answers.append({"callback_query_id": query_id, "text": text,
-                       "show_alert": p.bool("show_alert"), "url": p.str("url"),
-                       "cache_time": p.int("cache_time"), "data": pressed["data"],
+                       "show_alert": p.get_bool("show_alert"), "url": p.get_str("url"),
+                       "cache_time": p.get_int("cache_time"), "data": pressed["data"],
                        "time": time.time()})
     return True

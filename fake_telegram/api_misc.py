@@ -31,15 +31,15 @@ async def get_updates(tg: FakeTelegram, p: Params) -> list[dict[str, Any]]:
     if tg.webhook_url:
         raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
                             "use deleteWebhook to delete the webhook first")
-    limit = p.int("limit", 100) or 100
-    allowed = p.json("allowed_updates")
-    return await tg.updates.get(p.int("offset"), max(1, min(limit, 100)),
-                                float(p.int("timeout", 0) or 0), allowed)
+    limit = p.get_int("limit", 100) or 100
+    allowed = p.get_json("allowed_updates")
+    return await tg.updates.get(p.get_int("offset"), max(1, min(limit, 100)),
+                                float(p.get_int("timeout", 0) or 0), allowed)
 
 
 @method("getFile")
 async def get_file(tg: FakeTelegram, p: Params) -> dict[str, Any]:
-    file_id = p.str("file_id")
+    file_id = p.get_str("file_id")
     if not file_id:
         raise bad_request("file_id not specified")
     stored = tg.files.get(file_id)
@@ -60,18 +60,18 @@ async def get_file(tg: FakeTelegram, p: Params) -> dict[str, Any]:
 
 def _scope_key(p: Params) -> str:
     """"default", "all_private_chats", "chat:<id>", "chat_member:<chat>:<user>"... + "|<lang>"."""
-    scope = p.json("scope") or {"type": "default"}
+    scope = p.get_json("scope") or {"type": "default"}
     if not isinstance(scope, dict) or "type" not in scope:
         raise bad_request("can't parse BotCommandScope JSON object")
     key = ":".join([str(scope["type"])] + [str(scope[k]) for k in ("chat_id", "user_id")
                                             if k in scope])
-    lang = p.str("language_code")
+    lang = p.get_str("language_code")
     return f"{key}|{lang}" if lang else key
 
 
 @method("setMyCommands")
 async def set_my_commands(tg: FakeTelegram, p: Params) -> bool:
-    commands = p.json("commands")
+    commands = p.get_json("commands")
     if not isinstance(commands, list):
         raise bad_request("can't parse commands JSON object")
     if len(commands) > 100:
@@ -101,14 +101,14 @@ async def delete_my_commands(tg: FakeTelegram, p: Params) -> bool:
 @method("deleteWebhook")
 async def delete_webhook(tg: FakeTelegram, p: Params) -> bool:
     tg.webhook_url = ""
-    if p.bool("drop_pending_updates"):
+    if p.get_bool("drop_pending_updates"):
         tg.updates.drop_pending()
     return True
 
 
 @method("setWebhook")
 async def set_webhook(tg: FakeTelegram, p: Params) -> bool:
-    url = p.str("url") or ""
+    url = p.get_str("url") or ""
     if url and not url.startswith("https://"):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
     tg.webhook_url = url
@@ -123,16 +123,16 @@ async def get_webhook_info(tg: FakeTelegram, p: Params) -> dict[str, Any]:
 
 @method("setChatMenuButton")
 async def set_chat_menu_button(tg: FakeTelegram, p: Params) -> bool:
-    button = p.json("menu_button") or {"type": "default"}
+    button = p.get_json("menu_button") or {"type": "default"}
     if button.get("type") not in ("commands", "web_app", "default"):
         raise bad_request("can't parse menu button JSON object")
-    tg.settings[f"menu_button:{p.str('chat_id') or ''}"] = button
+    tg.settings[f"menu_button:{p.get_str('chat_id') or ''}"] = button
     return True
 
 
 @method("getChatMenuButton")
 async def get_chat_menu_button(tg: FakeTelegram, p: Params) -> dict[str, Any]:
-    return tg.settings.get(f"menu_button:{p.str('chat_id') or ''}", {"type": "commands"})
+    return tg.settings.get(f"menu_button:{p.get_str('chat_id') or ''}", {"type": "commands"})
 
 
 _LIMITS = {"description": 512, "short_description": 120, "name": 64}
@@ -140,7 +140,7 @@ _LIMITS = {"description": 512, "short_description": 120, "name": 64}
 
 def _setter(field: str):
     async def handler(tg: FakeTelegram, p: Params) -> bool:
-        value = p.str(field) or ""
+        value = p.get_str(field) or ""
         if len(value) > _LIMITS[field]:
             raise bad_request(f"BOT_{field.upper()}_INVALID".replace("BOT_NAME", "BOT_TITLE"))
         tg.settings[field] = value

@@ -32,13 +32,13 @@ MEDIA_KINDS = ("photo", "video", "document", "audio", "animation")
 
 
 def _reply_payload(tg: FakeTelegram, chat_id: int, p: Params) -> dict[str, Any]:
-    reply = p.json("reply_parameters") or {}
-    target = reply.get("message_id") or p.int("reply_to_message_id")
+    reply = p.get_json("reply_parameters") or {}
+    target = reply.get("message_id") or p.get_int("reply_to_message_id")
     if not target:
         return {}
     original = tg.find_message(chat_id, int(target))
     if original is None:
-        if reply.get("allow_sending_without_reply") or p.bool("allow_sending_without_reply"):
+        if reply.get("allow_sending_without_reply") or p.get_bool("allow_sending_without_reply"):
             return {}
         raise bad_request("message to be replied not found")
     return {"reply_to_message": render(tg, original)}
@@ -47,7 +47,7 @@ def _reply_payload(tg: FakeTelegram, chat_id: int, p: Params) -> dict[str, Any]:
 @method("sendMessage")
 async def send_message(tg: FakeTelegram, p: Params) -> dict[str, Any]:
     chat = tg.chat(p.chat_id())
-    text, entities = check_text(p.str("text"), p.str("parse_mode"), p.json("entities"))
+    text, entities = check_text(p.get_str("text"), p.get_str("parse_mode"), p.get_json("entities"))
     markup = validate(p.values.get("reply_markup"))
     payload = _reply_payload(tg, chat.id, p)
     msg = tg.add_message(chat.id, "sendMessage", text=text, entities=entities,
@@ -118,8 +118,8 @@ def _reuse(tg: FakeTelegram, kind: str, ref: str) -> Any:
 def _make_sender(kind: str):
     async def send(tg: FakeTelegram, p: Params) -> dict[str, Any]:
         chat = tg.chat(p.chat_id())
-        caption, entities = check_caption(p.str("caption"), p.str("parse_mode"),
-                                          p.json("caption_entities"))
+        caption, entities = check_caption(p.get_str("caption"), p.get_str("parse_mode"),
+                                          p.get_json("caption_entities"))
         markup = validate(p.values.get("reply_markup"))
         payload = _reply_payload(tg, chat.id, p)
         meta = {key: p.values.get(key) for key in ("width", "height", "duration", "thumbnail")}
@@ -152,7 +152,7 @@ def _album_kinds(items: list[dict[str, Any]]) -> None:
 @method("sendMediaGroup")
 async def send_media_group(tg: FakeTelegram, p: Params) -> list[dict[str, Any]]:
     chat = tg.chat(p.chat_id())
-    items = p.json("media")
+    items = p.get_json("media")
     if items is None:
         raise bad_request('parameter "media" is required')
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
@@ -194,7 +194,7 @@ async def send_media_group(tg: FakeTelegram, p: Params) -> list[dict[str, Any]]:
 @method("sendChatAction")
 async def send_chat_action(tg: FakeTelegram, p: Params) -> bool:
     chat = tg.chat(p.chat_id())
-    action = p.str("action")
+    action = p.get_str("action")
     if action not in CHAT_ACTIONS:
         raise bad_request("wrong parameter action in request")
     tg.chat_actions.append((chat.id, action))

@@ -37,13 +37,13 @@ class Params:
     def has(self, name: str) -> bool:
         return name in self.values or name in self.files
 
-    def str(self, name: str, default: str | None = None) -> str | None:
+    def get_str(self, name: str, default: str | None = None) -> str | None:
         value = self.values.get(name)
         if value is None:
             return default
         return value if isinstance(value, str) else json.dumps(value)
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def get_int(self, name: str, default: int | None = None) -> int | None:
         value = self.values.get(name)
         if value is None or value == "":
             return default
@@ -54,7 +54,7 @@ class Params:
         except (TypeError, ValueError):
             raise bad_request(f"invalid {name} specified") from None
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def get_bool(self, name: str, default: bool = False) -> bool:
         value = self.values.get(name)
         if value is None:
             return default
@@ -62,7 +62,7 @@ class Params:
             return value
         return str(value).lower() in ("true", "1")
 
-    def json(self, name: str, default: Any = None) -> Any:
+    def get_json(self, name: str, default: Any = None) -> Any:
         value = self.values.get(name)
         if value is None or value == "":
             return default

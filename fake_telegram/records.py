@@ -88,7 +88,8 @@ class SentMessage:
         who = "bot" if self.from_bot else "user"
         body = (self.content or "")[:200].replace("\n", "\\n")
         files = f" files={[(f, n, len(d)) for f, n, d in self.files]}" if self.files else ""
-        return (f"#{self.message_id} {who} {self.method}{flags}{edits}: {body!r}{files}"
+        what = self.method if self.from_bot else self.kind
+        return (f"#{self.message_id} {who} {what}{flags}{edits}: {body!r}{files}"
                 f" buttons={self.buttons()}")
 
 
