@@ -40,9 +40,17 @@ def forbidden(reason: str) -> ApiError:
     return ApiError(403, f"Forbidden: {reason}")
 
 
-UNAUTHORIZED = ApiError(401, "Unauthorized")
-NOT_FOUND = ApiError(404, "Not Found")
-ENTITY_TOO_LARGE = ApiError(413, "Request Entity Too Large")
+def unauthorized() -> ApiError:
+    return ApiError(401, "Unauthorized")
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "Not Found")
+
+
+def entity_too_large() -> ApiError:
+    return ApiError(413, "Request Entity Too Large")
+
 
 SERVER_ERRORS = {
     500: "Internal Server Error",

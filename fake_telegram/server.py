@@ -10,6 +10,7 @@ API (uploads 50 MB, photos 10 MB, getFile 20 MB) or, with `local_mode=True`, a s
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,12 @@ from aiohttp import web
 from fake_telegram import api_edit, api_misc, api_send  # noqa: F401  (register methods)
 from fake_telegram.actors import UserActions
 from fake_telegram.errors import (
-    ENTITY_TOO_LARGE,
-    NOT_FOUND,
-    UNAUTHORIZED,
     ApiError,
     bad_request,
+    entity_too_large,
     forbidden,
+    not_found,
+    unauthorized,
 )
 from fake_telegram.faults import BLOCKABLE, DropConnection, Faults, HtmlError
 from fake_telegram.files import FileStore
@@ -34,6 +35,7 @@ from fake_telegram.registry import METHODS
 from fake_telegram.updates import UpdateQueue
 
 MB = 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 class FakeTelegram(UserActions):
@@ -115,14 +117,14 @@ class FakeTelegram(UserActions):
         self.calls.append(call)
         try:
             if self.token is not None and request.match_info["token"] != self.token:
-                raise UNAUTHORIZED
+                raise unauthorized()
             params = await read_params(request, self.upload_limit)
             call.params = params.public()
             if params.too_large:
-                raise ENTITY_TOO_LARGE
+                raise entity_too_large()
             handler = METHODS.get(name.lower())
             if handler is None:
-                raise NOT_FOUND
+                raise not_found()
             chat_id = _raw_chat(params.values.get("chat_id"))
             self.faults.check(name.lower(), chat_id)
             if name.lower() in BLOCKABLE and chat_id in self.users and (
@@ -141,14 +143,19 @@ class FakeTelegram(UserActions):
         except ApiError as exc:
             call.status, call.error = exc.status, exc.description
             return web.json_response(exc.body(), status=exc.status)
+        except Exception as exc:  # a bug in the fake itself: make it loud, keep the JSON shape
+            log.exception("fake Telegram failed on %s", name)
+            call.status, call.error = 500, f"fake server bug: {exc!r}"
+            return web.json_response({"ok": False, "error_code": 500,
+                                      "description": call.error}, status=500)
         return web.json_response({"ok": True, "result": result})
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if self.token is not None and request.match_info["token"] != self.token:
-            return web.json_response(UNAUTHORIZED.body(), status=401)
+            return web.json_response(unauthorized().body(), status=401)
         stored = self.files.by_path.get(request.match_info["path"])
         if stored is None:
-            return web.json_response(NOT_FOUND.body(), status=404)
+            return web.json_response(not_found().body(), status=404)
         return web.Response(body=stored.data, content_type=stored.mime_type or
                             "application/octet-stream")
 
