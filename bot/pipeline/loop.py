@@ -37,6 +37,8 @@ from bot.storage.db import Database
 from bot.storage.queue import Task, TaskQueue, worker_id
 
 log = logging.getLogger(__name__)
+# APScheduler logs every run of a job at INFO: twice a second here, which drowns everything else.
+logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
 
 # Seconds between looks at an expired session while the account is paused.
 SESSION_CHECK_S = 30.0

@@ -198,7 +198,7 @@ class BatchService:
         rows = []
         for pos, item in enumerate(items, start=1):
             src = Path(item.image_path)
-            dst = folder / f"{pos:03d}{src.suffix.lower() or '.jpg'}"
+            dst = folder / f"{pos:03d}_{src.stem[:40]}{src.suffix.lower() or '.jpg'}"
             shutil.copyfile(src, dst)
             rows.append((pos, str(dst), _sha256(dst), item.prompt.strip()))
 
