@@ -151,7 +151,7 @@ def build_bot_app(
     )
     notifier = TelegramNotifier(bot, refs, batches, settings, link_for=_link_maker(settings))
     intake = IntakeCollector(
-        functools.partial(process_intake, bot=bot, dialogs=dialogs, users=users, batches=batches, refs=refs),
+        functools.partial(process_intake, bot=bot, dialogs=dialogs, users=users, batches=batches),
         window_s=intake_window_s,
     )
     services: dict[str, Any] = {

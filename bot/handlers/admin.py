@@ -175,7 +175,9 @@ async def queue_cancel(query: CallbackQuery, callback_data: QueueCb, batches: Ba
                        account: AccountService) -> None:
     try:
         view = await batches.get(callback_data.batch_id)
-        if view.status in ("draft", "running"):
+        if view is None:
+            await query.answer(texts.GONE, show_alert=True)
+        elif view.status in ("draft", "running"):
             await batches.cancel(view.id, view.user_id)
             await query.answer(f"Batch #{view.id} cancelled.")
         else:

@@ -26,6 +26,9 @@ async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchSer
     uid, batch_id, action = query.from_user.id, callback_data.batch_id, callback_data.action
     try:
         view = await batches.get(batch_id, uid)
+        if view is None:
+            await query.answer(texts.GONE, show_alert=True)
+            return
         if action == "start":
             if view.status == "draft":
                 await batches.start(batch_id, uid)
@@ -55,7 +58,7 @@ async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchSer
 
 def _setting(action: str, value: str) -> dict[str, Any] | None:
     if action == "aspect":
-        return {"aspect": value} if value in ASPECTS else None
+        return {"aspect": ASPECTS[int(value)]} if value.isdigit() and int(value) < len(ASPECTS) else None
     if action == "outputs":
         return {"outputs": int(value)} if value in ("1", "2", "3", "4") else None
     if value.isdigit() and int(value) < len(MODELS):
@@ -65,7 +68,9 @@ def _setting(action: str, value: str) -> dict[str, Any] | None:
 
 async def _redraw(query: CallbackQuery, batches: BatchService, batch_id: int, *, settings: bool) -> None:
     view = await batches.get(batch_id)
-    credits, seconds = batches.estimate(view)
+    if view is None:
+        return
+    credits, seconds = await batches.estimate(view)
     if settings and view.status == "draft":
         markup = keyboards.card_settings(view.id, view.aspect, view.outputs, view.model)
     else:

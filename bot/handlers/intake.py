@@ -17,11 +17,11 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.filters import InDialog
 from bot.services.batches import BatchService
-from bot.services.dialogs import AWAITING_IMAGES, AWAITING_PROMPT, DialogService, MessageRefs
+from bot.services.dialogs import AWAITING_IMAGES, AWAITING_PROMPT, DialogService
 from bot.services.users import UserService
 from bot.telegram import texts
 from bot.telegram.cards import send_new_card
@@ -87,7 +87,7 @@ async def on_document(message: Message, bot: Bot, intake: IntakeCollector, incom
 
 @router.message(F.text, ~F.text.startswith("/"), InDialog(AWAITING_PROMPT))
 async def on_prompt_answer(message: Message, dialog: Any, bot: Bot, dialogs: DialogService,
-                           users: UserService, batches: BatchService, refs: MessageRefs) -> None:
+                           users: UserService, batches: BatchService) -> None:
     try:
         prompt = check_prompt(message.text)
     except IntakeRejected as err:
@@ -97,7 +97,7 @@ async def on_prompt_answer(message: Message, dialog: Any, bot: Bot, dialogs: Dia
     for entry in entries:
         if not entry.get("prompt"):
             entry["prompt"] = prompt
-    await _create(bot, message.from_user.id, message.chat.id, entries, dialogs, users, batches, refs)
+    await _create(bot, message.from_user.id, message.chat.id, entries, dialogs, users, batches)
 
 
 @router.message(F.text, ~F.text.startswith("/"))
@@ -155,7 +155,7 @@ async def _fetch_prompts(message: Message, bot: Bot, name: str,
 
 async def process_intake(user_id: int, chat_id: int, received: list[Received], captions: dict[str, str],
                          *, bot: Bot, dialogs: DialogService, users: UserService,
-                         batches: BatchService, refs: MessageRefs) -> None:
+                         batches: BatchService) -> None:
     """Match prompts to the images that arrived (plus any still waiting), then card or ask."""
     images = [r for r in received if isinstance(r, IncomingImage)]
     files = [r for r in received if isinstance(r, PromptsFile)]
@@ -203,7 +203,7 @@ async def process_intake(user_id: int, chat_id: int, received: list[Received], c
         await dialogs.set(user_id, chat_id, AWAITING_PROMPT, {"images": entries})
         await bot.send_message(chat_id, texts.ASK_PROMPT.format(n=sum(1 for e in entries if not e["prompt"])))
         return
-    await _create(bot, user_id, chat_id, entries, dialogs, users, batches, refs)
+    await _create(bot, user_id, chat_id, entries, dialogs, users, batches)
 
 
 def _apply_prompts(entries: list[dict[str, Any]], prompts: list[str], by_name: dict[str, str]) -> bool:
@@ -230,8 +230,13 @@ def _apply_prompts(entries: list[dict[str, Any]], prompts: list[str], by_name: d
 
 
 async def _create(bot: Bot, user_id: int, chat_id: int, entries: list[dict[str, Any]],
-                  dialogs: DialogService, users: UserService, batches: BatchService,
-                  refs: MessageRefs) -> None:
+                  dialogs: DialogService, users: UserService, batches: BatchService) -> None:
     await send_new_card(bot, user_id, chat_id, [(Path(e["path"]), e["prompt"]) for e in entries],
-                        users=users, batches=batches, refs=refs)
+                        users=users, batches=batches)
     await dialogs.clear(user_id, chat_id)
+
+
+@router.callback_query()
+async def on_unknown_button(query: CallbackQuery) -> None:
+    """A payload no factory parses (forged, or from an older version): answer, change nothing."""
+    await query.answer("That button is no longer valid.", show_alert=True)

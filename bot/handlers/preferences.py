@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
-from bot.config import MODELS
+from bot.config import ASPECTS, MODELS
 from bot.services.users import UserDefaults, UserService
 from bot.telegram import keyboards, texts
 from bot.telegram.callbacks import CardCb
@@ -39,7 +39,7 @@ async def change_default(query: CallbackQuery, callback_data: CardCb, users: Use
     uid = query.from_user.id
     try:
         if callback_data.action == "aspect":
-            await users.set_default(uid, "aspect", callback_data.value)
+            await users.set_default(uid, "aspect", ASPECTS[int(callback_data.value)])
         elif callback_data.action == "outputs":
             await users.set_default(uid, "outputs", int(callback_data.value))
         elif callback_data.action == "model":

@@ -11,7 +11,6 @@ from aiogram import Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 
-from bot.pipeline.costs import credits_per_output
 from bot.services.batches import BatchError, BatchService, BatchView
 from bot.telegram import keyboards, texts
 from bot.telegram.callbacks import ClipCb, ReviewCb
@@ -29,6 +28,9 @@ async def on_clip(query: CallbackQuery, callback_data: ClipCb, batches: BatchSer
     uid = query.from_user.id
     try:
         view = await batches.get(callback_data.batch_id, uid)
+        if view is None:
+            await query.answer(texts.GONE, show_alert=True)
+            return
         clip = next((c for c in view.clips if c.id == callback_data.clip_id), None)
         if clip is None or clip.item_id != callback_data.item_id:
             await query.answer(texts.NOT_YOURS, show_alert=True)
@@ -38,6 +40,8 @@ async def on_clip(query: CallbackQuery, callback_data: ClipCb, batches: BatchSer
         await query.answer(str(err), show_alert=True)
         return
     view = await batches.get(callback_data.batch_id, uid)
+    if view is None:
+        return
     selected = len(view.selected_clips)
     await query.answer(f"{selected} clip(s) selected in batch #{view.id}.")
     await _set_markup(query, item_keyboard(view, callback_data.item_id))
@@ -48,6 +52,9 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
     uid, cb = query.from_user.id, callback_data
     try:
         view = await batches.get(cb.batch_id, uid)
+        if view is None:
+            await query.answer(texts.GONE, show_alert=True)
+            return
         if cb.item_id and all(i.id != cb.item_id for i in view.items):
             await query.answer(texts.NOT_YOURS, show_alert=True)
             return
@@ -71,11 +78,11 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
             await batches.request_export(view.id, uid, cb.value)
             await query.answer(f"🗜 Preparing the {cb.value.upper()} zip; it arrives here shortly.")
         elif cb.action == "retry":
-            item = next(i for i in view.items if i.id == cb.item_id)
-            if item.status != "failed":
+            item = next((i for i in view.items if i.id == cb.item_id), None)
+            if item is None or item.status != "failed":
                 await query.answer("This image is not failed (or is already being retried).")
                 return
-            cost = view.outputs * credits_per_output(view.model)
+            cost = await batches.retry_cost(item.id)
             await query.answer()
             await _set_markup(query, keyboards.retry_confirm(view.id, item.id, cost))
         elif cb.action == "retry_ok":

@@ -62,29 +62,14 @@ class DialogService:
 
 
 class MessageRefs:
-    """Which Telegram messages show a batch (card, progress), so edits survive a restart.
+    """Markers (`kv` rows ``tg.sent.<event>``) that make a replayed notification a no-op.
 
-    Uses the `batches.card_message_id` / `progress_message_id` columns, plus `kv` markers
-    (``tg.sent.<event>``) that make a replayed notification a no-op.
+    The pipeline replays a notification when it crashed between sending and recording; the
+    notifier checks the marker first and sets it after sending.
     """
 
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def set_card(self, batch_id: int, message_id: int) -> None:
-        await self.db.execute("UPDATE batches SET card_message_id = ? WHERE id = ?", (message_id, batch_id))
-
-    async def set_progress(self, batch_id: int, message_id: int) -> None:
-        await self.db.execute(
-            "UPDATE batches SET progress_message_id = ? WHERE id = ?", (message_id, batch_id)
-        )
-
-    async def messages(self, batch_id: int) -> tuple[int | None, int | None]:
-        """(card message id, progress message id) of a batch."""
-        row = await self.db.fetchone(
-            "SELECT card_message_id, progress_message_id FROM batches WHERE id = ?", (batch_id,)
-        )
-        return (row[0], row[1]) if row else (None, None)
 
     async def was_sent(self, event_key: str) -> bool:
         row = await self.db.fetchone("SELECT 1 FROM kv WHERE key = ?", ("tg.sent." + event_key,))

@@ -10,7 +10,6 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.pipeline.notifier import BatchProgress
 from bot.services.batches import BatchService, BatchView, NewItem
-from bot.services.dialogs import MessageRefs
 from bot.services.users import UserService
 from bot.telegram import keyboards, texts
 
@@ -41,7 +40,7 @@ def card_markup(view: BatchView) -> InlineKeyboardMarkup | None:
 
 
 async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[Path, str]], *,
-                        users: UserService, batches: BatchService, refs: MessageRefs) -> int:
+                        users: UserService, batches: BatchService) -> int:
     """Create the draft batch with the user's defaults and show its card; returns its id."""
     d = await users.defaults(user_id)
     batch_id = await batches.create_batch(
@@ -49,9 +48,9 @@ async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[
         aspect=d.aspect, outputs=d.outputs, model=d.model, source="telegram",
     )
     view = await batches.get(batch_id)
-    credits, seconds = batches.estimate(view)
+    credits, seconds = await batches.estimate(view)
     msg = await bot.send_message(chat_id, card_text(view, credits, seconds), reply_markup=card_markup(view))
-    await refs.set_card(batch_id, msg.message_id)
+    await batches.set_card_message(batch_id, msg.message_id)
     return batch_id
 
 

@@ -52,9 +52,10 @@ def running(batch_id: int) -> InlineKeyboardMarkup:
 def card_settings(batch_id: int, aspect: str, outputs: int, model: str) -> InlineKeyboardMarkup:
     """The settings view of the card: the current value of each setting is ticked."""
     kb = InlineKeyboardBuilder()
-    for a in ASPECTS:
+    # Values are indexes: ':' (in "16:9") is the payload separator.
+    for i, a in enumerate(ASPECTS):
         label = ("• " if a == aspect else "") + {"16:9": "🖥 16:9", "9:16": "📱 9:16"}[a]
-        kb.button(text=label, callback_data=CardCb(action="aspect", batch_id=batch_id, value=a))
+        kb.button(text=label, callback_data=CardCb(action="aspect", batch_id=batch_id, value=str(i)))
     for n in range(1, 5):
         label = ("• " if n == outputs else "") + f"{n} output{'s' if n > 1 else ''}"
         kb.button(text=label, callback_data=CardCb(action="outputs", batch_id=batch_id, value=str(n)))

@@ -55,6 +55,7 @@ class _Throttle:
     timer: asyncio.Task | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     text: str = ""
+    message_id: int | None = None
 
 
 class TelegramNotifier:
@@ -112,7 +113,10 @@ class TelegramNotifier:
         text = progress_text(ev, finished=finished)
         if text == st.text:
             return
-        _, message_id = await self.refs.messages(ev.batch_id)
+        if st.message_id is None:
+            view = await self.batches.get(ev.batch_id)
+            st.message_id = view.progress_message_id if view is not None else None
+        message_id = st.message_id
         if message_id is not None:
             try:
                 await self.bot.edit_message_text(text=text, chat_id=ev.chat_id, message_id=message_id)
@@ -124,8 +128,8 @@ class TelegramNotifier:
                     return
                 log.info("progress message of batch %s not editable (%s); sending anew", ev.batch_id, err)
         msg = await self.bot.send_message(ev.chat_id, text)
-        await self.refs.set_progress(ev.batch_id, msg.message_id)
-        st.text = text
+        await self.batches.set_progress_message(ev.batch_id, msg.message_id)
+        st.message_id, st.text = msg.message_id, text
 
     async def batch_finished(self, event: BatchProgress) -> None:
         if event.chat_id is None:
@@ -139,7 +143,8 @@ class TelegramNotifier:
         key = f"finished.{event.batch_id}.{event.counts.get('done', 0)}.{event.counts.get('failed', 0)}"
         if await self.refs.was_sent(key):
             return
-        card_id, _ = await self.refs.messages(event.batch_id)
+        view = await self.batches.get(event.batch_id)
+        card_id = view.card_message_id if view is not None else None
         if card_id is not None:
             with contextlib.suppress(TelegramAPIError):
                 await self.bot.edit_message_reply_markup(chat_id=event.chat_id, message_id=card_id, reply_markup=None)
@@ -180,6 +185,8 @@ class TelegramNotifier:
                          for i, c in enumerate(chunk)]
                 await self.bot.send_media_group(ev.chat_id, media)
         view = await self.batches.get(ev.batch_id)
+        if view is None:
+            return
         ready = [c for c in view.clips if c.item_id == ev.item_id and c.status == "ready"]
         markup = keyboards.review(ev.batch_id, ev.item_id, [(c.id, n, c.selected) for n, c in enumerate(ready, 1)])
         skipped = len(ev.clips) - len(clips)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from tests.handlers.harness import ADMIN, ANN, STRANGER, bot_settings, last_with, running_bot, texts_of
+from tests.handlers.harness import (
+    ADMIN,
+    ANN,
+    STRANGER,
+    bot_settings,
+    last_with,
+    running_bot,
+    texts_of,
+)
 
 
 async def test_start_help_and_command_menu(telegram, tmp_path):
