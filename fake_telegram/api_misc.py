@@ -54,6 +54,7 @@ async def get_file(tg: FakeTelegram, p: Params) -> dict[str, Any]:
             local.parent.mkdir(parents=True, exist_ok=True)
             local.write_bytes(stored.data)
         path = str(local.resolve())
+        tg.files.by_local[path] = stored
     return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
             "file_size": stored.size, "file_path": path}
 

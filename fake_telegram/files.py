@@ -53,6 +53,7 @@ class FileStore:
 
     by_id: dict[str, StoredFile] = field(default_factory=dict)
     by_path: dict[str, StoredFile] = field(default_factory=dict)
+    by_local: dict[str, StoredFile] = field(default_factory=dict)  # absolute paths (local mode)
     _seq: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def add(self, kind: str, data: bytes, file_name: str | None = None,

@@ -3,14 +3,15 @@
 Bot API at `{base_url}/bot{token}/{method}`, files at `{base_url}/file/bot{token}/{file_path}`;
 aiogram reaches it with `TelegramAPIServer.from_base(base_url)`. Limits follow the cloud Bot
 API (uploads 50 MB, photos 10 MB, getFile 20 MB) or, with `local_mode=True`, a self-hosted
-`--local` server (uploads 2,000 MB, getFile unlimited; files are served over HTTP, or with
-`files_dir` written to disk and returned as absolute paths like the real `--local` server).
+`--local` server (uploads 2,000 MB, getFile unlimited, getFile's file_path an absolute path
+on disk as the real `--local` server gives; it is also served over HTTP).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -50,10 +51,12 @@ class FakeTelegram(UserActions):
                  files_dir: str | Path | None = None) -> None:
         self.token = token
         self.local_mode = local_mode
-        # local mode with files_dir: getFile writes the file there and returns its absolute
-        # path, like `telegram-bot-api --local` (for aiogram's is_local=True); `file://` URIs
-        # are accepted as uploads.
+        # Local mode: getFile writes the file under files_dir (a temporary directory unless
+        # given) and returns its absolute path, like `telegram-bot-api --local`, for aiogram's
+        # is_local=True; the HTTP download route serves those paths too. `file://` URIs are
+        # accepted as uploads.
         self.files_dir = Path(files_dir) if files_dir is not None else None
+        self._own_files_dir: tempfile.TemporaryDirectory[str] | None = None
         self.bot_id = int(token.split(":")[0]) if token and token.split(":")[0].isdigit() \
             else 123456789
         self.bot_username = "flow_test_bot"
@@ -86,6 +89,9 @@ class FakeTelegram(UserActions):
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> str:
         """Bind 127.0.0.1 on a free port; returns `base_url`."""
+        if self.local_mode and self.files_dir is None:
+            self._own_files_dir = tempfile.TemporaryDirectory(prefix="fake-telegram-")
+            self.files_dir = Path(self._own_files_dir.name)
         app = web.Application(client_max_size=self.upload_limit_local + 10 * MB)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
@@ -102,6 +108,9 @@ class FakeTelegram(UserActions):
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._own_files_dir is not None:
+            self._own_files_dir.cleanup()
+            self._own_files_dir, self.files_dir = None, None
 
     async def __aenter__(self) -> FakeTelegram:
         await self.start()
@@ -153,7 +162,8 @@ class FakeTelegram(UserActions):
     async def _handle_file(self, request: web.Request) -> web.Response:
         if self.token is not None and request.match_info["token"] != self.token:
             return web.json_response(unauthorized().body(), status=401)
-        stored = self.files.by_path.get(request.match_info["path"])
+        stored = self.files.by_path.get(request.match_info["path"]) or self.files.by_local.get(
+            request.match_info["path"])
         if stored is None:
             return web.json_response(not_found().body(), status=404)
         return web.Response(body=stored.data, content_type=stored.mime_type or

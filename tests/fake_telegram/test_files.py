@@ -80,7 +80,9 @@ async def test_local_mode_lifts_upload_and_download_limits(bot_token):
         try:
             sent = await bot.send_document(7, BufferedInputFile(b"\1" * (50 * MB + 1), "4k.mp4"))
             file = await bot.get_file(sent.document.file_id)
-            assert file.file_size == 50 * MB + 1
+            assert file.file_size == 50 * MB + 1 and file.file_path.startswith("/")
+            served = await bot.download_file(file.file_path)  # over HTTP (is_local=False)
+            assert len(served.read()) == 50 * MB + 1
             assert len(tg.outbox(ann.id)[0].files[0][2]) == 50 * MB + 1
         finally:
             await close_bot(bot)
