@@ -74,9 +74,9 @@ def store_media(tg: FakeTelegram, kind: str, ref: Upload | str | None, p: Params
     stored = tg.files.add(kind, ref.data, ref.filename, _mime(ref))
     extra: dict[str, Any] = {}
     if kind in ("video", "animation"):
-        extra = {key: int(meta.get(key) or 0) for key in ("width", "height", "duration")}
+        extra = {key: _number(meta, key) for key in ("width", "height", "duration")}
     elif kind == "audio":
-        extra = {"duration": int(meta.get("duration") or 0)}
+        extra = {"duration": _number(meta, "duration")}
     thumb = meta.get("thumbnail")
     thumb_ref = p.file_ref("thumbnail", thumb) if thumb or "thumbnail" in p.files else None
     if isinstance(thumb_ref, Upload) and thumb_ref.data:
@@ -86,6 +86,13 @@ def store_media(tg: FakeTelegram, kind: str, ref: Upload | str | None, p: Params
         files.append(("thumbnail", thumb_ref.filename, thumb_ref.data))
     stored.extra = extra
     return {kind: describe(stored)}, files
+
+
+def _number(meta: dict[str, Any], key: str) -> int:
+    try:
+        return int(meta.get(key) or 0)
+    except (TypeError, ValueError):
+        raise bad_request(f"invalid {key} specified") from None
 
 
 def _local_file(tg: FakeTelegram, uri: str) -> Upload:
