@@ -37,8 +37,9 @@ class FakeUser:
 class SentMessage:
     """A message in a chat, as stored by the server (bot's or user's).
 
-    `files` holds what the bot uploaded: (form field, filename, bytes). `media` is the
-    InputMedia item for album members. `edits` keeps every earlier state, oldest first.
+    `files` holds what the bot uploaded: (field such as "photo"/"video"/"document"/"thumbnail",
+    filename, bytes). `media` is the InputMedia item for album members. `edits` keeps every
+    earlier state, oldest first (dicts with text/caption/entities/reply_markup/date/method).
     """
 
     message_id: int

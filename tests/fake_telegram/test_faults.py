@@ -99,3 +99,16 @@ async def test_bot_cannot_initiate_a_conversation(telegram, tg_bot):
     assert caught.value.message == "Forbidden: bot can't initiate conversation with a user"
     await telegram.send_command(stranger, "/start")
     assert (await tg_bot.send_message(stranger.id, "hi")).chat.id == 77
+
+
+def test_automatic_global_limit_is_30_per_second():
+    from fake_telegram.errors import ApiError
+    from fake_telegram.faults import Faults
+
+    faults = Faults(enforce_flood=True)
+    for chat_id in range(30):
+        faults.check("sendmessage", chat_id)
+    with pytest.raises(ApiError) as caught:
+        faults.check("sendmessage", 30)
+    assert (caught.value.status, caught.value.parameters) == (429, {"retry_after": 1})
+    faults.check("getupdates", 31)  # only sending methods are limited
