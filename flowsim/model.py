@@ -86,6 +86,28 @@ class Tile:
     def active(self) -> bool:
         return self.state in ("pending", "running")
 
+    def advance(self, now: float) -> str:
+        """Move to what the tile shows at `now` (percent steps, scripted failure, done)."""
+        elapsed = now - self.started_at
+        shown = [pct for t, pct in self.steps if t <= elapsed]
+        if self.fail_text is not None:
+            reached = [p for p in shown if p >= self.fail_at]
+            if self.fail_at <= 0 and elapsed >= min(1.0, self.duration * 0.03):
+                return self._fail(now, None)
+            if self.fail_at > 0 and reached:
+                # The percentage stays on screen next to the error, as in Flow.
+                return self._fail(now, reached[0])
+        if shown:
+            self.state, self.percent = "running", shown[-1]
+        # Done needs both the time elapsed and the clip rendered (it waits at 99% otherwise).
+        if elapsed >= self.duration and self.rendered and self.fail_text is None:
+            self.state, self.percent, self.finished_at = "done", 100, now
+        return self.state
+
+    def _fail(self, now: float, percent: int | None) -> str:
+        self.state, self.percent, self.error, self.finished_at = "failed", percent, self.fail_text, now
+        return self.state
+
     def public(self) -> dict:
         """The tile as the control API and the page see it (no internals)."""
         data = asdict(self)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import secrets
+import sys
 import time
 import uuid
 from collections import Counter, deque
@@ -21,6 +22,7 @@ from flowsim.model import (
     Tile,
     progress_steps,
 )
+from flowsim.studio import Studio
 
 TICK = 0.1
 
@@ -50,10 +52,9 @@ class Sim:
 
     def __init__(self, defaults: SimConfig, media_dir: Path, *, seed: int | None = None):
         self.defaults = defaults
-        self.media_dir = media_dir
+        self.studio = Studio(media_dir)
         self.rng = random.Random(seed)
         self.session_token = secrets.token_urlsafe(24)
-        self._render_lock = asyncio.Semaphore(1)
         self._tasks: set[asyncio.Task] = set()
         self._ticker: asyncio.Task | None = None
         self.reset()
@@ -64,6 +65,8 @@ class Sim:
         for task in self._tasks:
             task.cancel()
         self._tasks.clear()
+        if hasattr(self, "tiles"):
+            self.studio.delete(self.tiles, self.media.values())
         self.config = replace(self.defaults)
         self.projects: dict[str, Project] = {}
         self.tiles: dict[str, Tile] = {}
@@ -117,7 +120,7 @@ class Sim:
     def add_media(self, data: bytes, suffix: str) -> str:
         """Store an uploaded start frame and return its media id."""
         media_id = uuid.uuid4().hex
-        path = self.media_dir / f"upload-{media_id}{suffix}"
+        path = self.studio.media_dir / f"upload-{media_id}{suffix}"
         path.write_bytes(data)
         self.media[media_id] = path
         return media_id
@@ -234,28 +237,10 @@ class Sim:
     def advance(self, now: float) -> None:
         """Move every active tile to what it shows at `now`."""
         for tile in self.tiles.values():
-            if tile.active:
-                self._advance_tile(tile, now)
-
-    def _advance_tile(self, tile: Tile, now: float) -> None:
-        elapsed = now - tile.started_at
-        shown = [pct for t, pct in tile.steps if t <= elapsed]
-        if tile.fail_text is not None:
-            if tile.fail_at <= 0 and elapsed >= min(1.0, tile.duration * 0.03):
-                return self._fail(tile, now, None)
-            reached = [p for p in shown if p >= tile.fail_at]
-            if tile.fail_at > 0 and reached:
-                return self._fail(tile, now, reached[0])
-        if shown:
-            tile.state, tile.percent = "running", shown[-1]
-        if elapsed >= tile.duration and tile.rendered and tile.fail_text is None:
-            tile.state, tile.percent, tile.finished_at = "done", 100, now
-
-    def _fail(self, tile: Tile, now: float, percent: int | None) -> None:
-        tile.state, tile.percent, tile.error, tile.finished_at = "failed", percent, tile.fail_text, now
-        # Failed generations are not charged (SPEC §1.2).
-        self.credits_left += tile.cost
-        self.credits_spent -= tile.cost
+            if tile.active and tile.advance(now) == "failed":
+                # Failed generations are not charged (SPEC §1.2).
+                self.credits_left += tile.cost
+                self.credits_spent -= tile.cost
 
     # ---- media ----------------------------------------------------------------------------
     def _spawn(self, coro) -> None:
@@ -264,21 +249,17 @@ class Sim:
         task.add_done_callback(self._tasks.discard)
 
     def video_path(self, tile_id: str, quality: str = "720p") -> Path:
-        suffix = {"720p": ".mp4", "1080p": "-1080p.mp4", "270p": ".gif"}[quality]
-        return self.media_dir / f"{tile_id}{suffix}"
+        """The file of a tile at `quality` (720p, 1080p or 270p)."""
+        return self.studio.path(tile_id, quality)
 
     async def _render(self, tile: Tile) -> None:
-        size = ASPECT_SIZES[tile.aspect]
-        async with self._render_lock:
-            frame = self.media.get(tile.start_media or "")
-            if frame is None:
-                frame = render.placeholder_frame(
-                    self.media_dir / f"frame-{tile.tile_id}.png", tile.batch_id, size
-                )
-            await render.render_clip(
-                self.video_path(tile.tile_id), frame, tile.prompt, size,
-                tile.output_index, tile.outputs,
-            )
+        try:
+            await self.studio.clip(tile, self.media.get(tile.start_media or ""))
+        except render.RenderError as exc:
+            # A broken render must not leave the tile at 99% forever: fail it visibly.
+            print(f"flowsim: render of {tile.tile_id} failed: {exc}", file=sys.stderr)
+            tile.fail_text, tile.fail_at = texts.SOMETHING_WRONG, 0
+            return
         tile.rendered = True
 
     def start_upscale(self, tile_id: str) -> None:
@@ -290,18 +271,18 @@ class Sim:
 
     async def _upscale(self, tile: Tile, seconds: float) -> None:
         started = time.monotonic()
-        async with self._render_lock:
-            await render.upscale_1080(self.video_path(tile.tile_id), self.video_path(tile.tile_id, "1080p"))
+        try:
+            await self.studio.upscale(tile.tile_id)
+        except render.RenderError as exc:
+            print(f"flowsim: upscale of {tile.tile_id} failed: {exc}", file=sys.stderr)
+            tile.upscale = None
+            return
         await asyncio.sleep(max(0.0, seconds - (time.monotonic() - started)))
         tile.upscale = "done"
 
     async def gif(self, tile_id: str) -> Path:
         """The 270p GIF, made on first request."""
-        out = self.video_path(tile_id, "270p")
-        if not out.exists():
-            async with self._render_lock:
-                await render.animated_gif(self.video_path(tile_id), out)
-        return out
+        return await self.studio.gif(tile_id)
 
     # ---- reporting ------------------------------------------------------------------------
     def counters(self) -> dict:
