@@ -155,15 +155,7 @@ class Sim:
         if not req.prompt.strip():
             raise Refused(texts.SOMETHING_WRONG, "empty_prompt")
         project = self.projects[project_id]
-        cost = self.cost(req.model, req.outputs)
-        try:
-            self._check(cost, req.outputs)
-        except Refused as refusal:
-            self.refusals[refusal.reason] += 1
-            raise
-        now = time.time()
-        self._recent.append(now)
-        self.submissions += 1
+        now = self._admit(self.cost(req.model, req.outputs), req.outputs)
         batch = uuid.uuid4().hex[:12]
         tiles = []
         for i in range(req.outputs):
@@ -178,11 +170,8 @@ class Sim:
             self._begin(tile, now)
         # Newest first; outputs of one prompt keep their order.
         project.tile_ids[:0] = [t.tile_id for t in tiles]
-        self.submission_log.append(
-            {"at": now, "project_id": project_id, "prompt": req.prompt, "model": req.model,
-             "aspect": req.aspect, "outputs": req.outputs, "tile_ids": [t.tile_id for t in tiles]}
-        )
-        self.max_active = max(self.max_active, self.active_count())
+        self._log(now, project_id, req.prompt, model=req.model, aspect=req.aspect,
+                  outputs=req.outputs, tile_ids=[t.tile_id for t in tiles])
         return tiles
 
     def retry(self, tile_id: str) -> Tile:
@@ -190,22 +179,28 @@ class Sim:
         tile = self.tiles[tile_id]
         if tile.state != "failed":
             raise Refused(texts.SOMETHING_WRONG, "not_failed")
+        now = self._admit(MODELS[tile.model], 1)
+        tile.attempt += 1
+        tile.state, tile.percent, tile.error, tile.finished_at = "pending", None, None, None
+        self._begin(tile, now)
+        self._log(now, tile.project_id, tile.prompt, retry=tile_id, tile_ids=[tile_id])
+        return tile
+
+    def _admit(self, cost: int, outputs: int) -> float:
+        """Apply the rules; count a refusal, or count the submission and return its time."""
         try:
-            self._check(MODELS[tile.model], 1)
+            self._check(cost, outputs)
         except Refused as refusal:
             self.refusals[refusal.reason] += 1
             raise
         now = time.time()
         self._recent.append(now)
         self.submissions += 1
-        tile.attempt += 1
-        tile.state, tile.percent, tile.error, tile.finished_at = "pending", None, None, None
-        self._begin(tile, now)
-        self.submission_log.append(
-            {"at": now, "project_id": tile.project_id, "prompt": tile.prompt, "retry": tile_id}
-        )
+        return now
+
+    def _log(self, now: float, project_id: str, prompt: str, **extra) -> None:
+        self.submission_log.append({"at": now, "project_id": project_id, "prompt": prompt, **extra})
         self.max_active = max(self.max_active, self.active_count())
-        return tile
 
     def _begin(self, tile: Tile, now: float) -> None:
         """Charge, schedule progress, take a scripted failure if any, start rendering."""
