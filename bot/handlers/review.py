@@ -67,7 +67,7 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
         elif cb.action == "preset":
             queued = await batches.request_upscale(view.id, uid, cb.value)
             await query.answer(
-                f"⬆️ Upscaling {len(queued)} clip(s) to 4K; they arrive here as files."
+                f"⬆️ Upscaling {queued} clip(s) to 4K; they arrive here as files."
                 if queued else "Those clips are already being upscaled."
             )
             await _set_markup(query, item_keyboard(view, cb.item_id))
