@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from playwright.async_api import Page
 
 from bot.pipeline.flow import steps
-from bot.pipeline.flow.locate import NotFound, find_any, probe
+from bot.pipeline.flow.locate import NotFound, click, find_any, probe
 from bot.pipeline.flow.selectors import PROJECT_PATH, SELECTORS
 
 OK, FALLBACK, BROKEN = 0, 3, 1  # exit codes: all primary / some only by fallback / some missing
@@ -61,41 +61,49 @@ async def run_check(page: Page, base_url: str, timeout: float = 10.0) -> list[El
             landing = await _one(page, "home", "landing_start")
             out.append(landing)
             if landing.index is not None:
-                await (await probe(page, "landing_start")).locator.click()  # type: ignore[union-attr]
+                await click((await probe(page, "landing_start")).locator, timeout)  # type: ignore[union-attr]
                 await steps.dismiss_popups(page)
                 first = await _one(page, "home", "new_project", wait=timeout)
         out.append(first)
         if first.index is None:
             return out
-        await (await probe(page, "new_project")).locator.click()  # type: ignore[union-attr]
+        await click((await probe(page, "new_project")).locator, timeout)  # type: ignore[union-attr]
         await page.wait_for_url(f"**{PROJECT_PATH}**", timeout=timeout * 1000)
         await steps.dismiss_popups(page)
     else:
-        await steps.goto_project(page, project_url, timeout)
+        await page.goto(project_url, wait_until="domcontentloaded")
+        await steps.ensure_signed_in(page)
 
     stage = "project"
     out.append(await _one(page, stage, "prompt", wait=timeout))
-    for key in ("mode_combobox", "create", "settings_button", "start_slot"):
+    for key in ("mode_combobox", "create", "settings_button"):
         out.append(await _one(page, stage, key))
-    out.append(await _one(page, stage, "file_input", visible=False))
     out.append(await _one(page, stage, "toasts", visible=False))
 
     mode = await probe(page, "mode_combobox")
     if mode is not None:
-        await mode.locator.click()
-        out.append(await _one(page, "mode list", "mode_frames", wait=timeout / 4))
-        await page.keyboard.press("Escape")
+        # Choosing the mode is free and shows the frame slots (nothing is uploaded).
+        await click(mode.locator, timeout)
+        frames = await _one(page, "mode list", "mode_frames", wait=timeout / 4)
+        out.append(frames)
+        option = await probe(page, "mode_frames")
+        if option is not None:
+            await click(option.locator, timeout)
+            out.append(await _one(page, "frames", "start_slot", wait=timeout / 4))
+        else:
+            await page.keyboard.press("Escape")
+        out.append(await _one(page, "frames", "file_input", visible=False))
 
     settings = await probe(page, "settings_button")
     if settings is not None:
-        await settings.locator.click()
+        await click(settings.locator, timeout)
         stage = "settings dialog"
         out.append(await _one(page, stage, "settings_dialog", wait=timeout / 4))
         for key in ("model_combobox", "aspect_combobox", "outputs_combobox"):
             out.append(await _one(page, stage, key))
         model = await probe(page, "model_combobox")
         if model is not None:
-            await model.locator.click()
+            await click(model.locator, timeout)
             out.append(await _one(page, stage, "listbox_option", wait=timeout / 4))
             await page.keyboard.press("Escape")
         await page.keyboard.press("Escape")
@@ -119,13 +127,18 @@ async def _check_tiles(page: Page, timeout: float) -> list[ElementResult]:
     except NotFound:
         out.append(ElementResult(stage, "tile_download|tile_more", None, "no download control"))
         return out
-    out.append(ElementResult(stage, first.key, first.index, first.sel.describe()))
-    await first.locator.click()
+    if first.key == "tile_more":
+        # The classic download button is gone; only the Feb-2026 more_vert path is left.
+        out.append(ElementResult(stage, "tile_download", len(SELECTORS["tile_download"]),
+                                 f"via tile_more: {first.sel.describe()}"))
+    else:
+        out.append(ElementResult(stage, first.key, first.index, first.sel.describe()))
+    await click(first.locator, timeout)
     if first.key == "tile_more":
         out.append(await _one(page, "download menu", "menu_download", wait=timeout / 4))
         item = await probe(page, "menu_download")
         if item is not None:
-            await item.locator.click()
+            await click(item.locator, timeout)
     out.append(await _one(page, "download menu", "menu_720p", wait=timeout / 4))
     await page.keyboard.press("Escape")
     return out

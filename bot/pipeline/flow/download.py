@@ -34,9 +34,14 @@ class DownloadIncompleteError(RetryableFlowError):
 
 
 async def ffprobe(path: Path, ffprobe_bin: str = "ffprobe") -> dict:
-    """ffprobe's JSON for `path` (format + streams); {} when ffprobe cannot read it."""
+    """ffprobe's JSON for `path` (format + streams, packets counted); {} when unreadable.
+
+    `-count_packets` demuxes the whole file (no decoding, fast): a file cut short still shows
+    the full duration from its `moov` header, but fewer packets than the header lists.
+    """
     proc = await asyncio.create_subprocess_exec(
-        ffprobe_bin, "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+        ffprobe_bin, "-v", "error", "-count_packets", "-print_format", "json",
+        "-show_entries", "format=duration,size:stream=codec_type,nb_frames,nb_read_packets",
         str(path), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
     out, _ = await proc.communicate()
@@ -55,8 +60,15 @@ async def verify_clip(path: Path, ffprobe_bin: str = "ffprobe") -> float:
         raise DownloadIncompleteError(f"downloaded file has {size} bytes")
     info = await ffprobe(path, ffprobe_bin)
     streams = info.get("streams", [])
-    if not any(s.get("codec_type") == "video" for s in streams):
+    video = [s for s in streams if s.get("codec_type") == "video"]
+    if not video:
         raise DownloadIncompleteError("downloaded file has no readable video stream")
+    for stream in streams:
+        listed, read = stream.get("nb_frames"), stream.get("nb_read_packets")
+        if listed and read and listed.isdigit() and read.isdigit() and int(read) < int(listed):
+            raise DownloadIncompleteError(
+                f"downloaded file is cut off ({read} of {listed} {stream['codec_type']} packets)"
+            )
     try:
         duration = float(info.get("format", {}).get("duration", "nan"))
     except ValueError:

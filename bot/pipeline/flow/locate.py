@@ -130,7 +130,7 @@ async def click(loc: Locator, timeout: float) -> None:
     """Click, and if something covers the target (a popup that opened late), close the popup
     and click again. The first try is short: an uncovered click takes milliseconds."""
     try:
-        await loc.click(timeout=min(1500, timeout * 1000))
+        await loc.click(timeout=min(800, timeout * 1000))
         return
     except PlaywrightTimeoutError:
         log.debug("click did not land; looking for a popup in the way")
