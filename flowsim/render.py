@@ -75,14 +75,14 @@ async def render_clip(
         f"drawtext=fontfile={FONT}:textfile={text}:fontsize={max(18, w // 30)}:fontcolor=white:"
         f"box=1:boxcolor=black@0.5:boxborderw=8:x=24:y=h-th-48,"
         f"drawtext=fontfile={FONT}:text='%{{pts\\:hms}}':fontsize=24:fontcolor=white:x=24:y=24,"
-        "format=yuv420p[v]"
+        f"format=yuv420p[v];[1:a]atrim=0:{SECONDS + 0.06}[a]"
     )
     tmp = out.with_suffix(".part.mp4")
     await run_ffmpeg(
         "-loop", "1", "-framerate", str(FPS), "-i", str(frame),
         "-f", "lavfi", "-i", f"sine=frequency={330 + 110 * index}:sample_rate=44100",
-        "-filter_complex", vf, "-map", "[v]", "-map", "1:a",
-        "-frames:v", str(FPS * SECONDS), "-r", str(FPS), "-t", str(SECONDS),
+        "-filter_complex", vf, "-map", "[v]", "-map", "[a]",
+        "-frames:v", str(FPS * SECONDS), "-r", str(FPS),
         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28",
         "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", str(tmp),
     )
