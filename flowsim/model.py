@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 # Credits per output (SPEC §1.3); the Veo 2 entry is the "older model" the picker still lists.
 MODELS: dict[str, int] = {"Veo 3.1 - Fast": 20, "Veo 3.1 - Quality": 100, "Veo 2 - Fast": 10}
@@ -29,11 +29,11 @@ class SimConfig:
     landing: bool = True  # show the first-run "Create with Flow" landing once after reset
     max_upload_bytes: int = 20 * 1024 * 1024
 
-    def generation_duration(self, rng: random.Random) -> float:
-        """Seconds one generation takes under the current time scale."""
-        if self.generation_seconds is None:
-            return rng.uniform(60.0, 120.0)
-        return float(self.generation_seconds)
+    def generation_duration(self, rng: random.Random, model: str = DEFAULT_MODEL) -> float:
+        """Seconds one generation takes under the current time scale (SPEC §1.3 when unset)."""
+        if self.generation_seconds is not None:
+            return float(self.generation_seconds)
+        return rng.uniform(120.0, 300.0) if "Quality" in model else rng.uniform(60.0, 120.0)
 
     def upscale_duration(self, rng: random.Random) -> float:
         """Seconds a 1080p upscale takes before "Upscaling complete!" shows."""
@@ -110,11 +110,17 @@ class Tile:
 
     def public(self) -> dict:
         """The tile as the control API and the page see it (no internals)."""
-        data = asdict(self)
-        for key in ("steps", "fail_text", "fail_at", "duration", "started_at", "cost"):
-            data.pop(key)
+        # Built by hand: asdict() would deep-copy the step list on every page poll.
+        data = {name: getattr(self, name) for name in PUBLIC_FIELDS}
         data["video_url"] = f"/storage/flowsim/{self.tile_id}.mp4" if self.state == "done" else None
         return data
+
+
+PUBLIC_FIELDS = (
+    "tile_id", "project_id", "batch_id", "prompt", "model", "aspect", "output_index", "outputs",
+    "created_at", "start_media", "state", "percent", "finished_at", "error", "attempt",
+    "rendered", "upscale",
+)
 
 
 def progress_steps(rng: random.Random, duration: float) -> list[tuple[float, int]]:

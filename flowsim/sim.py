@@ -205,7 +205,7 @@ class Sim:
     def _begin(self, tile: Tile, now: float) -> None:
         """Charge, schedule progress, take a scripted failure if any, start rendering."""
         tile.started_at = now
-        tile.duration = self.config.generation_duration(self.rng)
+        tile.duration = self.config.generation_duration(self.rng, tile.model)
         tile.steps = progress_steps(self.rng, tile.duration)
         tile.cost = MODELS[tile.model]
         self.credits_left -= tile.cost

@@ -34,11 +34,6 @@ async def test_portrait_frames_to_video_happy_path(chromium, sim, flowsim_url, t
     assert await settings(page, model="Veo 3.1 - Fast", aspect="Portrait (9:16)", outputs=1) == {
         "Model": "Veo 3.1 - Fast", "Aspect Ratio": "Portrait (9:16)", "Outputs per prompt": "1"}
 
-    # A file that is not an image is dropped silently: no dialog, no thumbnail.
-    bogus = tmp_path / "notes.png"
-    bogus.write_text("not an image")
-    await page.locator("input[type=file]").set_input_files(bogus)
-    # The good file's crop dialog must be the first dialog this page ever shows.
     async with page.expect_file_chooser() as chooser:
         await page.get_by_role("button", name="add", exact=True).first.click()
     await (await chooser.value).set_files(make_image(tmp_path / "frame.png"))
@@ -90,4 +85,28 @@ async def test_portrait_frames_to_video_happy_path(chromium, sim, flowsim_url, t
     await page.goto(project_url)
     await expect(page.locator(f"[data-tile-id='{state['tile_id']}'] video")).to_have_count(1)
     assert (await sim.counters())["submissions"] == 1
+    await context.close()
+
+
+async def test_rejected_images_never_appear(chromium, sim, flowsim_url, tmp_path):
+    await sim.configure(landing=False, max_upload_bytes=50_000)
+    context, page = await new_page(chromium, sim)
+    await open_new_project(page, flowsim_url)
+    await page.locator("button[role=combobox]").click()
+    await page.get_by_role("option", name="photo_spark Frames to Video").click()
+    file_input = page.locator("input[type=file]")
+    bogus = tmp_path / "notes.png"
+    bogus.write_text("not an image, whatever the name says")
+    too_big = tmp_path / "huge.bmp"
+    make_image(too_big, size=(400, 400))  # ~480 KB of BMP, over the 50 KB limit
+    for rejected in (bogus, too_big):
+        await file_input.set_input_files(rejected)
+    # Then a good one: its crop dialog must be the first dialog this page shows at all.
+    await file_input.set_input_files(make_image(tmp_path / "ok.png", size=(320, 240)))
+    await expect(page.get_by_role("dialog")).to_have_count(1)
+    await expect(page.get_by_role("dialog", name="Crop your frame")).to_be_visible()
+    await page.get_by_role("button", name="Crop and Save").click()
+    await page.get_by_role("dialog", name="Notice").get_by_role("button", name="Agree").click()
+    await expect(page.locator("img[alt='Start frame']")).to_have_count(1)
+    assert (await sim.counters())["submissions"] == 0
     await context.close()
