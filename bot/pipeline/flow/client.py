@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 from playwright.async_api import Browser, Page
@@ -31,7 +32,7 @@ from bot.pipeline.flow import steps
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest, SessionInfo, TileStatus
 from bot.pipeline.flow.download import DownloadIncompleteError, open_720p_item, save_download
 from bot.pipeline.flow.ledger import Ledger
-from bot.pipeline.flow.locate import NotFound, probe
+from bot.pipeline.flow.locate import NotFound, find_any, probe
 from bot.pipeline.flow.selectors import SIGNIN_URL_MARK
 from bot.pipeline.flow.session import BrowserSession
 from bot.pipeline.flow.tiles import RawTile, read_tiles, scroll_grid_top, shows_prompt, state_of
@@ -69,6 +70,9 @@ class PlaywrightFlowClient:
         self._project_url: str | None = None  # the project this client session submits into
         self._aux: dict[str, Page] = {}  # pages showing other projects (reattached handles)
         self._epoch = -1  # session.relaunches when _aux / _project_url were valid
+        # Monotonic marks of the last submit ("page_ready", "create_clicked", "handle"), for
+        # the overhead benchmark and debugging slow steps.
+        self.last_timings: dict[str, float] = {}
 
     @property
     def timeout(self) -> float:
@@ -98,7 +102,12 @@ class PlaywrightFlowClient:
             page = await self.session.new_page()
             try:
                 await page.goto(self.base_url, wait_until="domcontentloaded")
-                await page.wait_for_load_state("load")
+                # The app renders after its own fetches: wait for something we know.
+                try:
+                    await find_any(page, ["credits", "new_project", "landing_start",
+                                          "signin_marker"], self.timeout)
+                except NotFound:
+                    pass
                 reason = await steps.signed_out_reason(page)
                 if reason is not None:
                     return SessionInfo(False, None, reason, self.clock.now())
@@ -129,6 +138,7 @@ class PlaywrightFlowClient:
             await steps.goto_project(page, self._project_url, t)
         await steps.ensure_signed_in(page)
         await steps.dismiss_popups(page)
+        marks = {"page_ready": time.monotonic()}
         await steps.choose_frames_mode(page, t)
         await steps.upload_start_frame(page, Path(req.image_path), t)
         await steps.apply_settings(page, req.model, req.aspect, req.outputs, t)
@@ -139,10 +149,14 @@ class PlaywrightFlowClient:
         await steps.mark_toasts(page)
         await steps.click_create(page, t)
         submitted_at = self.clock.now()
+        marks["create_clicked"] = time.monotonic()
         ids = await steps.await_outcome(page, before, req.prompt, req.outputs, t)
+        marks["handle"] = time.monotonic()
+        self.last_timings = marks
         self.ledger.see(ids, submitted_at)
         handle = FlowHandle(self._project_url, tuple(ids), submitted_at, req.prompt)
-        log.debug("submitted: %d tile(s)", len(ids))
+        log.debug("submitted: %d tile(s); %.2f s to Create, %.2f s to handle", len(ids),
+                  marks["create_clicked"] - marks["page_ready"], marks["handle"] - marks["page_ready"])
         await self.session.save_state()
         return handle
 
@@ -235,7 +249,7 @@ class PlaywrightFlowClient:
             return None
         page = self._aux.get(project_url)
         if page is None and self._project_url == project_url:
-            page = self.session._page
+            page = self.session.current_page
         if page is None or page.is_closed() or page.url != project_url:
             return None
         return page

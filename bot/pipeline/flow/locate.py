@@ -64,12 +64,9 @@ def _base(scope: Scope, sel: Sel) -> Locator:
 
 
 async def _first_visible(loc: Locator) -> Locator | None:
-    n = await loc.count()
-    for i in range(min(n, 8)):
-        item = loc.nth(i)
-        if await item.is_visible():
-            return item
-    return None
+    # One round-trip: count only the visible matches.
+    visible = loc.filter(visible=True)
+    return visible.first if await visible.count() else None
 
 
 async def _pass(scope: Scope, key: str, sels, visible: bool) -> Match | None:

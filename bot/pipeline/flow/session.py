@@ -75,6 +75,11 @@ class BrowserSession:
             return self._borrowed
         return self._own
 
+    @property
+    def current_page(self) -> Page | None:
+        """The working page as it is now (None before start or after a crash was noticed)."""
+        return self._page
+
     def alive(self) -> bool:
         b = self.browser
         return (

@@ -1,0 +1,62 @@
+"""The `simulator` backend (flowsim started by the driver's own helper), the session file's
+mode, secrets kept out of logs and traces, and evidence saved for a page we do not understand."""
+
+from __future__ import annotations
+
+import json
+import logging
+import stat
+import zipfile
+
+import pytest
+
+from bot.clock import SystemClock
+from bot.config import FlowSettings
+from bot.errors import UnknownPageStateError
+from bot.pipeline.flow.api import FlowHandle, GenerationRequest
+from bot.pipeline.flow.client import PlaywrightFlowClient
+from bot.pipeline.flow.simulator import start_simulator
+
+
+async def test_simulator_backend_signs_in_and_secrets_stay_out(chromium, frames, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    session_file = tmp_path / "data" / "flow_session.json"
+    settings = FlowSettings(_env_file=None, backend="simulator", sim_generation_seconds=2,
+                            step_timeout_s=8)  # type: ignore[call-arg]
+    sim = await start_simulator(settings, session_file)
+    try:
+        assert sim.base_url.endswith("/fx/tools/flow")
+        assert stat.S_IMODE(session_file.stat().st_mode) == 0o600
+        cookie = json.loads(session_file.read_text())["cookies"][0]["value"]
+
+        client = PlaywrightFlowClient(
+            settings.model_copy(update={"base_url": sim.base_url}), session_file, SystemClock(),
+            tmp_path / "artifacts", browser=chromium,
+        )
+        await client.start()
+        try:
+            assert (await client.check_session()).signed_in
+            handle = await client.submit(
+                GenerationRequest(frames["landscape"], "a quiet harbour", "16:9", 1))
+            info = await client.check_session()
+            assert info.signed_in and info.credits == 1000 - 20
+
+            # A tile id the project does not have: an unknown state, with evidence saved.
+            bogus = FlowHandle(handle.project_url, ("no-such-tile",), handle.submitted_at, handle.prompt)
+            with pytest.raises(UnknownPageStateError) as info_err:
+                await client.poll(bogus)
+            err = info_err.value
+            assert err.screenshot.read_bytes().startswith(b"\x89PNG")
+            assert stat.S_IMODE(err.trace.stat().st_mode) == 0o600
+            with zipfile.ZipFile(err.trace) as trace:
+                names = trace.namelist()
+                assert any(n.endswith(".trace") for n in names)
+                for name in names:
+                    assert cookie.encode() not in trace.read(name), name
+        finally:
+            await client.close()
+        assert cookie not in caplog.text
+        assert stat.S_IMODE(session_file.stat().st_mode) == 0o600
+    finally:
+        await sim.stop()
+    assert sim.process.returncode is not None
