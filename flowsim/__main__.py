@@ -27,6 +27,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--credits", type=int, default=1000)
     p.add_argument("--variant", choices=["classic", "feb2026"], default="classic")
     p.add_argument("--no-landing", action="store_true", help="skip the first-run landing")
+    p.add_argument("--seed", type=int, default=None, help="seed for durations and progress steps")
     p.add_argument("--media-dir", type=Path, default=None,
                    help="where clips are written (default: a temporary directory)")
     return p.parse_args(argv)
@@ -37,7 +38,7 @@ async def serve(args: argparse.Namespace, media_dir: Path) -> None:
         generation_seconds=args.generation_seconds, upscale_seconds=args.upscale_seconds,
         slots=args.slots, credits=args.credits, variant=args.variant, landing=not args.no_landing,
     )
-    runner = web.AppRunner(make_app(Sim(config, media_dir)), access_log=None)
+    runner = web.AppRunner(make_app(Sim(config, media_dir, seed=args.seed)), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port)
     await site.start()

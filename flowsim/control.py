@@ -107,6 +107,10 @@ class SyncSimControl:
         """See `SimControl.configure`."""
         return self._call("POST", "configure", settings)
 
+    def config(self) -> dict:
+        """See `SimControl.config`."""
+        return self._call("GET", "config")
+
     def fail_next(self, count: int, text: str, at_percent: int = 0) -> None:
         """See `SimControl.fail_next`."""
         self._call("POST", "fail_next", {"count": count, "text": text, "at_percent": at_percent})
@@ -130,6 +134,10 @@ class SyncSimControl:
     def tiles(self) -> list[dict]:
         """See `SimControl.tiles`."""
         return self._call("GET", "tiles")
+
+    def submissions(self) -> list[dict]:
+        """See `SimControl.submissions`."""
+        return self._call("GET", "submissions")
 
     def storage_state(self) -> dict:
         """See `SimControl.storage_state`."""

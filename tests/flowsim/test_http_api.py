@@ -90,6 +90,6 @@ async def test_control_api_validates_and_sync_client_agrees(sim, flowsim_url):
     sync = SyncSimControl(flowsim_url)
     counters = await asyncio.to_thread(sync.counters)
     assert (counters["credits_left"], counters["failure_script_left"]) == (77, 3)
-    assert (await sim.config())["slots"] == 2
+    assert (await sim.config())["slots"] == (await asyncio.to_thread(sync.config))["slots"] == 2
     await asyncio.to_thread(sync.reset)
     assert (await sim.counters())["credits_left"] == 1000
