@@ -33,6 +33,7 @@ async def account(request: web.Request) -> web.Response:
     projects = sorted(sim.projects.values(), key=lambda p: p.created_at, reverse=True)
     return web.json_response({
         "landing_seen": sim.landing_seen, "welcome_seen": sim.welcome_seen,
+        "promo_delay": None if sim.promo_seen else sim.config.promo_delay,
         "credits": sim.credits_left, "variant": sim.config.variant,
         "projects": [{"project_id": p.project_id, "title": p.title} for p in projects],
     })
@@ -41,7 +42,7 @@ async def account(request: web.Request) -> web.Response:
 async def flag(request: web.Request) -> web.Response:
     sim = sim_of(request)
     name = request.match_info["flag"]
-    if name not in ("landing_seen", "welcome_seen"):
+    if name not in ("landing_seen", "welcome_seen", "promo_seen"):
         raise web.HTTPNotFound()
     setattr(sim, name, True)
     return web.json_response({"ok": True})
@@ -103,13 +104,17 @@ async def generate(request: web.Request) -> web.Response:
     project_id = request.match_info["project_id"]
     if project_id not in sim.projects:
         raise web.HTTPNotFound()
-    body = await request.json()
-    start = body.get("start_media")
-    req = Request(
-        prompt=str(body.get("prompt", "")), model=str(body.get("model")),
-        aspect=str(body.get("aspect")), outputs=int(body.get("outputs", 1)),
-        start_media=start if start in sim.media else None, mode=str(body.get("mode", "")),
-    )
+    try:
+        body = await request.json()
+        start = body.get("start_media")
+        req = Request(
+            prompt=str(body.get("prompt", "")), model=str(body.get("model")),
+            aspect=str(body.get("aspect")), outputs=int(body.get("outputs", 1)),
+            start_media=start if start in sim.media else None, mode=str(body.get("mode", "")),
+        )
+    except (ValueError, TypeError, AttributeError):
+        return web.json_response({"error": texts.SOMETHING_WRONG, "reason": "bad_request"},
+                                 status=400)
     try:
         tiles = sim.submit(project_id, req)
     except Refused as refusal:

@@ -41,7 +41,10 @@ async def get_config(request: web.Request) -> web.Response:
 async def fail_next(request: web.Request) -> web.Response:
     body = await _body(request)
     sim = _sim(request)
-    sim.fail_next(int(body.get("count", 1)), str(body["text"]), int(body.get("at_percent", 0)))
+    try:
+        sim.fail_next(int(body.get("count", 1)), str(body["text"]), int(body.get("at_percent", 0)))
+    except (KeyError, ValueError, TypeError) as exc:
+        return web.json_response({"error": f"bad failure script: {exc}"}, status=400)
     return web.json_response({"failure_script_left": len(sim.failure_script)})
 
 

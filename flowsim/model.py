@@ -27,6 +27,7 @@ class SimConfig:
     variant: str = "classic"
     unusual_activity: bool = False
     landing: bool = True  # show the first-run "Create with Flow" landing once after reset
+    promo_delay: float | None = None  # seconds after a project page loads: a "Skip" promo pops up
     max_upload_bytes: int = 20 * 1024 * 1024
 
     def generation_duration(self, rng: random.Random, model: str = DEFAULT_MODEL) -> float:

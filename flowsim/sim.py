@@ -83,6 +83,7 @@ class Sim:
         self.session_valid = True
         self.landing_seen = not self.config.landing
         self.welcome_seen = False
+        self.promo_seen = False
         self.truncate_next = False
         self._recent: deque[float] = deque()
 

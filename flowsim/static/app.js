@@ -36,6 +36,15 @@
     onClose: () => FS.api("POST", "/fx/api/flags/welcome_seen") });
   }
 
+  function promo() {
+    const d = FS.dialog({ title: "Introducing Veo 3.1 Quality", body: [
+      h("p", {}, "Our most capable video model, now with sound."),
+      h("div", { class: "buttons" },
+        h("button", { type: "button", onclick: () => d.close() }, "Skip"),
+        h("button", { type: "button", onclick: () => d.close() }, "Try it"))],
+    onClose: () => FS.api("POST", "/fx/api/flags/promo_seen") });
+  }
+
   async function project(projectId) {
     let refresh;
     const grid = FS.Grid(async (tileId) => {
@@ -62,6 +71,8 @@
     await refresh();
     const account = await FS.api("GET", "/fx/api/account");
     if (!account.data.welcome_seen) setTimeout(welcome, 400);
+    // A promo that pops up late, over whatever the user is doing (once per reset).
+    if (account.data.promo_delay !== null) setTimeout(promo, account.data.promo_delay * 1000);
     const loop = async () => {
       try { await refresh(); } catch (e) { /* a failed poll is retried on the next tick */ }
       setTimeout(loop, POLL_MS);

@@ -148,3 +148,24 @@ async def test_grid_is_virtualised_newest_first(chromium, sim, flowsim_url):
     assert await rows.count() < 7
     assert (await sim.counters())["submissions"] == 7
     await context.close()
+
+
+async def test_late_promo_popup_covers_the_page_until_skipped(chromium, sim, flowsim_url):
+    await sim.configure(landing=False, promo_delay=1.0)
+    context, page = await new_page(chromium, sim)
+    await open_new_project(page, flowsim_url)
+    promo = page.get_by_role("dialog", name="Introducing Veo 3.1 Quality")
+    await expect(promo).to_be_visible()
+    # While it shows, a click on the settings button would land on the modal backdrop.
+    tune = page.get_by_role("button", name="tune", exact=True)
+    box = await tune.bounding_box()
+    hit = await page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).className",
+        [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+    )
+    assert hit == "backdrop"
+    await promo.get_by_role("button", name="Skip").click()
+    await expect(promo).to_have_count(0)
+    account = await page.evaluate("() => fetch('/fx/api/account').then((r) => r.json())")
+    assert account["promo_delay"] is None  # shown once per reset
+    await context.close()
