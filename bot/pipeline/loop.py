@@ -101,6 +101,8 @@ class Pipeline:
         self._dispatch_lock = asyncio.Lock()
         self._scheduler: AsyncIOScheduler | None = None
         self._stopping = False
+        self._tick_idle = asyncio.Event()
+        self._tick_idle.set()
         self._last_session_check = float("-inf")
         self._progress_seen: dict[int, tuple] = {}
         self._progress_sent: dict[int, float] = {}
@@ -113,6 +115,10 @@ class Pipeline:
         released = await release_dead_leases(self.db)
         if released:
             log.info("released %d task(s) left running by a dead process", released)
+        found, lost = await stages.reconcile_orphans(self.ctx)
+        if found or lost:
+            log.info("reconciled interrupted submissions: %d reattached, %d never submitted",
+                     found, lost)
         scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop())
         scheduler.add_job(self._tick, "interval", seconds=self.tick_s, id="pipeline-tick",
                           max_instances=1, coalesce=True, misfire_grace_time=None,
@@ -131,6 +137,9 @@ class Pipeline:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+            # Let a tick in progress end (it claims nothing more once _stopping is set).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._tick_idle.wait(), self.tick_timeout_s)
         running = [t for group in self._running.values() for t in group]
         if running:
             _, pending = await asyncio.wait(running, timeout=grace_s)
@@ -146,6 +155,8 @@ class Pipeline:
             (now, now, self.owner))
 
     def _on_job_event(self, event: JobExecutionEvent) -> None:
+        if self._stopping and isinstance(event.exception, asyncio.CancelledError):
+            return  # a tick cut short by shutdown is no error
         self.job_errors += 1
         if event.code == EVENT_JOB_MAX_INSTANCES:
             log.warning("pipeline tick skipped: the previous tick is still running")
@@ -187,7 +198,13 @@ class Pipeline:
     # -- the tick ------------------------------------------------------------------------------
 
     async def _tick(self) -> None:
-        await asyncio.wait_for(self._tick_body(), self.tick_timeout_s)
+        if self._stopping:
+            return
+        self._tick_idle.clear()
+        try:
+            await asyncio.wait_for(self._tick_body(), self.tick_timeout_s)
+        finally:
+            self._tick_idle.set()
 
     async def _tick_body(self) -> None:
         if self._stopping:

@@ -236,6 +236,38 @@ async def _reconcile(ctx: StageContext, task: Task, owner: str, item: sqlite3.Ro
     return True
 
 
+async def reconcile_orphans(ctx: StageContext) -> tuple[int, int]:
+    """At start-up: settle every generation left 'submitting' by a dead process.
+
+    Each is looked up in Flow (`find_submission`, same prompt, after its start): found → the
+    handle is recorded and its watch queued; not found → marked 'lost' (nothing was paid) and
+    its item's submit task, still queued, submits afresh. Done before the first new submission,
+    and without waiting for render slots, which these rows hold until settled.
+    Returns (reattached, lost).
+    """
+    rows = await ctx.db.fetchall(
+        "SELECT g.*, i.prompt, i.batch_id FROM generations g JOIN items i ON i.id = g.item_id "
+        "WHERE g.status = 'submitting' AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.kind = ? "
+        "AND t.status = 'running' AND json_extract(t.payload, '$.item_id') = g.item_id) "
+        "ORDER BY g.started_at", (SUBMIT,))
+    found = lost = 0
+    for gen in rows:
+        handle = await ctx.flow.find_submission(gen["prompt"], after=gen["started_at"])
+        now = ctx.now()
+        if handle is None:
+            await ctx.db.write_sync(lambda conn, g=gen["id"], t=now: repo.end_generation(
+                conn, g, "lost", t, error_text="not found in Flow after a restart"))
+            lost += 1
+            continue
+        await _record(ctx, gen["id"], gen["item_id"], handle)
+        watch = NewTask(WATCH, {"generation_id": gen["id"]}, key(gen["batch_id"], WATCH, gen["id"]),
+                        max_attempts=TASK_MAX_ATTEMPTS)
+        await ctx.queue.enqueue(watch.kind, watch.payload, key=watch.key,
+                                max_attempts=watch.max_attempts)
+        found += 1
+    return found, lost
+
+
 async def _record(ctx: StageContext, gen_id: int, item_id: int, handle: FlowHandle) -> None:
     """Write the handle at once, unfenced: even a lost lease must not lose a paid submission."""
     now = ctx.now()
