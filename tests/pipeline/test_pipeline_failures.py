@@ -12,7 +12,13 @@ from bot.clock import SystemClock
 from bot.errors import PolicyViolationError, ProminentPeopleError, TermsViolationError
 from bot.services.account import AccountService
 from bot.services.batches import BatchService, NewItem
-from tests.services.harness import RecordingNotifier, make_frames, make_settings, running_pipeline
+from tests.services.harness import (
+    RecordingNotifier,
+    eventually,
+    make_frames,
+    make_settings,
+    running_pipeline,
+)
 
 USER, CHAT = 7, 70
 
@@ -91,11 +97,13 @@ async def test_session_expiry_pauses_alerts_and_resumes(sim, chromium, sim_sessi
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
         account = AccountService(pipe.db, pipe.queue, SystemClock())
         svc, batch_id = await _batch(pipe, settings, make_frames(tmp_path / "f", 8), outputs=2)
-        while not notifier.of("item_previews"):
-            await asyncio.sleep(0.2)
+        await eventually(lambda: notifier.of("item_previews"))
         await sim.expire_session()
-        while not (await account.state()).paused:
-            await asyncio.sleep(0.2)
+
+        async def paused() -> bool:
+            return (await account.state()).paused
+
+        await eventually(paused)
         state = await account.state()
         assert state.kind == "session_expired"
         await asyncio.sleep(2)  # paused: nothing moves, the session check keeps failing

@@ -135,3 +135,18 @@ async def running_pipeline(settings: Settings, session_file: Path, notifier, *, 
         await pipeline.stop()
         await flow.close()
         await db.close()
+
+
+async def eventually(check, timeout: float = 120.0, step: float = 0.2) -> None:
+    """Wait until `await check()` (or `check()`) is truthy; fail the test after `timeout`."""
+    import asyncio
+    import inspect
+
+    for _ in range(int(timeout / step)):
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        await asyncio.sleep(step)
+    raise AssertionError(f"condition not met within {timeout} s")
