@@ -42,6 +42,8 @@ async def _check(settings, url: str | None, session: Path | None) -> int:
     if url is None and settings.flow.backend == "simulator":
         from bot.pipeline.flow.simulator import start_simulator
 
+        # Its own session file: a real Google session must never be overwritten.
+        session_file = session or settings.paths.data_dir / "flowsim_session.json"
         sim = await start_simulator(settings.flow, session_file)
         url = sim.base_url
     url = url or settings.flow.base_url

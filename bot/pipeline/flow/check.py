@@ -56,13 +56,17 @@ async def run_check(page: Page, base_url: str, timeout: float = 10.0) -> list[El
     project_url = base_url if PROJECT_PATH in base_url else None
     if project_url is None:
         await steps.open_home(page, base_url, timeout)
-        first = await _one(page, "home", "new_project", wait=timeout)
+        try:  # whichever renders: the first-run landing or the home with "New project"
+            await find_any(page, ["new_project", "landing_start"], timeout)
+        except NotFound:
+            pass
+        await steps.ensure_signed_in(page)
+        first = await _one(page, "home", "new_project")
         if first.index is None:
             landing = await _one(page, "home", "landing_start")
             out.append(landing)
             if landing.index is not None:
                 await click((await probe(page, "landing_start")).locator, timeout)  # type: ignore[union-attr]
-                await steps.dismiss_popups(page)
                 first = await _one(page, "home", "new_project", wait=timeout)
         out.append(first)
         if first.index is None:

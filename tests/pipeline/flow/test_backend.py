@@ -11,29 +11,30 @@ import zipfile
 import pytest
 
 from bot.clock import SystemClock
-from bot.config import FlowSettings
+from bot.config import load_settings
 from bot.errors import UnknownPageStateError
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest
-from bot.pipeline.flow.client import PlaywrightFlowClient
-from bot.pipeline.flow.simulator import start_simulator
+from bot.pipeline.flow.factory import open_flow
 
 
-async def test_simulator_backend_signs_in_and_secrets_stay_out(chromium, frames, tmp_path, caplog):
+async def test_simulator_backend_signs_in_and_secrets_stay_out(
+    chromium, frames, tmp_path, caplog, monkeypatch
+):
     caplog.set_level(logging.DEBUG)
-    session_file = tmp_path / "data" / "flow_session.json"
-    settings = FlowSettings(_env_file=None, backend="simulator", sim_generation_seconds=2,
-                            step_timeout_s=8)  # type: ignore[call-arg]
-    sim = await start_simulator(settings, session_file)
+    # What a new user sets: no Google account, just FLOW_BACKEND=simulator.
+    monkeypatch.setenv("FLOW_BACKEND", "simulator")
+    monkeypatch.setenv("FLOW_SIM_GENERATION_SECONDS", "2")
+    monkeypatch.setenv("FLOW_STEP_TIMEOUT_S", "8")
+    monkeypatch.setenv("PATHS_DATA_DIR", str(tmp_path / "data"))
+    settings = load_settings(env_file=None)
+    runtime = await open_flow(settings, SystemClock(), browser=chromium)
+    sim, client = runtime.simulator, runtime.client
+    session_file = client.session.session_file
+    assert session_file != settings.session_file  # a real Google session is never overwritten
     try:
         assert sim.base_url.endswith("/fx/tools/flow")
         assert stat.S_IMODE(session_file.stat().st_mode) == 0o600
         cookie = json.loads(session_file.read_text())["cookies"][0]["value"]
-
-        client = PlaywrightFlowClient(
-            settings.model_copy(update={"base_url": sim.base_url}), session_file, SystemClock(),
-            tmp_path / "artifacts", browser=chromium,
-        )
-        await client.start()
         try:
             assert (await client.check_session()).signed_in
             handle = await client.submit(
@@ -54,9 +55,9 @@ async def test_simulator_backend_signs_in_and_secrets_stay_out(chromium, frames,
                 for name in names:
                     assert cookie.encode() not in trace.read(name), name
         finally:
-            await client.close()
+            await runtime.aclose()
         assert cookie not in caplog.text
         assert stat.S_IMODE(session_file.stat().st_mode) == 0o600
     finally:
-        await sim.stop()
+        await sim.stop()  # idempotent; only matters when the test failed early
     assert sim.process.returncode is not None
