@@ -17,6 +17,7 @@ from flowsim.sim import Sim
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options of `python -m flowsim`."""
     p = argparse.ArgumentParser(prog="python -m flowsim", description=__doc__)
     p.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     p.add_argument("--host", default="127.0.0.1")
@@ -34,6 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 async def serve(args: argparse.Namespace, media_dir: Path) -> None:
+    """Serve until SIGINT/SIGTERM, announcing the URL on stdout once listening."""
     config = SimConfig(
         generation_seconds=args.generation_seconds, upscale_seconds=args.upscale_seconds,
         slots=args.slots, credits=args.credits, variant=args.variant, landing=not args.no_landing,
@@ -53,6 +55,7 @@ async def serve(args: argparse.Namespace, media_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point: serve with media in `--media-dir` or a temporary directory."""
     args = parse_args(argv)
     if args.media_dir:
         args.media_dir.mkdir(parents=True, exist_ok=True)

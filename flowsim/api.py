@@ -25,10 +25,12 @@ async def require_session(request: web.Request, handler):
 
 
 def sim_of(request: web.Request) -> Sim:
+    """The simulator behind this request."""
     return request.app[SIM_KEY]
 
 
 async def account(request: web.Request) -> web.Response:
+    """Account flags, credits, variant and project list for the home page."""
     sim = sim_of(request)
     projects = sorted(sim.projects.values(), key=lambda p: p.created_at, reverse=True)
     return web.json_response({
@@ -40,6 +42,7 @@ async def account(request: web.Request) -> web.Response:
 
 
 async def flag(request: web.Request) -> web.Response:
+    """Remember that a one-time screen (landing, welcome, promo) was dismissed."""
     sim = sim_of(request)
     name = request.match_info["flag"]
     if name not in ("landing_seen", "welcome_seen", "promo_seen"):
@@ -49,6 +52,7 @@ async def flag(request: web.Request) -> web.Response:
 
 
 async def new_project(request: web.Request) -> web.Response:
+    """The `add_2 New project` button."""
     project = sim_of(request).new_project()
     return web.json_response({"project_id": project.project_id, "title": project.title})
 
@@ -64,6 +68,7 @@ def notices(sim: Sim) -> list[str]:
 
 
 async def project_state(request: web.Request) -> web.Response:
+    """What the project page polls: tiles newest first, credits, notices."""
     sim = sim_of(request)
     project = sim.projects.get(request.match_info["project_id"])
     if project is None:
@@ -93,6 +98,7 @@ async def upload(request: web.Request) -> web.Response:
 
 
 async def media(request: web.Request) -> web.StreamResponse:
+    """An uploaded start frame (slot thumbnail)."""
     path = sim_of(request).media.get(request.match_info["media_id"])
     if path is None:
         raise web.HTTPNotFound()
@@ -100,6 +106,7 @@ async def media(request: web.Request) -> web.StreamResponse:
 
 
 async def generate(request: web.Request) -> web.Response:
+    """The Create click: accepted (tiles) or refused (429 with the toast text)."""
     sim = sim_of(request)
     project_id = request.match_info["project_id"]
     if project_id not in sim.projects:
@@ -123,6 +130,7 @@ async def generate(request: web.Request) -> web.Response:
 
 
 async def retry(request: web.Request) -> web.Response:
+    """The Retry control of a failed tile."""
     sim = sim_of(request)
     if request.match_info["tile_id"] not in sim.tiles:
         raise web.HTTPNotFound()
@@ -134,6 +142,7 @@ async def retry(request: web.Request) -> web.Response:
 
 
 async def upscale(request: web.Request) -> web.Response:
+    """The `Upscaled (1080p)` menu item: start the upscale."""
     sim = sim_of(request)
     tile = sim.tiles.get(request.match_info["tile_id"])
     if tile is None or tile.state != "done":

@@ -17,11 +17,13 @@ async def _body(request: web.Request) -> dict:
 
 
 async def reset(request: web.Request) -> web.Response:
+    """POST /__sim__/reset."""
     _sim(request).reset()
     return web.json_response({"ok": True})
 
 
 async def configure(request: web.Request) -> web.Response:
+    """POST /__sim__/configure with a JSON object of settings."""
     sim = _sim(request)
     try:
         sim.configure(**await _body(request))
@@ -31,14 +33,17 @@ async def configure(request: web.Request) -> web.Response:
 
 
 def config_dict(config: SimConfig) -> dict:
+    """The settings as JSON-able dict."""
     return dict(vars(config))
 
 
 async def get_config(request: web.Request) -> web.Response:
+    """GET /__sim__/config."""
     return web.json_response(config_dict(_sim(request).config))
 
 
 async def fail_next(request: web.Request) -> web.Response:
+    """POST /__sim__/fail_next {count, text, at_percent}."""
     body = await _body(request)
     sim = _sim(request)
     try:
@@ -49,31 +54,37 @@ async def fail_next(request: web.Request) -> web.Response:
 
 
 async def session(request: web.Request) -> web.Response:
+    """POST /__sim__/expire_session or /__sim__/restore_session."""
     sim = _sim(request)
     sim.session_valid = request.match_info["action"] == "restore_session"
     return web.json_response({"session_valid": sim.session_valid})
 
 
 async def truncate_next_download(request: web.Request) -> web.Response:
+    """POST /__sim__/truncate_next_download."""
     _sim(request).truncate_next = True
     return web.json_response({"ok": True})
 
 
 async def counters(request: web.Request) -> web.Response:
+    """GET /__sim__/counters."""
     return web.json_response(_sim(request).counters())
 
 
 async def tiles(request: web.Request) -> web.Response:
+    """GET /__sim__/tiles: every tile, oldest first."""
     sim = _sim(request)
     ordered = sorted(sim.tiles.values(), key=lambda t: (t.created_at, t.output_index))
     return web.json_response([t.public() for t in ordered])
 
 
 async def submissions(request: web.Request) -> web.Response:
+    """GET /__sim__/submissions: the submission log."""
     return web.json_response(_sim(request).submission_log)
 
 
 async def get_storage_state(request: web.Request) -> web.Response:
+    """GET /__sim__/storage_state for the host the caller used."""
     return web.json_response(storage_state(_sim(request), request.url.host or "127.0.0.1"))
 
 

@@ -85,6 +85,7 @@ class Tile:
 
     @property
     def active(self) -> bool:
+        """Pending or running: the tile holds a render slot."""
         return self.state in ("pending", "running")
 
     def advance(self, now: float) -> str:

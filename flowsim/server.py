@@ -15,10 +15,12 @@ HERE = Path(__file__).parent
 
 
 def template(name: str) -> str:
+    """The text of a bundled HTML template."""
     return (HERE / "templates" / name).read_text()
 
 
 def app_page(sim: Sim, boot: dict) -> web.Response:
+    """The app shell with the boot data the page script reads."""
     boot = {"variant": sim.config.variant, "max_upload_bytes": sim.config.max_upload_bytes, **boot}
     html = template("app.html").replace("{{VARIANT}}", sim.config.variant)
     html = html.replace("{{BOOT}}", json.dumps(boot).replace("</", "<\\/"))
@@ -26,12 +28,14 @@ def app_page(sim: Sim, boot: dict) -> web.Response:
 
 
 async def home(request: web.Request) -> web.StreamResponse:
+    """The Flow home page (landing on first run)."""
     if not signed_in(request):
         raise web.HTTPFound(signin_url(request))
     return app_page(request.app[SIM_KEY], {"page": "home"})
 
 
 async def project_page(request: web.Request) -> web.StreamResponse:
+    """A project page, or a 404 page for an unknown id."""
     if not signed_in(request):
         raise web.HTTPFound(signin_url(request))
     sim = request.app[SIM_KEY]
@@ -42,14 +46,17 @@ async def project_page(request: web.Request) -> web.StreamResponse:
 
 
 async def signin(request: web.Request) -> web.Response:
+    """The fake Google sign-in page an expired session lands on."""
     return web.Response(text=template("signin.html"), content_type="text/html")
 
 
 async def favicon(request: web.Request) -> web.Response:
+    """No icon; answered so the console stays clean."""
     return web.Response(status=204)
 
 
 async def root(request: web.Request) -> web.Response:
+    """`/` goes to the Flow app."""
     raise web.HTTPFound("/fx/tools/flow")
 
 
@@ -78,9 +85,11 @@ def make_app(sim: Sim) -> web.Application:
     control_api.add_routes(app)
 
     async def on_startup(_app: web.Application) -> None:
+        """Start the progress clock inside the server loop."""
         sim.start()
 
     async def on_cleanup(_app: web.Application) -> None:
+        """Stop the clock and renders."""
         await sim.stop()
 
     app.on_startup.append(on_startup)

@@ -132,6 +132,7 @@ class Sim:
         return MODELS[model] * outputs
 
     def active_count(self) -> int:
+        """Tiles holding a render slot right now."""
         return sum(1 for t in self.tiles.values() if t.active)
 
     def _check(self, cost: int, outputs: int) -> None:

@@ -74,6 +74,7 @@ async def submit(page: Page, prompt: str) -> None:
 
 
 def toasts(page: Page):
+    """The toasts currently shown."""
     return page.locator('section[aria-label="Notifications alt+T"] li')
 
 

@@ -18,6 +18,7 @@ from tests.flowsim.pages import (
 
 
 def video_size(path) -> tuple[int, int]:
+    """(width, height) of the first video stream."""
     stream = next(s for s in ffprobe(path)["streams"] if s["codec_type"] == "video")
     return stream["width"], stream["height"]
 
