@@ -40,3 +40,21 @@ async def test_small_batch_all_done(sim, chromium, sim_session_file, tmp_path):
     assert sorted(p.position for p in previews) == [1, 2, 3]
     assert all(len(p.clips) == 2 for p in previews)
     assert len(notifier.of("batch_finished")) == 1
+
+
+async def test_render_slot_budget_is_never_exceeded(sim, chromium, sim_session_file, tmp_path):
+    # flowsim would take 5 renders at once; our budget is 3, and it must be what limits us.
+    await sim.configure(landing=False, generation_seconds=3)
+    settings = make_settings(tmp_path / "data", sim.base_url, render_slots=3)
+    notifier = RecordingNotifier()
+    frames = make_frames(tmp_path / "frames", 7)
+    async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
+        svc = BatchService(pipe.db, pipe.queue, settings, SystemClock(), settings.paths.data_dir)
+        batch_id = await svc.create_batch(USER, CHAT, [NewItem(f, f"slot {i}") for i, f in enumerate(frames)],
+                                          aspect="16:9", outputs=1, model="Veo 3.1 - Fast")
+        await svc.start(batch_id, USER)
+        assert await pipe.wait_batch(batch_id, timeout=120) == "done"
+    counters = await sim.counters()
+    assert counters["submissions"] == 7
+    assert 2 <= counters["max_active_renders"] <= 3  # busy, never over budget
+    assert not counters["refusals"].get("slots_full")

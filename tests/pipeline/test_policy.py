@@ -1,0 +1,123 @@
+"""The failure policy (SPEC §1.2) and render-slot accounting, as pure decisions."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot.config import FlowSettings
+from bot.errors import (
+    AudioFailedError,
+    HighDemandError,
+    InsufficientCreditsError,
+    PolicyViolationError,
+    ProminentPeopleError,
+    RateLimitedError,
+    RetryableFlowError,
+    SessionExpiredError,
+    SlotsFullError,
+    TermsViolationError,
+    UnknownPageStateError,
+    UnusualActivityError,
+)
+from bot.pipeline import policy, slots
+from bot.pipeline.flow.classify import classify_failure
+from bot.storage import repo
+from bot.storage.migrations import MIGRATIONS, _statements
+
+FLOW = FlowSettings(_env_file=None, high_demand_wait_s=180, high_demand_max_attempts=5,  # type: ignore[call-arg]
+                    transient_max_retries=2, rate_limit_backoff_s=120, render_slots=5)
+
+
+def test_high_demand_waits_three_minutes_for_five_attempts():
+    err = HighDemandError()
+    decisions = [policy.decide(err, {policy.HIGH_DEMAND: n}, FLOW) for n in range(5)]
+    assert [d.action for d in decisions] == ["retry"] * 4 + ["final"]
+    assert all(d.delay == 180 for d in decisions[:4])
+
+
+@pytest.mark.parametrize("err", [RetryableFlowError("Something went wrong"), AudioFailedError(),
+                                 classify_failure("Couldn't generate video")])
+def test_transient_failures_retry_twice_then_final(err):
+    actions = [policy.decide(err, {policy.TRANSIENT: n}, FLOW).action for n in range(3)]
+    assert actions == ["retry", "retry", "final"]
+    assert "gave up" in policy.decide(err, {policy.TRANSIENT: 2}, FLOW).user_reason
+
+
+def test_transient_and_high_demand_budgets_are_separate():
+    d = policy.decide(HighDemandError(), {policy.TRANSIENT: 2}, FLOW)
+    assert d.action == "retry"
+
+
+@pytest.mark.parametrize("err", [PolicyViolationError(), ProminentPeopleError(), TermsViolationError()])
+def test_content_refusals_are_final_with_the_reason_in_plain_words(err):
+    d = policy.decide(err, {}, FLOW)
+    assert d.action == "final" and d.user_reason == err.user_reason
+    assert not policy.retryable_by_user(err.code)
+
+
+@pytest.mark.parametrize("err, kind", [(InsufficientCreditsError(), "credits"),
+                                       (UnusualActivityError(), "unusual_activity"),
+                                       (SessionExpiredError(), "session_expired")])
+def test_account_problems_pause_the_account(err, kind):
+    d = policy.decide(err, {}, FLOW)
+    assert d.action == "pause" and d.pause_kind == kind
+
+
+def test_too_quickly_backs_off_the_account_and_is_not_counted():
+    d = policy.decide(RateLimitedError(), {policy.TRANSIENT: 99}, FLOW)
+    assert d.action == "backoff" and d.delay == 120
+    assert policy.budget_of(RateLimitedError()) == policy.NOT_COUNTED
+    assert policy.decide(SlotsFullError(), {}, FLOW).action == "wait_slots"
+
+
+def test_unknown_page_or_text_is_retried_once_then_final():
+    for err in (UnknownPageStateError("??"), classify_failure("The flux capacitor overheated")):
+        assert policy.decide(err, {}, FLOW).action == "retry"
+        assert policy.decide(err, {policy.UNKNOWN: 1}, FLOW).action == "final"
+
+
+def test_budget_of_code_matches_budget_of_errors():
+    for err in (HighDemandError(), AudioFailedError(), RetryableFlowError(), PolicyViolationError(),
+                RateLimitedError(), classify_failure("weird"), UnknownPageStateError()):
+        assert policy.budget_of_code(err.code) == policy.budget_of(err), err.code
+
+
+@pytest.fixture
+def conn():
+    c = sqlite3.connect(":memory:")
+    c.row_factory = sqlite3.Row
+    for script in MIGRATIONS:
+        for statement in _statements(script):
+            c.execute(statement)
+    yield c
+    c.close()
+
+
+def test_slot_state_counts_outputs_in_flight(conn):
+    now = 1000.0
+    b = repo.insert_batch(conn, user_id=1, chat_id=1, source="cli", aspect="9:16", outputs=2,
+                          model="Veo 3.1 - Fast", preset="fast", title=None, now=now)
+    for pos in (1, 2, 3):
+        item = repo.insert_item(conn, batch_id=b, position=pos, image_path="x", image_sha256=None,
+                                prompt="p", now=now)
+        repo.insert_generation(conn, item_id=item, attempt=1, outputs=2, model="m", aspect="9:16",
+                               now=now)
+    conn.execute("UPDATE generations SET status = 'done' WHERE id = 3")
+    state = slots.snapshot_sync(conn, FLOW, now)
+    assert (state.cap, state.in_flight, state.free) == (5, 4, 1)
+    assert state.fits(1, now) and not state.fits(2, now)
+    # A prompt larger than the cap still goes when nothing is in flight (never blocked forever).
+    assert slots.SlotState(cap=2, in_flight=0).fits(4, now)
+
+
+def test_too_quickly_stops_submits_then_lowers_the_cap_for_a_while(conn):
+    now = 1000.0
+    slots.apply_rate_limit(conn, FLOW, now)
+    state = slots.snapshot_sync(conn, FLOW, now + 1)
+    assert not state.fits(1, now + 1)  # backing off
+    later = slots.snapshot_sync(conn, FLOW, now + 121)
+    assert later.fits(1, now + 121) and later.cap < FLOW.render_slots
+    much_later = slots.snapshot_sync(conn, FLOW, now + 121 + 4 * 120)
+    assert much_later.cap == FLOW.render_slots
