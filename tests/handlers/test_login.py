@@ -11,7 +11,7 @@ import stat
 
 from bot.clock import SystemClock
 from bot.pipeline.flow.client import PlaywrightFlowClient
-from tests.handlers.harness import ADMIN, bot_settings, last_with, running_bot
+from tests.handlers.harness import ADMIN, ANN, bot_settings, image_bytes, last_with, running_bot
 
 
 async def test_login_with_storage_state(telegram, sim, chromium, tmp_path, caplog):
@@ -61,3 +61,47 @@ async def test_login_with_storage_state(telegram, sim, chromium, tmp_path, caplo
     bot_texts = " ".join(m.content or "" for m in telegram.outbox(ADMIN))
     assert token not in bot_texts
     assert token not in caplog.text
+
+
+async def test_expired_session_alert_then_cookies_export_login_resumes_the_batch(
+        telegram, sim, chromium, tmp_path):
+    await sim.configure(landing=False)
+    settings = bot_settings(telegram, tmp_path / "data", sim.base_url)
+    good = await sim.storage_state()
+    stale = json.loads(json.dumps(good))
+    stale["cookies"][0]["value"] = "expired-cookie-value"
+    settings.session_file.parent.mkdir(parents=True, exist_ok=True)
+    settings.session_file.write_text(json.dumps(stale))
+    flow = PlaywrightFlowClient(settings.flow, settings.session_file, SystemClock(),
+                                tmp_path / "data" / "artifacts", browser=chromium)
+    await flow.start()
+    try:
+        async with running_bot(settings, flow_client=flow,
+                               pipeline_options={"tick_s": 0.3, "session_check_s": 30.0}):
+            await telegram.send_photo(ANN, image_bytes(), caption="a kite rises over the dunes")
+            card = await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #1"))
+            await telegram.press(ANN, card.message_id, card.button_data("Settings"))
+            await telegram.wait_for(lambda t: "1 output" in str(t.message(ANN, card.message_id).buttons()))
+            await telegram.press(ANN, card.message_id,
+                                 telegram.message(ANN, card.message_id).button_data("1 output"))
+            await telegram.press(ANN, card.message_id,
+                                 telegram.message(ANN, card.message_id).button_data("Done"))
+            await telegram.wait_for(lambda t: "Start" in str(t.message(ANN, card.message_id).buttons()))
+            await telegram.press(ANN, card.message_id,
+                                 telegram.message(ANN, card.message_id).button_data("Start"))
+
+            alert = await telegram.wait_for(lambda t: last_with(t, ADMIN, "⚠️"), timeout=60)
+            assert "👉" in alert.content  # the alert says what to do
+
+            # A browser-extension export (Cookie-Editor style) of the signed-in cookies.
+            c = good["cookies"][0]
+            export = [{"name": c["name"], "value": c["value"], "domain": c["domain"], "path": "/",
+                       "hostOnly": True, "httpOnly": True, "secure": False, "session": True,
+                       "sameSite": "lax", "storeId": "0"}]
+            await telegram.send_document(ADMIN, json.dumps(export).encode(), "cookies.json",
+                                         "application/json", caption="/login")
+            await telegram.wait_for(lambda t: last_with(t, ADMIN, "Signed in to Flow"), timeout=60)
+            done = await telegram.wait_for(lambda t: last_with(t, ANN, "is finished"), timeout=90)
+            assert "1 done, 0 failed" in done.content
+    finally:
+        await flow.close()
