@@ -24,7 +24,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Replace the script's folder (bench/, which has a queue.py shadowing the stdlib's) with the
+# repository root.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from bot.config import UpscaleSettings  # noqa: E402
 from bot.pipeline.encoders import EncoderChoice  # noqa: E402
@@ -90,7 +92,8 @@ def run_setting(name: str, preset: Preset, info, tmp: Path, rounds: int) -> Row:
     peak = max(r[2] for r in runs)
     ssim, psnr = quality(out, info.path, *_dims(cmd))
     row = Row(name, wall, cpu, peak, out.stat().st_size, ssim, psnr)
-    print(f"  measured {name}: {wall:.1f} s", file=sys.stderr, flush=True)
+    print(f"{row.name:34} {row.wall:7.1f} {info.duration_s / row.wall:7.2f} {row.cpu:7.1f} "
+          f"{row.peak_mb:8.0f} {row.size / 1e6:8.1f} {row.ssim:8.5f} {row.psnr:8.2f}", flush=True)
     return row
 
 
@@ -136,15 +139,11 @@ def main() -> int:
         settings.update(ORIGINAL)
         if args.quick:
             settings.pop("orig high (slow crf18)")
+        print(f"\n{'setting':34} {'wall s':>7} {'x real':>7} {'CPU s':>7} {'peak MB':>8} "
+              f"{'size MB':>8} {'SSIM':>8} {'PSNR dB':>8}", flush=True)
         rows = [run_setting(name, p, info, tmp, args.rounds) for name, p in settings.items()]
         wrapped, plain = asyncio.run(wrapper_vs_bare(info, tmp, args.wrapper_rounds))
 
-    dur = info.duration_s
-    print(f"\n{'setting':34} {'wall s':>7} {'x real':>7} {'CPU s':>7} {'peak MB':>8} "
-          f"{'size MB':>8} {'SSIM':>8} {'PSNR dB':>8}")
-    for r in rows:
-        print(f"{r.name:34} {r.wall:7.1f} {dur / r.wall:7.2f} {r.cpu:7.1f} {r.peak_mb:8.0f} "
-              f"{r.size / 1e6:8.1f} {r.ssim:8.5f} {r.psnr:8.2f}")
     by = {r.name.split(" (")[0]: r for r in rows}
     ours, medium = by["ours balanced"], by["orig balanced"]
     print(f"\nours balanced vs orig balanced (medium crf20): "

@@ -20,7 +20,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+# Replace the script's folder (bench/, which has a queue.py shadowing the stdlib's) with the
+# repository root.
+sys.path[0] = str(REPO)
 
 CHILD = r"""
 import asyncio, io, resource, sys, time, zipfile
