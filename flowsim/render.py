@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import textwrap
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -68,11 +69,14 @@ async def render_clip(
     big_w, big_h = int(w * 1.2) // 2 * 2, int(h * 1.2) // 2 * 2
     x, y = PANS[index % len(PANS)]
     text = out.with_suffix(".txt")
-    text.write_text(f"{prompt}\n\noutput {index + 1}/{outputs}")
+    fontsize = max(18, w // 30)
+    # drawtext does not wrap; keep long prompts inside the frame (at most 6 lines).
+    lines = textwrap.wrap(prompt, width=max(10, int(w / (fontsize * 0.6)) - 2))[:6]
+    text.write_text("\n".join(lines) + f"\n\noutput {index + 1}/{outputs}")
     vf = (
         f"[0:v]scale={big_w}:{big_h}:force_original_aspect_ratio=increase,crop={big_w}:{big_h},"
         f"crop={w}:{h}:x='{x}':y='{y}',hue=h={index * 70},"
-        f"drawtext=fontfile={FONT}:textfile={text}:fontsize={max(18, w // 30)}:fontcolor=white:"
+        f"drawtext=fontfile={FONT}:textfile={text}:expansion=none:fontsize={fontsize}:fontcolor=white:"
         f"box=1:boxcolor=black@0.5:boxborderw=8:x=24:y=h-th-48,"
         f"drawtext=fontfile={FONT}:text='%{{pts\\:hms}}':fontsize=24:fontcolor=white:x=24:y=24,"
         f"format=yuv420p[v];[1:a]atrim=0:{SECONDS + 0.06}[a]"

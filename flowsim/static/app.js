@@ -3,7 +3,7 @@
 (function () {
   const { h, icon, boot } = FS;
   const app = document.getElementById("app");
-  const POLL_MS = 500;
+  const POLL_MS = 300;
 
   function topbar(title, credits) {
     return h("header", { class: "topbar" }, h("a", { class: "brand", href: "/fx/tools/flow" }, "Flow"),
