@@ -92,10 +92,11 @@ class Sim:
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
 
     async def stop(self) -> None:
-        """Cancel the clock and every render in flight."""
-        for task in [*self._tasks, self._ticker]:
-            if task:
-                task.cancel()
+        """Cancel the clock and every render in flight, and wait until FFmpeg is killed."""
+        tasks = [t for t in [*self._tasks, self._ticker] if t]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def configure(self, **changes) -> None:
         """Apply control-API changes (all or none); `credits` also resets the balance."""

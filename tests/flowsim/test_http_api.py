@@ -58,7 +58,9 @@ async def test_upload_rejects_non_images(sim, flowsim_url, http):
 async def test_outputs_differ_and_truncated_download(sim, flowsim_url, http, tmp_path):
     async with http.post(f"{flowsim_url}/fx/api/projects") as resp:
         project = (await resp.json())["project_id"]
-    body = {"prompt": "two takes at 50% speed, %{pts} stays text", "model": "Veo 3.1 - Fast", "aspect": "9:16", "outputs": 2}
+    # A % in the prompt must be drawn literally, not expanded by FFmpeg's drawtext.
+    body = {"prompt": "two takes at 50% speed, %{pts} stays text", "model": "Veo 3.1 - Fast",
+            "aspect": "9:16", "outputs": 2}
     async with http.post(f"{flowsim_url}/fx/api/projects/{project}/generate", json=body) as resp:
         assert resp.status == 200
     tiles = await wait_done(sim, 2)
