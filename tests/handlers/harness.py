@@ -71,3 +71,15 @@ def last_with(tg: FakeTelegram, chat_id: int, needle: str):
         if needle in (m.content or "") and not m.deleted:
             return m
     return None
+
+
+async def eventually(check, timeout: float = 10.0) -> None:
+    """Wait until the async `check()` returns true (state the chat does not show directly)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise TimeoutError("condition not met")
+        await asyncio.sleep(0.02)

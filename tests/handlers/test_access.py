@@ -7,10 +7,15 @@ from tests.handlers.harness import (
     ANN,
     STRANGER,
     bot_settings,
+    eventually,
     last_with,
     running_bot,
     texts_of,
 )
+
+
+async def _equals(value, expected) -> bool:
+    return await value == expected
 
 
 async def test_start_help_and_command_menu(telegram, tmp_path):
@@ -41,7 +46,7 @@ async def test_stranger_gets_one_polite_reply_and_leaves_only_a_counter(telegram
         await telegram.send_command(ANN, "/help")  # a later update proves the others were handled
         await telegram.wait_for(lambda t: last_with(t, ANN, "How to use me"))
         users = app.services["users"]
-        assert await users.strangers_count() == 3
+        await eventually(lambda: _equals(users.strangers_count(), 3))
         db = users.db
         assert await db.fetchone("SELECT 1 FROM users WHERE id = ?", (STRANGER,)) is None
         assert await db.fetchall("SELECT * FROM dialogs WHERE user_id = ?", (STRANGER,)) == []
