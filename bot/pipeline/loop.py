@@ -38,7 +38,7 @@ from bot.storage.queue import Task, TaskQueue, worker_id
 
 log = logging.getLogger(__name__)
 # APScheduler logs every run of a job at INFO: twice a second here, which drowns everything else.
-logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+logging.getLogger("apscheduler.executors.default").setLevel(logging.ERROR)
 
 # Seconds between looks at an expired session while the account is paused.
 SESSION_CHECK_S = 30.0
@@ -89,7 +89,7 @@ class Pipeline:
         self.limits = {
             stages.SUBMIT: 1,  # one page, one Create at a time; waits are overlapped elsewhere
             stages.WATCH: max(2, settings.flow.render_slots),
-            stages.COLLECT: 2,
+            stages.COLLECT: 1,  # downloads share the page lock with submits; keep one queued
             stages.DELIVER: 4,
             stages.UPSCALE: settings.upscale.concurrency,
             stages.EXPORT: 1,
@@ -159,7 +159,7 @@ class Pipeline:
             return  # a tick cut short by shutdown is no error
         self.job_errors += 1
         if event.code == EVENT_JOB_MAX_INSTANCES:
-            log.warning("pipeline tick skipped: the previous tick is still running")
+            log.debug("pipeline tick skipped: the previous tick is still running")
         else:
             log.error("pipeline tick failed: %r", event.exception, exc_info=event.exception)
 

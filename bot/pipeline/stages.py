@@ -51,7 +51,8 @@ log = logging.getLogger(__name__)
 
 SUBMIT, WATCH, COLLECT, UPSCALE, EXPORT, DELIVER = (
     "submit", "watch", "collect", "upscale", "export", "deliver")
-KINDS = (DELIVER, COLLECT, WATCH, SUBMIT, UPSCALE, EXPORT)
+# Claim order: a submit gets the page lock before downloads queue up behind it (slots first).
+KINDS = (SUBMIT, WATCH, COLLECT, DELIVER, UPSCALE, EXPORT)
 # Kinds that drive the browser; not claimed while the account is paused.
 FLOW_KINDS = (SUBMIT, WATCH, COLLECT)
 # Queue attempts are for crashes and unexpected errors; Flow retries are counted in `generations`.
@@ -382,7 +383,9 @@ async def run_watch(ctx: StageContext, task: Task, owner: str) -> None:
                 repo.set_item(conn, item["id"], now, progress=percent)
 
         payload = {k: v for k, v in task.payload.items() if k != "poll_errors"}
-        await ctx.queue.reschedule(task.id, owner, interval, payload=payload, effects=progress)
+        elapsed = now - (gen["submitted_at"] or gen["started_at"])
+        await ctx.queue.reschedule(task.id, owner, next_poll_delay(tiles, elapsed, interval),
+                                   payload=payload, effects=progress)
         return
     done = [t for t in tiles if t.state == "done"]
     if not done:
@@ -390,6 +393,25 @@ async def run_watch(ctx: StageContext, task: Task, owner: str) -> None:
         await _fail(ctx, task, owner, item, gen_id, err or RetryableFlowError("Generation failed"))
         return
     await _finish_generation(ctx, task, owner, item, gen, handle, tiles, now)
+
+
+# Shortest wait between two looks at a generation about to finish.
+MIN_POLL_S = 0.25
+
+
+def next_poll_delay(tiles: list[TileStatus], elapsed: float, interval: float) -> float:
+    """Look again sooner when the tiles are nearly done: a render slot frees up then.
+
+    The remaining time is extrapolated from the slowest tile's percentage; looking at half of
+    it (at most every `interval`, at least every MIN_POLL_S) keeps the delay between a tile
+    finishing and the next prompt going in short, without polling hard for the whole render.
+    """
+    running = [t.percent for t in tiles if not t.terminal]
+    if not running or not all(running):
+        return interval
+    slowest = min(running)
+    remaining = elapsed * (100 - slowest) / slowest
+    return max(MIN_POLL_S, min(interval, remaining / 2))
 
 
 def _percent(tiles: list[TileStatus]) -> int:

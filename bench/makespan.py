@@ -1,0 +1,126 @@
+"""Makespan of a batch against the bound the render-slot limit allows.
+
+Run by hand: `.venv/bin/python bench/makespan.py [--items 14] [--outputs 2] [--slots 5]
+[--generation-seconds 20] [--poll 1.0]`.
+
+Starts flowsim (fixed generation time, `--slots` renders at once) and one Chromium, then runs the
+same batch twice through the real pipeline and driver:
+
+* pipelined: render budget `--slots` (the next prompt goes as soon as slots free up);
+* one prompt at a time: render budget = outputs (the original platform's behaviour).
+
+Makespan = from `start()` to the last clip collected. Lower bound: prompts are indivisible, so
+at most floor(slots / outputs) prompts render at once and the batch needs
+ceil(items / that) rounds of one generation time each. Target: pipelined ≤ 1.15 × bound.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+from bot.browser import launch_chromium  # noqa: E402
+from bot.clock import SystemClock  # noqa: E402
+from bot.services.batches import BatchService, NewItem  # noqa: E402
+from flowsim.control import SimControl  # noqa: E402
+from tests.services.harness import (  # noqa: E402
+    RecordingNotifier,
+    make_frames,
+    make_settings,
+    running_pipeline,
+)
+
+
+def start_flowsim(work: Path, generation_s: float, slots: int) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flowsim", "--port", "0", "--generation-seconds", str(generation_s),
+         "--slots", str(slots), "--media-dir", str(work / "media")],
+        stdout=subprocess.PIPE, stderr=open(work / "flowsim.log", "w"), text=True,
+        cwd=Path(__file__).resolve().parents[1])
+    line = proc.stdout.readline()
+    if "listening on " not in line:
+        raise SystemExit(f"flowsim did not start: {line!r}")
+    return proc, line.split("listening on ", 1)[1].strip()
+
+
+async def one_run(label: str, url: str, browser, work: Path, frames: list[Path], outputs: int,
+                  budget: int, poll: float) -> dict:
+    sim = SimControl(url)
+    await sim.reset()
+    await sim.configure(landing=False)
+    session = work / f"{label}-session.json"
+    fd = os.open(session, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(await sim.storage_state(), fh)
+    settings = make_settings(work / label, url, render_slots=budget, poll_interval_s=poll)
+    async with running_pipeline(settings, session, RecordingNotifier(), browser=browser,
+                                lease_s=30) as pipe:
+        svc = BatchService(pipe.db, pipe.queue, settings, SystemClock(), settings.paths.data_dir)
+        batch_id = await svc.create_batch(1, None, [NewItem(f, f"bench shot {i}") for i, f in
+                                                    enumerate(frames)],
+                                          aspect="9:16", outputs=outputs, model="Veo 3.1 - Fast",
+                                          source="cli")
+        t0 = time.monotonic()
+        await svc.start(batch_id, 1)
+        status = await pipe.wait_batch(batch_id, timeout=3600)
+        makespan = time.monotonic() - t0
+        view = await svc.get(batch_id)
+    counters = await sim.counters()
+    await sim.close()
+    return {"label": label, "status": status, "makespan": makespan, "counts": view.counts,
+            "submissions": counters["submissions"], "max_active": counters["max_active_renders"]}
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--items", type=int, default=14)
+    ap.add_argument("--outputs", type=int, default=2)
+    ap.add_argument("--slots", type=int, default=5)
+    ap.add_argument("--generation-seconds", type=float, default=20.0)
+    ap.add_argument("--poll", type=float, default=1.0, help="FLOW_POLL_INTERVAL_S for the runs")
+    ap.add_argument("--skip-sequential", action="store_true")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="makespan-"))
+    proc, url = start_flowsim(work, args.generation_seconds, args.slots)
+    try:
+        frames = make_frames(work / "frames", args.items)
+        async with launch_chromium("/usr/bin/chromium") as browser:
+            runs = [await one_run("pipelined", url, browser, work, frames, args.outputs, args.slots,
+                                  args.poll)]
+            if not args.skip_sequential:
+                runs.append(await one_run("one-at-a-time", url, browser, work, frames, args.outputs,
+                                          args.outputs, args.poll))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    g = args.generation_seconds
+    per_round = max(1, args.slots // args.outputs)
+    bound = math.ceil(args.items / per_round) * g
+    fluid = args.items * args.outputs * g / args.slots
+    print(f"\n{args.items} images × {args.outputs} outputs, {args.slots} render slots, "
+          f"{g:.0f} s per generation, poll {args.poll} s")
+    print(f"lower bound (indivisible prompts, {per_round} at once): {bound:.0f} s; "
+          f"fluid bound (slots fully divisible): {fluid:.0f} s")
+    print(f"{'run':15} {'makespan':>9} {'÷ bound':>8} {'÷ fluid':>8} {'submits':>8} {'max renders':>12}  items")
+    for r in runs:
+        print(f"{r['label']:15} {r['makespan']:8.1f}s {r['makespan'] / bound:8.3f} "
+              f"{r['makespan'] / fluid:8.3f} {r['submissions']:8d} {r['max_active']:12d}  {r['counts']}")
+    if len(runs) == 2:
+        print(f"speed-up of pipelining: {runs[1]['makespan'] / runs[0]['makespan']:.2f}×")
+    target = runs[0]["makespan"] / bound
+    print(f"target ≤ 1.15 × bound: {'met' if target <= 1.15 else 'NOT met'} ({target:.3f})")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
