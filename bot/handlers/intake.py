@@ -20,7 +20,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.filters import InDialog
-from bot.services.batches import BatchService
+from bot.services.batches import BatchError, BatchService
 from bot.services.dialogs import AWAITING_IMAGES, AWAITING_PROMPT, DialogService
 from bot.services.users import UserService
 from bot.telegram import texts
@@ -231,8 +231,11 @@ def _apply_prompts(entries: list[dict[str, Any]], prompts: list[str], by_name: d
 
 async def _create(bot: Bot, user_id: int, chat_id: int, entries: list[dict[str, Any]],
                   dialogs: DialogService, users: UserService, batches: BatchService) -> None:
-    await send_new_card(bot, user_id, chat_id, [(Path(e["path"]), e["prompt"]) for e in entries],
-                        users=users, batches=batches)
+    try:
+        await send_new_card(bot, user_id, chat_id, [(Path(e["path"]), e["prompt"]) for e in entries],
+                            users=users, batches=batches)
+    except BatchError as err:
+        await bot.send_message(chat_id, f"❌ {texts.esc(err)}")
     await dialogs.clear(user_id, chat_id)
 
 
