@@ -76,14 +76,14 @@ async def session(message: Message, account: AccountService, flow: FlowClient | 
 
 
 @router.message(Command("screenshot"))
-async def screenshot(message: Message, flow: Any = None) -> None:
+async def screenshot(message: Message, flow: FlowClient | None = None) -> None:
     if flow is None:
         await message.answer("No Flow client is running.")
         return
     await _send_screenshot(message, flow)
 
 
-async def _send_screenshot(message: Message, flow: Any) -> None:
+async def _send_screenshot(message: Message, flow: FlowClient) -> None:
     try:
         png = await flow.screenshot()
     except Exception as err:  # noqa: BLE001 - a dead browser should not break the command
@@ -114,15 +114,15 @@ async def login_document(message: Message, bot: Bot, sessions: SessionService,
 async def _login(message: Message, bot: Bot, sessions: SessionService,
                  dialogs: DialogService, account: AccountService) -> None:
     doc = message.document
-    if doc.file_size is not None and doc.file_size > MAX_SESSION_DOC:
-        await message.answer("That file is too large to be a session export.")
-        return
     buf = io.BytesIO()
-    try:
-        await bot.download(doc, destination=buf)
-    except TelegramAPIError:
-        await message.answer(texts.BAD_DOWNLOAD.format(name=texts.esc(doc.file_name or "file")))
-        return
+    too_big = doc.file_size is not None and doc.file_size > MAX_SESSION_DOC
+    downloaded = False
+    if not too_big:
+        try:
+            await bot.download(doc, destination=buf)
+            downloaded = True
+        except TelegramAPIError:
+            pass
     # The message carries live credentials: remove it from the chat before anything else.
     try:
         await message.delete()
@@ -130,9 +130,15 @@ async def _login(message: Message, bot: Bot, sessions: SessionService,
     except TelegramAPIError as err:
         log.warning("could not delete the session message: %s", type(err).__name__)
         deleted = False
+    note = "" if deleted else "\n⚠️ I could not delete your message: please delete it yourself."
+    if too_big:
+        await message.answer("That file is too large to be a session export." + note)
+        return
+    if not downloaded:
+        await message.answer(texts.BAD_DOWNLOAD.format(name=texts.esc(doc.file_name or "file")) + note)
+        return
     progress = await message.answer("🔎 Checking the session with Flow…")
     result = await sessions.login(buf.getvalue())
-    note = "" if deleted else "\n⚠️ I could not delete your message: please delete it yourself."
     if not result.ok:
         await progress.edit_text(f"❌ {texts.esc(result.message)}{note}")
         return

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from aiogram.types import TelegramObject, Update, User
 
 from bot.services.users import UserService
 from bot.telegram import texts
@@ -87,7 +87,3 @@ class ServicesMiddleware(BaseMiddleware):
         data.update(self.services)
         return await handler(event, data)
 
-
-def event_user_id(event: Message | CallbackQuery) -> int:
-    assert event.from_user is not None
-    return event.from_user.id
