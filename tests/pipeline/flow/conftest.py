@@ -17,7 +17,7 @@ from bot.pipeline.flow.client import PlaywrightFlowClient
 
 
 def flow_settings(flowsim_url: str, **overrides) -> FlowSettings:
-    values = dict(base_url=f"{flowsim_url}/fx/tools/flow", step_timeout_s=8.0, headless=True)
+    values = dict(base_url=f"{flowsim_url}/fx/tools/flow", step_timeout_s=15.0, headless=True)
     values.update(overrides)
     return FlowSettings(_env_file=None, **values)  # type: ignore[call-arg]
 

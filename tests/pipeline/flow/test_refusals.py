@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from bot.errors import (
+    FinalFlowError,
     InsufficientCreditsError,
     RateLimitedError,
     SessionExpiredError,
@@ -71,3 +72,19 @@ async def test_session_expiry_mid_run(client, sim, frames):
     await sim.restore_session()
     statuses = await client.poll(handle)
     assert [s.tile_id for s in statuses] == list(handle.tile_ids)
+
+
+async def test_rejected_image_never_appears_and_nothing_is_submitted(make_client, sim, frames):
+    client = make_client(step_timeout_s=3)
+    await client.start()
+    try:
+        with pytest.raises(FinalFlowError) as info:
+            await client.submit(GenerationRequest(frames["broken"], "from a broken file", "9:16", 1))
+        assert info.value.code == "image_rejected"
+        assert (await sim.counters())["submissions"] == 0
+        # The same client carries on with a good image.
+        handle = await client.submit(req(frames, "from a good file"))
+        assert len(handle.tile_ids) == 1
+        assert (await client.screenshot()).startswith(b"\x89PNG")
+    finally:
+        await client.close()
