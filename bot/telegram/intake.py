@@ -102,9 +102,7 @@ def inspect_image(path: Path, name: str) -> tuple[str, int, int]:
     except IntakeRejected:
         raise
     except Image.DecompressionBombError:
-        raise IntakeRejected(
-            texts.BAD_PIXELS.format(name=texts.esc(name), w="?", h="?", max_mp=MAX_PIXELS // 1_000_000)
-        ) from None
+        raise IntakeRejected(texts.BAD_BOMB.format(name=texts.esc(name), max_mp=MAX_PIXELS // 1_000_000)) from None
     except UnidentifiedImageError:
         raise IntakeRejected(texts.BAD_FILE_TYPE.format(name=texts.esc(name))) from None
     except (OSError, SyntaxError, ValueError):

@@ -68,6 +68,7 @@ BAD_FILE_TYPE = "❌ <b>{name}</b> is not an image I can use. Send JPEG, PNG or 
 BAD_EMPTY = "❌ <b>{name}</b> is empty (0 bytes)."
 BAD_TOO_BIG = "❌ <b>{name}</b> is {mb:.1f} MB; Telegram lets bots download at most {limit} MB. Send a smaller image."
 BAD_PIXELS = "❌ <b>{name}</b> is {w}×{h} pixels, too large to use. Send an image under {max_mp} megapixels."
+BAD_BOMB = "❌ <b>{name}</b> has far too many pixels to use. Send an image under {max_mp} megapixels."
 BAD_TINY = "❌ <b>{name}</b> is only {w}×{h} pixels; send an image at least {min_side} px on each side."
 BAD_CORRUPT = "❌ <b>{name}</b> could not be opened as an image. It may be damaged; try exporting it again."
 BAD_DOWNLOAD = "❌ I could not download <b>{name}</b> from Telegram. Please send it again."
