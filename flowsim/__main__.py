@@ -30,7 +30,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-landing", action="store_true", help="skip the first-run landing")
     p.add_argument("--seed", type=int, default=None, help="seed for durations and progress steps")
     p.add_argument("--media-dir", type=Path, default=None,
-                   help="where clips are written (default: a temporary directory)")
+                   help="where clips are written (default: STATE_DIR/media or a temp dir)")
+    p.add_argument("--state-dir", type=Path, default=None,
+                   help="keep the account (projects, tiles, credits, media) here across restarts")
     return p.parse_args(argv)
 
 
@@ -40,7 +42,9 @@ async def serve(args: argparse.Namespace, media_dir: Path) -> None:
         generation_seconds=args.generation_seconds, upscale_seconds=args.upscale_seconds,
         slots=args.slots, credits=args.credits, variant=args.variant, landing=not args.no_landing,
     )
-    runner = web.AppRunner(make_app(Sim(config, media_dir, seed=args.seed)), access_log=None)
+    state_file = args.state_dir / "flowsim-state.json" if args.state_dir else None
+    sim = Sim(config, media_dir, seed=args.seed, state_file=state_file)
+    runner = web.AppRunner(make_app(sim), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, args.host, args.port)
     await site.start()
@@ -55,8 +59,11 @@ async def serve(args: argparse.Namespace, media_dir: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: serve with media in `--media-dir` or a temporary directory."""
+    """Entry point: serve with media in `--media-dir`, `--state-dir`/media or a temp dir."""
     args = parse_args(argv)
+    if args.state_dir:
+        args.state_dir.mkdir(parents=True, exist_ok=True)
+        args.media_dir = args.media_dir or args.state_dir / "media"
     if args.media_dir:
         args.media_dir.mkdir(parents=True, exist_ok=True)
         asyncio.run(serve(args, args.media_dir))

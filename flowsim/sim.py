@@ -12,7 +12,7 @@ from collections import Counter, deque
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from flowsim import render, texts
+from flowsim import persist, render, texts
 from flowsim.model import (
     ASPECT_SIZES,
     MODELS,
@@ -25,6 +25,7 @@ from flowsim.model import (
 from flowsim.studio import Studio
 
 TICK = 0.1
+SAVE_EVERY = 10  # ticks: with --state-dir, a crash loses at most about a second
 
 
 @dataclass
@@ -50,8 +51,12 @@ class Refused(Exception):
 class Sim:
     """All server-side state of one simulated Flow account."""
 
-    def __init__(self, defaults: SimConfig, media_dir: Path, *, seed: int | None = None):
+    def __init__(
+        self, defaults: SimConfig, media_dir: Path, *, seed: int | None = None,
+        state_file: Path | None = None,
+    ):
         self.defaults = defaults
+        self.state_file = state_file
         self.studio = Studio(media_dir)
         self.rng = random.Random(seed)
         self.session_token = secrets.token_urlsafe(24)
@@ -88,7 +93,11 @@ class Sim:
         self._recent: deque[float] = deque()
 
     def start(self) -> None:
-        """Start the progress clock (call from the running loop)."""
+        """Load the saved state if any and start the progress clock (from the running loop)."""
+        if self.state_file and persist.restore(self, self.state_file):
+            for tile in self.tiles.values():
+                if tile.active and not tile.rendered and tile.fail_text is None:
+                    self._spawn(self._render(tile))
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
 
     async def stop(self) -> None:
@@ -97,6 +106,8 @@ class Sim:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.state_file:
+            persist.save(self, self.state_file)
 
     def configure(self, **changes) -> None:
         """Apply control-API changes (all or none); `credits` also resets the balance."""
@@ -228,8 +239,12 @@ class Sim:
 
     # ---- clock ----------------------------------------------------------------------------
     async def _tick_forever(self) -> None:
+        ticks = 0
         while True:
             self.advance(time.time())
+            ticks += 1
+            if self.state_file and ticks % SAVE_EVERY == 0:
+                persist.save(self, self.state_file)
             await asyncio.sleep(TICK)
 
     def advance(self, now: float) -> None:
