@@ -28,7 +28,7 @@ from bot.errors import (
     SessionExpiredError,
     UnknownPageStateError,
 )
-from bot.pipeline.flow import steps
+from bot.pipeline.flow import create, steps
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest, SessionInfo, TileStatus
 from bot.pipeline.flow.download import DownloadIncompleteError, open_720p_item, save_download
 from bot.pipeline.flow.ledger import Ledger
@@ -142,15 +142,15 @@ class PlaywrightFlowClient:
         await steps.choose_frames_mode(page, t)
         await steps.upload_start_frame(page, Path(req.image_path), t)
         await steps.apply_settings(page, req.model, req.aspect, req.outputs, t)
-        await steps.fill_prompt(page, req.prompt, t)
+        await create.fill_prompt(page, req.prompt, t)
         await scroll_grid_top(page)
         before = set(await read_tiles(page))
         self.ledger.see(before, self.clock.now())
-        await steps.mark_toasts(page)
-        await steps.click_create(page, t)
+        await create.mark_toasts(page)
+        await create.click_create(page, t)
         submitted_at = self.clock.now()
         marks["create_clicked"] = time.monotonic()
-        ids = await steps.await_outcome(page, before, req.prompt, req.outputs, t)
+        ids = await create.await_outcome(page, before, req.prompt, req.outputs, t)
         marks["handle"] = time.monotonic()
         self.last_timings = marks
         self.ledger.see(ids, submitted_at)

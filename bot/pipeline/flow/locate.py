@@ -164,3 +164,13 @@ async def find_any(scope: Scope, keys: list[str], timeout: float) -> Match:
         await _clear_popup(scope, keys[0])
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.2)
+
+
+async def until(check, timeout: float, what: str) -> None:
+    """Poll the async predicate `check` until true; `NotFound(what)` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() >= deadline:
+            raise NotFound(what)
+        await asyncio.sleep(0.03)
+

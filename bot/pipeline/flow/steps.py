@@ -1,4 +1,5 @@
-"""The submission steps, each short, logged at debug, and built only on the selector registry.
+"""The submission steps up to the prompt, each short, logged at debug, built only on the
+selector registry (the prompt, Create and its answer are in `create.py`).
 
 Every step raises a `bot.errors` class or `locate.NotFound`; the client turns `NotFound` into
 `UnknownPageStateError` with evidence. Nothing here sleeps for a fixed time: each wait is a
@@ -15,27 +16,11 @@ from pathlib import Path
 
 from playwright.async_api import Locator, Page
 
-from bot.errors import (
-    FinalFlowError,
-    FlowError,
-    InsufficientCreditsError,
-    SessionExpiredError,
-    UnknownPageStateError,
-)
-from bot.pipeline.flow.classify import classify
-from bot.pipeline.flow.locate import NotFound, click, click_if_on_top, find, find_any, probe
-from bot.pipeline.flow.selectors import (
-    ASPECT_LABELS,
-    FRAMES_MODE,
-    PROJECT_PATH,
-    SELECTORS,
-    SIGNIN_URL_MARK,
-)
-from bot.pipeline.flow.tiles import read_tiles, shows_prompt
+from bot.errors import FinalFlowError, SessionExpiredError, UnknownPageStateError
+from bot.pipeline.flow.locate import NotFound, click, click_if_on_top, find, find_any, probe, until
+from bot.pipeline.flow.selectors import ASPECT_LABELS, FRAMES_MODE, PROJECT_PATH, SIGNIN_URL_MARK
 
 log = logging.getLogger(__name__)
-# After a refusal notice, how long tiles may still show up (then the notice was not the answer).
-REFUSAL_GRACE_S = 0.3
 
 
 # --- signed in ------------------------------------------------------------------------------
@@ -114,7 +99,7 @@ async def choose_frames_mode(page: Page, timeout: float) -> None:
     log.debug("choosing %s", FRAMES_MODE)
     await click(box, timeout)
     await click(await find(page, "mode_frames", timeout), timeout)
-    await _until(lambda: _text_has(box, FRAMES_MODE), timeout, "mode_combobox")
+    await until(lambda: _text_has(box, FRAMES_MODE), timeout, "mode_combobox")
 
 
 # --- start frame ----------------------------------------------------------------------------
@@ -203,7 +188,7 @@ async def apply_settings(page: Page, model: str, aspect: str, outputs: int, time
     if not _model_ok(await _combo_value(model_box), model):
         log.debug("setting model %s", model)
         await _choose(page, model_box, model, timeout)
-        await _until(lambda: _combo_has(model_box, model), timeout, "model_combobox")
+        await until(lambda: _combo_has(model_box, model), timeout, "model_combobox")
     aspect_box = await find(page, "aspect_combobox", timeout)
     if not _aspect_ok(await _combo_value(aspect_box), aspect):
         log.debug("setting aspect %s", aspect)
@@ -221,7 +206,7 @@ async def apply_settings(page: Page, model: str, aspect: str, outputs: int, time
           and _outputs_ok(got["outputs"], outputs))
     log.debug("settings read back: %s", got)
     await page.keyboard.press("Escape")
-    await _until(lambda: _gone(page, "settings_dialog"), timeout, "settings dialog closed")
+    await until(lambda: _gone(page, "settings_dialog"), timeout, "settings dialog closed")
     if not ok:
         raise SettingsMismatch(
             f"settings read back {got}, wanted model={model} aspect={aspect} outputs={outputs}"
@@ -232,111 +217,6 @@ class SettingsMismatch(UnknownPageStateError):
     """The settings dialog did not keep what we chose."""
 
     code = "settings_mismatch"
-
-
-# --- prompt and Create ----------------------------------------------------------------------
-async def fill_prompt(page: Page, prompt: str, timeout: float) -> None:
-    box = await find(page, "prompt", timeout)
-    log.debug("filling prompt (%d chars)", len(prompt))
-    await box.fill(prompt)
-    tag = await box.evaluate("e => e.tagName")
-    shown = await box.input_value() if tag in ("TEXTAREA", "INPUT") else await box.inner_text()
-    if " ".join(shown.split()) != " ".join(prompt.split()):
-        raise UnknownPageStateError("the prompt box did not keep the prompt", code="prompt_mismatch")
-
-
-async def credits_warning(page: Page) -> str | None:
-    match = await probe(page, "prompt_warning")
-    return None if match is None else " ".join((await match.locator.inner_text()).split())
-
-
-_NOTICES_JS = """([sel, mark]) => {
-  // Outermost notice elements only (a toast's inner parts are not notices of their own).
-  const all = [...document.querySelectorAll(sel)];
-  const items = all.filter((el) => !all.some((o) => o !== el && o.contains(el)));
-  const out = [];
-  for (const el of items) {
-    if (el.closest('[data-tile-id]')) continue;  // tile texts are read by the grid poll
-    if (!el.dataset.flowbotSeen) out.push(el.innerText);
-    if (mark) el.dataset.flowbotSeen = '1';
-  }
-  return out;
-}"""
-
-
-def _notice_selector() -> str:
-    return ", ".join(s.value for s in SELECTORS["notice_items"])
-
-
-async def mark_toasts(page: Page) -> None:
-    """Tag the notices already shown so only the ones after our click are read as answers."""
-    await page.evaluate(_NOTICES_JS, [_notice_selector(), True])
-
-
-async def new_toasts(page: Page) -> list[str]:
-    """Texts of notices that appeared since `mark_toasts` (they stay unmarked)."""
-    texts = await page.evaluate(_NOTICES_JS, [_notice_selector(), False])
-    return [" ".join(t.split()) for t in texts if t and t.strip()]
-
-
-async def tile_ids_now(page: Page) -> set[str]:
-    return set(await read_tiles(page))
-
-
-async def click_create(page: Page, timeout: float) -> None:
-    warning = await credits_warning(page)
-    if warning:
-        raise InsufficientCreditsError(warning)
-    button = await find(page, "create", timeout)
-    await _until(button.is_enabled, timeout, "create (enabled)")
-    log.debug("clicking Create")
-    await click(button, timeout)
-
-
-async def await_outcome(
-    page: Page, before: set[str], prompt: str, outputs: int, timeout: float
-) -> list[str]:
-    """After Create: the new tile ids, or the refusal as an error (then nothing was queued).
-
-    Tiles are "new" when their id was not in the grid before the click and they show our prompt
-    (page interactions are serialised, so no other submission can add tiles meanwhile).
-    """
-    deadline = time.monotonic() + timeout
-    seen_at: float | None = None
-    refusal: FlowError | None = None
-    refusal_at = 0.0
-    delay = 0.02
-    while True:
-        # Tiles first: once our tiles exist the prompt was accepted (and paid for), whatever
-        # notice shows next to them; a handle must never be lost to a notice.
-        tiles = await read_tiles(page)
-        fresh = [t for t in tiles.values() if t.tile_id not in before and shows_prompt(t, prompt)]
-        fresh.sort(key=lambda t: (t.index if t.index is not None else 1_000_000))
-        ids = [t.tile_id for t in fresh][:outputs]
-        now = time.monotonic()
-        if len(ids) >= outputs:
-            return ids
-        if ids and seen_at is None:
-            seen_at = now
-        # Some outputs showed but not all: give the rest a moment, then go with what we have.
-        if ids and now - seen_at > 2.0:
-            log.warning("only %d of %d tiles appeared", len(ids), outputs)
-            return ids
-        if SIGNIN_URL_MARK in page.url:
-            raise SessionExpiredError(f"redirected to sign-in ({SIGNIN_URL_MARK})")
-        if refusal is None:
-            refusal = refusal_of(await new_toasts(page))
-            refusal_at = now
-        elif not ids and now - refusal_at > REFUSAL_GRACE_S:
-            log.debug("refused after Create: %s", refusal.code)
-            raise refusal
-        if now >= deadline:
-            warning = await credits_warning(page)
-            if warning:
-                raise InsufficientCreditsError(warning)
-            raise NotFound("new tiles after Create")
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 0.1)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -350,19 +230,3 @@ async def _text_has(loc: Locator, needle: str) -> bool:
 
 async def _combo_has(loc: Locator, needle: str) -> bool:
     return needle in await _combo_value(loc)
-
-
-async def _until(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() >= deadline:
-            raise NotFound(what)
-        await asyncio.sleep(0.03)
-
-
-def refusal_of(texts: list[str]) -> FlowError | None:
-    for text in texts:
-        err = classify(text)
-        if err is not None:
-            return err
-    return None
