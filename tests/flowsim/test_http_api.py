@@ -12,7 +12,7 @@ import pytest
 from flowsim.control import SyncSimControl
 from tests.flowsim.pages import ffprobe
 
-DEADLINE_S = 60
+DEADLINE_S = 120
 
 
 async def wait_done(sim, count: int) -> list[dict]:

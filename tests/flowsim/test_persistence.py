@@ -10,7 +10,7 @@ import aiohttp
 from flowsim.control import SimControl
 from tests.fixtures.flowsim import spawn_flowsim, stop_flowsim
 
-DEADLINE_S = 60
+DEADLINE_S = 120
 
 
 async def wait_tiles(sim: SimControl, done: int) -> list[dict]:
