@@ -48,6 +48,23 @@ class Refused(Exception):
         self.text, self.reason = text, reason
 
 
+OPTIONAL_NUMBERS = {"generation_seconds", "upscale_seconds", "rate_limit_per_minute", "promo_delay"}
+
+
+def check_setting(key: str, value, default) -> None:
+    """Refuse a setting of the wrong type before it breaks a later request."""
+    if key in OPTIONAL_NUMBERS:
+        ok = value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+    elif isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise TypeError(f"{key}={value!r}")
+
+
 class Sim:
     """All server-side state of one simulated Flow account."""
 
@@ -111,9 +128,10 @@ class Sim:
 
     def configure(self, **changes) -> None:
         """Apply control-API changes (all or none); `credits` also resets the balance."""
-        for key in changes:
+        for key, value in changes.items():
             if not hasattr(self.config, key):
                 raise KeyError(key)
+            check_setting(key, value, getattr(self.defaults, key))
         if changes.get("variant", self.config.variant) not in VARIANTS:
             raise ValueError(f"unknown variant {changes['variant']!r}")
         for key, value in changes.items():

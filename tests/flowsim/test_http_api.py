@@ -87,6 +87,8 @@ async def test_control_api_validates_and_sync_client_agrees(sim, flowsim_url):
         await sim.configure(no_such_setting=1)
     with pytest.raises(RuntimeError, match="bad setting"):
         await sim.configure(variant="aug2026")
+    with pytest.raises(RuntimeError, match="bad setting"):
+        await sim.configure(slots="5", credits=10)  # all or nothing: credits unchanged too
     await sim.configure(credits=77, slots=2)
     await sim.fail_next(3, "terms", at_percent=10)
     sync = SyncSimControl(flowsim_url)
