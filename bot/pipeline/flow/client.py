@@ -125,6 +125,13 @@ class PlaywrightFlowClient:
 
     # --- submit ---------------------------------------------------------------------------
     async def submit(self, request: GenerationRequest) -> FlowHandle:
+        """Run the steps and click Create; return the handle as soon as the new tiles show.
+
+        Before the click any error means nothing was submitted. After it: a refusal notice
+        (slots full, too quickly, credits, unusual activity, ...) raises its class and nothing
+        was queued; `UnknownPageStateError(code="outcome_unknown")` means the click happened but
+        no answer was seen, so call `find_submission()` before submitting the prompt again.
+        """
         async with self._lock:
             return await self._guard("submit", lambda: self._submit(request))
 
@@ -150,7 +157,16 @@ class PlaywrightFlowClient:
         await create.click_create(page, t)
         submitted_at = self.clock.now()
         marks["create_clicked"] = time.monotonic()
-        ids = await create.await_outcome(page, before, req.prompt, req.outputs, t)
+        try:
+            ids = await create.await_outcome(page, before, req.prompt, req.outputs, t)
+        except (NotFound, PlaywrightError) as err:
+            # Create was clicked: it may have been accepted (and paid). Never report this as
+            # plainly retryable; the caller must reconcile with find_submission() first.
+            raise UnknownPageStateError(
+                f"Create was clicked but its outcome was not seen ({type(err).__name__}); "
+                "reconcile with find_submission before submitting again",
+                code="outcome_unknown",
+            ) from err
         marks["handle"] = time.monotonic()
         self.last_timings = marks
         self.ledger.see(ids, submitted_at)
