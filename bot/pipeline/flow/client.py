@@ -88,6 +88,13 @@ class PlaywrightFlowClient:
             await self.session.close()
             self._aux.clear()
 
+    async def reload_session(self) -> None:
+        """Load the session file again (after an admin's new login), keeping handles valid."""
+        async with self._lock:
+            await self.session.reopen()
+            self._aux.clear()
+            log.info("Flow session reloaded from %s", self.session.session_file)
+
     async def __aenter__(self) -> PlaywrightFlowClient:
         await self.start()
         return self

@@ -124,6 +124,19 @@ class BrowserSession:
         assert self._context is not None
         return await self._context.new_page()
 
+    async def reopen(self) -> None:
+        """A new context from the session file as it is now (an admin installed a new session);
+        the old context's cookies are dropped, never saved over the new file."""
+        ctx = self._context
+        self._context = self._page = None
+        self._chunk_open = False
+        if ctx is not None:
+            try:
+                await ctx.close()
+            except Exception:  # noqa: BLE001 - a dead context is fine
+                pass
+        await self.start()
+
     async def close(self) -> None:
         """Save the session and close what we opened (never a borrowed browser)."""
         if self.alive():

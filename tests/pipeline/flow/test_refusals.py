@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -50,7 +51,7 @@ async def test_insufficient_credits_before_and_at_create(client, sim, frames):
     assert counters["submissions"] == 1 and counters["credits_left"] == 10
 
 
-async def test_session_expiry_mid_run(client, sim, frames):
+async def test_session_expiry_mid_run(client, sim, frames, sim_session_file):
     handle = await client.submit(req(frames, "submitted while signed in"))
     info = await client.check_session()
     assert info.signed_in and info.credits == 1000 - 20
@@ -68,8 +69,12 @@ async def test_session_expiry_mid_run(client, sim, frames):
     assert not info.signed_in and "sign" in info.detail.lower()
     assert (await sim.counters())["submissions"] == 1
 
-    # An admin signs in again: the same handle polls fine (reattached by URL).
+    # An admin signs in again and installs the new session file; the client reloads it
+    # without a restart and the same handle polls fine (reattached by URL).
     await sim.restore_session()
+    sim_session_file.write_text(json.dumps(await sim.storage_state()))
+    await client.reload_session()
+    assert (await client.check_session()).signed_in
     statuses = await client.poll(handle)
     assert [s.tile_id for s in statuses] == list(handle.tile_ids)
 
