@@ -101,8 +101,17 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
 async def _set_markup(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:
     if query.message is None:
         return
+    if _same_markup(query.message.reply_markup, markup):
+        return  # a double tap: nothing to redraw, and Telegram would refuse the edit anyway
     try:
         await query.message.edit_reply_markup(reply_markup=markup)
     except TelegramBadRequest as err:
         if "not modified" not in str(err):
             raise
+
+
+def _same_markup(current: InlineKeyboardMarkup | None, new: InlineKeyboardMarkup | None) -> bool:
+    def rows(m: InlineKeyboardMarkup | None) -> list:
+        return [[(b.text, b.callback_data) for b in row] for row in (m.inline_keyboard if m else [])]
+
+    return rows(current) == rows(new)

@@ -29,6 +29,7 @@ async def test_album_to_4k_and_zip(telegram, sim, chromium, sim_session_file, tm
 
 
 async def _journey(telegram, app):
+    telegram.enforce_flood = True  # Telegram's per-chat and global rates: 429s are honoured
     await telegram.send_album(ANN, [(image_bytes(seed=i), "document", f"shot{i}.jpg") for i in range(2)],
                               caption="a paper boat drifts down a rainy street")
     card = await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #1"))
@@ -83,3 +84,6 @@ async def _journey(telegram, app):
                         and m.files and m.files[0][1].endswith(".zip")), None), timeout=60)
     with zipfile.ZipFile(io.BytesIO(zipped.files[0][2])) as zf:
         assert sum(1 for n in zf.namelist() if n.endswith(".mp4")) == 2
+    # Under enforced flood limits nothing failed for good: only 429s, each waited out.
+    refused = [(c.method, c.status, c.error) for c in telegram.calls if c.status >= 400 and c.status != 429]
+    assert refused == []
