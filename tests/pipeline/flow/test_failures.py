@@ -38,8 +38,10 @@ EXPECTED = {
 }
 
 
-async def test_each_failure_text_maps_to_its_class(client, sim, frames):
+async def test_each_failure_text_maps_to_its_class(client, sim, frames, tmp_path):
     await sim.configure(slots=20)
+    # One prompt that succeeds, first: it ends up far down the grid, out of the DOM.
+    good = await client.submit(GenerationRequest(frames["portrait"], "the one that works", "9:16", 1))
     for key, (_cls, at_percent) in EXPECTED.items():
         await sim.fail_next(1, key, at_percent)
     # Prompts mention failing on purpose: the tile's own words must decide, not the prompt's.
@@ -49,12 +51,17 @@ async def test_each_failure_text_maps_to_its_class(client, sim, frames):
     ]
     # Submitted concurrently: the client serialises the page work behind its lock.
     handles = await asyncio.gather(*(client.submit(r) for r in requests))
-    assert (await sim.counters())["submissions"] == len(EXPECTED)
+    assert (await sim.counters())["submissions"] == len(EXPECTED) + 1
 
-    # The grid is virtualised: the first prompt's tile is no longer in the DOM, and poll
-    # still finds it.
+    # The grid is virtualised: the oldest tiles are no longer in the DOM, and poll and
+    # download still find them (by scrolling the grid).
     page = await client.session.page()
-    assert handles[0].tile_ids[0] not in await read_tiles(page)
+    rendered = await read_tiles(page)
+    assert good.tile_ids[0] not in rendered and handles[0].tile_ids[0] not in rendered
+    [done] = await wait_terminal(client, good)
+    assert done.state == "done"
+    saved = await client.download(good, good.tile_ids[0], tmp_path / "good.mp4")
+    assert saved.stat().st_size > 100_000
 
     results = await asyncio.gather(*(wait_terminal(client, h) for h in handles))
     # Which text each tile got is the simulator's business; match by the text it failed with.
@@ -71,4 +78,4 @@ async def test_each_failure_text_maps_to_its_class(client, sim, frames):
             assert status.percent is not None and status.percent >= at_percent, key
     assert seen == set(EXPECTED)
     counters = await sim.counters()
-    assert counters["credits_spent"] == 0  # failed generations cost nothing
+    assert counters["credits_spent"] == 20  # only the good one: failed generations cost nothing
