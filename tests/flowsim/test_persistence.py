@@ -30,7 +30,9 @@ async def generate(http: aiohttp.ClientSession, base: str, project: str, prompt:
 
 
 async def test_restart_keeps_account_and_finishes_running_tiles(tmp_path):
-    args = ("--state-dir", str(tmp_path / "state"), "--generation-seconds", "6")
+    # Short on purpose: the running tile cannot finish before the restart, because stopping
+    # kills its render and a tile is done only once its clip exists.
+    args = ("--state-dir", str(tmp_path / "state"), "--generation-seconds", "2")
     proc, base = spawn_flowsim(*args, log_path=tmp_path / "flowsim.log")
     sim = SimControl(base)
     try:
