@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import time
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -70,6 +71,8 @@ async def session(message: Message, account: AccountService, flow: FlowClient | 
     lines.append(("✅ Signed in" if info.signed_in else "❌ Not signed in") + f" — {texts.esc(info.detail)}")
     if info.credits is not None:
         lines.append(f"Credits seen: {info.credits}")
+    if info.checked_at:
+        lines.append("Checked: " + time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(info.checked_at)))
     lines.append(_pause_line(state))
     await message.answer("\n".join(lines))
     await _send_screenshot(message, flow)

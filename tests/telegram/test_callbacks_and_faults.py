@@ -52,6 +52,7 @@ async def test_429_storm_every_message_delivered_in_order(telegram, tmp_path):
         telegram.enforce_flood = True            # 1 msg/s per chat after a burst of 3
         telegram.flood(chat_id=ANN, retry_after=1, count=2)
         telegram.fail_next("sendMessage", status=502, count=2)
+        telegram.drop_next("sendMessage", count=1)  # a connection lost mid-request
         bot = app.bot
         # Started in order from concurrent tasks, as the notifier and handlers do.
         await asyncio.gather(*(bot.send_message(ANN, f"message {i}") for i in range(7)))
