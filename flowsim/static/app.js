@@ -57,6 +57,8 @@
     app.replaceChildren(h("div", { class: "project" }, bar, grid.el, composer.el));
     refresh = async function () {
       const res = await FS.api("GET", `/fx/api/projects/${projectId}/state`);
+      // The project is gone (simulator reset): reload into the server's "not found" page.
+      if (res.status === 404) { window.location.reload(); return; }
       if (!res.ok) return;
       const s = res.data;
       if (s.variant !== boot.variant) { window.location.reload(); return; }

@@ -169,3 +169,13 @@ async def test_late_promo_popup_covers_the_page_until_skipped(chromium, sim, flo
     account = await page.evaluate("() => fetch('/fx/api/account').then((r) => r.json())")
     assert account["promo_delay"] is None  # shown once per reset
     await context.close()
+
+
+async def test_open_project_page_follows_a_reset(chromium, sim, flowsim_url):
+    await sim.configure(landing=False)
+    context, page = await new_page(chromium, sim)
+    project_url = await open_new_project(page, flowsim_url)
+    await sim.reset()  # the project no longer exists on the server
+    await expect(page.get_by_role("heading", name="Project not found")).to_be_visible()
+    assert page.url == project_url
+    await context.close()
