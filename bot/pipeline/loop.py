@@ -39,7 +39,12 @@ from bot.storage.queue import Task, TaskQueue, worker_id
 log = logging.getLogger(__name__)
 # APScheduler logs every run of a job at INFO: twice a second here, which drowns everything else.
 logging.getLogger("apscheduler.executors.default").setLevel(logging.ERROR)
+# It also warns of every skipped tick; `Pipeline._on_job_event` reports those (at debug level).
+logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
+# Downloads pause when a render is predicted to finish within this many seconds (one download
+# holds the page for about a second or two, and the next submit should not wait behind it).
+DOWNLOAD_GUARD_S = 3.0
 # Seconds between looks at an expired session while the account is paused.
 SESSION_CHECK_S = 30.0
 
@@ -103,6 +108,7 @@ class Pipeline:
         self._stopping = False
         self._tick_idle = asyncio.Event()
         self._tick_idle.set()
+        self._slot_freeing_soon = False
         self._last_session_check = float("-inf")
         self._progress_seen: dict[int, tuple] = {}
         self._progress_sent: dict[int, float] = {}
@@ -210,6 +216,7 @@ class Pipeline:
         if self._stopping:
             return
         await self._maybe_resume()
+        await self._update_download_gate()
         await self._dispatch()
         await self._emit_progress()
 
@@ -258,7 +265,28 @@ class Pipeline:
         aio = asyncio.get_running_loop().create_task(self._run(task), name=f"{task.kind}:{task.id}")
         group = self._running[task.kind]
         group.add(aio)
-        aio.add_done_callback(lambda t: (group.discard(t), self.wake()))
+        if task.kind == stages.SUBMIT:
+            self.ctx.downloads_ok.clear()
+        aio.add_done_callback(lambda t: self._finished(group, t))
+
+    def _finished(self, group: set[asyncio.Task], aio: asyncio.Task) -> None:
+        group.discard(aio)
+        if not self._running[stages.SUBMIT] and not self._slot_freeing_soon:
+            self.ctx.downloads_ok.set()
+        self.wake()
+
+    async def _update_download_gate(self) -> None:
+        """Hold downloads while a submit runs or a render looks due within DOWNLOAD_GUARD_S."""
+        rows = await self.db.fetchall(
+            "SELECT progress, coalesce(submitted_at, started_at) FROM generations "
+            "WHERE status = 'submitted' AND progress > 0")
+        now = self.clock.now()
+        self._slot_freeing_soon = any(
+            (now - since) * (100 - progress) / progress < DOWNLOAD_GUARD_S for progress, since in rows)
+        if self._running[stages.SUBMIT] or self._slot_freeing_soon:
+            self.ctx.downloads_ok.clear()
+        else:
+            self.ctx.downloads_ok.set()
 
     async def _run(self, task: Task) -> None:
         """Run one step with a lease heartbeat; unexpected errors go back to the queue."""

@@ -16,6 +16,7 @@ replay one at most once, and none is lost.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -23,7 +24,7 @@ import os
 import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,13 @@ class StageContext:
     data_dir: Path
     upscaler: Any = None
     blobstore: Any = None
+    # Set by the loop while no submit runs and no render slot is about to free up. Downloads
+    # wait for it: they share the page lock with submits, and filling a free render slot at
+    # once is worth more than a clip arriving a second sooner.
+    downloads_ok: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.downloads_ok.set()
 
     def now(self) -> float:
         return self.clock.now()
@@ -481,6 +489,7 @@ async def run_collect(ctx: StageContext, task: Task, owner: str) -> None:
         dest = clip_path(ctx.data_dir, item["batch_id"], item["position"], gen_id, clip["variant"])
         dest.parent.mkdir(parents=True, exist_ok=True)
         part = dest.with_name(dest.stem + ".part.mp4")
+        await ctx.downloads_ok.wait()
         await ctx.flow.download(handle, clip["tile_id"], part)
         await _verify(ctx, part)
         digest = sha256_of(part)
