@@ -38,7 +38,7 @@ from bot.storage.db import Database
 from bot.storage.queue import TaskQueue
 from bot.telegram import keyboards
 from bot.telegram.intake import IntakeCollector
-from bot.telegram.middlewares import AccessMiddleware, ServicesMiddleware
+from bot.telegram.middlewares import AccessMiddleware, ButtonOrderMiddleware, ServicesMiddleware
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.resilience import ResilientRequests
 
@@ -161,6 +161,7 @@ def build_bot_app(
         "download_limit": settings.telegram.download_limit_bytes,
     }
     dp = Dispatcher()
+    dp.update.outer_middleware(ButtonOrderMiddleware())
     dp.update.outer_middleware(AccessMiddleware(users))
     dp.update.outer_middleware(ServicesMiddleware(services))
     dp.include_routers(*build_routers())

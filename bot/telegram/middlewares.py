@@ -8,6 +8,7 @@ so handlers declare what they need as parameters and never build anything themse
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -87,3 +88,24 @@ class ServicesMiddleware(BaseMiddleware):
         data.update(self.services)
         return await handler(event, data)
 
+
+
+class ButtonOrderMiddleware(BaseMiddleware):
+    """Handle one chat's button presses one at a time, in the order they were pressed.
+
+    aiogram runs updates concurrently; two quick taps on the same card ("1 output", then
+    "Done") could otherwise finish in the wrong order and leave the card showing the wrong
+    view. Registered first, so the FIFO lock is taken before anything awaits. Messages are not
+    serialised: images download in parallel and the intake collector restores their order.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if not isinstance(event, Update) or event.callback_query is None:
+            return await handler(event, data)
+        key = event.callback_query.from_user.id
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            return await handler(event, data)
