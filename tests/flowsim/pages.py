@@ -37,8 +37,9 @@ async def open_new_project(page: Page, base: str) -> str:
 
 async def dismiss_welcome(page: Page) -> None:
     """Close the first-visit welcome dialog (it opens a moment after load)."""
-    await page.get_by_role("dialog").get_by_role("button", name="Got it").click()
-    await expect(page.get_by_role("dialog")).to_have_count(0)
+    welcome = page.get_by_role("dialog", name="Welcome to Flow")
+    await welcome.get_by_role("button", name="Got it").click()
+    await expect(welcome).to_have_count(0)
 
 
 async def choose(page: Page, combobox, option: str) -> None:
