@@ -59,6 +59,7 @@ class PlaywrightFlowClient:
         browser: Browser | None = None,
         ledger_file: Path | None = None,
         ffprobe_bin: str = "ffprobe",
+        stale_reload_s: float = 120.0,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -66,6 +67,10 @@ class PlaywrightFlowClient:
         self.session = BrowserSession(settings, Path(session_file), Path(artifacts_dir), browser)
         self.ledger = Ledger(ledger_file or Path(session_file).with_suffix(".driver.json"))
         self.ffprobe_bin = ffprobe_bin
+        # A page whose own refresh stalled shows frozen tiles: reload when an unfinished tile
+        # has not changed for this long (tile id -> (state, percent), when it last changed).
+        self.stale_reload_s = stale_reload_s
+        self._last_change: dict[str, tuple[tuple, float]] = {}
         self._lock = asyncio.Lock()
         self._project_url: str | None = None  # the project this client session submits into
         self._aux: dict[str, Page] = {}  # pages showing other projects (reattached handles)
@@ -194,24 +199,50 @@ class PlaywrightFlowClient:
                     raise SessionExpiredError(f"redirected to sign-in ({SIGNIN_URL_MARK})")
                 tiles = await read_tiles(page)
                 if all(i in tiles for i in want):
-                    return [self._status(tiles[i], handle) for i in want]
+                    statuses = [self._status(tiles[i], handle) for i in want]
+                    if not self._stale(statuses):
+                        return statuses
+                    log.info("tiles unchanged for %.0f s; reloading the project page",
+                             self.stale_reload_s)
+                    async with self._lock:
+                        return await self._guard("poll", lambda: self._poll_slow(handle, True))
             except PlaywrightError:
                 pass  # navigating or crashed: the locked path sorts it out
         async with self._lock:
             return await self._guard("poll", lambda: self._poll_slow(handle))
 
-    async def _poll_slow(self, handle: FlowHandle) -> list[TileStatus]:
+    async def _poll_slow(self, handle: FlowHandle, reload: bool = False) -> list[TileStatus]:
         want = list(handle.tile_ids)
         page = await self._page_for(handle.project_url)
-        tiles = await read_tiles(page, want, scan=True)
+        tiles = {} if reload else await read_tiles(page, want, scan=True)
         if not all(i in tiles for i in want):
-            log.debug("tiles not in the grid; reloading the project")
+            log.debug("tiles not in the grid (or stale); reloading the project")
             await steps.goto_project(page, handle.project_url, self.timeout)
             tiles = await read_tiles(page, want, scan=True)
         missing = [i for i in want if i not in tiles]
         if missing:
             raise NotFound(f"tiles {missing} in the project")
-        return [self._status(tiles[i], handle) for i in want]
+        now = time.monotonic()
+        for tile_id in want:
+            self._last_change.pop(tile_id, None)  # a fresh page: the clock starts again
+        statuses = [self._status(tiles[i], handle) for i in want]
+        self._stale(statuses, now)
+        return statuses
+
+    def _stale(self, statuses: list[TileStatus], now: float | None = None) -> bool:
+        """Record changes; True when an unfinished tile has not changed for `stale_reload_s`."""
+        now = time.monotonic() if now is None else now
+        stale = False
+        for st in statuses:
+            sig = (st.state, st.percent)
+            seen = self._last_change.get(st.tile_id)
+            if seen is None or seen[0] != sig:
+                self._last_change[st.tile_id] = (sig, now)
+            elif not st.terminal and now - seen[1] > self.stale_reload_s:
+                stale = True
+            if st.terminal:
+                self._last_change.pop(st.tile_id, None)
+        return stale
 
     def _status(self, tile: RawTile, handle: FlowHandle) -> TileStatus:
         state, percent, video, error = state_of(tile, handle.prompt)

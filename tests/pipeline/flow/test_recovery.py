@@ -72,3 +72,24 @@ async def test_fresh_process_finds_unrecorded_submission(
         assert (await sim.counters())["submissions"] == 2
     finally:
         await second.close()
+
+
+async def test_frozen_page_is_reloaded(chromium, sim, frames, sim_session_file, tmp_path, flowsim_url):
+    await sim.configure(generation_seconds=4)
+    client = PlaywrightFlowClient(
+        flow_settings(flowsim_url), sim_session_file, SystemClock(), tmp_path / "artifacts",
+        browser=chromium, stale_reload_s=1.0,
+    )
+    await client.start()
+    try:
+        handle = await client.submit(GenerationRequest(frames["portrait"], "frozen page", "9:16", 1))
+        # Stop the page's own refresh loop (it reschedules itself with setTimeout): from now
+        # on its DOM shows the tile as it was, like a page whose updates stalled.
+        page = await client.session.page()
+        await page.evaluate("window.__frozen = 1; window.setTimeout = () => 0")
+        [status] = await wait_terminal(client, handle)
+        assert status.state == "done"
+        assert await page.evaluate("window.__frozen") is None  # it was reloaded
+        assert (await sim.counters())["submissions"] == 1
+    finally:
+        await client.close()
