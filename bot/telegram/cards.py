@@ -56,6 +56,8 @@ async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[
 
 def progress_text(ev: BatchProgress, *, finished: bool = False) -> str:
     done = sum(ev.counts.get(s, 0) for s in ("done", "failed", "cancelled"))
+    # A late progress event of a finished batch must not turn the message back to "Working".
+    finished = finished or (ev.total > 0 and done >= ev.total)
     head = "✅ Finished" if finished else "⏳ Working"
     lines = [f"<b>Batch #{ev.batch_id}</b> · {head}", f"{texts.bar(done, ev.total)} {done}/{ev.total}"]
     parts = [

@@ -155,7 +155,6 @@ class TelegramNotifier:
             "Pick clips with ☐ under the videos, then ⬆️ Upscale or 🗜 Zip.",
         ), event.user_id)
         await self.refs.mark_sent(key)
-        self._progress.pop(event.batch_id, None)
 
     # -- previews and failures ------------------------------------------------------------------
 
