@@ -79,6 +79,8 @@ class TelegramNotifier:
         self.edit_interval_s = settings.telegram.progress_edit_interval_s
         self.link_for = link_for
         self._progress: dict[int, _Throttle] = {}
+        self._last_action: dict[int, float] = {}
+        self._background: set[asyncio.Task] = set()
         self.undeliverable = 0
 
     # -- progress -------------------------------------------------------------------------------
@@ -206,8 +208,22 @@ class TelegramNotifier:
     # -- 4K and exports --------------------------------------------------------------------------
 
     async def upscale_progress(self, event: UpscaleProgress) -> None:
-        # The user already got "Upscaling N clip(s)"; per-percent messages would only add noise.
-        return None
+        """Keep a "sending video…" indicator in the chat while a 4K encode runs.
+
+        Per-percent messages would only add noise (the user was told "Upscaling N clip(s)");
+        a chat action lasts about 5 s, so one every 4 s per chat keeps it visible. Sent in the
+        background: the encoder's progress callback must not wait for Telegram.
+        """
+        if event.chat_id is None:
+            return
+        now = time.monotonic()
+        if now - self._last_action.get(event.chat_id, float("-inf")) < 4.0:
+            return
+        self._last_action[event.chat_id] = now
+        task = asyncio.create_task(self._guard(self.bot.send_chat_action(event.chat_id, "upload_video"),
+                                               event.user_id))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def clip_upscaled(self, event: ClipUpscaled) -> None:
         if event.chat_id is None:
@@ -281,3 +297,5 @@ class TelegramNotifier:
             if st.timer is not None:
                 st.timer.cancel()
         self._progress.clear()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
