@@ -347,6 +347,9 @@ class PlaywrightFlowClient:
             raise UnknownPageStateError(
                 f"{label}: {err}", screenshot=shot, trace=trace
             ) from err
+        except BaseException:
+            await self.session.end_chunk()  # cancelled: drop the chunk so the next one starts
+            raise
         await self.session.end_chunk()
         return result
 
