@@ -150,6 +150,7 @@ class PlaywrightFlowClient:
     async def _submit(self, req: GenerationRequest) -> FlowHandle:
         page = await self._work_page()
         t = self.timeout
+        await self.session.save_state()  # cookies the last operation refreshed (if any)
         if self._project_url is None:
             self._project_url = await steps.create_project(page, self.base_url, t)
             self.ledger.add_project(self._project_url)
@@ -185,8 +186,7 @@ class PlaywrightFlowClient:
         handle = FlowHandle(self._project_url, tuple(ids), submitted_at, req.prompt)
         log.debug("submitted: %d tile(s); %.2f s to Create, %.2f s to handle", len(ids),
                   marks["create_clicked"] - marks["page_ready"], marks["handle"] - marks["page_ready"])
-        await self.session.save_state()
-        return handle
+        return handle  # at once: the caller records it before anything else happens
 
     # --- poll -----------------------------------------------------------------------------
     async def poll(self, handle: FlowHandle) -> list[TileStatus]:
