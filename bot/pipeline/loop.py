@@ -216,7 +216,6 @@ class Pipeline:
         if self._stopping:
             return
         await self._maybe_resume()
-        await self._update_download_gate()
         await self._dispatch()
         await self._emit_progress()
 
@@ -246,6 +245,7 @@ class Pipeline:
                     if task is None:
                         break
                     self._start(task)
+            await self._update_download_gate()
 
     async def _submit_fits(self) -> bool:
         """Whether the next ready submit fits the free render slots (peeked before claiming)."""
@@ -271,8 +271,8 @@ class Pipeline:
 
     def _finished(self, group: set[asyncio.Task], aio: asyncio.Task) -> None:
         group.discard(aio)
-        if not self._running[stages.SUBMIT] and not self._slot_freeing_soon:
-            self.ctx.downloads_ok.set()
+        # The download gate is reopened by the dispatch this wakes, only after it had the chance
+        # to claim the next submit: a download must not slip in between two submits.
         self.wake()
 
     async def _update_download_gate(self) -> None:
