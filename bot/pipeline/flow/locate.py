@@ -115,12 +115,30 @@ async def find(scope: Scope, key: str, timeout: float, *, visible: bool = True) 
 
 async def _clear_popup(scope: Scope, key: str) -> None:
     """A welcome/promo popup may cover what we look for: close it (it can open late)."""
-    if key == "popup_dismiss":
-        return
-    popup = await probe(scope, "popup_dismiss")
-    if popup is not None:
-        log.debug("closing a popup while looking for %s", key)
-        await click_if_on_top(popup.locator)
+    if key != "popup_dismiss":
+        await clear_popups(scope)
+
+
+async def clear_popups(scope: Scope, rounds: int = 3) -> int:
+    """Close welcome/promo popups, topmost first (they can stack: a late promo over the
+    welcome dialog); returns how many were closed."""
+    closed = 0
+    for _ in range(rounds):
+        candidates: list[Locator] = []
+        for sel in SELECTORS["popup_dismiss"]:
+            loc = build(scope, sel).filter(visible=True)
+            try:
+                candidates += [loc.nth(i) for i in range(min(await loc.count(), 4))]
+            except Exception:  # noqa: BLE001 - a selector the page cannot run is a non-match
+                continue
+        for candidate in candidates:
+            if await click_if_on_top(candidate):
+                closed += 1
+                log.debug("closed a popup")
+                break
+        else:
+            return closed
+    return closed
 
 
 async def click(loc: Locator, timeout: float) -> None:
@@ -131,10 +149,7 @@ async def click(loc: Locator, timeout: float) -> None:
         return
     except PlaywrightTimeoutError:
         log.debug("click did not land; looking for a popup in the way")
-    page = loc.page
-    popup = await probe(page, "popup_dismiss")
-    if popup is not None:
-        await click_if_on_top(popup.locator)
+    await clear_popups(loc.page)
     await loc.click(timeout=timeout * 1000)
 
 

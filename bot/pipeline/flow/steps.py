@@ -17,7 +17,7 @@ from pathlib import Path
 from playwright.async_api import Locator, Page
 
 from bot.errors import FinalFlowError, SessionExpiredError, UnknownPageStateError
-from bot.pipeline.flow.locate import NotFound, click, click_if_on_top, find, find_any, probe, until
+from bot.pipeline.flow.locate import NotFound, clear_popups, click, find, find_any, probe, until
 from bot.pipeline.flow.selectors import ASPECT_LABELS, FRAMES_MODE, PROJECT_PATH, SIGNIN_URL_MARK
 
 log = logging.getLogger(__name__)
@@ -40,15 +40,10 @@ async def ensure_signed_in(page: Page) -> None:
         raise SessionExpiredError(reason)
 
 
-async def dismiss_popups(page: Page, rounds: int = 3) -> None:
+async def dismiss_popups(page: Page) -> None:
     """Close welcome/promo popups ("Got it", "Close", "Skip") that would cover the controls."""
-    for _ in range(rounds):
-        match = await probe(page, "popup_dismiss")
-        if match is None:
-            return
-        log.debug("dismissing popup via %s", match.sel.describe())
-        if not await click_if_on_top(match.locator):
-            return
+    if await clear_popups(page):
+        log.debug("dismissed popups")
 
 
 # --- project --------------------------------------------------------------------------------

@@ -27,6 +27,9 @@ def probe_size(path) -> tuple[int, int, float]:
 
 
 async def test_portrait_one_output_done_and_downloaded(client, sim, frames, tmp_path):
+    # A promo pops up ~1 s after the project opens, over whatever step runs then (on top of
+    # the welcome dialog, the crop dialog or the settings): it must be closed, not fatal.
+    await sim.configure(promo_delay=1.0)
     req = GenerationRequest(frames["portrait"], "a lighthouse at dawn, slow push in", "9:16", 1)
     handle = await client.submit(req)
     assert len(handle.tile_ids) == 1 and "/project/" in handle.project_url
