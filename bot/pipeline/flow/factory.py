@@ -44,7 +44,8 @@ async def open_flow(settings: Settings, clock: Clock, *, browser: Browser | None
     if flow.backend == "simulator":
         # Its own session file: trying the simulator must never overwrite a real Google session.
         session_file = settings.paths.data_dir / "flowsim_session.json"
-        simulator = await start_simulator(flow, session_file)
+        simulator = await start_simulator(
+            flow, session_file, state_dir=settings.paths.data_dir / "flowsim")
         flow = flow.model_copy(update={"base_url": simulator.base_url})
         log.info("Flow backend: local simulator at %s", simulator.base_url)
     client = PlaywrightFlowClient(

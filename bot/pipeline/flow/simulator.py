@@ -38,13 +38,20 @@ class RunningSimulator:
 
 
 async def start_simulator(
-    settings: FlowSettings, session_file: Path, *, startup_timeout: float = 30.0
+    settings: FlowSettings, session_file: Path, *, state_dir: Path | None = None,
+    startup_timeout: float = 30.0,
 ) -> RunningSimulator:
-    """Start flowsim on `settings.sim_port` (0: any free port) and sign the session file in."""
+    """Start flowsim on `settings.sim_port` (0: any free port) and sign the session file in.
+
+    With `state_dir` the simulated account (projects, tiles, credits, cookie) survives a
+    restart, so a restarted bot can reattach to generations it started before.
+    """
     cmd = [
         sys.executable, "-m", "flowsim", "--port", str(settings.sim_port),
         "--generation-seconds", str(settings.sim_generation_seconds),
     ]
+    if state_dir is not None:
+        cmd += ["--state-dir", str(state_dir)]
     proc = await asyncio.create_subprocess_exec(
         *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )

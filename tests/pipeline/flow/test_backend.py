@@ -61,3 +61,5 @@ async def test_simulator_backend_signs_in_and_secrets_stay_out(
     finally:
         await sim.stop()  # idempotent; only matters when the test failed early
     assert sim.process.returncode is not None
+    # The simulated account was kept on disk: a restarted bot finds its generations again.
+    assert (tmp_path / "data" / "flowsim" / "flowsim-state.json").exists()
