@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.methods.base import Response
 from aiogram.types import BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.clock import Clock, SystemClock
@@ -44,6 +45,14 @@ from bot.telegram.resilience import ResilientRequests
 
 log = logging.getLogger(__name__)
 
+# Bot API methods the bot calls while running (see `BotApp.warm_up`).
+_METHODS_USED = (
+    methods.SendMessage, methods.EditMessageText, methods.EditMessageReplyMarkup,
+    methods.AnswerCallbackQuery, methods.SendChatAction, methods.SendVideo, methods.SendDocument,
+    methods.SendMediaGroup, methods.SendPhoto, methods.DeleteMessage, methods.GetFile,
+    methods.SetMyCommands, methods.GetUpdates,
+)
+
 
 @dataclass
 class BotApp:
@@ -60,6 +69,7 @@ class BotApp:
     _polling: asyncio.Task | None = field(default=None, repr=False)
 
     async def start(self) -> None:
+        await self.warm_up()
         await self.set_commands()
         if self.pipeline is not None:
             await self.pipeline.start()
@@ -72,6 +82,18 @@ class BotApp:
         # Return once aiogram is polling, so an update sent right after start() is not racing it.
         await asyncio.wait({self._polling, asyncio.create_task(polling.wait())},
                            return_when=asyncio.FIRST_COMPLETED)
+
+    async def warm_up(self) -> None:
+        """Pay one-off costs now rather than in the middle of a conversation.
+
+        Measured with bench/bot_latency.py: the first use of each Bot API method builds a
+        pydantic model (tens of ms on this machine), and each new SQLite reader connection
+        starts a thread while the event loop waits.
+        """
+        for method in _METHODS_USED:
+            Response[method.__returning__]  # noqa: B018 - pydantic caches the parametrised model
+        db = self.services["users"].db
+        await asyncio.gather(*(db.fetchone("SELECT 1") for _ in range(8)))
 
     async def set_commands(self) -> None:
         await self.bot.set_my_commands(keyboards.USER_COMMANDS, scope=BotCommandScopeDefault())
