@@ -265,30 +265,20 @@ def _installer_for(settings: Settings, live: Any) -> Any:
 
 async def run_bot(settings: Settings, db: Database) -> None:
     """Production entry point (called by `bot.app.serve`): Flow client, pipeline, polling."""
-    from bot.pipeline.flow.client import PlaywrightFlowClient
+    from bot.pipeline.flow.factory import open_flow
 
     clock = SystemClock()
-    flow_settings = settings.flow
-    stop_sim = None
-    if flow_settings.backend == "simulator":
-        from bot.pipeline.flow.simulator import start_simulator
-
-        sim = await start_simulator(flow_settings, settings.session_file)
-        flow_settings = flow_settings.model_copy(update={"base_url": sim.base_url})
-        stop_sim = sim.stop
-    flow = PlaywrightFlowClient(flow_settings, settings.session_file, clock,
-                                settings.paths.data_dir / "artifacts")
-    await flow.start()
+    # open_flow gives the simulator backend a session file of its own, so trying flowsim never
+    # overwrites the admin's real Google session.
+    runtime = await open_flow(settings, clock)
     blobstore = None
     if settings.storage.backend == "r2":
         from bot.storage.blobstore import R2Store
 
         blobstore = R2Store.from_settings(settings.storage)
-    app = build_bot_app(settings, db, flow_client=flow, clock=clock,
+    app = build_bot_app(settings, db, flow_client=runtime.client, clock=clock,
                         pipeline_options={"blobstore": blobstore})
     try:
         await app.run_forever()
     finally:
-        await flow.close()
-        if stop_sim is not None:
-            await stop_sim()
+        await runtime.aclose()

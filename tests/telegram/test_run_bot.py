@@ -27,4 +27,6 @@ async def test_run_bot_with_the_simulator_backend(telegram, tmp_path):
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await db.close()
-    assert settings.session_file.exists()
+    # The simulator signs in with a session file of its own; the real Google session is untouched.
+    assert (settings.paths.data_dir / "flowsim_session.json").exists()
+    assert not settings.session_file.exists()
