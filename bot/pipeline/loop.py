@@ -28,8 +28,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.errors import LeaseLost
-from bot.pipeline import slots, stages
+from bot.errors import FlowError, LeaseLost
+from bot.pipeline import policy, slots, stages
 from bot.pipeline.flow.api import FlowClient
 from bot.pipeline.notifier import Notifier
 from bot.storage import repo
@@ -43,7 +43,7 @@ logging.getLogger("apscheduler.executors.default").setLevel(logging.ERROR)
 logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 
 # Downloads pause when a render is predicted to finish within this many seconds (one download
-# holds the page for about a second or two, and the next submit should not wait behind it).
+# holds the page for one to a few seconds on a loaded machine; the next submit must not wait).
 DOWNLOAD_GUARD_S = 3.0
 # Seconds between looks at an expired session while the account is paused.
 SESSION_CHECK_S = 30.0
@@ -298,6 +298,11 @@ class Pipeline:
         except asyncio.CancelledError:
             raise
         except Exception as err:
+            if isinstance(err, FlowError) and err.error_class in ("session", "paused"):
+                # Any stage (a download, say) can meet an expired session or a stopped account:
+                # pause the account and come back to this step later, without using an attempt.
+                await self._pause_and_reschedule(task, err)
+                return
             log.warning("%s task %s failed: %r", task.kind, task.id, err, exc_info=True)
             try:
                 requeued = await self.queue.retry(task.id, self.owner, f"{type(err).__name__}: {err}",
@@ -311,6 +316,16 @@ class Pipeline:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+
+    async def _pause_and_reschedule(self, task: Task, err: FlowError) -> None:
+        now = self.clock.now()
+        kind = policy.decide(err, {}, self.settings.flow).pause_kind or err.code
+        try:
+            await self.queue.reschedule(
+                task.id, self.owner, self.settings.flow.poll_interval_s,
+                effects=lambda conn: stages.pause_account(self.ctx, conn, kind, err.text or str(err), now))
+        except LeaseLost:
+            pass
 
     async def _heartbeat(self, task: Task) -> None:
         period = max(0.5, self.queue.lease_seconds / 3)

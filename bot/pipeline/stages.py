@@ -56,6 +56,8 @@ SUBMIT, WATCH, COLLECT, UPSCALE, EXPORT, DELIVER = (
 KINDS = (SUBMIT, WATCH, COLLECT, DELIVER, UPSCALE, EXPORT)
 # Kinds that drive the browser; not claimed while the account is paused.
 FLOW_KINDS = (SUBMIT, WATCH, COLLECT)
+# Item states from which a submit task may submit (anything later means it already did).
+SUBMITTABLE = ("pending", "queued", "submitting", "paused")
 # Queue attempts are for crashes and unexpected errors; Flow retries are counted in `generations`.
 TASK_MAX_ATTEMPTS = 20
 # Wait before looking again when a submit found no free slot (the loop usually avoids that).
@@ -196,6 +198,10 @@ async def run_submit(ctx: StageContext, task: Task, owner: str) -> None:
             gen = repo.open_generation(conn, item_id)
             if gen is not None:
                 return ("reconcile" if gen["status"] == "submitting" else "watch"), item, gen
+            if item["status"] not in SUBMITTABLE:
+                # Already generating or collecting: a start-up reconcile reattached this item's
+                # submission (and queued its watch) while this task sat released. Never again.
+                return "skip", None, None
             if repo.kv_get(conn, repo.KV_PAUSE) is not None:
                 return "paused", item, None
             if not slots.snapshot_sync(conn, ctx.settings.flow, now).fits(item["outputs"], now):

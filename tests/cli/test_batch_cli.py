@@ -84,7 +84,7 @@ def _run_with_kills(cmd: list[str], env: dict[str, str], kills: int, log_path: P
                 while control.counters()["submissions"] == 0 and time.monotonic() < deadline:
                     time.sleep(0.02)
             else:
-                time.sleep(rng.uniform(3.0, 12.0))
+                time.sleep(rng.uniform(3.0, 9.0))
             if proc.poll() is None:
                 os.kill(proc.pid, signal.SIGKILL)  # only the batch process: a power cut of it
             proc.wait()

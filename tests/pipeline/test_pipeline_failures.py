@@ -91,12 +91,12 @@ async def test_retry_budgets_run_out_and_unknown_texts_alert_admins(sim, chromiu
 
 
 async def test_session_expiry_pauses_alerts_and_resumes(sim, chromium, sim_session_file, tmp_path):
-    await sim.configure(landing=False, generation_seconds=4)
+    await sim.configure(landing=False, generation_seconds=3)
     settings = make_settings(tmp_path / "data", sim.base_url)
     notifier = RecordingNotifier()
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
         account = AccountService(pipe.db, pipe.queue, SystemClock())
-        svc, batch_id = await _batch(pipe, settings, make_frames(tmp_path / "f", 8), outputs=2)
+        svc, batch_id = await _batch(pipe, settings, make_frames(tmp_path / "f", 5), outputs=2)
         await eventually(lambda: notifier.of("item_previews"))
         await sim.expire_session()
 
@@ -114,7 +114,7 @@ async def test_session_expiry_pauses_alerts_and_resumes(sim, chromium, sim_sessi
         assert not (await account.state()).paused
     alerts = [a.kind for a in notifier.of("admin_alert")]
     assert alerts[0] == "session_expired" and "resumed" in alerts
-    assert view.counts == {"done": 8}
+    assert view.counts == {"done": 5}
     counters = await sim.counters()
-    assert counters["submissions"] == 8  # nothing submitted twice across the pause
+    assert counters["submissions"] == 5  # nothing submitted twice across the pause
     assert counters["max_active_renders"] <= 5
