@@ -141,7 +141,8 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path, str]
         from bot.pipeline.flow.simulator import start_simulator
 
         session_file = out / ".flowsim-session.json"
-        simulator = await start_simulator(flow_cfg, session_file)
+        # The simulated account lives in the out dir too, so a re-run reattaches to its renders.
+        simulator = await start_simulator(flow_cfg, session_file, state_dir=out / "flowsim")
         flow_cfg.base_url = simulator.base_url
     elif not session_file.exists():
         print(f"flowbot batch: no Flow session at {session_file}; sign in first "
