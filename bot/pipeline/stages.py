@@ -535,9 +535,8 @@ async def _verify(ctx: StageContext, path: Path) -> None:
 async def _store_blob(ctx: StageContext, path: Path, blob_key: str) -> str | None:
     if ctx.blobstore is None:
         return None
-    put = getattr(ctx.blobstore, "put_file", None) or ctx.blobstore.put
-    result = await put(blob_key, path)
-    return result if isinstance(result, str) else blob_key
+    ref = await ctx.blobstore.put(blob_key, path)  # bot.storage.blobstore.BlobStore
+    return getattr(ref, "key", None) or blob_key
 
 
 # -- upscale ------------------------------------------------------------------------------------
