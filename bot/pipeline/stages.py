@@ -17,7 +17,6 @@ replay one at most once, and none is lost.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import os
@@ -45,6 +44,7 @@ from bot.pipeline.notifier import (
     UpscaleProgress,
 )
 from bot.storage import repo
+from bot.storage.blobstore import sha256_file
 from bot.storage.db import Database
 from bot.storage.queue import NewTask, Task, TaskQueue
 
@@ -473,14 +473,6 @@ def clip_path(data_dir: Path, batch_id: int, position: int, gen_id: int, variant
     return data_dir / "clips" / f"batch{batch_id}" / f"item{position:03d}_g{gen_id}_v{variant}{suffix}.mp4"
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 async def run_collect(ctx: StageContext, task: Task, owner: str) -> None:
     """Download each done tile of a generation, verify it, store it, then announce the item."""
     gen_id = task.payload["generation_id"]
@@ -498,7 +490,7 @@ async def run_collect(ctx: StageContext, task: Task, owner: str) -> None:
         await ctx.downloads_ok.wait()
         await ctx.flow.download(handle, clip["tile_id"], part)
         await _verify(ctx, part)
-        digest = sha256_of(part)
+        digest = await asyncio.to_thread(sha256_file, part)
         os.replace(part, dest)  # atomic: a clip file is whole or absent
         size = dest.stat().st_size
         storage_key = await _store_blob(ctx, dest, f"clips/batch{item['batch_id']}/{dest.name}")

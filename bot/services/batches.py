@@ -20,7 +20,7 @@ Typical flow::
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import json
 import shutil
 import sqlite3
@@ -34,6 +34,7 @@ from bot.config import ASPECTS, MODELS, PRESETS, Settings
 from bot.errors import FlowbotError
 from bot.pipeline import costs, policy, stages
 from bot.storage import repo
+from bot.storage.blobstore import sha256_file
 from bot.storage.db import Database
 from bot.storage.queue import NewTask, TaskQueue
 
@@ -195,12 +196,18 @@ class BatchService:
             model=model, preset=preset, title=title, now=now))
         folder = self.data_dir / "images" / f"batch{batch_id}"
         folder.mkdir(parents=True, exist_ok=True)
-        rows = []
-        for pos, item in enumerate(items, start=1):
-            src = Path(item.image_path)
-            dst = folder / f"{pos:03d}_{src.stem[:40]}{src.suffix.lower() or '.jpg'}"
-            shutil.copyfile(src, dst)
-            rows.append((pos, str(dst), _sha256(dst), item.prompt.strip()))
+
+        def copy_images() -> list[tuple[int, str, str, str]]:
+            # Copying and hashing up to 50 images is disk work: keep it off the event loop.
+            rows = []
+            for pos, item in enumerate(items, start=1):
+                src = Path(item.image_path)
+                dst = folder / f"{pos:03d}_{src.stem[:40]}{src.suffix.lower() or '.jpg'}"
+                shutil.copyfile(src, dst)
+                rows.append((pos, str(dst), sha256_file(dst), item.prompt.strip()))
+            return rows
+
+        rows = await asyncio.to_thread(copy_images)
 
         def insert(conn: sqlite3.Connection) -> None:
             for pos, path, digest, prompt in rows:
@@ -520,14 +527,6 @@ def _check(aspect: str, outputs: int, model: str) -> None:
         raise BatchError("Outputs per prompt must be 1 to 4.")
     if model not in MODELS:
         raise BatchError(f"Model must be one of: {', '.join(MODELS)}.")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _path(value: str | None) -> Path | None:
