@@ -109,6 +109,7 @@ class UpscaleSettings(_Group):
     concurrency: int = Field(default=1, ge=1, le=8)
     ffmpeg_path: str = "ffmpeg"
     ffprobe_path: str = "ffprobe"
+    nice: int = Field(default=10, ge=0, le=19)
 
 
 class StorageSettings(_Group):
