@@ -209,6 +209,10 @@ class Pipeline:
         self._tick_idle.clear()
         try:
             await asyncio.wait_for(self._tick_body(), self.tick_timeout_s)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # A tick cut short by shutdown is no error (APScheduler would log a traceback).
         finally:
             self._tick_idle.set()
 

@@ -204,6 +204,11 @@ async def run_submit(ctx: StageContext, task: Task, owner: str) -> None:
                 return "skip", None, None
             if repo.kv_get(conn, repo.KV_PAUSE) is not None:
                 return "paused", item, None
+            if repo.unsettled_submission(conn, item_id) is not None:
+                # Another item's submission is not settled yet (it may or may not have been
+                # clicked). Reconciling it looks for its tiles by prompt and time, so no new
+                # submission may start meanwhile: its tiles could be taken for the other's.
+                return "wait", item, None
             if not slots.snapshot_sync(conn, ctx.settings.flow, now).fits(item["outputs"], now):
                 return "wait", item, None
             attempt = repo.next_attempt(conn, item_id)

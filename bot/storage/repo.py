@@ -184,6 +184,16 @@ def open_generation(conn: sqlite3.Connection, item_id: int) -> sqlite3.Row | Non
     ).fetchone()
 
 
+def unsettled_submission(conn: sqlite3.Connection, except_item: int) -> sqlite3.Row | None:
+    """A generation of another live item still 'submitting' (clicked or not, unknown), if any."""
+    return conn.execute(
+        "SELECT g.* FROM generations g JOIN items i ON i.id = g.item_id "
+        "WHERE g.status = 'submitting' AND g.item_id != ? "
+        "AND i.status NOT IN ('done', 'failed', 'cancelled') LIMIT 1",
+        (except_item,),
+    ).fetchone()
+
+
 def failures_by_code(conn: sqlite3.Connection, item_id: int) -> Counter[str]:
     rows = conn.execute(
         "SELECT error_code, count(*) FROM generations WHERE item_id = ? AND status = 'failed' "

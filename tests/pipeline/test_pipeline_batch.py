@@ -58,3 +58,41 @@ async def test_render_slot_budget_is_never_exceeded(sim, chromium, sim_session_f
     assert counters["submissions"] == 7
     assert 2 <= counters["max_active_renders"] <= 3  # busy, never over budget
     assert not counters["refusals"].get("slots_full")
+
+
+async def test_reconcile_never_takes_tiles_of_another_item_with_the_same_prompt(
+        sim, chromium, sim_session_file, tmp_path):
+    """Regression (crash test, 7 submissions for 6 items): a generation left 'submitting' by a
+    dead process is reconciled by prompt and time; if another item with the same prompt was
+    submitted meanwhile, the reconcile took its tiles and the first item was submitted again."""
+    import time
+
+    from bot.pipeline import stages
+    from bot.storage import repo
+
+    await sim.configure(landing=False, generation_seconds=3)
+    settings = make_settings(tmp_path / "data", sim.base_url)
+    frames = make_frames(tmp_path / "frames", 2)
+    async with running_pipeline(settings, sim_session_file, RecordingNotifier(),
+                                browser=chromium) as pipe:
+        svc = BatchService(pipe.db, pipe.queue, settings, SystemClock(), settings.paths.data_dir)
+        batch_id = await svc.create_batch(USER, CHAT, [NewItem(f, "the same prompt") for f in frames],
+                                          aspect="9:16", outputs=1, model="Veo 3.1 - Fast")
+        first = min((await svc.get(batch_id)).items, key=lambda i: i.position)
+        now = time.time()
+
+        def died_before_the_click(conn):
+            # Item 1 as a process left it when killed after writing its generation row: whether
+            # it clicked is unknown. Its submit task comes back a little later (a retry).
+            repo.insert_generation(conn, item_id=first.id, attempt=1, outputs=1,
+                                   model="Veo 3.1 - Fast", aspect="9:16", now=now)
+            repo.set_item(conn, first.id, now, status="submitting", attempts=1)
+            pipe.queue.add(conn, stages.submit_task(batch_id, first.id, 1, 0, delay=3.0))
+
+        await pipe.db.write_sync(died_before_the_click)
+        await svc.start(batch_id, USER)  # item 2 is ready at once
+        assert await pipe.wait_batch(batch_id, timeout=120) == "done"
+        rows = await pipe.db.fetchall(
+            "SELECT item_id, tile_id FROM clips WHERE status = 'ready' ORDER BY item_id")
+    assert (await sim.counters())["submissions"] == 2
+    assert len(rows) == 2 and rows[0]["tile_id"] != rows[1]["tile_id"]  # each item its own video
