@@ -47,6 +47,9 @@ logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 DOWNLOAD_GUARD_S = 3.0
 # Seconds between looks at an expired session while the account is paused.
 SESSION_CHECK_S = 30.0
+# Finished tasks are kept a week (for /stats and post-mortems), swept once an hour.
+PRUNE_AFTER_S = 7 * 86400.0
+PRUNE_EVERY_S = 3600.0
 
 
 class Pipeline:
@@ -110,6 +113,7 @@ class Pipeline:
         self._tick_idle.set()
         self._slot_freeing_soon = False
         self._last_session_check = float("-inf")
+        self._last_prune = float("-inf")
         self._progress_seen: dict[int, tuple] = {}
         self._progress_sent: dict[int, float] = {}
 
@@ -222,6 +226,15 @@ class Pipeline:
         await self._maybe_resume()
         await self._dispatch()
         await self._emit_progress()
+        await self.housekeeping()
+
+    async def housekeeping(self) -> int:
+        """Delete finished tasks older than a week, at most once an hour; returns how many."""
+        now = self.clock.now()
+        if now - self._last_prune < PRUNE_EVERY_S:
+            return 0
+        self._last_prune = now
+        return await self.queue.prune(PRUNE_AFTER_S)
 
     def wake(self) -> None:
         """Claim follow-up work now instead of at the next tick."""

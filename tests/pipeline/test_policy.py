@@ -121,3 +121,33 @@ def test_too_quickly_stops_submits_then_lowers_the_cap_for_a_while(conn):
     assert later.fits(1, now + 121) and later.cap < FLOW.render_slots
     much_later = slots.snapshot_sync(conn, FLOW, now + 121 + 4 * 120)
     assert much_later.cap == FLOW.render_slots
+
+
+async def test_pipeline_housekeeping_prunes_week_old_finished_tasks_hourly(db, queue, clock):
+    """Regression: TaskQueue.prune existed but nothing called it, so `tasks` grew forever."""
+    from bot.config import load_settings
+    from bot.pipeline.loop import PRUNE_AFTER_S, PRUNE_EVERY_S, Pipeline
+    from bot.storage.queue import worker_id
+
+    pipeline = Pipeline(db, queue, None, None, None, None, load_settings(None), clock)
+    me = worker_id()
+
+    async def finished_task() -> int:
+        task_id = await queue.enqueue("deliver")
+        await queue.claim(me)
+        await queue.complete(task_id, me)
+        return task_id
+
+    first = await finished_task()
+    clock.advance(PRUNE_EVERY_S / 2)
+    second = await finished_task()
+    waiting = await queue.enqueue("submit")
+    clock.advance(PRUNE_AFTER_S - PRUNE_EVERY_S / 2 + 1)
+    assert await pipeline.housekeeping() == 1  # only the first is a week old
+    assert await queue.get(first) is None and await queue.get(second) is not None
+    clock.advance(PRUNE_EVERY_S / 2)  # the second is a week old now, but a sweep just ran
+    assert await pipeline.housekeeping() == 0
+    clock.advance(PRUNE_EVERY_S / 2)
+    assert await pipeline.housekeeping() == 1
+    assert await queue.get(second) is None
+    assert (await queue.get(waiting)).status == "queued"
