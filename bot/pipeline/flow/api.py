@@ -20,13 +20,28 @@ TileState = Literal["pending", "running", "done", "failed"]
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """One Frames-to-Video submission: a start frame, a prompt and the settings to apply."""
+    """One submission: a prompt, optional start (and end) frame and every setting to apply.
 
-    image_path: Path
+    No start frame = text-to-video; start and end frame = an interpolation clip; a start frame
+    alone = image-to-video. `max_credits` caps what the money guard lets this one click spend.
+    """
+
+    image_path: Path | None
     prompt: str
     aspect: Aspect = "9:16"
     outputs: int = 1
     model: str = "Veo 3.1 - Fast"
+    duration: int = 8
+    resolution: str = "720p"
+    end_image_path: Path | None = None
+    max_credits: int | None = None
+
+    @property
+    def kind(self) -> str:
+        """'t2v', 'i2v' or 'interpolation' (what Flow bills, FLOW_2026 §7)."""
+        if self.image_path is None:
+            return "t2v"
+        return "interpolation" if self.end_image_path is not None else "i2v"
 
 
 @dataclass(frozen=True)
@@ -104,8 +119,15 @@ class FlowClient(Protocol):
     async def find_submission(self, prompt: str, after: float) -> FlowHandle | None:
         """Look for tiles of `prompt` created after `after` (reconciles a crash after clicking)."""
 
-    async def download(self, handle: FlowHandle, tile_id: str, dest: Path) -> Path:
-        """Save the tile's 720p MP4 to `dest` (verified with ffprobe) and return its path."""
+    async def download(
+        self, handle: FlowHandle, tile_id: str, dest: Path, size: str = "720p",
+    ) -> Path:
+        """Save the tile's MP4 of `size` to `dest` (verified with ffprobe) and return its path.
+
+        "720p" is the original. "1080p" is Flow's own free upscale, rendered on demand: it waits
+        a bounded time and raises `RetryableFlowError(code="upscale_timeout")` when it never comes,
+        so the caller can fall back to a local upscale. A failed download never resubmits.
+        """
 
     async def screenshot(self) -> bytes:
         """A PNG of the current page, for admins."""
