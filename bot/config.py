@@ -14,9 +14,12 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.pipeline import catalog
 
 TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{30,}$")
-MODELS = ("Veo 3.1 - Fast", "Veo 3.1 - Quality")
+# Every model Flow offers (the one table: bot/pipeline/catalog.py); a plan may offer fewer.
+MODELS = catalog.MODELS
+PLANS = catalog.PLANS
 ASPECTS = ("16:9", "9:16")
 PRESETS = ("fast", "balanced", "high")
 ENCODERS = ("auto", "libx264", "h264_nvenc", "hevc_nvenc")
@@ -84,7 +87,11 @@ class FlowSettings(_Group):
     headless: bool = True
     session_file: Path | None = None
     profile_dir: Path | None = None
-    default_model: Literal["Veo 3.1 - Fast", "Veo 3.1 - Quality"] = "Veo 3.1 - Fast"
+    # Always set on the page explicitly: Flow's own default (Omni) is never assumed.
+    default_model: str = catalog.DEFAULT_MODEL
+    # The account's plan decides prices and offered durations (FLOW_2026 §11); the plan the page
+    # shows (SessionInfo.extra["plan"]) wins once the driver has seen it.
+    plan: Literal["pro", "ultra"] = "pro"
     default_aspect: Literal["16:9", "9:16"] = "9:16"
     default_outputs: int = Field(default=2, ge=1, le=4)
     render_slots: int = Field(default=5, ge=1, le=20)
@@ -97,6 +104,13 @@ class FlowSettings(_Group):
     rate_limit_backoff_s: float = Field(default=120.0, ge=0)
     sim_port: int = Field(default=0, ge=0, le=65535)
     sim_generation_seconds: float = Field(default=90.0, gt=0)
+
+    @field_validator("default_model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        if value not in catalog.MODELS:
+            raise ValueError(f"unknown model {value!r}")
+        return value
 
 
 class UpscaleSettings(_Group):
@@ -199,6 +213,7 @@ _FIXES: dict[str, str] = {
     "TELEGRAM_ALLOWED_USER_IDS": "use numeric Telegram user ids separated by commas, e.g. 11111,22222",
     "FLOW_BACKEND": "use 'browser' (real Google Flow) or 'simulator' (local flowsim, no account needed)",
     "FLOW_DEFAULT_MODEL": "use one of: " + ", ".join(MODELS),
+    "FLOW_PLAN": "use 'pro' or 'ultra' (the plan shown on the Flow account button)",
     "FLOW_DEFAULT_ASPECT": "use 16:9 (landscape) or 9:16 (portrait)",
     "FLOW_DEFAULT_OUTPUTS": "use a whole number from 1 to 4",
     "UPSCALE_PRESET": "use one of: " + ", ".join(PRESETS),

@@ -122,3 +122,49 @@ def normalise(
     d = duration if duration in o.durations else o.default_duration
     r = resolution if resolution in o.resolutions else o.default_resolution
     return d, r
+
+
+# -- time -------------------------------------------------------------------------------------
+
+# Typical render seconds of one clip on the real Flow, per model at 8 s (FLOW_2026 §8: Omni 6 s
+# 720p ≈ 35 s, Veo 3.1 Fast 8 s ≈ 60 s; SPEC §1.3: Quality 2–5 min), and how many render seconds
+# each second of clip adds or saves. Estimates only: peaks take minutes more.
+_RENDER_AT_8S = {OMNI: 45.0, VEO_LITE: 50.0, VEO_LITE_LOW: 90.0, VEO_FAST: 60.0,
+                 VEO_QUALITY: 210.0}
+_RENDER_PER_S = {OMNI: 5.0, VEO_LITE: 5.0, VEO_LITE_LOW: 8.0, VEO_FAST: 6.0, VEO_QUALITY: 20.0}
+# Browser time per submission (upload, settings, prompt, click), serialised on one page.
+SUBMIT_OVERHEAD_S = 8.0
+# A start+end clip uploads and binds two frames.
+FRAME_OVERHEAD_S = 6.0
+
+
+def render_seconds(model: str, duration: int = 8) -> float:
+    """Typical seconds Flow takes to render one clip of `model` and `duration` seconds."""
+    base = _RENDER_AT_8S.get(model, 90.0)
+    return max(15.0, base + (duration - 8) * _RENDER_PER_S.get(model, 6.0))
+
+
+def estimate(items: int, outputs: int, model: str, plan: Plan, duration: int, resolution: str,
+             *, render_slots: int, render_s: float | None = None,
+             frames_per_item: int = 1) -> tuple[int, float]:
+    """(credits, seconds) for `items` prompts of `outputs` each, on an account with
+    `render_slots` renders at once. `render_s` overrides the typical render time (the
+    simulator); `frames_per_item` is 0 for text-to-video and 2 for start+end clips.
+
+    Raises `UnknownOffer` for a combination the plan does not offer.
+    """
+    credits = items * outputs * credits_per_output(model, plan, duration, resolution)
+    if items == 0:
+        return 0, 0.0
+    per = render_s if render_s is not None else render_seconds(model, duration)
+    parallel = max(1, render_slots // max(1, outputs))
+    rounds = -(-items // parallel)
+    submit = SUBMIT_OVERHEAD_S + max(0, frames_per_item - 1) * FRAME_OVERHEAD_S
+    seconds = rounds * per + items * submit / parallel
+    return credits, seconds
+
+
+def short_label(model: str) -> str:
+    """A button-sized name: 'Omni Flash', 'Lite', 'Fast', 'Quality', 'Lite (low prio)'."""
+    return {OMNI: "Omni Flash", VEO_LITE: "Lite", VEO_FAST: "Fast", VEO_QUALITY: "Quality",
+            VEO_LITE_LOW: "Lite (low prio)"}.get(model, model)

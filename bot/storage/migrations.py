@@ -175,7 +175,30 @@ CREATE INDEX tasks_lease ON tasks (status, lease_expires_at);
 CREATE INDEX tasks_finished ON tasks (finished_at) WHERE finished_at IS NOT NULL;
 """
 
-MIGRATIONS: list[str] = [_V1]
+# Issue 11: what the new Flow offers. A batch carries its model's duration and resolution and
+# whether it pairs consecutive images as start and end frames; an item knows its kind (a
+# text-to-video item has image_path '' since SQLite cannot drop NOT NULL in place) and its end
+# frame; a generation records what it billed; a clip can hold Flow's own 1080p upscale.
+_FLOW_2026_OPTIONS = """
+ALTER TABLE batches ADD COLUMN duration INTEGER NOT NULL DEFAULT 8;
+ALTER TABLE batches ADD COLUMN resolution TEXT NOT NULL DEFAULT '720p';
+ALTER TABLE batches ADD COLUMN pairs INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE batches ADD COLUMN flow_1080p INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN kind TEXT NOT NULL DEFAULT 'i2v'
+    CHECK (kind IN ('t2v', 'i2v', 'interpolation'));
+ALTER TABLE items ADD COLUMN end_image_path TEXT;
+ALTER TABLE generations ADD COLUMN duration INTEGER NOT NULL DEFAULT 8;
+ALTER TABLE generations ADD COLUMN resolution TEXT NOT NULL DEFAULT '720p';
+ALTER TABLE generations ADD COLUMN kind TEXT NOT NULL DEFAULT 'i2v';
+ALTER TABLE generations ADD COLUMN plan TEXT;
+ALTER TABLE clips ADD COLUMN status_1080 TEXT
+    CHECK (status_1080 IN ('queued', 'running', 'ready', 'fallback', 'failed'));
+ALTER TABLE clips ADD COLUMN path_1080 TEXT;
+ALTER TABLE clips ADD COLUMN size_1080 INTEGER;
+ALTER TABLE clips ADD COLUMN storage_key_1080 TEXT;
+"""
+
+MIGRATIONS: list[str] = [_V1, _FLOW_2026_OPTIONS]
 
 
 def latest_version() -> int:
