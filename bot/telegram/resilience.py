@@ -5,7 +5,10 @@ the notifier and delivery alike — goes through it:
 
 * HTTP 429: wait exactly `retry_after` (plus a hair) and send again, as often as Telegram asks
   (bounded by `max_flood_waits`).
-* Network errors and 5xx: retry with exponential backoff, `max_retries` times.
+* Network errors and 5xx: retry with exponential backoff, `max_retries` times. An answer that
+  is not JSON at all (an HTML error page from Telegram's front end or a proxy during an outage,
+  which aiogram raises as `ClientDecodeError`) counts as a 5xx: the Bot API never saw the call.
+  JSON that merely fails validation is *not* retried: the call may have been carried out.
 * Per chat, requests go out one at a time in the order they were made (a FIFO lock), so a
   flood wait delays the chat's later messages instead of letting them overtake.
 
@@ -22,7 +25,12 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
@@ -84,7 +92,9 @@ class ResilientRequests(BaseRequestMiddleware):
                 self.flood_waits += 1
                 log.info("%s: flood control, waiting %ss", type(method).__name__, err.retry_after)
                 await self._sleep(err.retry_after + 0.05)
-            except (TelegramNetworkError, TelegramServerError) as err:
+            except (TelegramNetworkError, TelegramServerError, ClientDecodeError) as err:
+                if isinstance(err, ClientDecodeError) and not is_error_page(err):
+                    raise
                 failures += 1
                 if failures > self.max_retries:
                     raise
@@ -95,3 +105,12 @@ class ResilientRequests(BaseRequestMiddleware):
                     type(method).__name__, type(err).__name__, failures, delay,
                 )
                 await self._sleep(delay)
+
+
+def is_error_page(err: ClientDecodeError) -> bool:
+    """True when the answer was not JSON at all (an HTML/plain error page, not a Bot API reply).
+
+    aiogram keeps the undecodable body as text in `err.data`; a body that *was* JSON but did not
+    fit the expected model arrives as a dict/list instead, and may mean the call went through.
+    """
+    return isinstance(err.data, (str, bytes))
