@@ -30,7 +30,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import FlowError, RetryableFlowError, UnknownPageStateError
-from bot.pipeline import costs, policy, slots
+from bot.pipeline import catalog, policy, slots
 from bot.pipeline.flow.api import FlowClient, FlowHandle, GenerationRequest, TileStatus
 from bot.pipeline.notifier import (
     AdminAlert,
@@ -173,9 +173,33 @@ def _item(conn: sqlite3.Connection, item_id: int) -> sqlite3.Row | None:
     return repo.item_row(conn, item_id)
 
 
-def _request(item: sqlite3.Row) -> GenerationRequest:
-    return GenerationRequest(image_path=Path(item["image_path"]), prompt=item["prompt"],
-                             aspect=item["aspect"], outputs=item["outputs"], model=item["model"])
+def request_for(item: sqlite3.Row | dict, plan: str) -> GenerationRequest:
+    """What to submit for an item: its kind (no image = text-to-video, an end frame =
+    start+end), the batch's model, duration and resolution, and the most this one click may
+    cost (`max_credits`, from the catalog for the plan) for the driver's money guard."""
+    start = item["image_path"] or None
+    end = item["end_image_path"] or None
+    model, duration, resolution = item["model"], item["duration"], item["resolution"]
+    try:
+        per = catalog.credits_per_output(model, plan, duration, resolution)  # type: ignore[arg-type]
+    except catalog.UnknownOffer:
+        per = None  # the driver refuses a combination the page lacks; no cap can be derived
+    return GenerationRequest(image_path=Path(start) if start else None, prompt=item["prompt"],
+                             aspect=item["aspect"], outputs=item["outputs"], model=model,
+                             duration=duration, resolution=resolution,
+                             end_image_path=Path(end) if end else None,
+                             max_credits=per * item["outputs"] if per is not None else None)
+
+
+def credits_of(gen: sqlite3.Row | dict, plan: str) -> int:
+    """Credits one finished output of a generation cost (0 when the catalog lacks it)."""
+    try:
+        return catalog.credits_per_output(gen["model"], gen["plan"] or plan,  # type: ignore[arg-type]
+                                          gen["duration"], gen["resolution"])
+    except catalog.UnknownOffer:
+        log.warning("no catalog price for %s %s s %s", gen["model"], gen["duration"],
+                    gen["resolution"])
+        return 0
 
 
 def _handle(gen: sqlite3.Row | dict, prompt: str) -> FlowHandle:
@@ -214,7 +238,10 @@ async def run_submit(ctx: StageContext, task: Task, owner: str) -> None:
             attempt = repo.next_attempt(conn, item_id)
             gen_id = repo.insert_generation(conn, item_id=item_id, attempt=attempt,
                                             outputs=item["outputs"], model=item["model"],
-                                            aspect=item["aspect"], now=now)
+                                            aspect=item["aspect"], now=now,
+                                            duration=item["duration"],
+                                            resolution=item["resolution"], kind=item["kind"],
+                                            plan=repo.plan_of(conn, ctx.settings.flow.plan))
             repo.set_item(conn, item_id, now, status="submitting", attempts=attempt, progress=0)
             return "submit", item, repo_gen(conn, gen_id)
 
@@ -311,7 +338,7 @@ async def _submit_new(ctx: StageContext, task: Task, owner: str, item: sqlite3.R
                       gen: sqlite3.Row) -> None:
     screenshot = None
     try:
-        handle = await ctx.flow.submit(_request(item))
+        handle = await ctx.flow.submit(request_for(item, gen["plan"] or ctx.settings.flow.plan))
     except UnknownPageStateError as err:
         # Did the click happen? Look before deciding; never submit twice.
         screenshot = err.screenshot
@@ -446,7 +473,7 @@ async def _finish_generation(ctx: StageContext, task: Task, owner: str, item: sq
     done = [t for t in tiles if t.state == "done"]
     failed = [t for t in tiles if t.state == "failed"]
     order = {tile_id: i + 1 for i, tile_id in enumerate(handle.tile_ids)}
-    credits = len(done) * costs.credits_per_output(gen["model"])
+    credits = len(done) * credits_of(gen, ctx.settings.flow.plan)
 
     def effects(conn: sqlite3.Connection) -> None:
         repo.end_generation(conn, gen["id"], "done", now, credits=credits,
@@ -714,7 +741,8 @@ async def progress_event(db: Database, batch_id: int, settings: Settings) -> Bat
     left = [r for r in rows if r["status"] not in repo.ITEM_TERMINAL]
     eta = None
     if left:
-        per = costs.render_seconds(batch["model"], settings.flow)
+        per = (settings.flow.sim_generation_seconds if settings.flow.backend == "simulator"
+               else catalog.render_seconds(batch["model"], batch["duration"]))
         parallel = max(1, settings.flow.render_slots // max(1, batch["outputs"]))
         remaining = sum(1 - (r["progress"] or 0) / 100 for r in left)
         eta = remaining * per / min(parallel, len(left)) if left else 0.0

@@ -25,14 +25,15 @@ import json
 import shutil
 import sqlite3
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from bot.clock import Clock
-from bot.config import ASPECTS, MODELS, PRESETS, Settings
+from bot.config import ASPECTS, PRESETS, Settings
 from bot.errors import FlowbotError
-from bot.pipeline import costs, policy, stages
+from bot.pipeline import catalog, policy, stages
 from bot.storage import repo
 from bot.storage.blobstore import sha256_file
 from bot.storage.db import Database
@@ -57,9 +58,9 @@ class BatchStateError(BatchError):
 
 @dataclass(frozen=True)
 class NewItem:
-    """One image and its prompt for `create_batch`."""
+    """One image and its prompt for `create_batch`; no image = a text-to-video item."""
 
-    image_path: Path
+    image_path: Path | None
     prompt: str
 
 
@@ -68,13 +69,15 @@ class ItemView:
     id: int
     position: int
     prompt: str
-    image_path: Path
+    image_path: Path | None  # None: text-to-video
     status: str          # pending|queued|submitting|generating|collecting|done|failed|cancelled
     progress: int        # 0..100 of the current generation
     attempts: int
     error_code: str | None
     reason: str | None   # plain words for the user when failed (or why it waits)
     retryable: bool
+    kind: str = "i2v"    # t2v | i2v | interpolation
+    end_image_path: Path | None = None
 
     @property
     def error_text(self) -> str | None:
@@ -95,6 +98,9 @@ class ClipView:
     preset_4k: str | None
     path_4k: Path | None
     size_4k: int | None
+    status_1080: str | None = None  # None|queued|running|ready|fallback|failed (Flow's 1080p)
+    path_1080: Path | None = None
+    size_1080: int | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,11 @@ class BatchView:
     counts: dict[str, int]
     card_message_id: int | None = None
     progress_message_id: int | None = None
+    duration: int = 8
+    resolution: str = "720p"
+    pairs: bool = False          # consecutive images are start and end frames (1→2, 3→4 …)
+    flow_1080p: bool = False     # fetch Flow's own 1080p of every clip (the CLI's --flow-1080p)
+    plan: str = "pro"            # the account's plan these settings and prices are for
     items: list[ItemView] = field(default_factory=list)
     clips: list[ClipView] = field(default_factory=list)
     exports: list[ExportView] = field(default_factory=list)
@@ -140,6 +151,19 @@ class BatchView:
     @property
     def selected_clips(self) -> list[ClipView]:
         return [c for c in self.clips if c.selected]
+
+    @property
+    def text_only(self) -> bool:
+        """Every item is text-to-video (no images)."""
+        return bool(self.items) and all(i.image_path is None for i in self.items)
+
+    @property
+    def clip_count(self) -> int:
+        """Clips (prompts) the batch submits: pairs of images count once."""
+        live = [i for i in self.items if i.status != "cancelled"]
+        if self.status == "draft" and self.pairs:
+            return len(live) // 2
+        return len(live)
 
 
 class Estimate(NamedTuple):
@@ -173,34 +197,54 @@ class BatchService:
 
     # -- creating and configuring --------------------------------------------------------------
 
+    async def plan(self) -> str:
+        """The Flow account's plan: as the page last showed it, else FLOW_PLAN."""
+        return await repo.plan_read(self.db, self.settings.flow.plan)
+
     async def create_batch(self, user_id: int, chat_id: int | None, items: list[NewItem], *,
                            aspect: str | None = None, outputs: int | None = None,
                            model: str | None = None, source: str = "telegram",
-                           title: str | None = None, preset: str | None = None) -> int:
-        """A draft batch; images are copied into the data dir (the originals may go away)."""
+                           title: str | None = None, preset: str | None = None,
+                           duration: int | None = None, resolution: str | None = None,
+                           pairs: bool = False, flow_1080p: bool = False) -> int:
+        """A draft batch; images are copied into the data dir (the originals may go away).
+
+        Items without an image are text-to-video. `pairs` makes consecutive images start and
+        end frames of one clip (1→2, 3→4 …); an odd count is refused here, before anything.
+        `duration`/`resolution` left out take the model's defaults; given ones must exist for
+        the model on the account's plan (`catalog`), or `BatchError` says what does.
+        """
         if not items:
-            raise BatchError("A batch needs at least one image.")
+            raise BatchError("A batch needs at least one prompt.")
         flow = self.settings.flow
         aspect, outputs, model = (aspect or flow.default_aspect, outputs or flow.default_outputs,
                                   model or flow.default_model)
-        _check(aspect, outputs, model)
+        plan = await self.plan()
+        duration, resolution = _check(aspect, outputs, model, plan, duration, resolution)
         preset = preset or self.settings.upscale.preset
         for item in items:
-            if not Path(item.image_path).is_file():
+            if item.image_path is not None and not Path(item.image_path).is_file():
                 raise BatchError(f"Image not found: {item.image_path}")
             if not item.prompt.strip():
-                raise BatchError(f"Empty prompt for {Path(item.image_path).name}.")
+                name = Path(item.image_path).name if item.image_path else "a text-only item"
+                raise BatchError(f"Empty prompt for {name}.")
+        if pairs:
+            _check_pairs(sum(1 for i in items if i.image_path is not None), len(items))
         now = self.clock.now()
         batch_id = await self.db.write_sync(lambda conn: repo.insert_batch(
             conn, user_id=user_id, chat_id=chat_id, source=source, aspect=aspect, outputs=outputs,
-            model=model, preset=preset, title=title, now=now))
+            model=model, preset=preset, title=title, now=now, duration=duration,
+            resolution=resolution, pairs=pairs, flow_1080p=flow_1080p))
         folder = self.data_dir / "images" / f"batch{batch_id}"
-        folder.mkdir(parents=True, exist_ok=True)
 
-        def copy_images() -> list[tuple[int, str, str, str]]:
+        def copy_images() -> list[tuple[int, str, str | None, str]]:
             # Copying and hashing up to 50 images is disk work: keep it off the event loop.
-            rows = []
+            rows: list[tuple[int, str, str | None, str]] = []
             for pos, item in enumerate(items, start=1):
+                if item.image_path is None:
+                    rows.append((pos, "", None, item.prompt.strip()))
+                    continue
+                folder.mkdir(parents=True, exist_ok=True)
                 src = Path(item.image_path)
                 dst = folder / f"{pos:03d}_{src.stem[:40]}{src.suffix.lower() or '.jpg'}"
                 shutil.copyfile(src, dst)
@@ -212,32 +256,64 @@ class BatchService:
         def insert(conn: sqlite3.Connection) -> None:
             for pos, path, digest, prompt in rows:
                 repo.insert_item(conn, batch_id=batch_id, position=pos, image_path=path,
-                                 image_sha256=digest, prompt=prompt, now=now)
+                                 image_sha256=digest, prompt=prompt, now=now,
+                                 kind="i2v" if path else "t2v")
 
         await self.db.write_sync(insert)
         return batch_id
 
     async def update_settings(self, batch_id: int, user_id: int, *, aspect: str | None = None,
                               outputs: int | None = None, model: str | None = None,
-                              preset: str | None = None) -> BatchView:
-        """Change a draft batch's aspect, outputs, model or 4K preset."""
+                              preset: str | None = None, duration: int | None = None,
+                              resolution: str | None = None,
+                              pairs: bool | None = None) -> BatchView:
+        """Change a draft batch's aspect, outputs, model, duration, resolution, pairing or preset.
+
+        A new model keeps the duration and resolution where it offers them and otherwise takes
+        its defaults (Omni 10 s → Veo 8 s); an explicit choice the model lacks is refused.
+        """
         batch = await self._own(batch_id, user_id)
         if batch["status"] != "draft":
             raise BatchStateError("This batch already started; its settings can no longer change.")
-        new = (aspect or batch["aspect"], outputs or batch["outputs"], model or batch["model"])
-        _check(*new)
+        plan = await self.plan()
+        new_model = model or batch["model"]
+        if model is not None and model != batch["model"]:
+            if model not in catalog.models_for(plan):  # type: ignore[arg-type]
+                raise BatchError(_models_text(plan))
+            keep_d, keep_r = catalog.normalise(model, plan, batch["duration"],  # type: ignore[arg-type]
+                                               batch["resolution"])
+            duration, resolution = duration or keep_d, resolution or keep_r
+        new_d, new_r = _check(aspect or batch["aspect"], outputs or batch["outputs"], new_model,
+                              plan, duration or batch["duration"],
+                              resolution or batch["resolution"])
         if preset is not None and preset not in PRESETS:
             raise BatchError(f"Unknown preset {preset!r}; use one of {', '.join(PRESETS)}.")
+        if pairs:
+            rows = await self.db.fetchall(
+                "SELECT image_path FROM items WHERE batch_id = ? AND status != 'cancelled'",
+                (batch_id,))
+            _check_pairs(sum(1 for r in rows if r[0]), len(rows))
         await self.db.execute(
-            "UPDATE batches SET aspect = ?, outputs = ?, model = ?, upscale_preset = ? WHERE id = ?",
-            (*new, preset or batch["upscale_preset"], batch_id))
+            "UPDATE batches SET aspect = ?, outputs = ?, model = ?, upscale_preset = ?, "
+            "duration = ?, resolution = ?, pairs = ? WHERE id = ?",
+            (aspect or batch["aspect"], outputs or batch["outputs"], new_model,
+             preset or batch["upscale_preset"], new_d, new_r,
+             int(batch["pairs"] if pairs is None else pairs), batch_id))
         return await self._view(batch_id)
 
     async def estimate(self, batch: BatchView | int) -> Estimate:
         """(Flow credits, seconds) the batch's unfinished items take with this account's slots."""
         view = batch if isinstance(batch, BatchView) else await self._view(batch)
         pending = [i for i in view.items if i.status not in ("done", "cancelled")]
-        return Estimate(*costs.estimate(len(pending), view.outputs, view.model, self.settings.flow))
+        n = len(pending) // 2 if view.pairs and view.status == "draft" else len(pending)
+        flow = self.settings.flow
+        frames = 0 if view.text_only else 2 if view.pairs else 1
+        render_s = flow.sim_generation_seconds if flow.backend == "simulator" else None
+        model, duration, resolution = priced(view.model, view.plan, view.duration,
+                                             view.resolution)
+        return Estimate(*catalog.estimate(
+            n, view.outputs, model, view.plan, duration, resolution,  # type: ignore[arg-type]
+            render_slots=flow.render_slots, render_s=render_s, frames_per_item=frames))
 
     async def set_card_message(self, batch_id: int, message_id: int | None) -> None:
         """Remember the Telegram message showing the batch card (to edit it after a restart)."""
@@ -257,10 +333,18 @@ class BatchService:
         if batch["status"] == "cancelled":
             raise BatchStateError("This batch was cancelled.")
         now = self.clock.now()
+        plan = await self.plan()
+        if batch["status"] == "draft":
+            # The plan may have changed since the card was drawn: never submit what it lacks.
+            _check(batch["aspect"], batch["outputs"], batch["model"], plan, batch["duration"],
+                   batch["resolution"], strict=True)
 
         def tx(conn: sqlite3.Connection) -> None:
-            conn.execute("UPDATE batches SET status = 'running', started_at = coalesce(started_at, ?) "
-                         "WHERE id = ? AND status = 'draft'", (now, batch_id))
+            started = conn.execute(
+                "UPDATE batches SET status = 'running', started_at = coalesce(started_at, ?) "
+                "WHERE id = ? AND status = 'draft'", (now, batch_id)).rowcount
+            if started and batch["pairs"]:
+                _merge_pairs(conn, batch_id, now)
             for item in conn.execute("SELECT id FROM items WHERE batch_id = ? AND status = 'pending' "
                                      "ORDER BY position", (batch_id,)).fetchall():
                 repo.set_item(conn, item[0], now, status="queued")
@@ -434,11 +518,14 @@ class BatchService:
 
     async def retry_cost(self, item_id: int) -> int:
         """Flow credits one more try of the item costs (for the confirmation)."""
-        row = await self.db.fetchone("SELECT b.outputs, b.model FROM items i JOIN batches b "
-                                     "ON b.id = i.batch_id WHERE i.id = ?", (item_id,))
+        row = await self.db.fetchone("SELECT b.outputs, b.model, b.duration, b.resolution "
+                                     "FROM items i JOIN batches b ON b.id = i.batch_id "
+                                     "WHERE i.id = ?", (item_id,))
         if row is None:
             raise NotFoundError("No such item.")
-        return row[0] * costs.credits_per_output(row[1])
+        plan = await self.plan()
+        model, duration, resolution = priced(row[1], plan, row[2], row[3])
+        return row[0] * catalog.credits_per_output(model, plan, duration, resolution)  # type: ignore[arg-type]
 
     async def _view(self, batch_id: int, user_id: int | None = None) -> BatchView:
         batch = await self._own(batch_id, user_id)
@@ -449,6 +536,7 @@ class BatchService:
             "WHERE i.batch_id = ? ORDER BY i.position, c.generation_id, c.variant", (batch_id,))
         exports = await self.db.fetchall("SELECT * FROM exports WHERE batch_id = ? ORDER BY id",
                                          (batch_id,))
+        plan = await self.plan()
         return BatchView(
             id=batch["id"], user_id=batch["user_id"], chat_id=batch["chat_id"], source=batch["source"],
             status=batch["status"], aspect=batch["aspect"], outputs=batch["outputs"],
@@ -456,16 +544,20 @@ class BatchService:
             created_at=batch["created_at"], started_at=batch["started_at"],
             finished_at=batch["finished_at"], card_message_id=batch["card_message_id"],
             progress_message_id=batch["progress_message_id"],
+            duration=batch["duration"], resolution=batch["resolution"], pairs=bool(batch["pairs"]),
+            flow_1080p=bool(batch["flow_1080p"]), plan=plan,
             counts=dict(Counter(r["status"] for r in items)),
-            items=[ItemView(r["id"], r["position"], r["prompt"], Path(r["image_path"]), r["status"],
+            items=[ItemView(r["id"], r["position"], r["prompt"], _path(r["image_path"]), r["status"],
                             r["progress"], r["attempts"], r["error_code"],
                             r["error_text"] or (policy.user_reason_for(r["error_code"])
                                                 if r["error_code"] else None),
-                            r["status"] == "failed" and policy.retryable_by_user(r["error_code"]))
+                            r["status"] == "failed" and policy.retryable_by_user(r["error_code"]),
+                            r["kind"], _path(r["end_image_path"]))
                    for r in items],
             clips=[ClipView(c["id"], c["item_id"], c["position"], c["variant"], c["status"],
                             _path(c["path_720"]), c["size_720"], bool(c["selected"]), c["status_4k"],
-                            c["preset_4k"], _path(c["path_4k"]), c["size_4k"]) for c in clips],
+                            c["preset_4k"], _path(c["path_4k"]), c["size_4k"], c["status_1080"],
+                            _path(c["path_1080"]), c["size_1080"]) for c in clips],
             exports=[ExportView(e["id"], e["resolution"], e["status"],
                                 [Path(p) for p in json.loads(e["parts_json"])], e["error_text"])
                      for e in exports],
@@ -520,13 +612,81 @@ class _QueueCtx:
         self.queue = queue
 
 
-def _check(aspect: str, outputs: int, model: str) -> None:
+def _models_text(plan: str) -> str:
+    return (f"Model must be one of: {', '.join(catalog.models_for(plan))} "  # type: ignore[arg-type]
+            f"(the {plan.capitalize()} plan).")
+
+
+def _check(aspect: str, outputs: int, model: str, plan: str, duration: int | None,
+           resolution: str | None, *, strict: bool = False) -> tuple[int, str]:
+    """Validate a batch's settings against the catalog; returns (duration, resolution).
+
+    None takes the model's default; a value the model lacks on this plan is refused with the
+    choices it has.
+    """
     if aspect not in ASPECTS:
         raise BatchError(f"Aspect must be one of {', '.join(ASPECTS)}.")
     if not 1 <= int(outputs) <= 4:
         raise BatchError("Outputs per prompt must be 1 to 4.")
-    if model not in MODELS:
-        raise BatchError(f"Model must be one of: {', '.join(MODELS)}.")
+    if model not in catalog.models_for(plan):  # type: ignore[arg-type]
+        raise BatchError(_models_text(plan))
+    offer = catalog.offer(model, plan)  # type: ignore[arg-type]
+    d = offer.default_duration if duration is None and not strict else duration
+    r = offer.default_resolution if resolution is None and not strict else resolution
+    if d not in offer.durations:
+        raise BatchError(f"{model} makes {_list(f'{x} s' for x in offer.durations)} clips on the "
+                         f"{plan.capitalize()} plan.")
+    if r not in offer.resolutions:
+        raise BatchError(f"{model} renders {_list(offer.resolutions)} only.")
+    return int(d), str(r)  # type: ignore[arg-type]
+
+
+def _list(values: Iterable[str]) -> str:
+    v = list(values)
+    return v[0] if len(v) == 1 else ", ".join(v[:-1]) + " or " + v[-1]
+
+
+def _check_pairs(images: int, items: int) -> None:
+    """Start+end pairing needs images only, and an even number of them."""
+    if images != items:
+        raise BatchError("Start+end pairs need an image for every clip; text-only prompts "
+                         "cannot be paired.")
+    if images % 2:
+        raise BatchError(f"Start+end pairs need an even number of images: you sent {images}. "
+                         f"Add or remove one image (1→2, 3→4 … are paired); nothing was spent.")
+
+
+def _merge_pairs(conn: sqlite3.Connection, batch_id: int, now: float) -> None:
+    """Turn images 1,2 / 3,4 … of a starting draft into start+end items (prompt of the first).
+
+    The second image of each pair becomes the first's end frame and its own row goes away:
+    nothing references a draft item yet.
+    """
+    rows = conn.execute("SELECT id, image_path FROM items WHERE batch_id = ? AND status = "
+                        "'pending' ORDER BY position", (batch_id,)).fetchall()
+    if len(rows) % 2:
+        raise BatchError("Start+end pairs need an even number of images.")
+    for n, (first, second) in enumerate(zip(rows[::2], rows[1::2], strict=True), start=1):
+        conn.execute("DELETE FROM items WHERE id = ?", (second["id"],))
+        conn.execute("UPDATE items SET kind = 'interpolation', end_image_path = ?, position = ?, "
+                     "updated_at = ? WHERE id = ?", (second["image_path"], -n, now, first["id"]))
+    # Positions were negated to avoid UNIQUE clashes while renumbering: 1, 2, 3 … again.
+    conn.execute("UPDATE items SET position = -position WHERE batch_id = ? AND position < 0",
+                 (batch_id,))
+
+
+def priced(model: str, plan: str, duration: int, resolution: str) -> tuple[str, int, str]:
+    """A (model, duration, resolution) the catalog can price: the stored one when the plan
+    offers it, else the nearest it offers (a plan change under a batch must not crash a card)."""
+    try:
+        catalog.credits_per_output(model, plan, duration, resolution)  # type: ignore[arg-type]
+        return model, duration, resolution
+    except catalog.UnknownOffer:
+        pass
+    if model not in catalog.models_for(plan):  # type: ignore[arg-type]
+        model = catalog.DEFAULT_MODEL
+    d, r = catalog.normalise(model, plan, duration, resolution)  # type: ignore[arg-type]
+    return model, d, r
 
 
 def _path(value: str | None) -> Path | None:

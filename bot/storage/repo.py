@@ -27,6 +27,7 @@ GEN_IN_FLIGHT = ("submitting", "submitted")
 # kv keys of the account state.
 KV_PAUSE = "account.pause"          # JSON {kind, detail, since} while paused
 KV_BACKOFF = "account.backoff"      # JSON {until, cap, cap_until} after "too quickly"
+KV_PLAN = "account.plan"            # "pro" | "ultra" as the Flow page last showed it
 
 
 # -- key/value --------------------------------------------------------------------------------
@@ -61,6 +62,17 @@ def bump_counter(conn: sqlite3.Connection, name: str, by: int = 1) -> None:
     )
 
 
+def plan_of(conn: sqlite3.Connection, configured: str) -> str:
+    """The account's plan: what the page last showed, else the configured FLOW_PLAN."""
+    seen = kv_get(conn, KV_PLAN)
+    return seen if seen in ("pro", "ultra") else configured
+
+
+async def plan_read(db: Database, configured: str) -> str:
+    seen = await kv_read(db, KV_PLAN)
+    return seen if seen in ("pro", "ultra") else configured
+
+
 # -- account pause / backoff ------------------------------------------------------------------
 
 def set_pause(conn: sqlite3.Connection, kind: str, detail: str, now: float) -> bool:
@@ -83,22 +95,27 @@ def clear_pause(conn: sqlite3.Connection) -> bool:
 
 def insert_batch(conn: sqlite3.Connection, *, user_id: int, chat_id: int | None, source: str,
                  aspect: str, outputs: int, model: str, preset: str, title: str | None,
-                 now: float) -> int:
+                 now: float, duration: int = 8, resolution: str = "720p", pairs: bool = False,
+                 flow_1080p: bool = False) -> int:
     row = conn.execute(
         "INSERT INTO batches (user_id, chat_id, source, status, aspect, outputs, model, "
-        "upscale_preset, title, created_at) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?) "
-        "RETURNING id",
-        (user_id, chat_id, source, aspect, outputs, model, preset, title, now),
+        "upscale_preset, title, created_at, duration, resolution, pairs, flow_1080p) "
+        "VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (user_id, chat_id, source, aspect, outputs, model, preset, title, now, duration,
+         resolution, int(pairs), int(flow_1080p)),
     ).fetchone()
     return int(row[0])
 
 
 def insert_item(conn: sqlite3.Connection, *, batch_id: int, position: int, image_path: str,
-                image_sha256: str | None, prompt: str, now: float) -> int:
+                image_sha256: str | None, prompt: str, now: float, kind: str = "i2v",
+                end_image_path: str | None = None) -> int:
+    """One item; a text-to-video item has `image_path` '' (the column predates t2v)."""
     row = conn.execute(
         "INSERT INTO items (batch_id, position, image_path, image_sha256, prompt, status, "
-        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING id",
-        (batch_id, position, image_path, image_sha256, prompt, now, now),
+        "created_at, updated_at, kind, end_image_path) "
+        "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING id",
+        (batch_id, position, image_path, image_sha256, prompt, now, now, kind, end_image_path),
     ).fetchone()
     return int(row[0])
 
@@ -114,7 +131,8 @@ def set_item(conn: sqlite3.Connection, item_id: int, now: float, **fields: Any) 
 
 def item_row(conn: sqlite3.Connection, item_id: int) -> sqlite3.Row | None:
     return conn.execute(
-        "SELECT i.*, b.user_id, b.chat_id, b.aspect, b.outputs, b.model, b.status AS batch_status "
+        "SELECT i.*, b.user_id, b.chat_id, b.aspect, b.outputs, b.model, b.duration, "
+        "b.resolution, b.status AS batch_status "
         "FROM items i JOIN batches b ON b.id = i.batch_id WHERE i.id = ?",
         (item_id,),
     ).fetchone()
@@ -146,12 +164,14 @@ def next_attempt(conn: sqlite3.Connection, item_id: int) -> int:
 
 
 def insert_generation(conn: sqlite3.Connection, *, item_id: int, attempt: int, outputs: int,
-                      model: str, aspect: str, now: float) -> int:
+                      model: str, aspect: str, now: float, duration: int = 8,
+                      resolution: str = "720p", kind: str = "i2v", plan: str | None = None) -> int:
     """The row written BEFORE the Create click: `started_at` anchors a later reconcile."""
     row = conn.execute(
-        "INSERT INTO generations (item_id, attempt, status, outputs, model, aspect, started_at) "
-        "VALUES (?, ?, 'submitting', ?, ?, ?, ?) RETURNING id",
-        (item_id, attempt, outputs, model, aspect, now),
+        "INSERT INTO generations (item_id, attempt, status, outputs, model, aspect, started_at, "
+        "duration, resolution, kind, plan) VALUES (?, ?, 'submitting', ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id",
+        (item_id, attempt, outputs, model, aspect, now, duration, resolution, kind, plan),
     ).fetchone()
     return int(row[0])
 
