@@ -1,5 +1,6 @@
 # flowbot: Debian bookworm + Python 3.11, with Debian's Chromium and FFmpeg (the same packages
-# scripts/install-system-deps.sh installs for `make run` / `make test`).
+# scripts/install-system-deps.sh installs for `make run` / `make test`), plus Xvfb so that
+# FLOW_HEADED=true works in the container (the bot starts the virtual display itself).
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -10,7 +11,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 COPY scripts/install-system-deps.sh scripts/install-system-deps.sh
-RUN bash scripts/install-system-deps.sh && rm -rf /var/lib/apt/lists/*
+RUN WITH_XVFB=1 bash scripts/install-system-deps.sh && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md ./
 COPY bot bot

@@ -1,4 +1,7 @@
 # Two entry points: `make run` (the bot) and `make test` (the suite). Both set everything up first.
+# `make run FLOW_HEADED=true` (or FLOW_HEADED=true in .env) also installs Xvfb: the bot then drives
+# a headed Chromium on a virtual display it starts itself. `make test` always installs it (the
+# headed-mode tests need it).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -7,8 +10,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 
 setup: system-deps venv
 
+FLOW_HEADED ?=
+WITH_XVFB ?=
+
 system-deps:
-	@bash scripts/install-system-deps.sh
+	@FLOW_HEADED="$(FLOW_HEADED)" WITH_XVFB="$(WITH_XVFB)" bash scripts/install-system-deps.sh
 
 venv: $(VENV)/.installed
 
@@ -21,6 +27,7 @@ $(VENV)/.installed: pyproject.toml
 lint: venv
 	$(PY) -m ruff check .
 
+test: WITH_XVFB = 1
 test: setup lint
 	$(PY) -m pytest
 

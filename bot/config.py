@@ -85,6 +85,13 @@ class FlowSettings(_Group):
     base_url: str = "https://labs.google/fx/tools/flow"
     chromium_path: Path = Path("/usr/bin/chromium")
     headless: bool = True
+    # Browser modes for the real site (FLOW_2026 §1: an invisible page gets no animation frames):
+    # FLOW_HEADED=true runs a visible Chromium, on a virtual display (Xvfb, started by the bot)
+    # when there is no DISPLAY; FLOW_CDP_URL attaches to a Chrome the user already signed in to.
+    headed: bool = False
+    cdp_url: str | None = None
+    xvfb_path: str = "Xvfb"
+    xvfb_screen: str = Field(default="1920x1080x24", pattern=r"^\d{3,5}x\d{3,5}x(8|16|24)$")
     session_file: Path | None = None
     profile_dir: Path | None = None
     # Always set on the page explicitly: Flow's own default (Omni) is never assumed.
@@ -104,6 +111,20 @@ class FlowSettings(_Group):
     rate_limit_backoff_s: float = Field(default=120.0, ge=0)
     sim_port: int = Field(default=0, ge=0, le=65535)
     sim_generation_seconds: float = Field(default=90.0, gt=0)
+
+    @field_validator("cdp_url")
+    @classmethod
+    def _cdp_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(https?|wss?)://[^\s/]+", value.strip()):
+            raise ValueError("is not an http:// or ws:// address")
+        return value.strip() if value else None
+
+    @property
+    def browser_mode(self) -> Literal["headless", "headed", "cdp"]:
+        """How the bot gets its browser: attach over CDP, launch headed, or launch headless."""
+        if self.cdp_url:
+            return "cdp"
+        return "headed" if self.headed or not self.headless else "headless"
 
     @field_validator("default_model")
     @classmethod
@@ -212,6 +233,8 @@ _FIXES: dict[str, str] = {
     "TELEGRAM_ADMIN_IDS": "use numeric Telegram user ids separated by commas, e.g. 11111,22222 (ask @userinfobot for yours)",
     "TELEGRAM_ALLOWED_USER_IDS": "use numeric Telegram user ids separated by commas, e.g. 11111,22222",
     "FLOW_BACKEND": "use 'browser' (real Google Flow) or 'simulator' (local flowsim, no account needed)",
+    "FLOW_CDP_URL": "use the DevTools address of a Chrome started with --remote-debugging-port, e.g. http://127.0.0.1:9222",
+    "FLOW_XVFB_SCREEN": "use WIDTHxHEIGHTxDEPTH, e.g. 1920x1080x24",
     "FLOW_DEFAULT_MODEL": "use one of: " + ", ".join(MODELS),
     "FLOW_PLAN": "use 'pro' or 'ultra' (the plan shown on the Flow account button)",
     "FLOW_DEFAULT_ASPECT": "use 16:9 (landscape) or 9:16 (portrait)",

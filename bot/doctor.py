@@ -101,6 +101,62 @@ async def _chromium(settings: Settings) -> tuple[bool, str]:
     return True, f"{path} (Chromium {version})"
 
 
+@check("telegram bot token", required=False)
+async def _bot_token(settings: Settings) -> tuple[bool, str]:
+    # Never the token itself, nor a part of it: only whether it is there.
+    token = settings.telegram.bot_token
+    if token is None or not token.get_secret_value().strip():
+        return False, ("TELEGRAM_BOT_TOKEN is not set: `flowbot serve` needs it; create a bot "
+                       "with @BotFather (/newbot) and put the token in .env")
+    return True, "set (hidden)"
+
+
+@check("telegram admins", required=False)
+async def _admins(settings: Settings) -> tuple[bool, str]:
+    ids = settings.telegram.admin_ids
+    if not ids:
+        return False, ("TELEGRAM_ADMIN_IDS is empty: nobody gets Flow alerts or can /login; set "
+                       "TELEGRAM_ADMIN_IDS=<your numeric id> (ask @userinfobot)")
+    return True, f"{len(ids)} admin id(s) set"
+
+
+@check("flow browser mode")
+async def _browser_mode(settings: Settings) -> tuple[bool, str]:
+    """Whether the configured way of getting a browser works: headless, headed, or CDP."""
+    from playwright.async_api import async_playwright
+
+    from bot.browser import BrowserModeError, cdp_endpoint_label, open_browser
+
+    flow = settings.flow
+    mode = flow.browser_mode
+    if mode == "cdp":
+        where = cdp_endpoint_label(flow.cdp_url or "")
+    elif mode == "headed":
+        where = f"DISPLAY={os.environ['DISPLAY']}" if os.environ.get("DISPLAY") else "Xvfb"
+    else:
+        where = "no window"
+    try:
+        async with async_playwright() as pw:
+            opened = await open_browser(pw, flow)
+            try:
+                version = opened.browser.version
+                if mode == "cdp":
+                    tabs = sum(len(c.pages) for c in opened.browser.contexts)
+                    detail = f"cdp: attached to {where}, browser {version}, {tabs} tab(s) left as they are"
+                elif opened.display is not None:
+                    detail = (f"headed on a virtual display ({flow.xvfb_path} {opened.display.display}"
+                              f" started, Chromium {version} ran on it, both stopped)")
+                else:
+                    detail = f"{mode} ({where}, Chromium {version})"
+            finally:
+                await opened.close()
+    except BrowserModeError as err:
+        return False, f"{mode}: {err}"
+    except Exception as err:  # noqa: BLE001 - any failure is the check's answer
+        return False, f"{mode} ({where}): {str(err).splitlines()[0] if str(err) else type(err).__name__}"
+    return True, detail
+
+
 async def run_checks(settings: Settings | None) -> list[CheckResult]:
     """Run every registered check; without valid settings only the settings row is reported."""
     results: list[CheckResult] = []

@@ -1,7 +1,12 @@
 """Browser, context and page lifecycle for one Flow account.
 
-* Debian Chromium through `bot.browser.launch` (or a Browser the caller already runs; tests
-  share one per session and each client opens its own context in it).
+* Debian Chromium through `bot.browser.open_browser` in the configured mode (headless, headed on
+  a virtual display it starts and stops, or attached over CDP to the user's own Chrome), or a
+  Browser the caller already runs (tests share one per session; each client opens its own
+  context in it).
+* CDP mode works in the user's default context: no storage_state is loaded or saved (the user's
+  Chrome holds the session and its other cookies are none of our business), no tracing, and
+  only the pages we opened are ever closed.
 * The account's Playwright `storage_state` is loaded at start and written back (mode 0600,
   atomically) whenever it changed. Cookie values are registered with `bot.logsafe` so they can
   never reach a log line, and they are scrubbed from saved traces.
@@ -23,7 +28,7 @@ from pathlib import Path
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
-from bot.browser import launch
+from bot.browser import OpenedBrowser, VirtualDisplay, open_browser
 from bot.config import FlowSettings
 from bot.logsafe import register_secret
 
@@ -62,6 +67,9 @@ class BrowserSession:
         self._borrowed = browser
         self._pw: Playwright | None = None
         self._own: Browser | None = None
+        self._opened: OpenedBrowser | None = None  # how _own was obtained (mode, CDP context)
+        self._display: VirtualDisplay | None = None  # our Xvfb, kept across relaunches
+        self._pages: list[Page] = []  # every page we opened (CDP: the only things we may close)
         self._context: BrowserContext | None = None
         self._page: Page | None = None
         self._saved: bytes | None = None
@@ -87,24 +95,36 @@ class BrowserSession:
             and self._page is not None and not self._page.is_closed()
         )
 
+    @property
+    def attached(self) -> bool:
+        """True when working inside the user's own Chrome (FLOW_CDP_URL)."""
+        return self._opened is not None and self._opened.mode == "cdp" and self._borrowed is None
+
     async def start(self) -> None:
         """Open a context with the saved session (launching Chromium unless one was given)."""
         browser = self.browser
         if browser is None or not browser.is_connected():
             if self._pw is None:
                 self._pw = await async_playwright().start()
-            log.debug("launching chromium %s", self.settings.chromium_path)
-            self._own = browser = await launch(
-                self._pw, self.settings.chromium_path, headless=self.settings.headless
+            log.debug("opening chromium (%s mode)", self.settings.browser_mode)
+            self._opened = await open_browser(self._pw, self.settings, display=self._display)
+            self._display = self._opened.display or self._display
+            self._own = browser = self._opened.browser
+        if self.attached:
+            assert self._opened is not None and self._opened.context is not None
+            self._context = self._opened.context
+        else:
+            state = self._load_state()
+            self._context = await browser.new_context(
+                storage_state=state, accept_downloads=True, viewport=VIEWPORT
             )
-        state = self._load_state()
-        self._context = await browser.new_context(
-            storage_state=state, accept_downloads=True, viewport=VIEWPORT
-        )
+            await self._context.tracing.start(snapshots=True, screenshots=False)
         self._context.set_default_timeout(self.settings.step_timeout_s * 1000)
-        await self._context.tracing.start(snapshots=True, screenshots=False)
         self._chunk_open = False
         self._page = await self._context.new_page()
+        self._pages.append(self._page)
+        if self.attached:
+            await self._page.set_viewport_size(VIEWPORT)
         log.debug("browser context ready")
 
     async def page(self) -> Page:
@@ -122,7 +142,10 @@ class BrowserSession:
         """An extra page in the same context (for looks that must not disturb the work page)."""
         await self.page()
         assert self._context is not None
-        return await self._context.new_page()
+        page = await self._context.new_page()
+        self._pages = [p for p in self._pages if not p.is_closed()]
+        self._pages.append(page)
+        return page
 
     async def reopen(self) -> None:
         """A new context from the session file as it is now (an admin installed a new session);
@@ -130,7 +153,9 @@ class BrowserSession:
         ctx = self._context
         self._context = self._page = None
         self._chunk_open = False
-        if ctx is not None:
+        if self.attached:
+            await self._close_pages()  # the user's context stays; only our pages go
+        elif ctx is not None:
             try:
                 await ctx.close()
             except Exception:  # noqa: BLE001 - a dead context is fine
@@ -148,11 +173,30 @@ class BrowserSession:
         if self._pw is not None:
             await self._pw.stop()
             self._pw = None
+        if self._display is not None:
+            await self._display.stop()
+            self._display = None
+
+    async def _close_pages(self) -> None:
+        pages, self._pages = self._pages, []
+        for page in pages:
+            try:
+                if not page.is_closed():
+                    await page.close()
+            except Exception:  # noqa: BLE001 - already gone is fine
+                pass
 
     async def _discard(self) -> None:
         ctx, own = self._context, self._own
+        if self.attached:
+            # The user's Chrome: close our pages, then only disconnect (Browser.close() on a
+            # CDP connection leaves the browser and the user's tabs running).
+            await self._close_pages()
+            ctx = None
+        self._pages = []
         self._context = self._page = None
         self._own = None
+        self._opened = None
         self._chunk_open = False
         for closer in (ctx, own):
             if closer is None:
@@ -181,8 +225,8 @@ class BrowserSession:
 
     async def save_state(self) -> bool:
         """Write the context's storage_state back when it changed; True when written."""
-        if self._context is None:
-            return False
+        if self._context is None or self.attached:
+            return False  # attached: the user's Chrome keeps its own session
         state = await self._context.storage_state()
         data = json.dumps(state, sort_keys=True).encode()
         if data == self._saved:
@@ -195,7 +239,7 @@ class BrowserSession:
 
     # --- tracing and evidence -------------------------------------------------------------
     async def begin_chunk(self) -> None:
-        if self._context is None or self._chunk_open:
+        if self._context is None or self._chunk_open or self.attached:
             return
         try:
             await self._context.tracing.start_chunk()
