@@ -82,7 +82,20 @@ class FlowSettings(_Group):
     model_config = SettingsConfigDict(env_prefix="FLOW_")
 
     backend: Literal["browser", "simulator"] = "browser"
-    base_url: str = "https://labs.google/fx/tools/flow"
+    base_url: str = "https://flow.google.com"
+    # Which UI generation the driver speaks: detected on the page, or forced.
+    ui: Literal["auto", "classic", "flow2026"] = "auto"
+    # The UI language the driver pins (`hl=` + Accept-Language); empty: the account's own.
+    ui_lang: str = "en"
+    # Accept Flow's image-rights dialog at the first upload (an admin sets this knowingly).
+    accept_upload_terms: bool = False
+    # Money guard: most credits one item's click may spend (0: only GenerationRequest.max_credits).
+    max_credits_per_item: int = Field(default=0, ge=0)
+    # "We noticed some unusual activity": reload, wait, submit again this many times, then pause.
+    unusual_activity_retries: int = Field(default=3, ge=0, le=10)
+    unusual_activity_wait_s: float = Field(default=10.0, ge=0)
+    # Flow's own 1080p upscale: how long to wait before the caller falls back to a local one.
+    upscale_1080_timeout_s: float = Field(default=600.0, gt=0)
     chromium_path: Path = Path("/usr/bin/chromium")
     headless: bool = True
     # Browser modes for the real site (FLOW_2026 §1: an invisible page gets no animation frames):

@@ -140,6 +140,83 @@ class UnknownPageStateError(FlowError):
         self.trace = trace
 
 
+
+# --- the Flow driver on flow.google.com (2026 UI): money guard, uploads, proof of billing ------
+class UnsupportedOnClassicError(FinalFlowError):
+    """The request needs a feature the classic UI driver does not drive (t2v, end frame, ...)."""
+
+    code = "unsupported_on_classic"
+    user_reason = "This kind of video cannot be made with the Flow version the bot is connected to."
+
+
+class OverCapError(FinalFlowError):
+    """The live price quote is above what this item may spend (its cap): nothing was clicked."""
+
+    code = "over_cap"
+    user_reason = "Flow asked more credits for this video than its limit allows; nothing was spent."
+
+
+class UploadMinorError(FinalFlowError):
+    """Flow refused the start frame as showing a minor (it has false positives on small faces)."""
+
+    code = "upload_minor"
+    user_reason = ("Flow refused this image because it thinks it shows a child. "
+                   "Try another image (small faces are sometimes mistaken for children).")
+
+
+class UploadFaceError(FinalFlowError):
+    """Flow refused the start frame as a close-up photorealistic face."""
+
+    code = "upload_face"
+    user_reason = ("Flow refused this image because it shows a realistic face close up. "
+                   "Try an image with the face smaller or not photorealistic.")
+
+
+class WrongSubmissionError(FinalFlowError):
+    """The page's own submit request shows something other than what we asked for was billed
+    (e.g. text-to-video instead of image-to-video). Recorded with its handle; never retried
+    blindly; admins are alerted."""
+
+    code = "wrong_submission"
+    user_reason = ("Flow started a different video than requested (credits may have been spent); "
+                   "an admin has been told and the bot will not retry it automatically.")
+
+    def __init__(self, text: str = "", *, code: str | None = None, handle=None) -> None:
+        super().__init__(text, code=code)
+        self.handle = handle  # the FlowHandle of what was really submitted (it was paid for)
+
+
+class PriceMismatchError(AccountPausedError):
+    """The live quote differs from our price table: the table or the page changed. Nothing
+    was clicked; the account pauses until an admin checks the prices."""
+
+    code = "price_mismatch"
+    user_reason = "Flow's price for this video differs from the bot's table; an admin has been told."
+
+
+class AgentOnlyError(AccountPausedError):
+    """The account only offers Flow's agent composer (no per-request settings): unusable."""
+
+    code = "agent_only"
+    user_reason = "The Flow account only offers agent mode, which the bot cannot use; an admin has been told."
+
+
+class UploadTermsError(AccountPausedError):
+    """Flow asks to accept its upload rights terms and FLOW_ACCEPT_UPLOAD_TERMS is not true."""
+
+    code = "upload_terms"
+    user_reason = "Flow asks an admin to accept its image upload terms first; an admin has been told."
+    admin_hint = ("Flow shows its image-rights dialog at the first upload. Read it in Flow, then either "
+                  "accept it once there yourself, or set FLOW_ACCEPT_UPLOAD_TERMS=true to let the bot "
+                  "accept it, and resume the account.")
+
+
+class WrongAccountError(AccountPausedError):
+    """The project belongs to another Google account (`/404?reason=project`)."""
+
+    code = "wrong_account"
+    user_reason = "The Flow session belongs to a different Google account than before; an admin has been told."
+
 _CLASS_NAMES: dict[type[FlowError], str] = {
     RetryableFlowError: "retryable",
     FinalFlowError: "final",

@@ -1,4 +1,5 @@
-"""The batch card's buttons: Start, Settings (aspect, outputs, model) and Cancel, edited in place.
+"""The batch card's buttons: Start, Settings (aspect, outputs, model, duration, resolution,
+start+end pairs) and Cancel, edited in place; the estimate follows every change.
 
 Every press re-reads the batch through `BatchService`, which checks it belongs to the presser; a
 forged or foreign payload gets a short refusal and changes nothing. Start twice starts once.
@@ -10,10 +11,11 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 
 from bot.config import ASPECTS, MODELS
-from bot.services.batches import BatchError, BatchService
+from bot.pipeline import catalog
+from bot.services.batches import BatchError, BatchService, BatchView
 from bot.telegram import keyboards, texts
 from bot.telegram.callbacks import CardCb
 from bot.telegram.cards import card_markup, card_text
@@ -41,7 +43,7 @@ async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchSer
                 await query.answer(texts.CANCELLED.format(id=batch_id))
             else:
                 await query.answer(texts.NOTHING_TO_CANCEL)
-        elif action in ("aspect", "outputs", "model"):
+        elif action in SETTINGS_ACTIONS:
             change = _setting(action, callback_data.value)
             if change is None:
                 await query.answer("That option does not exist.", show_alert=True)
@@ -53,17 +55,37 @@ async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchSer
     except BatchError as err:
         await query.answer(str(err), show_alert=True)
         return
-    await _redraw(query, batches, batch_id, settings=action in ("settings", "aspect", "outputs", "model"))
+    await _redraw(query, batches, batch_id, settings=action in ("settings", *SETTINGS_ACTIONS))
+
+
+SETTINGS_ACTIONS = ("aspect", "outputs", "model", "dur", "res", "pairs")
 
 
 def _setting(action: str, value: str) -> dict[str, Any] | None:
+    """The settings change a button asks for, or None for a payload no button carries.
+
+    Whether the value exists for the batch's model and plan is `BatchService`'s check.
+    """
     if action == "aspect":
         return {"aspect": ASPECTS[int(value)]} if value.isdigit() and int(value) < len(ASPECTS) else None
     if action == "outputs":
         return {"outputs": int(value)} if value in ("1", "2", "3", "4") else None
+    if action == "dur":
+        return {"duration": int(value)} if value.isdigit() and int(value) in catalog.DURATIONS else None
+    if action == "res":
+        return {"resolution": value} if value in catalog.RESOLUTIONS else None
+    if action == "pairs":
+        return {"pairs": value == "1"} if value in ("0", "1") else None
     if value.isdigit() and int(value) < len(MODELS):
         return {"model": MODELS[int(value)]}
     return None
+
+
+def settings_markup(view: BatchView) -> InlineKeyboardMarkup:
+    """The card's settings keyboard for this batch (pairing only where there are images)."""
+    return keyboards.card_settings(view.id, view.aspect, view.outputs, view.model, plan=view.plan,
+                                   duration=view.duration, resolution=view.resolution,
+                                   pairs=None if view.text_only else view.pairs)
 
 
 async def _redraw(query: CallbackQuery, batches: BatchService, batch_id: int, *, settings: bool) -> None:
@@ -72,7 +94,7 @@ async def _redraw(query: CallbackQuery, batches: BatchService, batch_id: int, *,
         return
     credits, seconds = await batches.estimate(view)
     if settings and view.status == "draft":
-        markup = keyboards.card_settings(view.id, view.aspect, view.outputs, view.model)
+        markup = settings_markup(view)
     else:
         markup = card_markup(view)
     if query.message is None:

@@ -20,13 +20,24 @@ PROGRESS_ORDER = ("queued", "pending", "submitting", "generating", "collecting",
                   "failed", "cancelled")
 
 
+def what_line(view: BatchView) -> str:
+    """What the batch makes: images, text-only prompts, or start+end pairs, and outputs each."""
+    n, each = view.total, f"{view.outputs} video{'s' if view.outputs != 1 else ''} each"
+    if view.text_only:
+        return f"✍️ {n} prompt{'s' if n != 1 else ''}, text only · {each}"
+    if view.pairs and view.status == "draft":
+        return f"🎬 {n} images → {n // 2} start+end clip{'s' if n // 2 != 1 else ''} · {each}"
+    if any(i.kind == "interpolation" for i in view.items):
+        return f"🎬 {n} start+end clip{'s' if n != 1 else ''} · {each}"
+    return f"🖼 {n} image{'s' if n != 1 else ''} · {each}"
+
+
 def card_text(view: BatchView, credits: int, seconds: float) -> str:
-    n = view.total
     status = texts.CARD_STATUS.get(view.status, view.status)
     return (
         f"<b>Batch #{view.id}</b> · {status}\n"
-        f"🖼 {n} image{'s' if n != 1 else ''} · {view.outputs} video{'s' if view.outputs != 1 else ''} each\n"
-        f"📐 {view.aspect} · 🎞 {texts.esc(view.model)}\n"
+        f"{what_line(view)}\n"
+        f"📐 {view.aspect} · 🎞 {texts.esc(view.model)} · {view.duration} s · {view.resolution}\n"
         f"💳 about {credits} credits · ⏱ about {texts.duration(seconds)}"
     )
 
@@ -39,13 +50,17 @@ def card_markup(view: BatchView) -> InlineKeyboardMarkup | None:
     return None
 
 
-async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[Path, str]], *,
-                        users: UserService, batches: BatchService) -> int:
-    """Create the draft batch with the user's defaults and show its card; returns its id."""
+async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[Path | None, str]],
+                        *, users: UserService, batches: BatchService) -> int:
+    """Create the draft batch with the user's defaults and show its card; returns its id.
+
+    An item without an image (None) is text-to-video.
+    """
     d = await users.defaults(user_id)
     batch_id = await batches.create_batch(
         user_id, chat_id, [NewItem(image_path=p, prompt=t) for p, t in items],
         aspect=d.aspect, outputs=d.outputs, model=d.model, source="telegram",
+        duration=d.duration, resolution=d.resolution,
     )
     view = await batches.get(batch_id)
     credits, seconds = await batches.estimate(view)

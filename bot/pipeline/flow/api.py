@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -46,20 +46,46 @@ class GenerationRequest:
 
 @dataclass(frozen=True)
 class FlowHandle:
-    """Everything needed to find a submitted generation again, even after a restart."""
+    """Everything needed to find a submitted generation again, even after a restart.
+
+    On the 2026 UI `tile_ids` are the media ids the page's own submit reply reported, and the
+    optional fields are the proof of what was billed, read from the page's submit request
+    (`kind`: t2v/i2v/interpolation, `frame_media_ids`: start [, end] frame media ids,
+    `model_key`, `duration` in seconds, `count` of outputs, `credits` quoted before the click).
+    They stay None on the classic UI and on handles stored before they existed.
+    """
 
     project_url: str
     tile_ids: tuple[str, ...]
     submitted_at: float
     prompt: str
+    kind: str | None = None
+    frame_media_ids: tuple[str, ...] = ()
+    model_key: str | None = None
+    duration: int | None = None
+    count: int | None = None
+    credits: int | None = None
+    ui: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 
+    def billed(self) -> dict:
+        """The proof of what was billed, as a JSON-able dict (empty on the classic UI)."""
+        if self.kind is None:
+            return {}
+        return {"kind": self.kind, "frame_media_ids": list(self.frame_media_ids),
+                "model_key": self.model_key, "duration": self.duration, "count": self.count,
+                "credits": self.credits, "ui": self.ui}
+
     @classmethod
     def from_json(cls, text: str) -> FlowHandle:
+        """Read a handle written by any version (unknown keys ignored, new ones optional)."""
         data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        data = {k: v for k, v in data.items() if k in known}
         data["tile_ids"] = tuple(data["tile_ids"])
+        data["frame_media_ids"] = tuple(data.get("frame_media_ids") or ())
         return cls(**data)
 
 

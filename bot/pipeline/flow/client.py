@@ -2,9 +2,13 @@
 
 One client = one account = one browser context with one working page, on which every
 interaction (submit, download, navigation) runs under an `asyncio.Lock`. Several prompts can be
-in flight: `submit` returns right after Create, and `poll` is a single DOM read that needs no
+in flight: `submit` returns right after Create, and `poll` is a single read that needs no
 lock when the handle's tiles are on screen. Only when they are not (virtualised grid, another
 project, a restarted browser) does it take the lock to scroll, reload or navigate.
+
+Everything that touches the page belongs to the UI generation (`bot/pipeline/flow/ui/`), detected
+on the first page the client opens (`FLOW_UI=auto`) or forced (`classic` / `flow2026`). The
+client itself is the same for every generation: lock, ledger, reattach, evidence, the wire.
 
 Each locked operation records a Playwright trace chunk; the chunk is saved with a screenshot only
 when the operation ends in a page state we do not understand (`UnknownPageStateError`).
@@ -28,17 +32,16 @@ from bot.errors import (
     SessionExpiredError,
     UnknownPageStateError,
 )
-from bot.pipeline.flow import create, steps
+from bot.pipeline.flow import ui as generations
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest, SessionInfo, TileStatus
-from bot.pipeline.flow.download import DownloadIncompleteError, open_720p_item, save_download
 from bot.pipeline.flow.ledger import Ledger
-from bot.pipeline.flow.locate import NotFound, find_any, probe
+from bot.pipeline.flow.locate import NotFound
 from bot.pipeline.flow.selectors import SIGNIN_URL_MARK
 from bot.pipeline.flow.session import BrowserSession
-from bot.pipeline.flow.tiles import RawTile, read_tiles, scroll_grid_top, shows_prompt, state_of
+from bot.pipeline.flow.ui import UiGeneration
+from bot.pipeline.flow.wire import Wire
 
 log = logging.getLogger(__name__)
-ALL = "__all_tiles__"  # a tile id that never exists: makes a scan read the whole grid
 
 
 class PlaywrightFlowClient:
@@ -75,6 +78,9 @@ class PlaywrightFlowClient:
         self._project_url: str | None = None  # the project this client session submits into
         self._aux: dict[str, Page] = {}  # pages showing other projects (reattached handles)
         self._epoch = -1  # session.relaunches when _aux / _project_url were valid
+        # The page's own batchexecute replies (2026 UI): proof of billing and tile states.
+        self.wire = Wire()
+        self._ui: UiGeneration | None = None
         # Monotonic marks of the last submit ("page_ready", "create_clicked", "handle"), for
         # the overhead benchmark and debugging slow steps.
         self.last_timings: dict[str, float] = {}
@@ -83,9 +89,15 @@ class PlaywrightFlowClient:
     def timeout(self) -> float:
         return self.settings.step_timeout_s
 
+    @property
+    def ui_name(self) -> str | None:
+        """The UI generation in use ("classic" / "flow2026"), None before the first page."""
+        return self._ui.name if self._ui else None
+
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
-        await self.session.page()
+        page = await self.session.page()
+        self.wire.attach(page)
         self._epoch = self.session.relaunches
 
     async def close(self) -> None:
@@ -107,25 +119,54 @@ class PlaywrightFlowClient:
     async def __aexit__(self, *exc) -> None:
         await self.close()
 
+    # --- UI generation --------------------------------------------------------------------
+    def _make_ui(self, name: str) -> UiGeneration:
+        if self._ui is None or self._ui.name != name:
+            self._ui = generations.make(name, self.settings, self.wire)
+            log.info("Flow UI generation: %s", name)
+        return self._ui
+
+    def _url(self, url: str) -> str:
+        """A navigation URL: the UI language is pinned there (`hl=`; the classic UI ignores it)."""
+        if self.settings.ui == "classic":
+            return url
+        return generations.pin_language(url, self.settings.ui_lang)
+
+    async def _ui_for(self, page: Page) -> UiGeneration:
+        """The generation of the loaded `page` (forced by FLOW_UI, else detected once)."""
+        if self.settings.ui != "auto":
+            return self._make_ui(self.settings.ui)
+        if self._ui is not None:
+            return self._ui
+        return self._make_ui(await generations.detect(page, self.timeout))
+
+    async def _home(self, page: Page) -> UiGeneration:
+        """Open Flow's home on `page` and return the generation it speaks."""
+        await page.goto(self._url(self.base_url), wait_until="domcontentloaded")
+        if self.settings.ui == "auto":
+            # A redirect may have changed the host or the generation: look again.
+            self._ui = None
+        return await self._ui_for(page)
+
     # --- session --------------------------------------------------------------------------
     async def check_session(self) -> SessionInfo:
-        """Open Flow's home in a side page and report whether we are signed in."""
+        """Open Flow's home in a side page and report whether we are signed in (and credits)."""
         async with self._lock:
             page = await self.session.new_page()
+            self.wire.attach(page)
             try:
-                await page.goto(self.base_url, wait_until="domcontentloaded")
-                # The app renders after its own fetches: wait for something we know.
                 try:
-                    await find_any(page, ["credits", "new_project", "landing_start",
-                                          "signin_marker"], self.timeout)
+                    ui = await self._home(page)
                 except NotFound:
-                    pass
-                reason = await steps.signed_out_reason(page)
+                    return SessionInfo(False, None, "Flow did not render a page the bot knows",
+                                       self.clock.now())
+                reason = await ui.signed_out_reason(page)
                 if reason is not None:
                     return SessionInfo(False, None, reason, self.clock.now())
-                credits = await _credits(page)
+                credits, extra = await ui.session_info(page)
+                extra = {"ui": ui.name, **extra}
                 await self.session.save_state()
-                return SessionInfo(True, credits, "signed in", self.clock.now())
+                return SessionInfo(True, credits, "signed in", self.clock.now(), extra)
             except PlaywrightError as err:
                 return SessionInfo(False, None, f"could not open Flow: {err.message}", self.clock.now())
             finally:
@@ -137,69 +178,77 @@ class PlaywrightFlowClient:
 
     # --- submit ---------------------------------------------------------------------------
     async def submit(self, request: GenerationRequest) -> FlowHandle:
-        """Run the steps and click Create; return the handle as soon as the new tiles show.
+        """Run the steps and click Start/Create; return the handle as soon as Flow answered.
 
-        Before the click any error means nothing was submitted. After it: a refusal notice
-        (slots full, too quickly, credits, unusual activity, ...) raises its class and nothing
-        was queued; `UnknownPageStateError(code="outcome_unknown")` means the click happened but
-        no answer was seen, so call `find_submission()` before submitting the prompt again.
+        Before the click any error means nothing was submitted. After it: a refusal (slots
+        full, too quickly, credits, unusual activity, ...) raises its class and nothing was
+        queued; `UnknownPageStateError(code="outcome_unknown")` means the click happened but no
+        answer was seen, so call `find_submission()` before submitting the prompt again;
+        `WrongSubmissionError` carries the handle of what really went out (it was paid for).
         """
         async with self._lock:
             return await self._guard("submit", lambda: self._submit(request))
 
     async def _submit(self, req: GenerationRequest) -> FlowHandle:
         page = await self._work_page()
-        t = self.timeout
         await self.session.save_state()  # cookies the last operation refreshed (if any)
         if self._project_url is None:
-            self._project_url = await steps.create_project(page, self.base_url, t)
+            ui = await self._home(page)
+            await ui.ensure_page_ok(page)
+            self._project_url = await ui.create_project(page, self.base_url)
             self.ledger.add_project(self._project_url)
-        elif page.url != self._project_url:
-            await steps.goto_project(page, self._project_url, t)
-        await steps.ensure_signed_in(page)
-        await steps.dismiss_popups(page)
-        marks = {"page_ready": time.monotonic()}
-        await steps.choose_frames_mode(page, t)
-        await steps.upload_start_frame(page, Path(req.image_path), t)
-        await steps.apply_settings(page, req.model, req.aspect, req.outputs, t)
-        await create.fill_prompt(page, req.prompt, t)
-        await scroll_grid_top(page)
-        before = set(await read_tiles(page))
-        self.ledger.see(before, self.clock.now())
-        await create.mark_toasts(page)
-        await create.click_create(page, t)
-        submitted_at = self.clock.now()
-        marks["create_clicked"] = time.monotonic()
-        try:
-            ids = await create.await_outcome(page, before, req.prompt, req.outputs, t)
-        except (NotFound, PlaywrightError) as err:
-            # Create was clicked: it may have been accepted (and paid). Never report this as
-            # plainly retryable; the caller must reconcile with find_submission() first.
-            raise UnknownPageStateError(
-                f"Create was clicked but its outcome was not seen ({type(err).__name__}); "
-                "reconcile with find_submission before submitting again",
-                code="outcome_unknown",
-            ) from err
-        marks["handle"] = time.monotonic()
-        self.last_timings = marks
-        self.ledger.see(ids, submitted_at)
-        handle = FlowHandle(self._project_url, tuple(ids), submitted_at, req.prompt)
-        log.debug("submitted: %d tile(s); %.2f s to Create, %.2f s to handle", len(ids),
-                  marks["create_clicked"] - marks["page_ready"], marks["handle"] - marks["page_ready"])
+        else:
+            if page.url != self._project_url:
+                await self._goto(page, self._project_url)
+            ui = await self._ui_for(page)
+        await ui.ensure_page_ok(page)
+        await ui.dismiss_overlays(page)
+
+        def before_click(ids) -> None:
+            self.ledger.see(ids, self.clock.now())
+
+        done = await ui.submit(page, req, before_click)
+        self.last_timings = done.marks
+        self.ledger.see(done.tile_ids, done.submitted_at)
+        proof = done.proof
+        handle = FlowHandle(
+            self._project_url, tuple(done.tile_ids), done.submitted_at, req.prompt,
+            kind=proof.get("kind"), frame_media_ids=tuple(proof.get("frame_media_ids", ())),
+            model_key=proof.get("model_key"), duration=proof.get("duration"),
+            count=proof.get("count"), credits=proof.get("credits"), ui=ui.name,
+        )
+        problem = proof.get("mismatch")
+        if problem:
+            from bot.errors import WrongSubmissionError
+
+            log.error("Flow billed something else than requested: %s", problem)
+            raise WrongSubmissionError(f"the page submitted {problem}", handle=handle)
+        if done.marks:
+            log.debug("submitted: %d tile(s); %.2f s to the click", len(done.tile_ids),
+                      done.marks.get("create_clicked", 0) - done.marks.get("page_ready", 0))
         return handle  # at once: the caller records it before anything else happens
+
+    async def _goto(self, page: Page, project_url: str) -> None:
+        self.wire.attach(page)
+        ui = self._ui
+        if ui is None:
+            await page.goto(self._url(project_url), wait_until="domcontentloaded")
+            ui = await self._ui_for(page)
+        await ui.goto_project(page, project_url)
 
     # --- poll -----------------------------------------------------------------------------
     async def poll(self, handle: FlowHandle) -> list[TileStatus]:
         want = list(handle.tile_ids)
         page = self._page_for_nowait(handle.project_url)
-        if page is not None:
-            # Fast path: one DOM read, no lock (reads never disturb a submission in progress).
+        if page is not None and self._ui is not None:
+            # Fast path: one read, no lock (reads never disturb a submission in progress).
             try:
                 if SIGNIN_URL_MARK in page.url:
                     raise SessionExpiredError(f"redirected to sign-in ({SIGNIN_URL_MARK})")
-                tiles = await read_tiles(page)
-                if all(i in tiles for i in want):
-                    statuses = [self._status(tiles[i], handle) for i in want]
+                await self._ui.ensure_page_ok(page)
+                tiles = await self._ui.statuses(page, handle)
+                if all(i in tiles for i in want) and self._ui.fresh(page, handle):
+                    statuses = [tiles[i] for i in want]
                     if not self._stale(statuses):
                         return statuses
                     log.info("tiles unchanged for %.0f s; reloading the project page",
@@ -214,18 +263,19 @@ class PlaywrightFlowClient:
     async def _poll_slow(self, handle: FlowHandle, reload: bool = False) -> list[TileStatus]:
         want = list(handle.tile_ids)
         page = await self._page_for(handle.project_url)
-        tiles = {} if reload else await read_tiles(page, want, scan=True)
-        if not all(i in tiles for i in want):
-            log.debug("tiles not in the grid (or stale); reloading the project")
-            await steps.goto_project(page, handle.project_url, self.timeout)
-            tiles = await read_tiles(page, want, scan=True)
+        ui = await self._ui_for(page)
+        tiles = {} if reload else await ui.statuses(page, handle, scan=True)
+        if not all(i in tiles for i in want) or not ui.fresh(page, handle):
+            log.debug("tiles not in the page (or stale); reloading the project")
+            await ui.goto_project(page, handle.project_url)
+            tiles = await ui.statuses(page, handle, scan=True)
         missing = [i for i in want if i not in tiles]
         if missing:
             raise NotFound(f"tiles {missing} in the project")
         now = time.monotonic()
         for tile_id in want:
             self._last_change.pop(tile_id, None)  # a fresh page: the clock starts again
-        statuses = [self._status(tiles[i], handle) for i in want]
+        statuses = [tiles[i] for i in want]
         self._stale(statuses, now)
         return statuses
 
@@ -244,10 +294,6 @@ class PlaywrightFlowClient:
                 self._last_change.pop(st.tile_id, None)
         return stale
 
-    def _status(self, tile: RawTile, handle: FlowHandle) -> TileStatus:
-        state, percent, video, error = state_of(tile, handle.prompt)
-        return TileStatus(tile.tile_id, state, percent, video, error)
-
     # --- reconcile ------------------------------------------------------------------------
     async def find_submission(self, prompt: str, after: float) -> FlowHandle | None:
         async with self._lock:
@@ -256,38 +302,30 @@ class PlaywrightFlowClient:
     async def _find(self, prompt: str, after: float) -> FlowHandle | None:
         for project_url in reversed(self.ledger.projects):
             page = await self._page_for(project_url)
-            tiles = await read_tiles(page, [ALL], scan=True)
-            mine = [t for t in tiles.values()
-                    if shows_prompt(t, prompt) and self.ledger.unclaimed(t.tile_id, after)]
+            ui = await self._ui_for(page)
+            found = await ui.candidates(page, prompt)
+            mine = [c for c in found if self.ledger.unclaimed(c.tile_id, after)]
             if mine:
-                mine.sort(key=lambda t: t.index if t.index is not None else 0)
+                mine.sort(key=lambda c: c.order)
                 now = self.clock.now()
-                self.ledger.see([t.tile_id for t in mine], now)
-                first = min(self.ledger.seen[t.tile_id] for t in mine)
+                self.ledger.see([c.tile_id for c in mine], now)
+                first = min(self.ledger.seen[c.tile_id] for c in mine)
                 log.debug("found %d tile(s) of an earlier submission", len(mine))
-                return FlowHandle(project_url, tuple(t.tile_id for t in mine), first, prompt)
+                return FlowHandle(project_url, tuple(c.tile_id for c in mine), first, prompt,
+                                  ui=ui.name)
         return None
 
     # --- download -------------------------------------------------------------------------
-    async def download(self, handle: FlowHandle, tile_id: str, dest: Path) -> Path:
+    async def download(self, handle: FlowHandle, tile_id: str, dest: Path,
+                       size: str = "720p") -> Path:
         async with self._lock:
-            return await self._guard("download", lambda: self._download(handle, tile_id, Path(dest)))
+            return await self._guard(
+                "download", lambda: self._download(handle, tile_id, Path(dest), size))
 
-    async def _download(self, handle: FlowHandle, tile_id: str, dest: Path) -> Path:
+    async def _download(self, handle: FlowHandle, tile_id: str, dest: Path, size: str) -> Path:
         page = await self._page_for(handle.project_url)
-        tiles = await read_tiles(page, [tile_id], scan=True, reveal=True)
-        if tile_id not in tiles:
-            await steps.goto_project(page, handle.project_url, self.timeout)
-            tiles = await read_tiles(page, [tile_id], scan=True, reveal=True)
-        if tile_id not in tiles:
-            raise NotFound(f"tile {tile_id} in the project")
-        state, *_ = state_of(tiles[tile_id], handle.prompt)
-        if state != "done":
-            raise DownloadIncompleteError(f"tile is {state}, not done")
-        tile = page.locator(f'[data-tile-id="{tile_id}"]')
-        await tile.scroll_into_view_if_needed()
-        item = await open_720p_item(page, tile, self.timeout)
-        return await save_download(page, item, dest, self.timeout, self.ffprobe_bin)
+        ui = await self._ui_for(page)
+        return await ui.download(page, handle, tile_id, dest, size, self.ffprobe_bin)
 
     # --- pages ----------------------------------------------------------------------------
     async def _work_page(self) -> Page:
@@ -296,6 +334,7 @@ class PlaywrightFlowClient:
             # A fresh browser: pages of the old one are gone; the project URL stays valid.
             self._aux.clear()
             self._epoch = self.session.relaunches
+        self.wire.attach(page)
         return page
 
     def _page_for_nowait(self, project_url: str) -> Page | None:
@@ -304,7 +343,7 @@ class PlaywrightFlowClient:
         page = self._aux.get(project_url)
         if page is None and self._project_url == project_url:
             page = self.session.current_page
-        if page is None or page.is_closed() or page.url != project_url:
+        if page is None or page.is_closed() or not _same_page(page.url, project_url):
             return None
         return page
 
@@ -320,8 +359,8 @@ class PlaywrightFlowClient:
             if page is None or page.is_closed():
                 page = await self.session.new_page()
                 self._aux[project_url] = page
-        if page.url != project_url:
-            await steps.goto_project(page, project_url, self.timeout)
+        if not _same_page(page.url, project_url):
+            await self._goto(page, project_url)
         return page
 
     # --- evidence -------------------------------------------------------------------------
@@ -354,11 +393,6 @@ class PlaywrightFlowClient:
         return result
 
 
-async def _credits(page: Page) -> int | None:
-    match = await probe(page, "credits")
-    if match is None:
-        return None
-    attr = await match.locator.get_attribute("data-credits")
-    text = attr or await match.locator.inner_text()
-    digits = "".join(ch for ch in text if ch.isdigit())
-    return int(digits) if digits else None
+def _same_page(url: str, project_url: str) -> bool:
+    """Whether the page shows `project_url` (ignoring the query, e.g. a pinned `hl=`)."""
+    return url.split("?", 1)[0].split("#", 1)[0] == project_url.split("?", 1)[0]

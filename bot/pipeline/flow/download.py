@@ -53,8 +53,10 @@ async def ffprobe(path: Path, ffprobe_bin: str = "ffprobe") -> dict:
         return {}
 
 
-async def verify_clip(path: Path, ffprobe_bin: str = "ffprobe") -> float:
-    """Raise `DownloadIncompleteError` unless `path` is a whole 8 s clip; returns its duration."""
+async def verify_clip(path: Path, ffprobe_bin: str = "ffprobe",
+                      expected: float | None = CLIP_SECONDS) -> float:
+    """Raise `DownloadIncompleteError` unless `path` is a whole clip of `expected` seconds
+    (None: any length Flow makes, 2–20 s); returns its duration."""
     size = path.stat().st_size if path.exists() else 0
     if not MIN_BYTES <= size <= MAX_BYTES:
         raise DownloadIncompleteError(f"downloaded file has {size} bytes")
@@ -73,8 +75,12 @@ async def verify_clip(path: Path, ffprobe_bin: str = "ffprobe") -> float:
         duration = float(info.get("format", {}).get("duration", "nan"))
     except ValueError:
         duration = float("nan")
-    if not abs(duration - CLIP_SECONDS) <= DURATION_TOLERANCE:
-        raise DownloadIncompleteError(f"downloaded clip lasts {duration:.2f} s, not about 8 s")
+    if expected is None:
+        if not 2.0 <= duration <= 20.0:
+            raise DownloadIncompleteError(f"downloaded clip lasts {duration:.2f} s")
+    elif not abs(duration - expected) <= DURATION_TOLERANCE:
+        raise DownloadIncompleteError(
+            f"downloaded clip lasts {duration:.2f} s, not about {expected:g} s")
     return duration
 
 

@@ -57,8 +57,9 @@ def _base(scope: Scope, sel: Sel) -> Locator:
     if sel.kind == "icon":
         return scope.locator(
             "xpath=.//*[self::button or self::a or @role='button' or @role='option'"
-            " or @role='menuitem'][.//i[contains(concat(' ', @class, ' '), ' google-symbols ')"
-            f" and normalize-space()='{sel.value}']]"
+            " or @role='menuitem' or @role='radio'][.//*[(self::i and contains(concat(' ', @class,"
+            " ' '), ' google-symbols ')) or self::mat-icon]"
+            f"[normalize-space()='{sel.value}']]"
         )
     return scope.get_by_text(re.compile(sel.value, re.I))
 
@@ -82,9 +83,11 @@ async def _pass(scope: Scope, key: str, sels, visible: bool) -> Match | None:
     return None
 
 
-async def probe(scope: Scope, key: str, *, visible: bool = True) -> Match | None:
-    """One pass over the fallbacks of `key`; the first that matches now, or None."""
-    sels = list(enumerate(SELECTORS[key]))
+async def probe(scope: Scope, key: str, *, visible: bool = True,
+                registry: dict[str, list[Sel]] | None = None) -> Match | None:
+    """One pass over the fallbacks of `key` (in `registry`, default the classic one); the first
+    that matches now, or None."""
+    sels = list(enumerate((registry or SELECTORS)[key]))
     match = await _pass(scope, key, sels, visible)
     if match is not None and match.index:
         # The page may have rendered between two alternatives: ask the better ones again
@@ -97,35 +100,37 @@ async def probe(scope: Scope, key: str, *, visible: bool = True) -> Match | None
     return match
 
 
-async def find(scope: Scope, key: str, timeout: float, *, visible: bool = True) -> Locator:
+async def find(scope: Scope, key: str, timeout: float, *, visible: bool = True,
+               registry: dict[str, list[Sel]] | None = None) -> Locator:
     """The first matching fallback of `key`, waiting up to `timeout` seconds; `NotFound` else."""
     deadline = time.monotonic() + timeout
     delay = 0.02
     while True:
-        match = await probe(scope, key, visible=visible)
+        match = await probe(scope, key, visible=visible, registry=registry)
         if match is not None:
             log.debug("found %s via #%d %s", key, match.index, match.sel.describe())
             return match.locator
         if time.monotonic() >= deadline:
             raise NotFound(key)
-        await _clear_popup(scope, key)
+        await _clear_popup(scope, key, registry)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.2)
 
 
-async def _clear_popup(scope: Scope, key: str) -> None:
+async def _clear_popup(scope: Scope, key: str, registry: dict[str, list[Sel]] | None = None) -> None:
     """A welcome/promo popup may cover what we look for: close it (it can open late)."""
     if key != "popup_dismiss":
-        await clear_popups(scope)
+        await clear_popups(scope, registry=registry)
 
 
-async def clear_popups(scope: Scope, rounds: int = 3) -> int:
+async def clear_popups(scope: Scope, rounds: int = 3,
+                       registry: dict[str, list[Sel]] | None = None) -> int:
     """Close welcome/promo popups, topmost first (they can stack: a late promo over the
     welcome dialog); returns how many were closed."""
     closed = 0
     for _ in range(rounds):
         candidates: list[Locator] = []
-        for sel in SELECTORS["popup_dismiss"]:
+        for sel in (registry or SELECTORS).get("popup_dismiss", []):
             loc = build(scope, sel).filter(visible=True)
             try:
                 candidates += [loc.nth(i) for i in range(min(await loc.count(), 4))]
@@ -141,7 +146,8 @@ async def clear_popups(scope: Scope, rounds: int = 3) -> int:
     return closed
 
 
-async def click(loc: Locator, timeout: float) -> None:
+async def click(loc: Locator, timeout: float,
+                registry: dict[str, list[Sel]] | None = None) -> None:
     """Click, and if something covers the target (a popup that opened late), close the popup
     and click again. The first try is short: an uncovered click takes milliseconds."""
     try:
@@ -149,7 +155,7 @@ async def click(loc: Locator, timeout: float) -> None:
         return
     except PlaywrightTimeoutError:
         log.debug("click did not land; looking for a popup in the way")
-    await clear_popups(loc.page)
+    await clear_popups(loc.page, registry=registry)
     await loc.click(timeout=timeout * 1000)
 
 
@@ -165,18 +171,19 @@ async def click_if_on_top(loc: Locator) -> bool:
         return False
 
 
-async def find_any(scope: Scope, keys: list[str], timeout: float) -> Match:
+async def find_any(scope: Scope, keys: list[str], timeout: float,
+                   registry: dict[str, list[Sel]] | None = None) -> Match:
     """Whichever of several elements shows up first (e.g. a dialog or the image appearing)."""
     deadline = time.monotonic() + timeout
     delay = 0.02
     while True:
         for key in keys:
-            match = await probe(scope, key)
+            match = await probe(scope, key, registry=registry)
             if match is not None:
                 return match
         if time.monotonic() >= deadline:
             raise NotFound("|".join(keys))
-        await _clear_popup(scope, keys[0])
+        await _clear_popup(scope, keys[0], registry)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.2)
 

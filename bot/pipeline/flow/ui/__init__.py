@@ -1,0 +1,182 @@
+"""UI generations of Flow: one replaceable module per generation of the page.
+
+Google rewrites Flow every few months (the classic React UI until September 2026, the Angular
+UI on flow.google.com since). The client (`PlaywrightFlowClient`: the lock, the ledger, reattach,
+evidence) stays one; everything that touches the page lives in a `UiGeneration` subclass with its
+selectors as data beside it:
+
+* `classic.py` (+ `bot/pipeline/flow/selectors.py`): the labs.google UI, Feb-2026 fallbacks included.
+* `flow2026.py` (+ `flow2026_selectors.py`): flow.google.com.
+
+Each implements the same small set of page steps (see `UiGeneration`). `detect()` tells them apart
+on a loaded page by structural markers only (custom element tags and icon markup, never words).
+A new generation = a new module + its registry + one line in `GENERATIONS` and `detect()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from playwright.async_api import Page
+
+from bot.pipeline.flow.locate import NotFound
+from bot.pipeline.flow.wire import Wire
+
+if TYPE_CHECKING:
+    from bot.config import FlowSettings
+    from bot.pipeline.flow.api import FlowHandle, GenerationRequest, TileStatus
+    from bot.pipeline.flow.selectors import Sel
+
+# One evaluate: which generation's structural markers the page carries (None: neither yet).
+_DETECT_JS = """() => {
+  if (document.querySelector('flow-prompt-box, flow-grid-tile-container, mat-icon, '
+      + '.header-user-button, flow-agent-panel, flow-creative-agent-prompt-box')) return 'flow2026';
+  if (document.querySelector('i.google-symbols, [data-tile-id], #PINHOLE_TEXT_AREA_ELEMENT_ID'))
+    return 'classic';
+  // A rendered page with buttons but none of the above (the classic first-run landing).
+  if (document.querySelector('button')) return 'classic?';
+  return null;
+}"""
+# A page with buttons but no marker of either generation is classic once it had time to render.
+_SETTLE_S = 1.5
+
+
+@dataclass
+class Submitted:
+    """What a submit produced: the new tile ids and, where the page tells, the proof of billing."""
+
+    tile_ids: list[str]
+    submitted_at: float
+    proof: dict[str, Any] = field(default_factory=dict)
+    marks: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Candidate:
+    """A tile that may belong to an earlier submission (for `find_submission`)."""
+
+    tile_id: str
+    order: float  # smaller = earlier output of the same submission
+
+
+class UiGeneration:
+    """The page steps of one UI generation. Subclasses override every method.
+
+    Steps raise `bot.errors` classes or `locate.NotFound` (which the client turns into
+    `UnknownPageStateError` with evidence). Nothing is clicked that spends credits except in
+    `submit`, and only after every check of the money guard passed.
+    """
+
+    name = "base"
+    registry: dict[str, list[Sel]] = {}
+
+    def __init__(self, settings: FlowSettings, wire: Wire | None = None) -> None:
+        self.settings = settings
+        self.wire = wire if wire is not None else Wire()
+
+    @property
+    def timeout(self) -> float:
+        return self.settings.step_timeout_s
+
+    def url(self, url: str) -> str:
+        """The URL to navigate to (the UI language pinned with `hl=`, FLOW_2026 §1)."""
+        return pin_language(url, self.settings.ui_lang)
+
+    def attach(self, page: Page) -> None:
+        """Hook listeners on a page the client opened (e.g. the page's own requests)."""
+
+    async def signed_out_reason(self, page: Page) -> str | None:
+        raise NotImplementedError
+
+    async def ensure_page_ok(self, page: Page) -> None:
+        """Raise `SessionExpiredError` (or another account-level error) for a page we cannot use."""
+        raise NotImplementedError
+
+    async def dismiss_overlays(self, page: Page) -> None:
+        raise NotImplementedError
+
+    async def create_project(self, page: Page, base_url: str) -> str:
+        raise NotImplementedError
+
+    async def goto_project(self, page: Page, project_url: str) -> None:
+        raise NotImplementedError
+
+    async def submit(self, page: Page, req: GenerationRequest, before_click) -> Submitted:
+        """Configure, attach frames, type the prompt, guard, click Start; `before_click(ids)`
+        receives the tile ids already in the grid right before the click."""
+        raise NotImplementedError
+
+    async def statuses(self, page: Page, handle: FlowHandle, *, scan: bool = False,
+                       reveal: bool = False) -> dict[str, TileStatus]:
+        """Status of the handle's tiles the page shows now (missing ids are left out)."""
+        raise NotImplementedError
+
+    def fresh(self, page: Page, handle: FlowHandle) -> bool:
+        """Whether what `statuses` read can be trusted as current (False: reload the page)."""
+        return True
+
+    async def candidates(self, page: Page, prompt: str) -> list[Candidate]:
+        """Tiles in the open project that show `prompt` (for reconciling a crash)."""
+        raise NotImplementedError
+
+    async def download(self, page: Page, handle: FlowHandle, tile_id: str, dest: Path,
+                       size: str, ffprobe_bin: str) -> Path:
+        raise NotImplementedError
+
+    async def session_info(self, page: Page) -> tuple[int | None, dict]:
+        """(credits, extra) read from the signed-in page that `open_home` left open."""
+        raise NotImplementedError
+
+    async def open_home(self, page: Page, base_url: str) -> None:
+        raise NotImplementedError
+
+
+def make(name: str, settings: FlowSettings, wire: Wire | None = None) -> UiGeneration:
+    """The generation called `name` ("classic" or "flow2026")."""
+    from bot.pipeline.flow.ui.classic import ClassicUi
+    from bot.pipeline.flow.ui.flow2026 import Flow2026Ui
+
+    return {"classic": ClassicUi, "flow2026": Flow2026Ui}[name](settings, wire)
+
+
+def pin_language(url: str, lang: str) -> str:
+    """`url` with `hl=<lang>` set (unchanged when `lang` is empty: the account's language)."""
+    if not lang:
+        return url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "hl"]
+    query.append(("hl", lang))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+GENERATIONS = ("classic", "flow2026")
+
+
+async def detect(page: Page, timeout: float) -> str:
+    """The generation the loaded page belongs to, waiting up to `timeout` for it to render.
+
+    Signed-out pages count too: Google's sign-in host is classic-era, `/about` is flow2026.
+    """
+    started = time.monotonic()
+    deadline = started + timeout
+    while True:
+        if "/about" in page.url.split("?", 1)[0][-7:] or "/404" in page.url:
+            return "flow2026"
+        if "accounts.google.com" in page.url:
+            return "classic"
+        try:
+            found = await page.evaluate(_DETECT_JS)
+        except Exception:  # noqa: BLE001 - navigating: try again
+            found = None
+        if found and not found.endswith("?"):
+            return found
+        if found and time.monotonic() - started > _SETTLE_S:
+            return found.rstrip("?")
+        if time.monotonic() >= deadline:
+            raise NotFound("UI generation markers")
+        await asyncio.sleep(0.05)

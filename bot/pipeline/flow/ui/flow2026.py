@@ -1,0 +1,1033 @@
+"""flow.google.com (the Angular UI since September 2026, FLOW_2026.md) as a `UiGeneration`.
+
+A submit, in order: agent mode off → upload the start (and end) frame to the project library
+under a run-unique name (rights dialog only with FLOW_ACCEPT_UPLOAD_TERMS=true) → settings
+popover: media, Frames, model first, then aspect/resolution/duration/count, everything read back
+→ bind the frames from the picker and verify the chips → type the prompt → the money guard →
+one trusted click on Start generation while listening to the page's own submit request.
+
+Sources of truth, decided here:
+* The handle's tile ids are the media ids of the page's submit reply (never titles or counts),
+  and the proof of billing is the submit request itself (`wire.py`).
+* Tile states come from the page's own poll replies (`jwpduf`: PENDING/QUEUED/ACTIVE with
+  progress/SUCCESSFUL/FAILED with the reason). They are per media id, exact and locale-free;
+  the DOM is used to act (download, Retry), not to read states. A page whose poll replies stop
+  (older than `POLL_STALE_S` for an unfinished tile) is reloaded, which polls at once.
+* Downloads: the grid tile whose thumbnail carries the media id, revealed by a real mouse move
+  (`More options → Download → 720p`); when the tile cannot be matched (opaque `/asb/`
+  thumbnails after a reload) the clip's edit view `/project/<id>/edit/<media>` (`Download media`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from functools import partial
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Locator, Page, Response
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from bot.errors import (
+    AgentOnlyError,
+    FinalFlowError,
+    FlowError,
+    InsufficientCreditsError,
+    OverCapError,
+    PriceMismatchError,
+    RateLimitedError,
+    RetryableFlowError,
+    SessionExpiredError,
+    SlotsFullError,
+    UnknownPageStateError,
+    UnusualActivityError,
+    UploadFaceError,
+    UploadMinorError,
+    UploadTermsError,
+    WrongAccountError,
+)
+from bot.pipeline import catalog
+from bot.pipeline.flow.api import FlowHandle, GenerationRequest, TileStatus
+from bot.pipeline.flow.classify import classify, classify_failure
+from bot.pipeline.flow.download import DownloadIncompleteError, verify_clip
+from bot.pipeline.flow.locate import NotFound, click, find, find_any, probe, until
+from bot.pipeline.flow.ui import Candidate, Submitted, UiGeneration
+from bot.pipeline.flow.ui import flow2026_selectors as S
+from bot.pipeline.flow.wire import SUBMIT_KINDS, UPLOAD, rpc_of
+
+log = logging.getLogger(__name__)
+REG = S.SELECTORS
+PROJECT_PATH = "/project/"
+# An unfinished tile whose last poll reply is older than this is not trusted (reload the page).
+POLL_STALE_S = 20.0
+SEARCH_TRIES = 3       # picker searches per opening (FLOW_2026 §6: search is server-side, lags)
+PICKER_OPENINGS = 5    # picker reopenings before giving up
+
+
+class SettingsMismatch(UnknownPageStateError):
+    """A settings group did not keep (or does not show) what we chose: nothing was clicked."""
+
+    code = "settings_mismatch"
+
+
+class FrameNotBound(UnknownPageStateError):
+    """The Start/End chip does not hold our image: submitting would bill something else."""
+
+    code = "frame_not_bound"
+
+
+_GROUPS_JS = """(panel) => {
+  const root = document.querySelector(panel);
+  if (!root) return null;
+  const ligs = (el) => [...el.querySelectorAll('mat-icon')].map((m) => m.textContent.trim());
+  const words = (el) => {
+    const out = [];
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, {
+      acceptNode: (n) => n.parentElement && n.parentElement.closest('mat-icon')
+        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+    while (walk.nextNode()) { const t = walk.currentNode.textContent.trim(); if (t) out.push(t); }
+    return out.join(' ');
+  };
+  const groups = [...root.querySelectorAll('[role=radiogroup]')].map((g) =>
+    [...g.querySelectorAll('[role=radio]')].map((r) => ({
+      text: words(r), ligs: ligs(r), checked: r.getAttribute('aria-checked') === 'true',
+      disabled: r.disabled || r.getAttribute('aria-disabled') === 'true'})));
+  const trig = root.querySelector('.model-select-trigger-content');
+  return {groups, model: trig ? words(trig) : null};
+}"""
+
+_TEXT_JS = """(el) => {
+  const out = [];
+  const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, {
+    acceptNode: (n) => n.parentElement && n.parentElement.closest('mat-icon')
+      ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+  while (walk.nextNode()) { const t = walk.currentNode.textContent.trim(); if (t) out.push(t); }
+  return out.join(' ');
+}"""
+
+# Scroll the grid until the tile whose thumbnail carries `mid` is rendered; leave it there.
+_REVEAL_JS = """async ({grid, tile, thumb, mid}) => {
+  const find = () => [...document.querySelectorAll(tile)].find((t) =>
+    [...t.querySelectorAll(thumb + ', img, video')].some((i) => (i.src || '').includes(mid)));
+  const sc = document.querySelector(grid) || document.scrollingElement;
+  const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 40)));
+  let hit = find();
+  if (hit) return true;
+  sc.scrollTop = 0; await frame(); hit = find();
+  let guard = 0;
+  while (!hit && sc.scrollTop + sc.clientHeight < sc.scrollHeight - 1 && guard++ < 300) {
+    sc.scrollTop += Math.max(120, sc.clientHeight * 0.8); await frame(); hit = find();
+  }
+  if (hit) { hit.scrollIntoView({block: 'center'}); await frame(); return true; }
+  sc.scrollTop = 0;
+  return false;
+}"""
+
+
+def _norm(s: str) -> str:
+    return " ".join((s or "").split())
+
+
+def _project_id(url: str) -> str | None:
+    path = urlsplit(url).path
+    if PROJECT_PATH not in path:
+        return None
+    return path.split(PROJECT_PATH, 1)[1].split("/", 1)[0] or None
+
+
+def _strip_query(url: str) -> str:
+    return url.split("?", 1)[0].split("#", 1)[0]
+
+
+class Flow2026Ui(UiGeneration):
+    """`UiGeneration` for flow.google.com (see the module docstring)."""
+
+    name = "flow2026"
+    registry = REG
+
+    def __init__(self, settings, wire=None) -> None:
+        super().__init__(settings, wire)
+        self.plan: str | None = None  # seen on the account button (PRO/ULTRA)
+
+    # --- page checks --------------------------------------------------------------------------
+    async def signed_out_reason(self, page: Page) -> str | None:
+        url = page.url
+        path = urlsplit(url).path
+        if "accounts.google.com" in url:
+            return "redirected to Google sign-in (accounts.google.com)"
+        if path.rstrip("/").endswith("/about"):
+            return "Flow shows its public /about page (signed out)"
+        return None
+
+    async def ensure_page_ok(self, page: Page) -> None:
+        reason = await self.signed_out_reason(page)
+        if reason is not None:
+            raise SessionExpiredError(reason)
+        parts = urlsplit(page.url)
+        if parts.path.rstrip("/").endswith("/404") and "project" in parse_qs(parts.query).get("reason", []):
+            raise WrongAccountError(
+                "Flow answered /404?reason=project: the project belongs to another Google account; "
+                "sign in with the account that made it (or clear the driver ledger)")
+
+    async def dismiss_overlays(self, page: Page) -> None:
+        """Cookie bar, agent side panel, changelog modals: one pass, no waiting."""
+        for key in ("cookie_accept", "agent_panel_close", "changelog_close"):
+            match = await probe(page, key, registry=REG)
+            if match is not None:
+                log.debug("closing overlay %s", key)
+                try:
+                    await match.locator.click(timeout=2000)
+                except PlaywrightError:
+                    await page.keyboard.press("Escape")
+
+    # --- home and projects ----------------------------------------------------------------------
+    async def open_home(self, page: Page, base_url: str) -> None:
+        await page.goto(self.url(base_url), wait_until="domcontentloaded")
+
+    async def create_project(self, page: Page, base_url: str) -> str:
+        """From home: `New project` (named by date and time) and wait for its page."""
+        t = self.timeout
+        if PROJECT_PATH in page.url or not _strip_query(page.url).startswith(_strip_query(base_url)):
+            await self.open_home(page, base_url)
+        await self.ensure_page_ok(page)
+        await self.dismiss_overlays(page)
+        button = await find(page, "new_project", t, registry=REG)
+        await click(button, t, REG)
+        await page.wait_for_url(re.compile(re.escape(PROJECT_PATH)), timeout=t * 1000)
+        await self.ensure_page_ok(page)
+        await self._wait_composer(page)
+        await self.dismiss_overlays(page)
+        url = _strip_query(page.url)
+        log.debug("project %s", url)
+        return url
+
+    async def goto_project(self, page: Page, project_url: str) -> None:
+        """Open (or reload) a project; waits for the page's first poll reply after loading."""
+        pid = _project_id(project_url)
+        t0 = time.monotonic()
+        await page.goto(self.url(project_url), wait_until="domcontentloaded")
+        await self.ensure_page_ok(page)
+        deadline = t0 + self.timeout
+        while self.wire.last_poll.get(pid or "", 0) < t0 and time.monotonic() < deadline:
+            await self.ensure_page_ok(page)
+            await asyncio.sleep(0.05)
+        await self._wait_composer(page)
+        await self.dismiss_overlays(page)
+
+    async def _wait_composer(self, page: Page) -> None:
+        await find_any(page, ["prompt_box", "agent_prompt_box", "tile"], self.timeout, REG)
+
+    # --- session -------------------------------------------------------------------------------
+    async def session_info(self, page: Page) -> tuple[int | None, dict]:
+        """Plan from the account button; credits from the account panel (then closed)."""
+        t = self.timeout
+        await self.dismiss_overlays(page)
+        button = await find(page, "account_button", t, registry=REG)
+        extra: dict = {}
+        plan = re.search(S.PLAN_RE, await button.inner_text() or "", re.I)
+        if plan:
+            self.plan = plan.group(1).lower()
+            extra["plan"] = self.plan
+        credits = None
+        await click(button, t, REG)
+        try:
+            link = await find(page, "credits_link", t, registry=REG)
+            digits = re.sub(r"\D", "", (await link.inner_text()).split("credit")[0]) or \
+                re.sub(r"\D", "", await link.inner_text())
+            credits = int(digits) if digits else None
+        except NotFound:
+            log.warning("credits link not found in the account panel")
+        finally:
+            close = await probe(page, "account_panel_close", registry=REG)
+            if close is not None:
+                await close.locator.click(timeout=2000)
+            else:
+                await page.keyboard.press("Escape")
+        return credits, extra
+
+    async def _read_plan(self, page: Page) -> str:
+        if self.plan is None:
+            match = await probe(page, "account_button", registry=REG)
+            if match is not None:
+                found = re.search(S.PLAN_RE, await match.locator.inner_text() or "", re.I)
+                if found:
+                    self.plan = found.group(1).lower()
+        return self.plan or self.settings.plan
+
+    # --- submit --------------------------------------------------------------------------------
+    async def submit(self, page: Page, req: GenerationRequest, before_click) -> Submitted:
+        """All steps and the click; "unusual activity" → reload, pause, again (bounded)."""
+        uploads: dict[Path, tuple[str, str]] = {}
+        tries = self.settings.unusual_activity_retries
+        for attempt in range(tries + 1):
+            try:
+                return await self._submit_once(page, req, before_click, uploads)
+            except UnusualActivityError as err:
+                if attempt >= tries:
+                    log.error("unusual activity %d times in a row: pausing the account", attempt + 1)
+                    raise UnusualActivityError(
+                        f"{err.text} (still after {attempt + 1} tries with a reload and a pause)") from err
+                log.warning("unusual activity (try %d of %d): reload, wait %.0f s, submit again",
+                            attempt + 1, tries + 1, self.settings.unusual_activity_wait_s)
+                await asyncio.sleep(self.settings.unusual_activity_wait_s)
+                await self.goto_project(page, _strip_query(page.url))
+        raise AssertionError("unreachable")
+
+    async def _submit_once(self, page: Page, req: GenerationRequest, before_click,
+                           uploads: dict[Path, tuple[str, str]]) -> Submitted:
+        t = self.timeout
+        marks = {"page_ready": time.monotonic()}
+        await self._scroll_top(page)
+        await self._agent_off(page)
+        frames: list[tuple[str, str]] = []
+        for path in (req.image_path, req.end_image_path):
+            if path is not None:
+                path = Path(path)
+                if path not in uploads:
+                    uploads[path] = await self._upload(page, path)
+                frames.append(uploads[path])
+        await self._configure(page, req)
+        await self._bind_frames(page, frames)
+        await self._type_prompt(page, req.prompt)
+        quote = await self._money_guard(page, req, frames)
+        pid = _project_id(page.url)
+        before_click({m for m, s in self.wire.media.items() if s.media.get("projectId") == pid})
+        button = await find(page, "submit", t, registry=REG)
+        await until(button.is_enabled, t, "submit (enabled)")
+        try:
+            async with page.expect_response(lambda r: rpc_of(r.url) in SUBMIT_KINDS,
+                                            timeout=t * 1000) as info:
+                marks["create_clicked"] = time.monotonic()
+                await button.click(timeout=t * 1000)  # a trusted click (FLOW_2026 §7)
+            response = await info.value
+        except PlaywrightTimeoutError as err:
+            raise UnknownPageStateError(
+                "Start generation was clicked but the page's submit was not seen; "
+                "reconcile with find_submission before submitting again", code="outcome_unknown",
+            ) from err
+        submitted_at = time.time()
+        ids, proof = await self._read_submit(response, req, frames)
+        proof["credits"] = quote
+        marks["handle"] = time.monotonic()
+        return Submitted(ids, submitted_at, proof, marks)
+
+    async def _read_submit(self, response: Response, req: GenerationRequest,
+                           frames: list[tuple[str, str]]) -> tuple[list[str], dict]:
+        """The new media ids and the proof of what was billed, from the page's own exchange."""
+        if response.status == 401:
+            raise SessionExpiredError("Flow answered the submit with 401 (signed out)")
+        rpc, payload, result = await self.wire.ingest(response)
+        if not response.ok:
+            raise UnknownPageStateError(
+                f"Flow refused the page's submit with HTTP {response.status}", code="submit_rejected")
+        error = result.get("error")
+        if error:
+            raise _refusal(error.get("reason", ""), error.get("message", ""))
+        ids = [op["mediaId"] for op in result.get("operations", []) if op.get("mediaId")]
+        if not ids:
+            raise UnknownPageStateError("the submit reply lists no media", code="outcome_unknown")
+        requests = payload.get("requests") or []
+        kind = SUBMIT_KINDS.get(rpc or "", rpc)
+        first = requests[0] if requests else {}
+        frame_ids = [m for m in ((first.get("startImage") or {}).get("mediaId"),
+                                 (first.get("endImage") or {}).get("mediaId")) if m]
+        proof = {
+            "kind": kind, "frame_media_ids": frame_ids, "model_key": first.get("modelKey"),
+            "duration": first.get("durationSeconds"), "count": len(requests),
+            "resolution": first.get("resolution"),
+        }
+        problems = []
+        if kind != req.kind:
+            problems.append(f"{kind} instead of {req.kind}")
+        if frame_ids != [mid for mid, _ in frames]:
+            problems.append(f"frames {frame_ids} instead of {[m for m, _ in frames]}")
+        if len(requests) != req.outputs:
+            problems.append(f"{len(requests)} outputs instead of {req.outputs}")
+        for r in requests:
+            if r.get("durationSeconds") != req.duration:
+                problems.append(f"{r.get('durationSeconds')} s instead of {req.duration} s")
+                break
+        for r in requests:
+            if r.get("resolution") not in (None, req.resolution):
+                problems.append(f"{r.get('resolution')} instead of {req.resolution}")
+                break
+        keys = {r.get("modelKey") or "" for r in requests}
+        bad = [k for k in keys if not _key_matches(k, req.model, req.kind)]
+        if bad:
+            problems.append(f"model key {bad[0]} for {req.model} ({req.kind})")
+        if problems:
+            proof["mismatch"] = "; ".join(problems)
+        log.info("billed: %s %s x%d %ss, frames %s", kind, proof["model_key"], len(requests),
+                 proof["duration"], frame_ids)
+        return ids, proof
+
+    # --- steps ---------------------------------------------------------------------------------
+    async def _scroll_top(self, page: Page) -> None:
+        """The top bar hides once the grid is scrolled (FLOW_2026 §4)."""
+        await page.evaluate("(sel) => { for (const g of document.querySelectorAll(sel)) g.scrollTop = 0; }",
+                            S.GRID_CSS)
+
+    async def _agent_off(self, page: Page) -> None:
+        """Agent mode must be off (its composer bills without our settings)."""
+        t = self.timeout
+        match = await find_any(page, ["prompt_box", "agent_prompt_box"], t, REG)
+        chip = await probe(page, "agent_chip", registry=REG)
+        if chip is None:
+            if match.key == "agent_prompt_box":
+                raise AgentOnlyError(
+                    "this Flow account only has the agent composer (no per-request settings); "
+                    "use an account with the normal prompt box")
+            return
+        if await chip.locator.get_attribute("aria-pressed") == "true":
+            log.info("agent mode is on: turning it off")
+            for _ in range(3):
+                await click(chip.locator, t, REG)
+                try:
+                    await until(lambda: _attr_is(chip.locator, "aria-pressed", "false"), 2.0, "agent chip off")
+                    break
+                except NotFound:
+                    continue
+            if await chip.locator.get_attribute("aria-pressed") == "true":
+                raise UnknownPageStateError("the agent chip stays pressed", code="agent_mode")
+        await find(page, "prompt_box", t, registry=REG)
+
+    # upload --------------------------------------------------------------------------------------
+    async def _upload(self, page: Page, image: Path) -> tuple[str, str]:
+        """Upload `image` to the project library under a run-unique name; (media id, name)."""
+        t = self.timeout
+        name = f"flowbot-{uuid.uuid4().hex[:12]}{image.suffix.lower() or '.png'}"
+        tmpdir = Path(tempfile.mkdtemp(prefix="flowbot-upload-"))
+        try:
+            copy = tmpdir / name  # the file chooser names the asset after the file
+            shutil.copyfile(image, copy)
+            replies: list[dict] = []
+
+            async def on_response(resp: Response) -> None:
+                if rpc_of(resp.url) == UPLOAD:
+                    try:
+                        _, _, result = await self.wire.ingest(resp)
+                        replies.append(result)
+                    except PlaywrightError:
+                        pass
+
+            page.on("response", on_response)
+            try:
+                await self._scroll_top(page)
+                await click(await find(page, "add_media_menu", t, registry=REG), t, REG)
+                item = await find(page, "menu_upload", t, registry=REG)
+                async with page.expect_file_chooser(timeout=t * 1000) as chooser:
+                    await click(item, t, REG)
+                await (await chooser.value).set_files(str(copy))
+                log.debug("upload %s chosen", name)
+                mid = await self._await_upload(page, replies, name)
+            finally:
+                page.remove_listener("response", on_response)
+        finally:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+        await self._await_stored(page, mid)
+        return mid, name
+
+    async def _await_upload(self, page: Page, replies: list[dict], name: str) -> str:
+        """The upload's media id, handling the rights dialog and refusals on the way."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            for result in replies:
+                error = result.get("error")
+                if error:
+                    reason = error.get("reason", "")
+                    if reason == "upload_consent_required":
+                        continue  # the page shows the rights dialog: handled below
+                    raise _upload_refusal(reason, error.get("message", ""))
+                if result.get("mediaId"):
+                    log.debug("uploaded %s as %s", name, result["mediaId"])
+                    return result["mediaId"]
+            dialog = await probe(page, "consent_dialog", registry=REG)
+            if dialog is not None:
+                await self._consent(page)
+                replies.clear()
+            await asyncio.sleep(0.05)
+        raise NotFound(f"upload reply for {name}")
+
+    async def _consent(self, page: Page) -> None:
+        t = self.timeout
+        if not self.settings.accept_upload_terms:
+            cancel = await probe(page, "consent_cancel", registry=REG)
+            if cancel is not None:
+                await cancel.locator.click(timeout=2000)
+            raise UploadTermsError(
+                "Flow asks to accept its image-upload rights terms (once per account). "
+                + UploadTermsError.admin_hint)
+        log.warning("accepting Flow's upload rights dialog (FLOW_ACCEPT_UPLOAD_TERMS=true)")
+        agree = await find(page, "consent_agree", t, registry=REG)
+        await agree.click(timeout=t * 1000)
+        try:
+            await until(lambda: _gone(page, "consent_dialog"), t, "rights dialog closed")
+        except NotFound:
+            raise UnknownPageStateError("the rights dialog stays open", code="upload_terms_stuck") from None
+
+    async def _await_stored(self, page: Page, mid: str) -> None:
+        """Wait until the upload is stored (the picker lists only stored assets)."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if (self.wire.uploads.get(mid) or {}).get("state") == "READY":
+                return
+            if await page.locator(S.UPLOAD_IMG_CSS.format(mid=mid)).count():
+                return
+            await asyncio.sleep(0.1)
+        raise NotFound(f"upload {mid} stored")
+
+    # settings ------------------------------------------------------------------------------------
+    async def _open_settings(self, page: Page) -> None:
+        t = self.timeout
+        if await probe(page, "settings_panel", registry=REG) is not None:
+            return
+        trigger = await find(page, "settings_trigger", t, registry=REG)
+        for _ in range(4):  # the first click is sometimes swallowed (FLOW_2026 §5)
+            await click(trigger, t, REG)
+            try:
+                await find(page, "settings_panel", 1.0, registry=REG)
+                return
+            except NotFound:
+                log.debug("settings trigger click swallowed; again")
+        raise NotFound("settings_panel")
+
+    async def _close_settings(self, page: Page) -> None:
+        for _ in range(4):  # Escape closes one overlay per press
+            if await _gone(page, "settings_panel") and await _gone(page, "model_menu"):
+                return
+            await page.keyboard.press("Escape")
+            await asyncio.sleep(0.05)
+        await until(lambda: _gone(page, "settings_panel"), self.timeout, "settings closed")
+
+    async def _groups(self, page: Page) -> dict:
+        """{"media"|"input"|"aspect"|"resolution"|"duration"|"count": (group index, radios),
+        "model": trigger text} read in one evaluate."""
+        raw = await page.evaluate(_GROUPS_JS, S.SETTINGS_PANEL_CSS)
+        if raw is None:
+            raise NotFound("settings_panel")
+        out: dict = {"model": _norm(raw["model"] or "")}
+        for gi, radios in enumerate(raw["groups"]):
+            ligs = {lg for r in radios for lg in r["ligs"]}
+            texts = [r["text"] for r in radios]
+            if ligs & set(S.MEDIA_LIGATURES.values()):
+                name = "media"
+            elif ligs & set(S.INPUT_LIGATURES.values()):
+                name = "input"
+            elif ligs & set(S.ASPECT_LIGATURES.values()):
+                name = "aspect"
+            elif texts and all(re.match(S.RESOLUTION_RE, x) for x in texts):
+                name = "resolution"
+            elif texts and all(re.match(S.COUNT_RE, x) for x in texts):
+                name = "count"
+            elif texts and all(re.match(S.DURATION_RE, x) for x in texts):
+                name = "duration"
+            else:
+                continue
+            out[name] = (gi, radios)
+        return out
+
+    @staticmethod
+    def _want(req: GenerationRequest) -> dict[str, callable]:
+        """Per group: does a radio (its text, ligatures) stand for what `req` asks?"""
+        return {
+            "media": lambda r: S.MEDIA_LIGATURES["video"] in r["ligs"],
+            "input": lambda r: S.INPUT_LIGATURES["frames"] in r["ligs"],
+            "aspect": lambda r: S.ASPECT_LIGATURES[req.aspect] in r["ligs"],
+            "resolution": lambda r: _num(S.RESOLUTION_RE, r["text"]) == int(req.resolution.rstrip("p")),
+            "duration": lambda r: _num(S.DURATION_RE, r["text"]) == req.duration,
+            "count": lambda r: _num(S.COUNT_RE, r["text"]) == req.outputs,
+        }
+
+    async def _set_group(self, page: Page, name: str, req: GenerationRequest) -> None:
+        groups = await self._groups(page)
+        if name not in groups:
+            return
+        gi, radios = groups[name]
+        want = self._want(req)[name]
+        idx = next((i for i, r in enumerate(radios) if want(r)), None)
+        if idx is None:
+            raise SettingsMismatch(f"Flow offers no {name} option for this request "
+                                   f"(options: {[r['text'] or r['ligs'] for r in radios]})")
+        if radios[idx]["checked"]:
+            return
+        radio = (page.locator(S.SETTINGS_PANEL_CSS).locator(S.RADIOGROUP_CSS).nth(gi)
+                 .locator(S.RADIO_CSS).nth(idx))
+        for attempt in range(3):  # a radio sometimes ignores a click: again, with the mouse
+            if attempt == 0:
+                await click(radio, self.timeout, REG)
+            else:
+                box = await radio.bounding_box()
+                if box:
+                    await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            try:
+                await until(lambda: _attr_is(radio, "aria-checked", "true"), 0.6, f"{name} checked")
+                return
+            except NotFound:
+                log.debug("%s radio ignored a click", name)
+        raise SettingsMismatch(f"the {name} option does not stay selected")
+
+    async def _set_model(self, page: Page, model: str) -> None:
+        t = self.timeout
+        if _norm((await self._groups(page))["model"]) == model:
+            return
+        await click(await find(page, "model_trigger", t, registry=REG), t, REG)
+        menu = await find(page, "model_menu", t, registry=REG)
+        items = menu.locator(S.MENUITEM_CSS)
+        labels = [_norm(await items.nth(i).evaluate(_TEXT_JS)) for i in range(await items.count())]
+        if model not in labels:
+            await page.keyboard.press("Escape")
+            raise SettingsMismatch(f"Flow's model menu has no {model!r} (it offers {labels})")
+        await click(items.nth(labels.index(model)), t, REG)
+        # A model change re-renders duration, resolution and count: wait until it settled.
+        await until(lambda: self._model_is(page, model), t, "model selected")
+        await _settle(lambda: self._groups(page))
+
+    async def _model_is(self, page: Page, model: str) -> bool:
+        try:
+            return (await self._groups(page))["model"] == model
+        except NotFound:
+            return False
+
+    async def _configure(self, page: Page, req: GenerationRequest) -> None:
+        """Media, Frames, model first, then the rest; read everything back (FLOW_2026 §5)."""
+        try:
+            offer = catalog.offer(req.model, await self._read_plan(page))  # type: ignore[arg-type]
+        except catalog.UnknownOffer as err:
+            raise SettingsMismatch(str(err)) from err
+        await self._open_settings(page)
+        try:
+            await self._set_group(page, "media", req)
+            await self._set_group(page, "input", req)
+            await self._set_model(page, req.model)
+            for name in ("aspect", "resolution", "duration", "count"):
+                await self._set_group(page, name, req)
+            groups = await self._groups(page)
+            got, problems = {"model": groups["model"]}, []
+            want = self._want(req)
+            for name in ("media", "input", "aspect", "resolution", "duration", "count"):
+                if name not in groups:
+                    got[name] = None
+                    continue
+                checked = [r for r in groups[name][1] if r["checked"]]
+                got[name] = checked[0]["text"] or checked[0]["ligs"] if checked else None
+                if len(checked) != 1 or not want[name](checked[0]):
+                    problems.append(name)
+            if groups["model"] != req.model:
+                problems.append("model")
+            # A group without a row is fixed by the model: it must be what we ask.
+            if "resolution" not in groups and offer.resolutions != (req.resolution,):
+                problems.append("resolution (no row)")
+            if "duration" not in groups and offer.durations != (req.duration,):
+                problems.append("duration (no row)")
+            for name in ("media", "input", "aspect", "count"):
+                if name not in groups:
+                    problems.append(f"{name} (no row)")
+            log.debug("settings read back: %s", got)
+        finally:
+            await self._close_settings(page)
+        if problems:
+            raise SettingsMismatch(
+                f"settings read back {got}, wanted {req.model} {req.aspect} {req.resolution} "
+                f"{req.duration}s x{req.outputs}; wrong: {', '.join(problems)}")
+        await self._summary_agrees(page, req)
+
+    async def _summary_agrees(self, page: Page, req: GenerationRequest) -> None:
+        """The closed trigger's summary lags the popover: poll until it agrees."""
+        async def ok() -> bool:
+            match = await probe(page, "settings_summary", registry=REG)
+            if match is None:
+                return False
+            summary = _norm(await match.locator.evaluate(_TEXT_JS))
+            return (re.search(rf"[x×]\s*{req.outputs}\b", summary) is not None
+                    and re.search(rf"(?<!\d){req.duration}\s*\D", summary + " ") is not None)
+        try:
+            await until(ok, self.timeout, "settings summary")
+        except NotFound:
+            raise SettingsMismatch("the settings summary never showed the chosen duration and count") from None
+
+    # frames ---------------------------------------------------------------------------------------
+    async def _chip(self, page: Page, index: int) -> Locator:
+        chips = page.locator(S.SELECTORS["frame_chips"][0].value)
+        await until(lambda: _count_at_least(chips, 2), self.timeout, "frame chips")
+        return chips.nth(index)
+
+    async def _chip_src(self, chip: Locator) -> str | None:
+        img = chip.locator(S.CHIP_IMAGE_CSS)
+        if not await img.count():
+            return None
+        return await img.first.get_attribute("src") or ""
+
+    async def _clear_chip(self, page: Page, chip: Locator) -> None:
+        for _ in range(3):
+            if await self._chip_src(chip) is None:
+                return
+            box = await chip.bounding_box()
+            if box:
+                await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            remove = chip.locator(S.CHIP_REMOVE_CSS)
+            if await remove.count():
+                await remove.first.click(timeout=2000)
+            await asyncio.sleep(0.1)
+        if await self._chip_src(chip) is not None:
+            raise FrameNotBound("a frame chip keeps an old image", code="frame_not_cleared")
+
+    async def _bind_frames(self, page: Page, frames: list[tuple[str, str]]) -> None:
+        """Start (and End) chip hold exactly our uploads; both empty for text-to-video."""
+        for index in (0, 1):
+            chip = await self._chip(page, index)
+            want = frames[index] if index < len(frames) else None
+            src = await self._chip_src(chip)
+            if want is None:
+                await self._clear_chip(page, chip)
+                continue
+            if src is not None and want[0] in src:
+                continue
+            await self._clear_chip(page, chip)
+            await self._pick(page, chip, want[0], want[1])
+            src = await self._chip_src(chip)
+            if src is None or want[0] not in src:
+                raise FrameNotBound(f"the {'start' if index == 0 else 'end'} chip does not hold "
+                                    f"{want[1]} after picking it (src {src!r})")
+
+    async def _pick(self, page: Page, chip: Locator, mid: str, name: str) -> None:
+        """Open the picker from `chip`, find `name` (search retries, reopenings), bind it."""
+        t = self.timeout
+        for opening in range(PICKER_OPENINGS):
+            await click(chip, t, REG)
+            await find(page, "picker", t, registry=REG)
+            option = await self._search(page, name)
+            if option is None:
+                log.debug("picker: %s not listed (opening %d); reopening", name, opening + 1)
+                await self._close_picker(page)
+                continue
+            ready = partial(_ready, option)
+            await until(ready, t, "asset stored (not Uploading…)")
+            await click(option, t, REG)
+            # Either the click bound it and closed the picker, or it only previews.
+            deadline = time.monotonic() + t
+            while time.monotonic() < deadline:
+                if await _gone(page, "picker"):
+                    return
+                add = await probe(page, "add_to_prompt", registry=REG)
+                if add is not None and await add.locator.is_enabled():
+                    await until(ready, t, "asset stored (not Uploading…)")
+                    await add.locator.click(timeout=t * 1000)
+                    await until(lambda: _gone(page, "picker"), t, "picker closed")
+                    return
+                await asyncio.sleep(0.05)
+            raise NotFound("picker closing after a pick")
+        raise FrameNotBound(f"the picker never listed the upload {name}", code="picker_missing")
+
+    async def _search(self, page: Page, name: str) -> Locator | None:
+        t = self.timeout
+        for attempt in range(SEARCH_TRIES):
+            box = await find(page, "picker_search", t, registry=REG)
+            await box.fill("")
+            await box.fill(name)
+            options = page.locator(S.SELECTORS["picker_option"][0].value).filter(has_text=name)
+            try:
+                await until(partial(_count_at_least, options, 1), 1.0 + attempt, "picker option")
+                return options.first
+            except NotFound:
+                log.debug("picker search for %s missed (try %d)", name, attempt + 1)
+        return None
+
+    async def _close_picker(self, page: Page) -> None:
+        for _ in range(3):
+            if await _gone(page, "picker"):
+                return
+            await page.keyboard.press("Escape")
+            await asyncio.sleep(0.05)
+
+    # prompt ----------------------------------------------------------------------------------------
+    async def _type_prompt(self, page: Page, prompt: str) -> None:
+        """ProseMirror: select all + Backspace clears; insert_text types; Enter would submit."""
+        t = self.timeout
+        flat = _norm(prompt)
+        editor = await find(page, "editor", t, registry=REG)
+        await click(editor, t, REG)
+        await page.keyboard.press("ControlOrMeta+a")
+        await page.keyboard.press("Backspace")
+        await page.keyboard.insert_text(flat)
+
+        async def kept() -> bool:
+            return _norm(await editor.inner_text()) == flat
+        try:
+            await until(kept, t, "prompt typed")
+        except NotFound:
+            raise UnknownPageStateError("the prompt box did not keep the prompt", code="prompt_mismatch") from None
+
+    # money guard -----------------------------------------------------------------------------------
+    async def _money_guard(self, page: Page, req: GenerationRequest,
+                           frames: list[tuple[str, str]]) -> int:
+        """Every check before the one click that spends; returns the live quote."""
+        t = self.timeout
+        warning = await probe(page, "prompt_warning", registry=REG)
+        if warning is not None:
+            raise InsufficientCreditsError(_norm(await warning.locator.inner_text()) or "insufficient credits")
+        chip = await probe(page, "agent_chip", registry=REG)
+        if chip is not None and await chip.locator.get_attribute("aria-pressed") == "true":
+            raise UnknownPageStateError("agent mode came back on before the click", code="agent_mode")
+        if await probe(page, "agent_prompt_box", registry=REG) is not None:
+            raise UnknownPageStateError("the agent composer is showing", code="agent_mode")
+        for index in (0, 1):
+            src = await self._chip_src(await self._chip(page, index))
+            want = frames[index][0] if index < len(frames) else None
+            if want is None and src is not None:
+                raise FrameNotBound(f"{'start' if index == 0 else 'end'} chip holds an image we did not ask for")
+            if want is not None and (src is None or want not in src):
+                raise FrameNotBound(f"{'start' if index == 0 else 'end'} chip does not hold our image")
+        quote = await self._quote(page)
+        plan = await self._read_plan(page)
+        try:
+            per = catalog.credits_per_output(req.model, plan, req.duration, req.resolution)  # type: ignore[arg-type]
+            known = catalog.is_known_price(req.model, plan, req.duration, req.resolution)  # type: ignore[arg-type]
+        except catalog.UnknownOffer as err:
+            raise SettingsMismatch(str(err)) from err
+        expected = per * req.outputs
+        caps = [c for c in (req.max_credits, self.settings.max_credits_per_item or None) if c]
+        cap = min(caps) if caps else None
+        if cap is not None and quote > cap:
+            raise OverCapError(f"Flow quotes {quote} credits, above this item's cap of {cap}")
+        if known and quote != expected:
+            raise PriceMismatchError(
+                f"Flow quotes {quote} credits for {req.model} {req.duration}s {req.resolution} "
+                f"x{req.outputs} on {plan}; the price table says {expected}")
+        if not known and quote > (cap if cap is not None else expected):
+            raise PriceMismatchError(
+                f"Flow quotes {quote} credits for {req.model} on {plan}; the table only guesses "
+                f"{expected} and no cap allows more")
+        # Last: the button must be the submit control, not a warning or an agent stop button.
+        await find(page, "submit", t, registry=REG)
+        return quote
+
+    async def _quote(self, page: Page) -> int:
+        """The live price `a.credit-cost-link` (it may render only near the submit button)."""
+        match = await probe(page, "price", registry=REG)
+        if match is None:
+            submit = await probe(page, "submit", registry=REG)
+            if submit is not None:
+                box = await submit.locator.bounding_box()
+                if box:
+                    await page.mouse.move(box["x"] - 20, box["y"] + box["height"] / 2)
+            try:
+                await find(page, "price", min(self.timeout, 3.0), registry=REG)
+            except NotFound:
+                raise UnknownPageStateError("no price quote next to Start generation",
+                                            code="no_quote") from None
+            match = await probe(page, "price", registry=REG)
+        assert match is not None
+        found = re.search(S.PRICE_RE, await match.locator.inner_text() or "")
+        if not found:
+            raise UnknownPageStateError("the price quote shows no number", code="no_quote")
+        return int(re.sub(r"\D", "", found.group(1)))
+
+    # --- tiles ---------------------------------------------------------------------------------
+    async def statuses(self, page: Page, handle: FlowHandle, *, scan: bool = False,
+                       reveal: bool = False) -> dict[str, TileStatus]:
+        out = {}
+        for mid in handle.tile_ids:
+            seen = self.wire.media.get(mid)
+            if seen is not None:
+                out[mid] = _status(seen.media, handle, self.wire.urls.get(mid))
+        return out
+
+    def fresh(self, page: Page, handle: FlowHandle) -> bool:
+        now = time.monotonic()
+        for mid in handle.tile_ids:
+            seen = self.wire.media.get(mid)
+            if seen is None:
+                return False
+            if seen.media.get("status") not in ("SUCCESSFUL", "FAILED") and now - seen.at > POLL_STALE_S:
+                return False
+        return True
+
+    async def candidates(self, page: Page, prompt: str) -> list[Candidate]:
+        pid = _project_id(page.url)
+        want = _norm(prompt)
+        out = []
+        for mid, seen in self.wire.media.items():
+            m = seen.media
+            if m.get("projectId") == pid and _norm(m.get("prompt", "")) == want:
+                out.append(Candidate(mid, float(m.get("createdAt") or 0)))
+        return out
+
+    # --- download ------------------------------------------------------------------------------
+    async def download(self, page: Page, handle: FlowHandle, tile_id: str, dest: Path,
+                       size: str, ffprobe_bin: str) -> Path:
+        seen = self.wire.media.get(tile_id)
+        if seen is not None and seen.media.get("status") not in ("SUCCESSFUL", None):
+            raise DownloadIncompleteError(f"tile is {seen.media.get('status')}, not done")
+        seconds = (seen.media.get("durationSeconds") if seen else None) or handle.duration
+        wait = self.timeout if size == "720p" else self.settings.upscale_1080_timeout_s
+        await self._scroll_top(page)
+        found = await page.evaluate(_REVEAL_JS, {"grid": S.GRID_CSS, "tile": S.TILE_CSS,
+                                                 "thumb": S.THUMB_CSS, "mid": tile_id})
+        if found:
+            tile = page.locator(S.TILE_CSS).filter(
+                has=page.locator(f'img[src*="{tile_id}"], video[src*="{tile_id}"]')).first
+            item = await self._tile_menu(page, tile, size)
+            return await self._save(page, item, dest, wait, ffprobe_bin, seconds, size)
+        # No tile carries the id (opaque thumbnails after a reload): the clip's edit view.
+        log.debug("tile %s not matched in the grid; using its edit view", tile_id)
+        side = await page.context.new_page()
+        self.wire.attach(side)
+        try:
+            pid = _project_id(handle.project_url)
+            base = _strip_query(handle.project_url).split(PROJECT_PATH)[0]
+            await side.goto(self.url(f"{base}{PROJECT_PATH}{pid}/edit/{tile_id}"),
+                            wait_until="domcontentloaded")
+            await self.ensure_page_ok(side)
+            await self.dismiss_overlays(side)
+            button = await find(side, "download_media", self.timeout, registry=REG)
+            await click(button, self.timeout, REG)
+            item = await self._size_item(side, size)
+            return await self._save(side, item, dest, wait, ffprobe_bin, seconds, size)
+        finally:
+            await side.close()
+
+    async def _tile_menu(self, page: Page, tile: Locator, size: str) -> Locator:
+        """A real mouse move onto the tile reveals its toolbar (`hover()` does not)."""
+        t = self.timeout
+        for _ in range(4):
+            box = await tile.bounding_box()
+            if box is None:
+                raise NotFound("tile box")
+            await page.mouse.move(box["x"] + 5, box["y"] + 5)
+            await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=4)
+            more = await probe(tile, "tile_more", registry=REG)
+            if more is not None:
+                await click(more.locator, t, REG)
+                return await self._size_item(page, size)
+            await asyncio.sleep(0.1)
+        raise NotFound("tile_more")
+
+    async def _size_item(self, page: Page, size: str) -> Locator:
+        t = self.timeout
+        first = await find_any(page, ["menu_download", "menu_items"], t, REG)
+        if first.key == "menu_download":
+            await click(first.locator, t, REG)
+        items = page.locator(S.MENUITEM_CSS).filter(has_text=re.compile(rf"(?<!\d){re.escape(size)}\b", re.I))
+        await until(lambda: _count_at_least(items, 1), t, f"menu item {size}")
+        item = items.first
+        if await item.is_disabled():
+            await page.keyboard.press("Escape")
+            raise FinalFlowError(f"{size} is not offered on this account", code="size_unavailable")
+        return item
+
+    async def _save(self, page: Page, item: Locator, dest: Path, wait: float, ffprobe_bin: str,
+                    seconds, size: str) -> Path:
+        """Click the size item, save the download to a temp name, verify, rename to `dest`."""
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.part")
+        try:
+            try:
+                async with page.expect_download(timeout=wait * 1000) as info:
+                    await click(item, self.timeout, REG)
+                download = await info.value
+            except PlaywrightTimeoutError:
+                await page.keyboard.press("Escape")
+                if size != "720p":
+                    raise RetryableFlowError(
+                        f"Flow's {size} upscale did not arrive within {wait:.0f} s",
+                        code="upscale_timeout") from None
+                raise DownloadIncompleteError("the download never started") from None
+            failure = await download.failure()
+            if failure:
+                raise DownloadIncompleteError(f"download failed: {failure}")
+            await download.save_as(str(tmp))
+            await verify_clip(tmp, ffprobe_bin, float(seconds) if seconds else None)
+            tmp.replace(dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        log.debug("downloaded %s %s (%d bytes)", size, dest.name, dest.stat().st_size)
+        return dest
+
+
+# --- helpers ----------------------------------------------------------------------------------
+def _num(pattern: str, value: str) -> int | None:
+    m = re.match(pattern, value or "")
+    return int(m.group(1)) if m else None
+
+
+def _key_matches(key: str, model: str, kind: str) -> bool:
+    need, never = S.MODEL_KEY_TOKENS.get(model, ((), ()))
+    low = key.lower()
+    if any(tok not in low for tok in need) or any(tok in low for tok in never):
+        return False
+    i2v = S.KIND_KEY_TOKEN["i2v"]
+    return (i2v in low) == (kind == "i2v")
+
+
+def _status(m: dict, handle: FlowHandle, urls: dict | None) -> TileStatus:
+    mid, status = m["mediaId"], m.get("status")
+    if status == "SUCCESSFUL":
+        video = (urls or {}).get("videoUrl") or f"{_strip_query(handle.project_url)}/edit/{mid}"
+        return TileStatus(mid, "done", 100, video)
+    if status == "FAILED":
+        return TileStatus(mid, "failed", m.get("progress"), None, classify_failure(m.get("error") or ""))
+    if status == "ACTIVE":
+        return TileStatus(mid, "running", m.get("progress"))
+    return TileStatus(mid, "pending")  # PENDING, QUEUED
+
+
+def _refusal(reason: str, message: str) -> FlowError:
+    """The error of a refused submit reply (nothing was billed)."""
+    code = S.REFUSAL_REASONS.get(reason)
+    text = message or reason
+    if code == "unusual_activity":
+        return UnusualActivityError(text)
+    if code == "slots_full":
+        return SlotsFullError(text)
+    if code == "too_quickly":
+        return RateLimitedError(text)
+    if code == "credits":
+        return InsufficientCreditsError(text)
+    return classify(text) or RetryableFlowError(text, code=reason or "refused")
+
+
+def _upload_refusal(reason: str, message: str) -> FlowError:
+    code = S.UPLOAD_REFUSALS.get(reason)
+    if code == "upload_minor":
+        return UploadMinorError(message or reason)
+    if code == "upload_face":
+        return UploadFaceError(message or reason)
+    return FinalFlowError(f"Flow refused the image: {message or reason}", code="upload_refused")
+
+
+async def _gone(page: Page, key: str) -> bool:
+    return await probe(page, key, registry=REG) is None
+
+
+async def _attr_is(loc: Locator, name: str, value: str) -> bool:
+    return await loc.get_attribute(name) == value
+
+
+async def _count_at_least(loc: Locator, n: int) -> bool:
+    return await loc.count() >= n
+
+
+async def _ready(option: Locator) -> bool:
+    """An asset option that no longer reads Uploading… (nor a percentage)."""
+    words = _norm(await option.evaluate(_TEXT_JS))
+    return re.search(S.UPLOADING_RE, words, re.I) is None
+
+
+async def _settle(read, quiet: float = 0.15, limit: float = 3.0) -> None:
+    """Wait until two reads `quiet` seconds apart agree (a re-render finished)."""
+    deadline = time.monotonic() + limit
+    last = await read()
+    while time.monotonic() < deadline:
+        await asyncio.sleep(quiet)
+        now = await read()
+        if now == last:
+            return
+        last = now
