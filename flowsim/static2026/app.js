@@ -1,0 +1,267 @@
+// Page bootstrap of the flow2026 variant: /about, home (projects), a project, a clip's edit view.
+// First-visit traps (cookie bar, agent panel, changelog modal) follow the account flags the
+// server renders into the boot data (FLOW_2026 §2–§3).
+import { account, boot, h, icon, iconButton, num, openMenu, openOverlay, rpc, sleep, snack, t } from "./core.js";
+import { Composer } from "./composer.js";
+import { Grid, sizeItems } from "./grid.js";
+import { RichEditor } from "./editor.js";
+
+const app = document.getElementById("app");
+let credits = typeof account.credits === "number" ? account.credits : 0;
+const creditListeners = [];
+
+function setCredits(n) {
+  if (typeof n !== "number") return;
+  credits = n;
+  creditListeners.forEach((f) => f(n));
+}
+
+// ---- overlays every page may show ----------------------------------------------------------------
+function cookieBar() {
+  if (!account.cookieBar || account.cookieBar === "off") return;
+  const notice = account.cookieBar === "notice";
+  const dismiss = () => { bar.remove(); rpc("Lm2sRd", { op: "dismiss", what: "cookie_bar" }); };
+  const bar = h("div", { id: "glue-cookie-notification-bar-1", class: "glue-cookie-notification-bar", role: "region" },
+    h("p", { class: "glue-cookie-notification-bar__text" }, t("cookie_text")),
+    h("div", { class: "glue-cookie-notification-bar__buttons" },
+      h("button", { type: "button", class: "glue-cookie-notification-bar__accept", onclick: dismiss }, notice ? t("ok_got_it") : t("agree")),
+      notice ? null : h("button", { type: "button", class: "glue-cookie-notification-bar__reject", onclick: dismiss }, t("no_thanks"))));
+  document.body.insertBefore(bar, document.querySelector(".cdk-overlay-container"));
+}
+
+function changelog() {
+  if (!account.changelog) return;
+  setTimeout(() => {
+    const ov = openOverlay({ backdrop: "dark", closeOnBackdrop: false,
+      onClose: () => rpc("Lm2sRd", { op: "dismiss", what: "changelog" }),
+      content: h("mat-dialog-container", { role: "dialog", "aria-modal": "true", "aria-labelledby": "changelog-title",
+        class: "mat-mdc-dialog-container changelog-dialog" },
+      iconButton("close", t("close"), () => ov.close(), "dialog-close-button"),
+      h("h2", { id: "changelog-title", class: "mat-mdc-dialog-title" }, t("changelog_title")),
+      h("mat-dialog-content", { class: "mat-mdc-dialog-content" }, h("p", {}, t("changelog_body"))),
+      h("mat-dialog-actions", { class: "mat-mdc-dialog-actions" },
+        h("button", { type: "button", class: "mdc-button get-started-button", onclick: () => ov.close() }, t("get_started")))) });
+  }, 300);
+}
+
+function accountButton() {
+  const btn = h("div", { role: "button", tabindex: "0", class: "header-user-button", "aria-label": t("account_details"),
+    onclick: () => accountPanel(btn) }, h("span", { class: "plan-badge" }, String(account.plan || "pro").toUpperCase()),
+  h("span", { class: "avatar" }, (account.name || "U").slice(0, 1)));
+  return btn;
+}
+
+async function accountPanel(anchor) {
+  const link = h("a", { class: "credits-link", href: "#", onclick: (e) => e.preventDefault() }, t("credits_link", { n: credits }));
+  const ov = openOverlay({ anchor, place: "below-right", paneClass: "account-pane",
+    content: h("div", { class: "account-panel" },
+      iconButton("close", t("close_account_panel"), () => ov.close(), "close-account-panel"),
+      h("div", { class: "account-name" }, account.name || ""),
+      h("div", { class: "account-plan" }, String(account.plan || "pro").toUpperCase()),
+      link,
+      h("a", { class: "manage-account", href: "#", onclick: (e) => e.preventDefault() }, t("manage_account")),
+      h("a", { class: "sign-out", href: "/about" }, t("sign_out"))) });
+  const res = await rpc("Lm2sRd", { op: "account" });
+  if (res && typeof res.credits === "number") { setCredits(res.credits); link.textContent = t("credits_link", { n: credits }); }
+}
+
+// ---- pages -----------------------------------------------------------------------------------------
+function about() {
+  document.title = "Google Flow";
+  app.replaceChildren(h("div", { class: "about-page" }, h("h1", {}, t("about_title")),
+    h("a", { class: "sign-in-link mdc-button", href: `/accounts.google.com/v3/signin/identifier?continue=${encodeURIComponent(location.origin + "/")}` }, t("sign_in"))));
+}
+
+function home() {
+  document.title = "Google Flow";
+  const cards = (boot.projects || []).map((p) => h("div", { class: "project-card" },
+    h("a", { class: "project-link", href: `/project/${p.projectId}`, "aria-label": t("open_project") },
+      h("div", { class: "project-thumb" }), h("div", { class: "project-card-title" }, p.title)),
+    h("div", { class: "project-card-actions" },
+      iconButton("edit", t("edit_project_title"), () => snack(t("not_simulated"))),
+      iconButton("delete", t("delete_project"), () => snack(t("not_simulated"))))));
+  const fab = h("button", { type: "button", class: "new-project-button mdc-fab mdc-fab--extended", onclick: async () => {
+    const res = await rpc("Lm2sRd", { op: "new_project" });
+    if (res.projectId) location.href = `/project/${res.projectId}`;
+    else snack((res.error && res.error.message) || t("generic_error"));
+  } }, icon("add"), h("span", { class: "mdc-button__label" }, t("new_project")));
+  app.replaceChildren(
+    h("div", { class: "top-bar home-top-bar" }, h("span", { class: "brand" }, "Flow"), h("div", { class: "spacer" }), accountButton()),
+    h("main", { class: "home-page" }, h("h2", {}, t("projects")), h("div", { class: "project-list" }, cards)),
+    fab);
+  if (account.agentPanel) {
+    const panel = h("flow-agent-panel", { class: "agent-panel", role: "complementary", "aria-label": t("agent_panel") },
+      h("div", { class: "agent-panel-header" }, iconButton("close", t("close"), () => {
+        panel.remove(); rpc("Lm2sRd", { op: "dismiss", what: "agent_panel" });
+      })),
+      h("h2", { class: "agent-greeting" }, t("agent_hi", { name: account.name || "" })),
+      h("div", { class: "agent-panel-input" }, t("agent_placeholder")));
+    app.append(panel);
+  }
+}
+
+function projectTopBar(projectId, onUpload) {
+  const title = h("input", { type: "text", class: "editable-text-input", value: boot.projectTitle || "",
+    "aria-label": t("project_title") });
+  title.addEventListener("change", () => {
+    rpc("Lm2sRd", { op: "set_title", projectId, title: title.value });
+    document.title = `Google Flow - ${title.value}`;
+  });
+  const addMedia = iconButton("add", t("add_media"), () => openMenu(addMedia, [
+    { text: t("upload"), icon: "upload", onclick: onUpload },
+    { text: t("new_collection"), icon: "create_new_folder", onclick: () => snack(t("not_simulated")) },
+    { text: t("create_character"), icon: "person_add", onclick: () => snack(t("not_simulated")) },
+    { text: t("new_scene"), icon: "movie", onclick: () => snack(t("not_simulated")) },
+  ], { place: "below-right" }), "add-media-button");
+  addMedia.setAttribute("aria-haspopup", "menu");
+  const ns = () => snack(t("not_simulated"));
+  return h("div", { class: "top-bar project-top-bar" },
+    iconButton("home", t("home"), () => { location.href = "/"; }),
+    title,
+    iconButton("more_vert", t("more_project"), ns),
+    h("div", { class: "spacer" }),
+    iconButton("search", t("search"), ns),
+    iconButton("filter_list", t("filter"), ns),
+    addMedia,
+    iconButton("help", t("help"), ns),
+    iconButton("settings_2", t("tile_grid"), ns),
+    iconButton("more_vert", t("more"), ns),
+    accountButton());
+}
+
+function nav() {
+  const items = [["all_media", "perm_media"], ["images", "image"], ["videos", "videocam"], ["characters", "person"],
+    ["scenes", "movie"], ["uploads", "upload"], ["tools", "build"], ["trash", "delete"]];
+  return h("nav", { class: "project-nav", "aria-label": t("project_nav") },
+    items.map(([k, ic], i) => h("a", { href: "#", class: `nav-item${i === 0 ? " active" : ""}`, "aria-current": i === 0 ? "page" : null,
+      onclick: (e) => e.preventDefault() }, icon(ic), h("span", {}, t(k)))));
+}
+
+function consentDialog() {
+  return new Promise((resolve) => {
+    let answer = false;
+    const ov = openOverlay({ backdrop: "dark", closeOnBackdrop: false, onClose: () => resolve(answer),
+      content: h("mat-dialog-container", { role: "dialog", "aria-modal": "true", "aria-labelledby": "consent-title",
+        class: "mat-mdc-dialog-container" }, h("flow-upload-consent-dialog", {},
+        h("h2", { id: "consent-title", class: "mat-mdc-dialog-title" }, t("rights_title")),
+        h("mat-dialog-content", { class: "mat-mdc-dialog-content" }, h("p", {}, t("rights_text"))),
+        h("mat-dialog-actions", { class: "mat-mdc-dialog-actions" }, h("div", { class: "agree-actions-group" },
+          h("button", { type: "button", class: "mdc-button cancel-button", onclick: () => ov.close() }, t("cancel")),
+          h("button", { type: "button", class: "mdc-button agree-button", onclick: async () => {
+            await rpc("hK3mQe", {});
+            account.uploadConsent = false;
+            answer = true;
+            ov.close();
+          } }, t("i_agree")))))) });
+  });
+}
+
+function readBase64(file) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).split(",", 2)[1] || "");
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(file);
+  });
+}
+
+function project(projectId) {
+  document.title = `Google Flow - ${boot.projectTitle || ""}`;
+  const fileInput = h("input", { type: "file", accept: "image/*", class: "upload-file-input", style: { display: "none" } });
+  let grid;
+  const composer = Composer({ projectId, onSubmitted: () => poll() });
+  grid = Grid({ projectId, onReuse: (p) => composer.reuse(p), onChanged: () => poll() });
+  const bar = projectTopBar(projectId, () => fileInput.click());
+  creditListeners.push((n) => composer.setCredits(n));
+
+  async function upload(file) {
+    // The rights dialog comes only after the chooser handed the file over (FLOW_2026 §3).
+    if (account.uploadConsent && !(await consentDialog())) return;
+    const payload = { projectId, fileName: file.name, mimeType: file.type || "application/octet-stream",
+      imageBase64: await readBase64(file) };
+    let res = await rpc("maseQ", payload);
+    if (res.error && res.error.reason === "upload_consent_required") {
+      account.uploadConsent = true;
+      if (!(await consentDialog())) return;
+      res = await rpc("maseQ", payload);
+    }
+    if (res.error) { snack(res.error.message || t("generic_error")); return; }
+    grid.addUpload({ mediaId: res.mediaId, fileName: res.fileName || file.name, state: res.state || "UPLOADING" });
+    watchUploads();
+  }
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files && fileInput.files[0];
+    fileInput.value = "";
+    if (file) upload(file);
+  });
+  document.addEventListener("flowsim-upload", () => fileInput.click());
+
+  let watching = false;
+  async function watchUploads() {
+    if (watching) return;
+    watching = true;
+    try {
+      while (grid.pendingUploads()) {
+        await sleep(Math.min(num("poll_ms", 5000), 1000));
+        const res = await rpc("Vz7tGb", { projectId, query: "" });
+        if (res.assets) grid.uploadsReady(res.assets);
+      }
+    } finally { watching = false; }
+  }
+
+  let polling = false;
+  async function poll() {
+    if (polling) return;
+    polling = true;
+    try {
+      const res = await rpc("jwpduf", { projectId, mediaIds: null });
+      if (res.error) {
+        if (/not_found|foreign/.test(res.error.reason || "")) location.reload();
+        return;
+      }
+      grid.update(res.media || []);
+      setCredits(res.remainingCredits);
+    } finally { polling = false; }
+  }
+
+  grid.scroller.addEventListener("scroll", () => {
+    // FLOW_2026 §4: the top bar hides once the grid is scrolled.
+    bar.style.visibility = grid.scroller.scrollTop > 0 ? "hidden" : "";
+  });
+  app.replaceChildren(bar, h("div", { class: "project-body" }, nav(), h("main", { class: "project-main" }, grid.el)),
+    composer.el, fileInput);
+  rpc("Vz7tGb", { projectId, query: "" }).then((res) => {
+    if (res.assets) grid.uploadsReady(res.assets.filter((a) => a.state === "READY"));
+  });
+  poll();
+  const loop = async () => {
+    try { await poll(); } catch (e) { /* retried on the next tick */ }
+    setTimeout(loop, num("poll_ms", 5000));
+  };
+  setTimeout(loop, num("poll_ms", 5000));
+}
+
+async function edit(projectId, mediaId) {
+  document.title = `Google Flow - ${boot.projectTitle || ""}`;
+  const player = h("video", { class: "edit-video", controls: true });
+  const m = { mediaId, title: "" };
+  const dl = h("button", { type: "button", class: "mdc-button download-media-button", "aria-label": t("download_media"),
+    "aria-haspopup": "menu", onclick: () => openMenu(dl, sizeItems(m), { place: "below-right" }) }, icon("download"));
+  const editor = RichEditor({ placeholder: t("edit_placeholder"), onChange: () => {}, onEnter: () => snack(t("not_simulated")) });
+  app.replaceChildren(
+    h("div", { class: "top-bar edit-top-bar" },
+      iconButton("arrow_back", t("back"), () => { location.href = `/project/${projectId}`; }),
+      h("span", { class: "edit-title" }, boot.projectTitle || ""), h("div", { class: "spacer" }), dl, accountButton()),
+    h("main", { class: "edit-main" }, player, h("flow-scene-timeline", { class: "scene-timeline" })),
+    h("flow-edit-video-prompt-box", { class: "edit-prompt-box" }, editor.el,
+      h("div", { class: "bottom-controls" }, h("button", { type: "button", class: "extend-mode-chip mdc-button" }, t("extend")))));
+  const res = await rpc("as29s", { mediaIds: [mediaId] });
+  const item = res.media && res.media[0];
+  if (item) player.src = item.videoUrl;
+}
+
+cookieBar();
+if (boot.page === "about") about();
+else if (boot.page === "home") { home(); changelog(); }
+else if (boot.page === "project") { project(boot.projectId); changelog(); }
+else if (boot.page === "edit") edit(boot.projectId, boot.mediaId);

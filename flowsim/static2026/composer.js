@@ -1,0 +1,375 @@
+// The prompt box of a project (FLOW_2026 §4–§7): editor, Start/End chips and the library picker,
+// the settings popover of Material toggle radios, the model menu, the live price, the Agent chip,
+// and the submit that picks its rpc from what is bound (an empty Frames submit is text-to-video).
+import { account, boot, cfg, h, icon, iconButton, num, openMenu, openOverlay, rpc, snack, t } from "./core.js";
+import { RichEditor } from "./editor.js";
+
+const ASPECT_KEYS = { "16:9": "VIDEO_ASPECT_RATIO_LANDSCAPE", "9:16": "VIDEO_ASPECT_RATIO_PORTRAIT" };
+const ASPECT_ICON = { "16:9": "crop_16_9", "9:16": "crop_9_16", "4:3": "crop_landscape", "1:1": "crop_square", "3:4": "crop_portrait" };
+let groupCounter = 0; // Material's auto counter for toggle group names: never stable
+
+function catalog() { return boot.catalog || {}; }
+function models() { return boot.models || Object.keys(catalog()); }
+
+/** The settings a model starts with after a change (flowsim: 8 s if offered, 720p if offered). */
+function modelDefaults(model) {
+  const c = catalog()[model] || { durations: [8], resolutions: ["720p"] };
+  const durations = c.durations || [8];
+  const resolutions = c.resolutions || ["720p"];
+  return {
+    duration: durations.includes(8) ? 8 : durations[durations.length - 1],
+    resolution: resolutions.includes("720p") ? "720p" : resolutions[0],
+  };
+}
+
+/** The composer: returns {el, state, setCredits, onSubmitted}. */
+export function Composer({ projectId, onSubmitted }) {
+  const first = models().includes("Omni 1.1 Flash") ? "Omni 1.1 Flash" : models()[0];
+  const S = {
+    media: "video", mode: account.framesMode === "ingredients" ? "ingredients" : "frames",
+    aspect: "16:9", imageAspect: "16:9", model: first, ...modelDefaults(first), count: 1,
+    start: null, end: null, agent: !!(account.agentOnly || account.agentChip),
+    credits: typeof account.credits === "number" ? account.credits : 0,
+    submits: 0, inflight: false, swallowArmed: false, enabled: false,
+  };
+  const ignoredOnce = new Set(); // radio_ignore_first: radios that already ate their first click
+  const root = h("flow-prompt-box", { class: "prompt-box-container" });
+  let summaryTimer = null;
+  let enableTimer = null;
+  let settingsPane = null;
+
+  const editor = RichEditor({
+    placeholder: t("placeholder"),
+    onChange: (text) => {
+      clearTimeout(enableTimer);
+      if (!text.trim()) { S.enabled = false; renderSubmit(); return; }
+      // The submit button enables about 100 ms after text lands (FLOW_2026 §4).
+      enableTimer = setTimeout(() => { S.enabled = !!editor.text().trim(); renderSubmit(); }, 100);
+    },
+    onEnter: (trusted) => submit(trusted),
+  });
+
+  // ---- price --------------------------------------------------------------------------------
+  function price() {
+    const c = catalog()[S.model];
+    if (!c || !c.prices) return 0;
+    const each = c.prices[`${S.duration}/${S.resolution}`];
+    return (typeof each === "number" ? each : 0) * S.count;
+  }
+
+  // ---- the closed trigger's summary (lags the popover: FLOW_2026 §5) -------------------------
+  const summary = h("span", { class: "settings-summary" });
+  function summaryParts() {
+    if (S.media === "image") return [`Nano Banana 2 · `, icon(ASPECT_ICON[S.imageAspect] || "crop_16_9"), ` x${S.count}`];
+    return [`${t("video")} · ${S.resolution} · ${t("seconds", { n: S.duration })} `, icon(ASPECT_ICON[S.aspect]), ` x${S.count}`];
+  }
+  function updateSummary() {
+    clearTimeout(summaryTimer);
+    const parts = summaryParts();
+    summaryTimer = setTimeout(() => summary.replaceChildren(...parts), num("summary_lag_ms", 400));
+  }
+  summary.replaceChildren(...summaryParts());
+
+  const trigger = h("button", { type: "button", class: "settings-trigger-button mdc-button",
+    "aria-label": t("settings_trigger"), "aria-haspopup": "dialog", onclick: (ev) => openSettings(ev) }, summary,
+  icon("arrow_drop_down"));
+
+  // ---- submit control -------------------------------------------------------------------------
+  const submitSlot = h("div", { class: "submit-slot" });
+  function renderSubmit() {
+    let ctl;
+    if (S.inflight && S.agent) {
+      ctl = h("flow-stop-icon-button", {}, h("button", { type: "button", class: "stop-button mdc-icon-button",
+        "aria-label": t("stop") }, icon("stop")));
+    } else if (!S.agent && S.media === "video" && S.credits < price()) {
+      ctl = h("button", { type: "button", class: "prompt-warning-button mdc-button",
+        "aria-label": t("insufficient"), onclick: () => snack(t("insufficient_snack")) }, icon("warning"));
+    } else {
+      const disabled = !S.enabled || S.inflight;
+      ctl = h("flow-generate-icon-button", {}, h("button", {
+        type: "submit", class: "generate-icon-button mdc-icon-button", "aria-label": t("start_generation"),
+        disabled, onclick: (ev) => { ev.preventDefault(); submit(ev.isTrusted); },
+      }, icon("arrow_forward")));
+    }
+    submitSlot.replaceChildren(ctl);
+    clearBtn.hidden = !editor.text();
+  }
+  const clearBtn = iconButton("close", t("clear_prompt"), () => editor.clear(), "clear-prompt-button");
+
+  // ---- the Start/End chips and the library picker --------------------------------------------
+  function chip(slot) {
+    const bound = S[slot];
+    const name = slot === "start" ? t("start") : t("end");
+    if (!bound) {
+      return h("div", { class: "frame-trigger" }, h("button", { type: "button", class: "empty-chip mdc-button",
+        onclick: (ev) => openPicker(slot, ev.currentTarget) }, icon("add"), h("span", {}, name)));
+    }
+    const remove = h("button", { type: "button", class: "remove-chip-button", "aria-label": t("remove"),
+      onclick: (ev) => { ev.stopPropagation(); S[slot] = null; render(); } }, icon("cancel"));
+    return h("div", { class: "frame-trigger" }, h("flow-image-ingredient-chip", {},
+      h("button", { type: "button", class: "chip-container", "aria-label": slot === "start" ? t("start_frame") : t("end_frame"),
+        onclick: (ev) => openPicker(slot, ev.currentTarget) },
+      h("img", { src: bound.thumbnailUrl, alt: bound.fileName })), remove));
+  }
+
+  function openPicker(slot, anchor) {
+    const search = h("input", { type: "text", class: "asset-search-input", placeholder: t("search_assets"),
+      "aria-label": t("search_assets"), autocomplete: "off" });
+    const list = h("div", { role: "listbox", "aria-label": t("asset_list"), class: "asset-list" });
+    const detail = h("div", { class: "asset-detail" });
+    const content = h("flow-add-menu-popover-content", { class: "add-menu-popover" },
+      h("h2", { class: "popover-heading" }, slot ? t("select_frame") : t("select_ingredient")),
+      h("div", { class: "search-row" }, icon("search"), search),
+      !slot ? h("button", { type: "button", class: "upload-media-button mdc-button",
+        onclick: () => { ov.close(); document.dispatchEvent(new CustomEvent("flowsim-upload")); } },
+      icon("upload"), t("upload_media")) : null,
+      list, detail);
+    const ov = openOverlay({ content, anchor, place: "above", paneClass: "picker-pane" });
+    let assets = [];
+    let seq = 0;
+    async function load() {
+      const mine = ++seq;
+      const res = await rpc("Vz7tGb", { projectId, query: search.value.trim() });
+      if (mine !== seq || ov.closed) return;
+      assets = (res && res.assets) || [];
+      draw();
+    }
+    function bind(asset) {
+      if (!slot) { snack(t("not_simulated")); ov.close(); return; }
+      S[slot] = { mediaId: asset.mediaId, fileName: asset.fileName, thumbnailUrl: asset.thumbnailUrl };
+      ov.close();
+      render();
+    }
+    function preview(asset) {
+      for (const o of list.children) o.setAttribute("aria-selected", String(o._key === asset.mediaId));
+      detail.replaceChildren(
+        asset.state === "READY" ? h("img", { class: "detail-image", src: asset.thumbnailUrl, alt: asset.fileName })
+          : h("div", { class: "detail-uploading" }, t("uploading")),
+        h("div", { class: "detail-name" }, asset.fileName),
+        h("button", { type: "button", class: "detail-add-to-prompt-btn mdc-button", onclick: () => {
+          if (asset.state !== "READY") {
+            // FLOW_2026 §6: "Add to prompt" while Uploading… binds a different image, silently.
+            const other = assets.find((a) => a.state === "READY" && a.mediaId !== asset.mediaId);
+            if (other) bind(other); else ov.close();
+            return;
+          }
+          bind(asset);
+        } }, t("add_to_prompt")));
+    }
+    function draw() {
+      if (!assets.length) { list.replaceChildren(h("div", { class: "asset-empty" }, t("no_assets"))); return; }
+      list.replaceChildren(...assets.map((a) => h("button", {
+        type: "button", role: "option", class: "asset-item", "aria-selected": "false",
+        onclick: () => {
+          if (cfg.picker_mode === "preview") { preview(a); return; }
+          if (a.state !== "READY") return; // still uploading: a click does nothing
+          bind(a);
+        },
+      }, a.state === "READY" ? h("img", { class: "asset-thumb", src: a.thumbnailUrl, alt: "" })
+        : h("div", { class: "asset-thumb uploading" }, icon("progress_activity")),
+      h("span", { class: "asset-name" }, a.state === "READY" ? a.fileName : t("uploading")))));
+      // The key stays in JS: the picker DOM carries no media id (FLOW_2026 §6).
+      [...list.children].forEach((o, i) => { o._key = assets[i].mediaId; });
+    }
+    let debounce = null;
+    search.addEventListener("input", () => { clearTimeout(debounce); debounce = setTimeout(load, 300); });
+    load();
+    setTimeout(() => search.focus(), 0);
+  }
+
+  // ---- settings popover -----------------------------------------------------------------------
+  function radioGroup(key, options, current, onPick) {
+    const name = `mat-button-toggle-group-${++groupCounter}`;
+    const group = h("mat-button-toggle-group", { role: "radiogroup", name, class: `mat-button-toggle-group group-${key}`,
+      "aria-label": t(`g_${key}`) });
+    for (const opt of options) {
+      const checked = opt.value === current;
+      const btn = h("button", { type: "button", role: "radio", name, "aria-checked": String(checked),
+        class: "mat-button-toggle-button mat-focus-indicator", tabindex: checked ? "0" : "-1",
+        onclick: (ev) => {
+          const id = `${key}:${opt.value}`;
+          if (cfg.radio_ignore_first && !ignoredOnce.has(id) && !checked0()) {
+            ignoredOnce.add(id); // FLOW_2026 §5: a radio sometimes ignores a click
+            return;
+          }
+          for (const b of group.querySelectorAll("button[role=radio]")) {
+            const on = b === ev.currentTarget;
+            b.setAttribute("aria-checked", String(on));
+            b.tabIndex = on ? 0 : -1;
+            b.parentElement.classList.toggle("mat-button-toggle-checked", on);
+          }
+          onPick(opt.value);
+        } }, h("span", { class: "mat-button-toggle-label-content" }, opt.icon ? icon(opt.icon) : null, opt.label));
+      const checked0 = () => btn.getAttribute("aria-checked") === "true";
+      group.append(h("mat-button-toggle", { class: `mat-button-toggle${checked ? " mat-button-toggle-checked" : ""}` }, btn));
+    }
+    return group;
+  }
+
+  function openSettings(ev) {
+    if (S.swallowArmed) {
+      // FLOW_2026 §5: from the second generation on, the first trigger click is swallowed.
+      S.swallowArmed = false;
+      return;
+    }
+    if (settingsPane && !settingsPane.closed) return;
+    const body = h("flow-prompt-box-settings", { class: "prompt-box-settings" });
+    const priceLink = h("a", { class: "credit-cost-link", href: "#", onclick: (e) => e.preventDefault() });
+    let modelBtnText = null;
+    let rerenderTimer = null;
+    function changed() {
+      priceLink.textContent = t("credits_cost", { n: price() });
+      updateSummary();
+      renderSubmit();
+    }
+    function draw() {
+      const c = catalog()[S.model] || {};
+      const rows = [];
+      rows.push(radioGroup("media", [{ value: "image", label: t("image"), icon: "image" },
+        { value: "video", label: t("video"), icon: "videocam" }], S.media, (v) => { S.media = v; draw(); render(); changed(); }));
+      if (S.media === "video") {
+        rows.push(radioGroup("mode", [{ value: "frames", label: t("frames"), icon: "crop_free" },
+          { value: "ingredients", label: t("ingredients"), icon: "chrome_extension" }], S.mode, (v) => {
+          S.mode = v;
+          if (cfg.remember_frames_mode !== false) rpc("Lm2sRd", { op: "frames_mode", value: v });
+          draw(); render(); changed();
+        }));
+        rows.push(radioGroup("aspect", [{ value: "16:9", label: "16:9", icon: "crop_16_9" },
+          { value: "9:16", label: "9:16", icon: "crop_9_16" }], S.aspect, (v) => { S.aspect = v; changed(); }));
+        modelBtnText = h("span", { class: "model-select-trigger-content" }, S.model);
+        const modelBtn = h("button", { type: "button", class: "model-select-trigger mdc-button",
+          "aria-label": t("select_model"), "aria-haspopup": "menu", "aria-expanded": "false" },
+        modelBtnText, icon("arrow_drop_down"));
+        modelBtn.addEventListener("click", () => {
+          const items = () => models().map((m) => ({
+            text: m, icon: m === S.model ? "check" : null, keepOpen: true,
+            onclick: () => { pickModel(m); menu.setItems(items()); },
+          }));
+          const menu = openMenu(modelBtn, items(), { panelClass: "flow-model-picker-panel", place: "side" });
+        });
+        rows.push(h("div", { class: "model-row" }, h("span", { class: "row-label" }, t("model")), modelBtn));
+        rows.push(...modelRows(c));
+      } else {
+        rows.push(radioGroup("aspect", ["16:9", "4:3", "1:1", "3:4", "9:16"].map((a) => ({ value: a, label: a, icon: ASPECT_ICON[a] })),
+          S.imageAspect, (v) => { S.imageAspect = v; changed(); }));
+        rows.push(h("div", { class: "model-row" }, h("span", { class: "row-label" }, t("model")),
+          h("button", { type: "button", class: "model-select-trigger mdc-button", "aria-label": t("select_model") },
+            h("span", { class: "model-select-trigger-content" }, "Nano Banana 2"), icon("arrow_drop_down"))));
+        rows.push(radioGroup("count", [1, 2, 3, 4].map((n) => ({ value: n, label: `x${n}` })), S.count, (v) => { S.count = v; changed(); }));
+      }
+      rows.push(h("flow-credit-cost-label", {}, priceLink));
+      body.replaceChildren(...rows);
+      changed();
+    }
+    function modelRows(c) {
+      const rows = [];
+      const res = c.resolutions || ["720p"];
+      const durs = c.durations || [8];
+      if (res.length > 1) rows.push(radioGroup("resolution", res.map((r) => ({ value: r, label: r })), S.resolution, (v) => { S.resolution = v; changed(); }));
+      if (durs.length > 1) rows.push(radioGroup("duration", durs.map((d) => ({ value: d, label: t("seconds", { n: d }) })), S.duration, (v) => { S.duration = v; changed(); }));
+      rows.push(radioGroup("count", [1, 2, 3, 4].map((n) => ({ value: n, label: `x${n}` })), S.count, (v) => { S.count = v; changed(); }));
+      return rows.map((r) => { r.classList.add("model-dependent"); return r; });
+    }
+    function pickModel(m) {
+      if (m === S.model) return;
+      S.model = m;
+      if (modelBtnText) modelBtnText.textContent = m;
+      const defaults = modelDefaults(m);
+      // FLOW_2026 §5: the other groups re-render asynchronously; clicks in between are lost.
+      clearTimeout(rerenderTimer);
+      rerenderTimer = setTimeout(() => {
+        Object.assign(S, defaults);
+        if (settingsPane.closed) { changed(); return; }
+        for (const old of body.querySelectorAll(".model-dependent")) old.remove();
+        const priceRow = body.querySelector("flow-credit-cost-label");
+        for (const row of modelRows(catalog()[S.model] || {})) body.insertBefore(row, priceRow);
+        changed();
+      }, num("model_rerender_ms", 300));
+      changed();
+    }
+    settingsPane = openOverlay({ content: body, anchor: trigger, place: "above", paneClass: "settings-pane",
+      onClose: () => trigger.setAttribute("aria-expanded", "false") });
+    trigger.setAttribute("aria-expanded", "true");
+    draw();
+  }
+
+  // ---- the submit ------------------------------------------------------------------------------
+  async function submit(trusted) {
+    const prompt = editor.text();
+    if (!prompt.trim() || S.inflight) return;
+    if (!S.agent && S.media === "image") { snack(t("not_simulated")); return; }
+    if (!S.agent && S.credits < price()) { snack(t("insufficient_snack")); return; }
+    let model = S.model; let duration = S.duration; let resolution = S.resolution; let count = S.count;
+    let kind = "t2v";
+    if (S.agent) {
+      const d = modelDefaults(model); duration = d.duration; resolution = d.resolution; count = 1;
+    } else if (S.mode === "frames" && S.start) {
+      kind = S.end ? "fl" : "i2v";
+    } // an empty Start chip in Frames goes out as text-to-video and is billed (FLOW_2026 §6)
+    const keys = (catalog()[model] || {}).keys || {};
+    const rpcId = { t2v: "YhhmEf", i2v: "eb1hJf", fl: "nprQif" }[kind];
+    const requests = [];
+    for (let i = 0; i < count; i++) {
+      const r = { prompt, modelKey: keys[kind], aspectRatio: ASPECT_KEYS[S.aspect], durationSeconds: duration,
+        resolution, seed: Math.floor(Math.random() * 1e6) };
+      if (kind !== "t2v") r.startImage = { mediaId: S.start.mediaId };
+      if (kind === "fl") r.endImage = { mediaId: S.end.mediaId };
+      if (S.agent) r.agent = true;
+      requests.push(r);
+    }
+    const payload = { projectId, requests };
+    if (!trusted) payload.trusted = false;
+    S.inflight = true; renderSubmit();
+    let res;
+    try { res = await rpc(rpcId, payload); } finally { S.inflight = false; }
+    S.submits += 1;
+    if (cfg.trigger_swallow) S.swallowArmed = true;
+    if (res.error) { snack(res.error.message || t("generic_error")); renderSubmit(); return; }
+    if (typeof res.remainingCredits === "number") S.credits = res.remainingCredits;
+    renderSubmit();
+    onSubmitted && onSubmitted(res);
+  }
+
+  // ---- layout -----------------------------------------------------------------------------------
+  function render() {
+    const controls = h("div", { class: "bottom-controls" });
+    if (!S.agent && S.media === "video" && S.mode === "ingredients") {
+      controls.append(h("flow-add-menu", {}, h("button", { type: "button", class: "add-menu-trigger mdc-icon-button",
+        "aria-label": t("add_ingredients"), onclick: (ev) => openPicker(null, ev.currentTarget) }, icon("add"))));
+    }
+    if (!account.agentOnly) {
+      controls.append(h("flow-agent-mode-toggle-chip", {}, h("button", { type: "button", class: "agent-mode-chip mdc-button",
+        "aria-pressed": String(S.agent), onclick: () => {
+          S.agent = !S.agent;
+          rpc("Lm2sRd", { op: "agent_chip", pressed: S.agent });
+          render();
+        } }, icon("auto_awesome"), h("span", {}, t("agent")))));
+    }
+    trigger.hidden = S.agent; // stays in the DOM with a bare `hidden` attribute (FLOW_2026 §4)
+    controls.append(h("div", { class: "spacer" }), clearBtn, h("div", { class: "submit-controls" }, trigger, submitSlot));
+    let box;
+    if (S.agent) {
+      box = h("flow-creative-agent-prompt-box", { class: "agent-prompt-box" }, editor.el, controls);
+      editor.el.querySelector(".prosemirror-placeholder").textContent = t("agent_placeholder");
+    } else {
+      editor.el.querySelector(".prosemirror-placeholder").textContent = t("placeholder");
+      const bar = S.media === "video" && S.mode === "frames"
+        ? h("flow-ingredient-bar", { class: "prompt-ingredient-bar" }, chip("start"),
+          iconButton("swap_horiz", t("swap"), () => { [S.start, S.end] = [S.end, S.start]; render(); }, "swap-frames-button"),
+          chip("end"))
+        : null;
+      box = h("flow-base-prompt-box", { class: "base-prompt-box" }, bar, editor.el, controls);
+    }
+    root.replaceChildren(box);
+    renderSubmit();
+  }
+  render();
+
+  return {
+    el: root, state: S, editor,
+    /** The balance changed (a poll, a refund). */
+    setCredits(n) { if (n !== S.credits) { S.credits = n; renderSubmit(); } },
+    /** Reuse prompt from a tile. */
+    reuse(prompt) { editor.setText(prompt); },
+  };
+}
