@@ -1,12 +1,14 @@
-"""/settings (default aspect, outputs, model) and /prompt (default prompt)."""
+"""/settings (default model, duration, resolution, aspect, outputs) and /prompt (default prompt)."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.config import ASPECTS, MODELS
+from bot.pipeline import catalog
 from bot.services.users import UserDefaults, UserService
 from bot.telegram import keyboards, texts
 from bot.telegram.callbacks import CardCb
@@ -21,17 +23,26 @@ DEFAULTS_ID = 0
 def defaults_text(d: UserDefaults) -> str:
     return (
         "<b>Your defaults for new batches</b>\n"
-        f"Aspect: {d.aspect} · Outputs per image: {d.outputs} · Model: {texts.esc(d.model)}\n"
+        f"Model: {texts.esc(d.model)} · {d.duration} s · {d.resolution}\n"
+        f"Aspect: {d.aspect} · Outputs per prompt: {d.outputs}\n"
+        f"💳 {_per_output(d)} credits per video on the {d.plan.capitalize()} plan\n"
         "Tap to change; each batch card can still be changed before it starts."
     )
+
+
+def _per_output(d: UserDefaults) -> int:
+    return catalog.credits_per_output(d.model, d.plan, d.duration, d.resolution)  # type: ignore[arg-type]
+
+
+def _markup(d: UserDefaults):
+    return keyboards.card_settings(DEFAULTS_ID, d.aspect, d.outputs, d.model, plan=d.plan,
+                                   duration=d.duration, resolution=d.resolution)
 
 
 @router.message(Command("settings"))
 async def show_settings(message: Message, users: UserService) -> None:
     d = await users.defaults(message.from_user.id)
-    await message.answer(
-        defaults_text(d), reply_markup=keyboards.card_settings(DEFAULTS_ID, d.aspect, d.outputs, d.model)
-    )
+    await message.answer(defaults_text(d), reply_markup=_markup(d))
 
 
 @router.callback_query(CardCb.filter(F.batch_id == DEFAULTS_ID))
@@ -43,7 +54,21 @@ async def change_default(query: CallbackQuery, callback_data: CardCb, users: Use
         elif callback_data.action == "outputs":
             await users.set_default(uid, "outputs", int(callback_data.value))
         elif callback_data.action == "model":
-            await users.set_default(uid, "model", MODELS[int(callback_data.value)])
+            model = MODELS[int(callback_data.value)]
+            if model not in catalog.models_for((await users.defaults(uid)).plan):  # type: ignore[arg-type]
+                raise ValueError(model)
+            await users.set_default(uid, "model", model)
+        elif callback_data.action in ("dur", "res"):
+            d = await users.defaults(uid)
+            offer = catalog.offer(d.model, d.plan)  # type: ignore[arg-type]
+            if callback_data.action == "dur":
+                if int(callback_data.value) not in offer.durations:
+                    raise ValueError(callback_data.value)
+                await users.set_default(uid, "duration", int(callback_data.value))
+            else:
+                if callback_data.value not in offer.resolutions:
+                    raise ValueError(callback_data.value)
+                await users.set_default(uid, "resolution", callback_data.value)
         elif callback_data.action == "back":
             await query.answer("Saved.")
             if query.message is not None:
@@ -58,9 +83,11 @@ async def change_default(query: CallbackQuery, callback_data: CardCb, users: Use
     d = await users.defaults(uid)
     await query.answer("Saved.")
     if query.message is not None:
-        await query.message.edit_text(
-            defaults_text(d), reply_markup=keyboards.card_settings(DEFAULTS_ID, d.aspect, d.outputs, d.model)
-        )
+        try:
+            await query.message.edit_text(defaults_text(d), reply_markup=_markup(d))
+        except TelegramBadRequest as err:
+            if "not modified" not in str(err):  # a tap on the value already chosen
+                raise
 
 
 @router.message(Command("prompt"))

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.config import ASPECTS, MODELS, PRESETS, Settings
+from bot.pipeline import catalog
+from bot.storage import repo
 from bot.storage.db import Database
 
 Role = Literal["admin", "user"]
@@ -27,6 +29,9 @@ class UserDefaults:
     outputs: int
     model: str
     preset: str
+    duration: int = 8
+    resolution: str = "720p"
+    plan: str = "pro"
 
 
 @dataclass(frozen=True)
@@ -146,13 +151,24 @@ class UserService:
         if not isinstance(outputs, int) or not 1 <= outputs <= 4:
             outputs = flow.default_outputs
         preset = saved.get("preset") if saved.get("preset") in PRESETS else self.settings.upscale.preset
-        return UserDefaults(aspect=aspect, outputs=outputs, model=model, preset=preset)
+        plan = await repo.plan_read(self.db, flow.plan)
+        if model not in catalog.models_for(plan):  # type: ignore[arg-type]
+            model = flow.default_model if flow.default_model in catalog.models_for(plan) \
+                else catalog.DEFAULT_MODEL  # type: ignore[arg-type]
+        # A duration/resolution the model lacks (e.g. saved for Omni, now Veo) takes its default.
+        duration, resolution = catalog.normalise(model, plan, saved.get("duration"),  # type: ignore[arg-type]
+                                                 saved.get("resolution"))
+        return UserDefaults(aspect=aspect, outputs=outputs, model=model, preset=preset,
+                            duration=duration, resolution=resolution, plan=plan)
 
     async def set_default(self, user_id: int, name: str, value: Any) -> UserDefaults:
-        """Change one default (aspect, outputs, model, preset); invalid values raise ValueError."""
+        """Change one default (aspect, outputs, model, preset, duration, resolution); invalid
+        values raise ValueError."""
         valid = {
             "aspect": lambda v: v in ASPECTS,
             "model": lambda v: v in MODELS,
+            "duration": lambda v: v in catalog.DURATIONS,
+            "resolution": lambda v: v in catalog.RESOLUTIONS,
             "outputs": lambda v: isinstance(v, int) and 1 <= v <= 4,
             "preset": lambda v: v in PRESETS,
         }

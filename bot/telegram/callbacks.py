@@ -12,7 +12,7 @@ from aiogram.filters.callback_data import CallbackData
 class CardCb(CallbackData, prefix="bc"):
     """The batch card: start, settings, cancel, and the settings choices."""
 
-    action: str  # start | settings | back | cancel | aspect | outputs | model
+    action: str  # start | settings | back | cancel | aspect | outputs | model | dur | res | pairs
     batch_id: int
     value: str = ""
 
@@ -30,7 +30,7 @@ class ClipCb(CallbackData, prefix="cl"):
 class ReviewCb(CallbackData, prefix="rv"):
     """Batch-wide review actions: upscale (preset choice), zip, retry of a failed item."""
 
-    action: str  # upscale | preset | zip | retry | retry_ok | retry_no | back
+    action: str  # upscale | preset | zip | retry | retry_ok | retry_no | back | flow1080
     batch_id: int
     item_id: int = 0
     value: str = ""

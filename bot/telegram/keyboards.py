@@ -8,6 +8,7 @@ from aiogram.types import BotCommand, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import ASPECTS, MODELS, PRESETS
+from bot.pipeline import catalog
 from bot.telegram.callbacks import CardCb, ClipCb, QueueCb, ReviewCb, UsersCb
 
 USER_COMMANDS = [
@@ -15,7 +16,8 @@ USER_COMMANDS = [
     BotCommand(command="help", description="How to use it"),
     BotCommand(command="status", description="Your running batches"),
     BotCommand(command="history", description="Your recent batches"),
-    BotCommand(command="settings", description="Default aspect, outputs and model"),
+    BotCommand(command="settings", description="Default model, duration, aspect and outputs"),
+    BotCommand(command="video", description="Text-to-video: one prompt per line"),
     BotCommand(command="prompt", description="Set a default prompt"),
     BotCommand(command="cancel", description="Cancel the current dialog or batch"),
 ]
@@ -30,7 +32,9 @@ ADMIN_COMMANDS = USER_COMMANDS + [
     BotCommand(command="screenshot", description="The browser page now"),
 ]
 
-MODEL_LABELS = {"Veo 3.1 - Fast": "Fast", "Veo 3.1 - Quality": "Quality"}
+MODEL_LABELS = {m: catalog.short_label(m) for m in MODELS}
+# The lower-priority Lite exists only on some accounts (FLOW_2026 §5): not offered on the card.
+CARD_MODELS = tuple(m for m in MODELS if m != catalog.VEO_LITE_LOW)
 PRESET_LABELS = {"fast": "⚡ Fast", "balanced": "⚖️ Balanced", "high": "💎 High"}
 
 
@@ -49,21 +53,52 @@ def running(batch_id: int) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def card_settings(batch_id: int, aspect: str, outputs: int, model: str) -> InlineKeyboardMarkup:
-    """The settings view of the card: the current value of each setting is ticked."""
+def card_settings(batch_id: int, aspect: str, outputs: int, model: str, *, plan: str = "pro",
+                  duration: int | None = None, resolution: str | None = None,
+                  pairs: bool | None = None) -> InlineKeyboardMarkup:
+    """The settings view of a card (or of /settings with batch_id 0): current values ticked.
+
+    Only what exists for the plan is offered (`catalog`): the models of the plan, then the
+    durations and resolutions of the chosen model, each row shown only when there is a choice.
+    `pairs` None leaves out the start+end toggle (defaults have no images to pair).
+    """
     kb = InlineKeyboardBuilder()
+    rows: list[int] = []
     # Values are indexes: ':' (in "16:9") is the payload separator.
     for i, a in enumerate(ASPECTS):
         label = ("• " if a == aspect else "") + {"16:9": "🖥 16:9", "9:16": "📱 9:16"}[a]
         kb.button(text=label, callback_data=CardCb(action="aspect", batch_id=batch_id, value=str(i)))
+    rows.append(len(ASPECTS))
     for n in range(1, 5):
         label = ("• " if n == outputs else "") + f"{n} output{'s' if n > 1 else ''}"
         kb.button(text=label, callback_data=CardCb(action="outputs", batch_id=batch_id, value=str(n)))
-    for i, m in enumerate(MODELS):
+    rows.append(4)
+    offered = [m for m in CARD_MODELS if m in catalog.models_for(plan)]  # type: ignore[arg-type]
+    for m in offered:
         label = ("• " if m == model else "") + MODEL_LABELS.get(m, m)
-        kb.button(text=label, callback_data=CardCb(action="model", batch_id=batch_id, value=str(i)))
+        kb.button(text=label, callback_data=CardCb(action="model", batch_id=batch_id,
+                                                    value=str(MODELS.index(m))))
+    rows += [2] * (len(offered) // 2) + [1] * (len(offered) % 2)
+    if model in catalog.models_for(plan):  # type: ignore[arg-type]
+        offer = catalog.offer(model, plan)  # type: ignore[arg-type]
+        d, r = catalog.normalise(model, plan, duration, resolution)  # type: ignore[arg-type]
+        if len(offer.durations) > 1:
+            for sec in offer.durations:
+                kb.button(text=("• " if sec == d else "") + f"⏱ {sec} s",
+                          callback_data=CardCb(action="dur", batch_id=batch_id, value=str(sec)))
+            rows.append(len(offer.durations))
+        if len(offer.resolutions) > 1:
+            for res in offer.resolutions:
+                kb.button(text=("• " if res == r else "") + res,
+                          callback_data=CardCb(action="res", batch_id=batch_id, value=res))
+            rows.append(len(offer.resolutions))
+    if pairs is not None:
+        kb.button(text=("☑️" if pairs else "☐") + " Start+end pairs (1→2, 3→4…)",
+                  callback_data=CardCb(action="pairs", batch_id=batch_id, value="0" if pairs else "1"))
+        rows.append(1)
     kb.button(text="✔️ Done", callback_data=CardCb(action="back", batch_id=batch_id))
-    kb.adjust(2, 4, 2, 1)
+    rows.append(1)
+    kb.adjust(*rows)
     return kb.as_markup()
 
 
