@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from flowsim.model import SimConfig
+from flowsim.model import VARIANTS, SimConfig
 from flowsim.server import make_app
 from flowsim.sim import Sim
 
@@ -26,7 +26,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--upscale-seconds", type=float, default=None)
     p.add_argument("--slots", type=int, default=5)
     p.add_argument("--credits", type=int, default=1000)
-    p.add_argument("--variant", choices=["classic", "feb2026"], default="classic")
+    p.add_argument("--variant", choices=list(VARIANTS), default="classic")
+    p.add_argument("--plan", choices=["pro", "ultra"], default="pro",
+                   help="flow2026: the account's plan (prices, durations, 4K)")
     p.add_argument("--no-landing", action="store_true", help="skip the first-run landing")
     p.add_argument("--seed", type=int, default=None, help="seed for durations and progress steps")
     p.add_argument("--media-dir", type=Path, default=None,
@@ -41,6 +43,7 @@ async def serve(args: argparse.Namespace, media_dir: Path) -> None:
     config = SimConfig(
         generation_seconds=args.generation_seconds, upscale_seconds=args.upscale_seconds,
         slots=args.slots, credits=args.credits, variant=args.variant, landing=not args.no_landing,
+        plan=args.plan,
     )
     state_file = args.state_dir / "flowsim-state.json" if args.state_dir else None
     sim = Sim(config, media_dir, seed=args.seed, state_file=state_file)

@@ -32,7 +32,8 @@ class SimControl:
 
     async def configure(self, **settings: Any) -> dict:
         """Change settings (generation_seconds, upscale_seconds, slots, credits, high_demand,
-        rate_limit_per_minute, variant, unusual_activity, landing, max_upload_bytes)."""
+        rate_limit_per_minute, variant, unusual_activity, landing, max_upload_bytes, and the
+        flow2026 names of docs/flowsim-2026-contract.md: plan, cookie_bar, agent_panel, ...)."""
         return await self._call("POST", "configure", settings)
 
     async def config(self) -> dict:
@@ -75,6 +76,27 @@ class SimControl:
     async def storage_state(self) -> dict:
         """A Playwright storage_state dict signed in to the simulator."""
         return await self._call("GET", "storage_state")
+
+    async def wire(self) -> list[dict]:
+        """flow2026: every batchexecute call, oldest first (rpc, kind, project, media_ids,
+        model, model_key, duration, resolution, aspect, count, credits, refused, trusted, at)."""
+        return await self._call("GET", "wire")
+
+    async def uploads(self) -> list[dict]:
+        """flow2026: uploads (mediaId, fileName, state, refused), refused ones last."""
+        return await self._call("GET", "uploads")
+
+    async def downloads(self) -> dict:
+        """Downloads by size ({"720p": n, ...})."""
+        return await self._call("GET", "downloads")
+
+    async def consent(self) -> dict:
+        """flow2026: {"accepted": bool, "required": bool} for the upload rights dialog."""
+        return await self._call("GET", "consent")
+
+    async def foreign_project(self) -> str:
+        """flow2026: a project uuid owned by another account (its page → /404?reason=project)."""
+        return (await self._call("GET", "foreign_project"))["projectId"]
 
     async def close(self) -> None:
         """Close the HTTP session."""
@@ -142,3 +164,23 @@ class SyncSimControl:
     def storage_state(self) -> dict:
         """See `SimControl.storage_state`."""
         return self._call("GET", "storage_state")
+
+    def wire(self) -> list[dict]:
+        """See `SimControl.wire`."""
+        return self._call("GET", "wire")
+
+    def uploads(self) -> list[dict]:
+        """See `SimControl.uploads`."""
+        return self._call("GET", "uploads")
+
+    def downloads(self) -> dict:
+        """See `SimControl.downloads`."""
+        return self._call("GET", "downloads")
+
+    def consent(self) -> dict:
+        """See `SimControl.consent`."""
+        return self._call("GET", "consent")
+
+    def foreign_project(self) -> str:
+        """See `SimControl.foreign_project`."""
+        return self._call("GET", "foreign_project")["projectId"]

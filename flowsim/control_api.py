@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 
 from flowsim.auth import SIM_KEY, storage_state
@@ -83,6 +85,40 @@ async def submissions(request: web.Request) -> web.Response:
     return web.json_response(_sim(request).submission_log)
 
 
+async def wire(request: web.Request) -> web.Response:
+    """GET /__sim__/wire: every flow2026 batchexecute call, accepted or refused, oldest first."""
+    return web.json_response(list(_sim(request).wire_log))
+
+
+async def uploads(request: web.Request) -> web.Response:
+    """GET /__sim__/uploads: flow2026 uploads, accepted (with their state now) and refused."""
+    sim = _sim(request)
+    now = time.time()
+    accepted = [{"mediaId": a.media_id, "fileName": a.file_name, "state": a.state(now),
+                 "refused": None, "projectId": a.project_id, "at": a.uploaded_at}
+                for a in sim.library.assets.values()]
+    return web.json_response(accepted + sim.library.refused)
+
+
+async def downloads(request: web.Request) -> web.Response:
+    """GET /__sim__/downloads: downloads by size."""
+    return web.json_response(dict(_sim(request).downloads))
+
+
+async def consent(request: web.Request) -> web.Response:
+    """GET /__sim__/consent: whether the upload rights dialog is still owed."""
+    sim = _sim(request)
+    return web.json_response({
+        "accepted": sim.account.consent_accepted,
+        "required": sim.config.upload_consent and not sim.account.consent_accepted,
+    })
+
+
+async def foreign_project(request: web.Request) -> web.Response:
+    """GET /__sim__/foreign_project: a project uuid owned by another account."""
+    return web.json_response({"projectId": _sim(request).account.foreign_project})
+
+
 async def get_storage_state(request: web.Request) -> web.Response:
     """GET /__sim__/storage_state for the host the caller used."""
     return web.json_response(storage_state(_sim(request), request.url.host or "127.0.0.1"))
@@ -101,3 +137,8 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/__sim__/tiles", tiles)
     r.add_get("/__sim__/submissions", submissions)
     r.add_get("/__sim__/storage_state", get_storage_state)
+    r.add_get("/__sim__/wire", wire)
+    r.add_get("/__sim__/uploads", uploads)
+    r.add_get("/__sim__/downloads", downloads)
+    r.add_get("/__sim__/consent", consent)
+    r.add_get("/__sim__/foreign_project", foreign_project)

@@ -11,7 +11,7 @@ DEFAULT_MODEL = "Veo 3.1 - Fast"
 ASPECT_SIZES: dict[str, tuple[int, int]] = {"16:9": (1280, 720), "9:16": (720, 1280)}
 DEFAULT_ASPECT = "16:9"
 DEFAULT_OUTPUTS = 2
-VARIANTS = ("classic", "feb2026")
+VARIANTS = ("classic", "feb2026", "flow2026")
 
 
 @dataclass
@@ -29,11 +29,37 @@ class SimConfig:
     landing: bool = True  # show the first-run "Create with Flow" landing once after reset
     promo_delay: float | None = None  # seconds after a project page loads: a "Skip" promo pops up
     max_upload_bytes: int = 20 * 1024 * 1024
+    # flow2026 only (docs/flowsim-2026-contract.md): the account, the traps and the page timing.
+    plan: str = "pro"  # pro | ultra: prices, durations and 4K (FLOW_2026 §9, §11)
+    cookie_bar: str = "consent"  # consent | notice | off
+    agent_panel: bool = True
+    changelog: bool = True
+    agent_chip: bool = False  # pressed at start; then remembered per account
+    agent_only: bool = False
+    upload_consent: bool = True  # the upload rights dialog is still to be accepted
+    picker_mode: str = "click_binds"  # click_binds | preview
+    upload_store_seconds: float = 0.5  # an upload reaches the picker (READY) after this
+    search_lag_seconds: float = 0.0  # the picker search misses a stored upload this long
+    trigger_swallow: bool = False
+    radio_ignore_first: bool = False
+    summary_lag_ms: int = 400
+    model_rerender_ms: int = 300
+    blank_gap_ms: list = field(default_factory=lambda: [300, 2000])
+    upscale_1080_seconds: float | None = None  # None: generation time; negative: never
+    unusual_clear_seconds: float = 10.0
+    stuck_next: int = 0
+    lower_priority_model: bool = False
+    queue_limit: int = 10  # queued tiles allowed beyond the render slots
+    virtualise_after: int = 8
+    remember_frames_mode: bool = True
+    poll_ms: int = 5000  # how often the page polls jwpduf
 
     def generation_duration(self, rng: random.Random, model: str = DEFAULT_MODEL) -> float:
         """Seconds one generation takes under the current time scale (SPEC §1.3 when unset)."""
         if self.generation_seconds is not None:
             return float(self.generation_seconds)
+        if "Omni" in model:
+            return rng.uniform(25.0, 45.0)  # FLOW_2026 §8: Omni 6 s 720p took about 35 s
         return rng.uniform(120.0, 300.0) if "Quality" in model else rng.uniform(60.0, 120.0)
 
     def upscale_duration(self, rng: random.Random) -> float:
@@ -69,7 +95,7 @@ class Tile:
     outputs: int
     created_at: float
     start_media: str | None = None
-    state: str = "pending"  # pending | running | done | failed
+    state: str = "pending"  # pending | running | done | failed | queued (flow2026: no slot yet)
     percent: int | None = None
     finished_at: float | None = None
     error: str | None = None
@@ -82,6 +108,15 @@ class Tile:
     cost: int = 0
     rendered: bool = False
     upscale: str | None = None  # None | running | done
+    # flow2026: what the wire asked for (classic tiles keep the defaults: 8 s, 720p).
+    clip_seconds: int = 8
+    resolution: str = "720p"
+    model_key: str = ""
+    kind: str | None = None  # t2v | i2v | fl
+    end_media: str | None = None
+    stuck: bool = False  # stays pending forever (configure(stuck_next=N))
+    upscale_4k: str | None = None  # None | running | done
+    agent: bool = False  # sent from the agent composer (its failure offers only Delete)
 
     @property
     def active(self) -> bool:
@@ -90,6 +125,8 @@ class Tile:
 
     def advance(self, now: float) -> str:
         """Move to what the tile shows at `now` (percent steps, scripted failure, done)."""
+        if self.stuck:
+            return self.state
         elapsed = now - self.started_at
         shown = [pct for t, pct in self.steps if t <= elapsed]
         if self.fail_text is not None:
@@ -121,7 +158,8 @@ class Tile:
 PUBLIC_FIELDS = (
     "tile_id", "project_id", "batch_id", "prompt", "model", "aspect", "output_index", "outputs",
     "created_at", "start_media", "state", "percent", "finished_at", "error", "attempt",
-    "rendered", "upscale",
+    "rendered", "upscale", "clip_seconds", "resolution", "model_key", "kind", "end_media",
+    "stuck", "upscale_4k", "agent",
 )
 
 

@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from flowsim.model import Project, Tile
+from flowsim.v2026 import account, library
 
 SCALARS = (
     "credits_left", "credits_spent", "submissions", "tiles_created", "max_active",
@@ -28,6 +29,9 @@ def snapshot(sim) -> dict:
         media={key: path.name for key, path in sim.media.items()},
         downloads=dict(sim.downloads), refusals=dict(sim.refusals),
         failure_script=list(sim.failure_script),
+        # flow2026: the account's flags and library (the wire log is not kept: tests read it
+        # within one run, and it grows with every poll).
+        account2026=sim.account.to_json(), library2026=sim.library.to_json(),
     )
     return data
 
@@ -57,4 +61,7 @@ def restore(sim, path: Path) -> bool:
     sim.media = {key: sim.studio.media_dir / name for key, name in data["media"].items()}
     sim.downloads, sim.refusals = Counter(data["downloads"]), Counter(data["refusals"])
     sim.failure_script = deque(tuple(item) for item in data["failure_script"])
+    if "account2026" in data:  # snapshots from before flow2026 lack it
+        sim.account = account.restore(data["account2026"])
+        sim.library = library.Library.from_json(data["library2026"])
     return True

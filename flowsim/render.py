@@ -16,12 +16,13 @@ from PIL import Image, ImageDraw
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 FPS = 24
 SECONDS = 8
-# Pan directions (x, y expressions) so each output of one prompt looks visibly different.
+# Pan directions (x, y expressions; {s} = clip seconds) so each output of one prompt looks
+# visibly different.
 PANS = [
-    ("(iw-ow)*t/8", "(ih-oh)*t/8"),
-    ("(iw-ow)*(1-t/8)", "(ih-oh)*t/8"),
-    ("(iw-ow)*t/8", "(ih-oh)*(1-t/8)"),
-    ("(iw-ow)/2", "(ih-oh)*(1-t/8)"),
+    ("(iw-ow)*t/{s}", "(ih-oh)*t/{s}"),
+    ("(iw-ow)*(1-t/{s})", "(ih-oh)*t/{s}"),
+    ("(iw-ow)*t/{s}", "(ih-oh)*(1-t/{s})"),
+    ("(iw-ow)/2", "(ih-oh)*(1-t/{s})"),
 ]
 
 
@@ -62,12 +63,13 @@ def placeholder_frame(path: Path, seed: str, size: tuple[int, int]) -> Path:
 
 
 async def render_clip(
-    out: Path, frame: Path, prompt: str, size: tuple[int, int], index: int, outputs: int
+    out: Path, frame: Path, prompt: str, size: tuple[int, int], index: int, outputs: int,
+    seconds: int = SECONDS,
 ) -> Path:
-    """Render an exact 8 s, 24 fps H.264 + AAC clip of `size` from `frame` into `out`."""
+    """Render an exact `seconds` long, 24 fps H.264 + AAC clip of `size` from `frame`."""
     w, h = size
     big_w, big_h = int(w * 1.2) // 2 * 2, int(h * 1.2) // 2 * 2
-    x, y = PANS[index % len(PANS)]
+    x, y = (expr.format(s=seconds) for expr in PANS[index % len(PANS)])
     text = out.with_suffix(".txt")
     fontsize = max(18, w // 30)
     # drawtext does not wrap; keep long prompts inside the frame (at most 6 lines).
@@ -79,14 +81,14 @@ async def render_clip(
         f"drawtext=fontfile={FONT}:textfile={text}:expansion=none:fontsize={fontsize}:fontcolor=white:"
         f"box=1:boxcolor=black@0.5:boxborderw=8:x=24:y=h-th-48,"
         f"drawtext=fontfile={FONT}:text='%{{pts\\:hms}}':fontsize=24:fontcolor=white:x=24:y=24,"
-        f"format=yuv420p[v];[1:a]atrim=0:{SECONDS + 0.06}[a]"
+        f"format=yuv420p[v];[1:a]atrim=0:{seconds + 0.016}[a]"
     )
     tmp = out.with_suffix(".part.mp4")
     await run_ffmpeg(
         "-loop", "1", "-framerate", str(FPS), "-i", str(frame),
         "-f", "lavfi", "-i", f"sine=frequency={330 + 110 * index}:sample_rate=44100",
         "-filter_complex", vf, "-map", "[v]", "-map", "[a]",
-        "-frames:v", str(FPS * SECONDS), "-r", str(FPS),
+        "-frames:v", str(FPS * seconds), "-r", str(FPS),
         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28",
         "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", str(tmp),
     )
@@ -97,11 +99,29 @@ async def render_clip(
 
 async def upscale_1080(src: Path, out: Path) -> Path:
     """The free 1080p upscale (1080×1920 or 1920×1080), audio copied."""
+    return await upscale(src, out, 1920, 1080)
+
+
+async def upscale(src: Path, out: Path, long_side: int, short_side: int) -> Path:
+    """Scale a clip so its long side is `long_side` (1080p: 1920×1080, 4K: 3840×2160)."""
     tmp = out.with_suffix(".part.mp4")
+    L, S = long_side, short_side
     await run_ffmpeg(
-        "-i", str(src), "-vf", "scale='if(gt(iw,ih),1920,1080)':'if(gt(iw,ih),1080,1920)'",
+        "-i", str(src), "-vf", f"scale='if(gt(iw,ih),{L},{S})':'if(gt(iw,ih),{S},{L})'",
         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "26", "-c:a", "copy",
         "-movflags", "+faststart", str(tmp),
+    )
+    tmp.replace(out)
+    return out
+
+
+async def preview(src: Path, out: Path) -> Path:
+    """The hover preview: the same clip re-encoded at about half the bitrate (never the
+    original bytes, FLOW_2026 §9)."""
+    tmp = out.with_suffix(".part.mp4")
+    await run_ffmpeg(
+        "-i", str(src), "-c:v", "libx264", "-preset", "ultrafast", "-crf", "34",
+        "-c:a", "aac", "-b:a", "32k", "-movflags", "+faststart", str(tmp),
     )
     tmp.replace(out)
     return out

@@ -10,6 +10,7 @@ from aiohttp import web
 from flowsim import api, control_api
 from flowsim.auth import SIGNIN_PATH, SIM_KEY, signed_in, signin_url
 from flowsim.sim import Sim
+from flowsim.v2026 import routes as routes2026
 
 HERE = Path(__file__).parent
 
@@ -28,14 +29,16 @@ def app_page(sim: Sim, boot: dict) -> web.Response:
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    """The Flow home page (landing on first run)."""
+    """The Flow home page (landing on first run); 308 to `/` while flow2026 plays."""
+    routes2026.classic_redirect(request, "/")
     if not signed_in(request):
         raise web.HTTPFound(signin_url(request))
     return app_page(request.app[SIM_KEY], {"page": "home"})
 
 
 async def project_page(request: web.Request) -> web.StreamResponse:
-    """A project page, or a 404 page for an unknown id."""
+    """A project page, or a 404 page for an unknown id; 308 to `/project/<id>` under flow2026."""
+    routes2026.classic_redirect(request, f"/project/{request.match_info['project_id']}")
     if not signed_in(request):
         raise web.HTTPFound(signin_url(request))
     sim = request.app[SIM_KEY]
@@ -55,9 +58,6 @@ async def favicon(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-async def root(request: web.Request) -> web.Response:
-    """`/` goes to the Flow app."""
-    raise web.HTTPFound("/fx/tools/flow")
 
 
 async def storage(request: web.Request) -> web.StreamResponse:
@@ -73,7 +73,7 @@ def make_app(sim: Sim) -> web.Application:
     """Build the simulator's web application around `sim`."""
     app = web.Application(client_max_size=64 * 1024 * 1024)
     app[SIM_KEY] = sim
-    app.router.add_get("/", root)
+    app.router.add_get("/", routes2026.home)
     app.router.add_get("/favicon.ico", favicon)
     app.router.add_get("/fx/tools/flow", home)
     app.router.add_get("/fx/tools/flow/", home)
@@ -82,6 +82,7 @@ def make_app(sim: Sim) -> web.Application:
     app.router.add_get("/storage/flowsim/{tile_id}.mp4", storage)
     app.router.add_static("/fx/static", HERE / "static")
     api.add_routes(app)
+    routes2026.add_routes(app)
     control_api.add_routes(app)
 
     async def on_startup(_app: web.Application) -> None:

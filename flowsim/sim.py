@@ -23,9 +23,11 @@ from flowsim.model import (
     progress_steps,
 )
 from flowsim.studio import Studio
+from flowsim.v2026 import account, library
 
 TICK = 0.1
 SAVE_EVERY = 10  # ticks: with --state-dir, a crash loses at most about a second
+WIRE_LOG_MAX = 20_000  # batchexecute calls kept for wire(); polls add one every 5 s per page
 
 
 @dataclass
@@ -48,21 +50,44 @@ class Refused(Exception):
         self.text, self.reason = text, reason
 
 
-OPTIONAL_NUMBERS = {"generation_seconds", "upscale_seconds", "rate_limit_per_minute", "promo_delay"}
+OPTIONAL_NUMBERS = {
+    "generation_seconds", "upscale_seconds", "rate_limit_per_minute", "promo_delay",
+    "upscale_1080_seconds",
+}
+NUMBERS = {"upload_store_seconds", "search_lag_seconds", "unusual_clear_seconds"}
+CHOICES = {
+    "variant": VARIANTS, "plan": ("pro", "ultra"), "cookie_bar": ("consent", "notice", "off"),
+    "picker_mode": ("click_binds", "preview"),
+}
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def check_setting(key: str, value, default) -> None:
-    """Refuse a setting of the wrong type before it breaks a later request."""
-    if key in OPTIONAL_NUMBERS:
-        ok = value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+    """Refuse a setting of the wrong type or range before it breaks a later request."""
+    if key == "unusual_activity":
+        # classic: on/off; flow2026: True = always, N = the next N submits.
+        ok = isinstance(value, bool) or (isinstance(value, int) and value >= 0)
+    elif key == "blank_gap_ms":
+        ok = (isinstance(value, list) and len(value) == 2 and all(_number(v) and v >= 0
+                                                                    for v in value)
+              and value[0] <= value[1])
+    elif key in OPTIONAL_NUMBERS:
+        ok = value is None or _number(value)
+    elif key in NUMBERS:
+        ok = _number(value) and value >= 0
     elif isinstance(default, bool):
         ok = isinstance(value, bool)
     elif isinstance(default, int):
-        ok = isinstance(value, int) and not isinstance(value, bool)
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
     else:
         ok = isinstance(value, type(default))
     if not ok:
         raise TypeError(f"{key}={value!r}")
+    if key in CHOICES and value not in CHOICES[key]:
+        raise ValueError(f"unknown {key} {value!r}")
 
 
 class Sim:
@@ -108,6 +133,10 @@ class Sim:
         self.promo_seen = False
         self.truncate_next = False
         self._recent: deque[float] = deque()
+        # flow2026 state (flowsim/v2026): the account, its upload library and the wire log.
+        self.account = account.Account.fresh(self.config)
+        self.library = library.Library()
+        self.wire_log: deque[dict] = deque(maxlen=WIRE_LOG_MAX)
 
     def start(self) -> None:
         """Load the saved state if any and start the progress clock (from the running loop)."""
@@ -132,12 +161,11 @@ class Sim:
             if not hasattr(self.config, key):
                 raise KeyError(key)
             check_setting(key, value, getattr(self.defaults, key))
-        if changes.get("variant", self.config.variant) not in VARIANTS:
-            raise ValueError(f"unknown variant {changes['variant']!r}")
         for key, value in changes.items():
             setattr(self.config, key, value)
         if "credits" in changes:
             self.credits_left = int(changes["credits"])
+        account.apply_config(self.account, changes)
 
     # ---- projects and media ---------------------------------------------------------------
     def new_project(self) -> Project:
@@ -165,15 +193,19 @@ class Sim:
         """Tiles holding a render slot right now."""
         return sum(1 for t in self.tiles.values() if t.active)
 
+    def too_quickly(self, now: float) -> bool:
+        """True when the per-minute submission limit is reached at `now`."""
+        while self._recent and now - self._recent[0] > 60:
+            self._recent.popleft()
+        limit = self.config.rate_limit_per_minute
+        return limit is not None and len(self._recent) >= limit
+
     def _check(self, cost: int, outputs: int) -> None:
         """Apply the account rules in the order Flow seems to; raise Refused to turn away."""
         now = time.time()
-        while self._recent and now - self._recent[0] > 60:
-            self._recent.popleft()
         if self.config.unusual_activity:
             raise Refused(texts.UNUSUAL_ACTIVITY, "unusual_activity")
-        limit = self.config.rate_limit_per_minute
-        if limit is not None and len(self._recent) >= limit:
+        if self.too_quickly(now):
             raise Refused(texts.TOO_QUICKLY, "too_quickly")
         if self.credits_left < cost:
             raise Refused(texts.INSUFFICIENT_CREDITS, "insufficient_credits")
@@ -219,9 +251,14 @@ class Sim:
         return tile
 
     def _admit(self, cost: int, outputs: int) -> float:
-        """Apply the rules; count a refusal, or count the submission and return its time."""
+        """Apply the classic rules; see `admit`."""
+        return self.admit(lambda: self._check(cost, outputs))
+
+    def admit(self, check) -> float:
+        """Run `check` (raises Refused); count a refusal, or count the submission and return
+        its time."""
         try:
-            self._check(cost, outputs)
+            check()
         except Refused as refusal:
             self.refusals[refusal.reason] += 1
             raise
@@ -230,19 +267,34 @@ class Sim:
         self.submissions += 1
         return now
 
+    def log_submission(self, now: float, project_id: str, prompt: str, **extra) -> None:
+        """Append to the submission log (control API `submissions()`)."""
+        self._log(now, project_id, prompt, **extra)
+
     def _log(self, now: float, project_id: str, prompt: str, **extra) -> None:
         self.submission_log.append({"at": now, "project_id": project_id, "prompt": prompt, **extra})
         self.max_active = max(self.max_active, self.active_count())
 
     def _begin(self, tile: Tile, now: float) -> None:
         """Charge, schedule progress, take a scripted failure if any, start rendering."""
+        self.charge(tile, MODELS[tile.model])
+        self.start_tile(tile, now)
+
+    def charge(self, tile: Tile, cost: int) -> None:
+        """Take `cost` credits for `tile` (refunded by `advance` if it fails)."""
+        tile.cost = cost
+        self.credits_left -= cost
+        self.credits_spent += cost
+
+    def start_tile(self, tile: Tile, now: float) -> None:
+        """Give a charged tile a render slot: progress clock, scripted failure, FFmpeg."""
+        tile.state = "pending"
         tile.started_at = now
         tile.duration = self.config.generation_duration(self.rng, tile.model)
         tile.steps = progress_steps(self.rng, tile.duration)
-        tile.cost = MODELS[tile.model]
-        self.credits_left -= tile.cost
-        self.credits_spent += tile.cost
         tile.fail_text = tile.fail_at = None
+        if tile.stuck:
+            return  # never progresses, never renders: a stuck Pending tile
         if self.failure_script:
             tile.fail_text, tile.fail_at = self.failure_script.popleft()
         elif self.config.high_demand:
@@ -266,12 +318,20 @@ class Sim:
             await asyncio.sleep(TICK)
 
     def advance(self, now: float) -> None:
-        """Move every active tile to what it shows at `now`."""
+        """Move every active tile to what it shows at `now`; queued tiles take freed slots."""
+        queued = []
         for tile in self.tiles.values():
-            if tile.active and tile.advance(now) == "failed":
+            if tile.state == "queued":
+                queued.append(tile)
+            elif tile.active and tile.advance(now) == "failed":
                 # Failed generations are not charged (SPEC §1.2).
                 self.credits_left += tile.cost
                 self.credits_spent -= tile.cost
+        if queued:
+            free = self.config.slots - self.active_count()
+            for tile in sorted(queued, key=lambda t: (t.created_at, t.output_index))[:max(0, free)]:
+                self.start_tile(tile, now)
+            self.max_active = max(self.max_active, self.active_count())
 
     # ---- media ----------------------------------------------------------------------------
     def _spawn(self, coro) -> None:
@@ -293,23 +353,28 @@ class Sim:
             return
         tile.rendered = True
 
-    def start_upscale(self, tile_id: str) -> None:
-        """Begin the free 1080p upscale of a done tile (the page shows the toasts)."""
+    def start_upscale(self, tile_id: str, seconds: float | None = None,
+                      size: str = "1080p") -> None:
+        """Begin an upscale (`size` 1080p or 4K) of a done tile, ready after `seconds`
+        (default: the classic upscale time)."""
         tile = self.tiles[tile_id]
-        if tile.state == "done" and tile.upscale is None:
-            tile.upscale = "running"
-            self._spawn(self._upscale(tile, self.config.upscale_duration(self.rng)))
+        field_name = "upscale" if size == "1080p" else "upscale_4k"
+        if tile.state == "done" and getattr(tile, field_name) is None:
+            setattr(tile, field_name, "running")
+            if seconds is None:
+                seconds = self.config.upscale_duration(self.rng)
+            self._spawn(self._upscale(tile, seconds, size, field_name))
 
-    async def _upscale(self, tile: Tile, seconds: float) -> None:
+    async def _upscale(self, tile: Tile, seconds: float, size: str, field_name: str) -> None:
         started = time.monotonic()
         try:
-            await self.studio.upscale(tile.tile_id)
+            await self.studio.upscale(tile.tile_id, size)
         except render.RenderError as exc:
             print(f"flowsim: upscale of {tile.tile_id} failed: {exc}", file=sys.stderr)
-            tile.upscale = None
+            setattr(tile, field_name, None)
             return
         await asyncio.sleep(max(0.0, seconds - (time.monotonic() - started)))
-        tile.upscale = "done"
+        setattr(tile, field_name, "done")
 
     async def gif(self, tile_id: str) -> Path:
         """The 270p GIF, made on first request."""

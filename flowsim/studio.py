@@ -7,9 +7,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from flowsim import render
-from flowsim.model import ASPECT_SIZES, Tile
+from flowsim.model import Tile
+from flowsim.v2026.catalog import video_size
 
-SUFFIXES = {"720p": ".mp4", "1080p": "-1080p.mp4", "270p": ".gif"}
+SUFFIXES = {
+    "720p": ".mp4", "1080p": "-1080p.mp4", "270p": ".gif", "4K": "-4k.mp4",
+    "preview": "-preview.mp4",
+}
+UPSCALE_SIZES = {"1080p": (1920, 1080), "4K": (3840, 2160)}
 
 
 class Studio:
@@ -25,20 +30,31 @@ class Studio:
         return self.media_dir / f"{tile_id}{SUFFIXES[quality]}"
 
     async def clip(self, tile: Tile, upload: Path | None) -> Path:
-        """Render the tile's 8 s clip from its uploaded start frame (or a gradient)."""
-        size = ASPECT_SIZES[tile.aspect]
+        """Render the tile's clip (its duration and resolution; classic: 8 s 720p) from its
+        uploaded start frame (or a gradient)."""
+        size = video_size(tile.resolution, tile.aspect)
         async with self._lock:
             frame = upload or render.placeholder_frame(
                 self.media_dir / f"frame-{tile.tile_id}.png", tile.batch_id, size
             )
             return await render.render_clip(
-                self.path(tile.tile_id), frame, tile.prompt, size, tile.output_index, tile.outputs
+                self.path(tile.tile_id), frame, tile.prompt, size, tile.output_index, tile.outputs,
+                seconds=tile.clip_seconds,
             )
 
-    async def upscale(self, tile_id: str) -> Path:
-        """Make the 1080p file of a rendered clip."""
+    async def upscale(self, tile_id: str, size: str = "1080p") -> Path:
+        """Make the 1080p (or 4K) file of a rendered clip."""
         async with self._lock:
-            return await render.upscale_1080(self.path(tile_id), self.path(tile_id, "1080p"))
+            return await render.upscale(self.path(tile_id), self.path(tile_id, size),
+                                        *UPSCALE_SIZES[size])
+
+    async def preview(self, tile_id: str) -> Path:
+        """The hover `<video>` source: a re-encode at about half the bitrate, made once."""
+        out = self.path(tile_id, "preview")
+        if not out.exists():
+            async with self._lock:
+                await render.preview(self.path(tile_id), out)
+        return out
 
     async def gif(self, tile_id: str) -> Path:
         """The 270p GIF, made on first request."""

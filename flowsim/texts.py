@@ -24,6 +24,7 @@ POLICY = (
 PROMINENT_PEOPLE = "This prompt might violate our policies about generating prominent people"
 TERMS = "This prompt violates our terms"
 DAILY_LIMIT = "You've reached the daily limit for video generations. Try again tomorrow."
+IMAGE_FAILED = "Sorry, this image failed to generate."  # FLOW_2026 §10: busy servers, retryable
 
 # Texts a failure script may use by short name (any other string is used verbatim).
 FAILURES = {
@@ -38,6 +39,7 @@ FAILURES = {
     "terms": TERMS,
     "unusual_activity": UNUSUAL_ACTIVITY,
     "daily_limit": DAILY_LIMIT,
+    "image_failed": IMAGE_FAILED,
 }
 
 UPSCALING = "Upscaling your video\u2026"

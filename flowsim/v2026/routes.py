@@ -1,0 +1,288 @@
+"""flow2026 addresses: the app pages, `/about`, `/404?reason=project`, the batchexecute
+endpoint, media under `/fx-content/` and `/asb/`, and the 308s from the classic paths."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import escape
+from pathlib import Path
+
+from aiohttp import web
+
+from flowsim.auth import SIGNIN_PATH, SIM_KEY, signed_in
+from flowsim.sim import Sim
+from flowsim.v2026 import catalog, i18n_server, media, rpc, wire
+
+HERE = Path(__file__).resolve().parent.parent
+VARIANT = "flow2026"
+UUID = r"[0-9a-fA-F-]{36}"
+DOWNLOAD_TYPES = {"270p": "image/gif", "720p": "video/mp4", "1080p": "video/mp4",
+                  "4K": "video/mp4"}
+# Envelope bound: an upload at the size limit, base64 and urlencoded, plus room for the JSON.
+ENVELOPE_SLACK = 64 * 1024
+
+
+def sim_of(request: web.Request) -> Sim:
+    """The simulator behind this request."""
+    return request.app[SIM_KEY]
+
+
+def active(request: web.Request) -> bool:
+    """True while the simulator plays flow.google.com."""
+    return sim_of(request).config.variant == VARIANT
+
+
+def lang_of(request: web.Request) -> str:
+    """The page language: `hl`, else Accept-Language, else English."""
+    return i18n_server.pick_lang(request.query.get("hl"),
+                                 request.headers.get("Accept-Language"))
+
+
+def classic_redirect(request: web.Request, target: str) -> None:
+    """The classic `/fx/tools/flow…` paths answer 308 to the new ones while flow2026 plays."""
+    if active(request):
+        query = f"?{request.query_string}" if request.query_string else ""
+        raise web.HTTPPermanentRedirect(target + query)
+
+
+# ---- pages --------------------------------------------------------------------------------
+def boot_data(sim: Sim, lang: str, page: str, project_id: str | None = None,
+              media_id: str | None = None) -> dict:
+    """The boot JSON of the page (docs/flowsim-2026-contract.md)."""
+    config = sim.config
+    acc = sim.account
+    projects = sorted(sim.projects.values(), key=lambda p: p.created_at, reverse=True)
+    offered = catalog.offered(config.plan, config.lower_priority_model)
+    return {
+        "variant": VARIANT, "lang": lang, "page": page, "projectId": project_id,
+        "mediaId": media_id,
+        "projectTitle": sim.projects[project_id].title if project_id else None,
+        "projects": [{"projectId": p.project_id, "title": p.title} for p in projects],
+        "account": {
+            "name": acc.name, "plan": config.plan, "credits": sim.credits_left,
+            "cookieBar": "off" if "cookie_bar" in acc.dismissed else config.cookie_bar,
+            "agentPanel": config.agent_panel and "agent_panel" not in acc.dismissed,
+            "changelog": config.changelog and "changelog" not in acc.dismissed,
+            "agentChip": acc.agent_chip, "agentOnly": config.agent_only,
+            "uploadConsent": config.upload_consent and not acc.consent_accepted,
+            "framesMode": rpc.frames_mode(sim),
+        },
+        "config": dict(vars(config)),
+        "catalog": catalog.boot_catalog(config.plan, config.lower_priority_model),
+        "models": [m.label for m in offered],
+        "defaultModel": catalog.DEFAULT_MODEL,
+    }
+
+
+def render_page(sim: Sim, lang: str, boot: dict, status: int = 200) -> web.Response:
+    """app2026.html with `{{LANG}}` and `{{BOOT}}` (JSON with `</` escaped) filled in."""
+    html = (HERE / "templates" / "app2026.html").read_text()
+    html = html.replace("{{LANG}}", lang)
+    html = html.replace("{{BOOT}}", json.dumps(boot).replace("</", "<\\/"))
+    return web.Response(text=html, content_type="text/html", status=status)
+
+
+def require_page(request: web.Request) -> Sim:
+    """The simulator, if flow2026 plays and the visitor is signed in; redirects otherwise."""
+    if not active(request):
+        raise web.HTTPNotFound()
+    if not signed_in(request):
+        raise web.HTTPFound("/about")
+    return sim_of(request)
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    """`/`: the projects page (classic: the old app)."""
+    if not active(request):
+        raise web.HTTPFound("/fx/tools/flow")
+    sim = require_page(request)
+    lang = lang_of(request)
+    return render_page(sim, lang, boot_data(sim, lang, "home"))
+
+
+async def about(request: web.Request) -> web.StreamResponse:
+    """`/about`: the public landing page, where every signed-out visit ends."""
+    if not active(request):
+        raise web.HTTPNotFound()
+    sim, lang = sim_of(request), lang_of(request)
+    boot = boot_data(sim, lang, "about")
+    boot["signInUrl"] = f"{SIGNIN_PATH}?continue=%2F"
+    return render_page(sim, lang, boot)
+
+
+def _project(request: web.Request) -> tuple[Sim, str]:
+    sim = require_page(request)
+    project_id = request.match_info["project_id"]
+    if project_id == sim.account.foreign_project:
+        raise web.HTTPFound("/404?reason=project")
+    if project_id not in sim.projects:
+        raise not_found(request)
+    return sim, project_id
+
+
+async def project_page(request: web.Request) -> web.StreamResponse:
+    """`/project/<uuid>`: counted server-side (the unusual-activity lock waits for a reload)."""
+    sim, project_id = _project(request)
+    sim.account.page_loaded()
+    lang = lang_of(request)
+    return render_page(sim, lang, boot_data(sim, lang, "project", project_id))
+
+
+async def edit_page(request: web.Request) -> web.StreamResponse:
+    """`/project/<uuid>/edit/<media>`: the edit view of one finished clip."""
+    sim, project_id = _project(request)
+    media_id = request.match_info["media_id"]
+    tile = sim.tiles.get(media_id)
+    if tile is None or tile.project_id != project_id or tile.state != "done":
+        raise not_found(request)
+    sim.account.page_loaded()
+    lang = lang_of(request)
+    return render_page(sim, lang, boot_data(sim, lang, "edit", project_id, media_id))
+
+
+def not_found(request: web.Request) -> web.HTTPNotFound:
+    """The 404 page (also `/404?reason=project`), in the page language."""
+    lang = lang_of(request)
+    text = escape(i18n_server.text("not_found_project", lang))
+    body = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+            f"<title>Google Flow - 404</title></head><body><main><h1>404</h1><p>{text}</p>"
+            f'<a href="/">Google Flow</a></main></body></html>')
+    return web.HTTPNotFound(text=body, content_type="text/html")
+
+
+async def page_404(request: web.Request) -> web.StreamResponse:
+    """`/404?reason=project`."""
+    raise not_found(request)
+
+
+# ---- the wire -----------------------------------------------------------------------------
+async def batchexecute(request: web.Request) -> web.StreamResponse:
+    """POST batchexecute?rpcids=<ID>: 401 without a session, 400 when malformed."""
+    sim = sim_of(request)
+    if not active(request):
+        raise web.HTTPNotFound()
+    if not signed_in(request):
+        return web.json_response({"redirect": "/about"}, status=401)
+    rpc_id = request.query.get("rpcids")
+    bound = (sim.config.max_upload_bytes * 4 // 3) * 3 + ENVELOPE_SLACK  # %-encoding: x3
+    if request.content_length is None or request.content_length > bound:
+        rpc.record_malformed(sim, rpc_id, "missing or excessive Content-Length")
+        return web.Response(status=400, text=wire.error_reply("body too large"))
+    lang = i18n_server.pick_lang(request.query.get("hl"), request.headers.get("Accept-Language"))
+    try:
+        rpc_id, payload = wire.parse(rpc_id, request.headers.get("Content-Type", ""),
+                                     await request.read())
+    except wire.BadRequest as exc:
+        rpc.record_malformed(sim, rpc_id, str(exc))
+        return web.Response(status=400, text=wire.error_reply(str(exc)))
+    try:
+        result = rpc.handle(sim, rpc_id, payload, lang)
+    except wire.BadRequest as exc:
+        return web.Response(status=400, text=wire.error_reply(str(exc)))
+    return web.Response(text=wire.reply(rpc_id, result),
+                        content_type="application/json", charset="utf-8")
+
+
+# ---- media --------------------------------------------------------------------------------
+def _signed(request: web.Request, media_id: str) -> Sim:
+    sim = sim_of(request)
+    if not media.valid(sim, media_id, request.query.get("sig")):
+        raise web.HTTPForbidden()
+    return sim
+
+
+def _thumbnail(sim: Sim, media_id: str) -> Path | None:
+    if media_id in sim.media:
+        return sim.media[media_id]  # an upload
+    tile = sim.tiles.get(media_id)
+    if tile is None or tile.state != "done":
+        return None
+    frame = sim.media.get(tile.start_media or "")
+    return frame or sim.studio.media_dir / f"frame-{tile.tile_id}.png"
+
+
+async def image(request: web.Request) -> web.StreamResponse:
+    """`/fx-content/image/<id>?sig=`: an upload or a clip's thumbnail."""
+    media_id = request.match_info["media_id"]
+    sim = _signed(request, media_id)
+    path = _thumbnail(sim, media_id)
+    if path is None or not path.exists():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path)
+
+
+def _done(sim: Sim, media_id: str):
+    tile = sim.tiles.get(media_id)
+    if tile is None or tile.state != "done":
+        raise web.HTTPNotFound()
+    return tile
+
+
+async def video(request: web.Request) -> web.StreamResponse:
+    """`/fx-content/video/<id>.mp4?sig=`: the original clip."""
+    media_id = request.match_info["media_id"]
+    sim = _signed(request, media_id)
+    _done(sim, media_id)
+    return web.FileResponse(sim.video_path(media_id), headers={"Content-Type": "video/mp4"})
+
+
+async def preview(request: web.Request) -> web.StreamResponse:
+    """`/fx-content/preview/<id>.mp4`: the hover video, a half-bitrate re-encode."""
+    sim = sim_of(request)
+    tile = _done(sim, request.match_info["media_id"])
+    path = await sim.studio.preview(tile.tile_id)
+    return web.FileResponse(path, headers={"Content-Type": "video/mp4"})
+
+
+async def asb(request: web.Request) -> web.StreamResponse:
+    """`/asb/<token>`: an opaque thumbnail (no media id in the address)."""
+    sim = sim_of(request)
+    media_id = media.resolve_asb(sim, request.match_info["token"])
+    path = _thumbnail(sim, media_id) if media_id else None
+    if path is None or not path.exists():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path)
+
+
+async def download(request: web.Request) -> web.StreamResponse:
+    """`/fx-content/download/<id>?size=`: a menu download (attachment), counted by size."""
+    sim = sim_of(request)
+    if not signed_in(request):
+        return web.json_response({"redirect": "/about"}, status=401)
+    tile = _done(sim, request.match_info["media_id"])
+    size = request.query.get("size", "720p")
+    if size not in DOWNLOAD_TYPES:
+        raise web.HTTPBadRequest(text="size must be 270p, 720p, 1080p or 4K")
+    if size == "1080p" and tile.upscale != "done" or size == "4K" and tile.upscale_4k != "done":
+        raise web.HTTPConflict(text=f"{size} is not ready; request it with Qq9xPa")
+    path = await sim.gif(tile.tile_id) if size == "270p" else sim.video_path(tile.tile_id, size)
+    data = path.read_bytes()
+    if sim.truncate_next and size != "270p":
+        sim.truncate_next = False
+        data = data[: len(data) // 2]
+    sim.downloads[size] += 1
+    ext = "gif" if size == "270p" else "mp4"
+    name = re.sub(r"[^A-Za-z0-9 _-]", "", tile.prompt)[:40].strip() or "flow"
+    return web.Response(body=data, headers={
+        "Content-Type": DOWNLOAD_TYPES[size],
+        "Content-Disposition": f'attachment; filename="{name}_{size}.{ext}"',
+    })
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the flow2026 addresses (they answer 404 while another variant plays)."""
+    r = app.router
+    r.add_get("/about", about)
+    r.add_get("/404", page_404)
+    r.add_get(f"/project/{{project_id:{UUID}}}", project_page)
+    r.add_get(f"/project/{{project_id:{UUID}}}/edit/{{media_id:{UUID}}}", edit_page)
+    r.add_post(wire.PATH, batchexecute)
+    r.add_get(f"/fx-content/image/{{media_id:{UUID}}}", image)
+    r.add_get(f"/fx-content/video/{{media_id:{UUID}}}.mp4", video)
+    r.add_get(f"/fx-content/preview/{{media_id:{UUID}}}.mp4", preview)
+    r.add_get(f"/fx-content/download/{{media_id:{UUID}}}", download)
+    r.add_get("/asb/{token:[0-9a-f]{40}}", asb)
+    static = HERE / "static2026"
+    if static.is_dir():  # the page's scripts and styles (owned by the page's builder)
+        r.add_static("/static2026", static)

@@ -1,0 +1,25 @@
+"""Fixtures of the flow2026 server tests: the session simulator switched to flow2026 and an
+HTTP client carrying its sign-in cookie."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from tests.flowsim.flow2026 import Flow2026
+
+
+@pytest.fixture
+async def cookie_http(sim):
+    """An aiohttp session signed in to the simulator (no redirects followed by default)."""
+    state = await sim.storage_state()
+    cookies = {c["name"]: c["value"] for c in state["cookies"]}
+    async with aiohttp.ClientSession(cookies=cookies) as session:
+        yield session
+
+
+@pytest.fixture
+async def flow(sim, flowsim_url, cookie_http) -> Flow2026:
+    """The reset simulator playing flow2026, and a wire client for it."""
+    await sim.configure(variant="flow2026")
+    return Flow2026(cookie_http, flowsim_url)

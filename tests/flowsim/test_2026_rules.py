@@ -1,0 +1,93 @@
+"""flow2026 account rules over the wire: render slots and queued tiles, the queue limit,
+too-quickly, high demand, unusual activity (cleared only by a reload plus time), untrusted
+submits, stuck tiles and titles that appear while rendering."""
+
+from __future__ import annotations
+
+import asyncio
+
+from flowsim import texts
+
+
+async def reload(cookie_http, base: str, project: str) -> None:
+    """Load the project page, as a browser reload does."""
+    async with cookie_http.get(f"{base}/project/{project}") as resp:
+        assert resp.status == 200
+
+
+async def test_over_slots_tiles_queue_and_start_when_a_slot_frees(flow, sim):
+    # Two scripted failures: the first frees its slot, the queued one then starts and fails
+    # too, so no FFmpeg render is needed.
+    await sim.configure(slots=1, queue_limit=1, generation_seconds=30)
+    await sim.fail_next(2, "something_wrong", at_percent=0)
+    project = await flow.new_project()
+    first = await flow.submit("YhhmEf", project, 2)
+    assert [op["status"] for op in first["operations"]] == ["PENDING", "QUEUED"]
+    assert first["remainingCredits"] == 1000 - 24  # queued tiles are charged at submit
+    over = await flow.submit("YhhmEf", project)
+    assert over["error"] == {"reason": "too_many", "message": texts.SLOTS_FULL}
+    queued = first["operations"][1]["mediaId"]
+    assert (await flow.poll(project))[queued]["status"] == "QUEUED"
+    await flow.wait(project, queued, {"PENDING", "ACTIVE", "FAILED"})
+    counters = await sim.counters()
+    assert (counters["submissions"], counters["tiles_created"], counters["max_active_renders"],
+            counters["refusals"]) == (1, 2, 1, {"too_many": 1})
+
+
+async def test_too_quickly_and_high_demand(flow, sim):
+    await sim.configure(rate_limit_per_minute=1, high_demand=True)
+    project = await flow.new_project()
+    [op] = (await flow.submit("YhhmEf", project))["operations"]
+    refused = await flow.submit("YhhmEf", project)
+    assert refused["error"]["reason"] == "too_quickly"
+    failed = await flow.wait(project, op["mediaId"], {"FAILED"})
+    assert failed["error"] == texts.HIGH_DEMAND
+    assert (await sim.counters())["credits_spent"] == 0
+
+
+async def test_unusual_activity_clears_only_after_a_reload_and_time(flow, sim, flowsim_url,
+                                                                    cookie_http):
+    clear = 1.0
+    await sim.configure(unusual_activity=2, unusual_clear_seconds=clear, stuck_next=1)
+    project = await flow.new_project()
+
+    async def reason():
+        result = await flow.submit("YhhmEf", project)
+        return result.get("error", {}).get("reason")
+
+    assert [await reason(), await reason()] == ["unusual_activity"] * 2  # the scripted two
+    await asyncio.sleep(clear + 0.2)
+    assert await reason() == "unusual_activity"  # time alone does not clear it
+    await sim.configure(unusual_activity=1)
+    assert await reason() == "unusual_activity"  # a new series: the clock starts again
+    await reload(cookie_http, flowsim_url, project)
+    assert await reason() == "unusual_activity"  # a reload alone does not clear it either
+    await asyncio.sleep(clear + 0.2)
+    assert await reason() is None  # reload + time: accepted
+    counters = await sim.counters()
+    assert (counters["submissions"], counters["refusals"]) == (1, {"unusual_activity": 5})
+    assert [e["refused"] for e in await sim.wire() if e["rpc"] == "YhhmEf"] == [
+        "unusual_activity"] * 5 + [None]
+
+
+async def test_untrusted_submit_is_refused_as_unusual_activity(flow, sim):
+    project = await flow.new_project()
+    result = await flow.submit("YhhmEf", project, trusted=False)
+    assert result["error"]["reason"] == "unusual_activity"
+    [entry] = [e for e in await sim.wire() if e["rpc"] == "YhhmEf"]
+    assert (entry["trusted"], entry["refused"], entry["credits"]) == (
+        False, "unusual_activity", 0)
+    assert (await sim.counters())["tiles_created"] == 0
+
+
+async def test_stuck_tile_stays_pending_while_others_progress(flow, sim):
+    await sim.configure(stuck_next=1, generation_seconds=30)
+    await sim.fail_next(1, "policy", at_percent=5)  # the second tile shows progress, then fails
+    project = await flow.new_project()
+    stuck, moving = (await flow.submit("YhhmEf", project, 2))["operations"]
+    failed = await flow.wait(project, moving["mediaId"], {"FAILED"})
+    assert failed["title"] == "A Red Kite Over The Dunes"  # titled once it was rendering
+    assert failed["progress"] >= 5 and failed["error"] == texts.POLICY
+    pending = (await flow.poll(project))[stuck["mediaId"]]
+    assert (pending["status"], pending["progress"], pending["title"]) == ("PENDING", None, "")
+    assert (await sim.counters())["active_renders"] == 1  # the stuck tile holds its slot
