@@ -587,6 +587,13 @@ class Flow2026Ui(UiGeneration):
         await click(items.nth(labels.index(model)), t, REG)
         # A model change re-renders duration, resolution and count: wait until it settled.
         await until(lambda: self._model_is(page, model), t, "model selected")
+        # The menu may stay open over the pane (two overlays stacked): close only the menu.
+        for _ in range(3):
+            if await _gone(page, "model_menu"):
+                break
+            await page.keyboard.press("Escape")
+            await asyncio.sleep(0.05)
+        await self._open_settings(page)
         await _settle(lambda: self._groups(page))
 
     async def _model_is(self, page: Page, model: str) -> bool:
@@ -608,28 +615,7 @@ class Flow2026Ui(UiGeneration):
             await self._set_model(page, req.model)
             for name in ("aspect", "resolution", "duration", "count"):
                 await self._set_group(page, name, req)
-            groups = await self._groups(page)
-            got, problems = {"model": groups["model"]}, []
-            want = self._want(req)
-            for name in ("media", "input", "aspect", "resolution", "duration", "count"):
-                if name not in groups:
-                    got[name] = None
-                    continue
-                checked = [r for r in groups[name][1] if r["checked"]]
-                got[name] = checked[0]["text"] or checked[0]["ligs"] if checked else None
-                if len(checked) != 1 or not want[name](checked[0]):
-                    problems.append(name)
-            if groups["model"] != req.model:
-                problems.append("model")
-            # A group without a row is fixed by the model: it must be what we ask.
-            if "resolution" not in groups and offer.resolutions != (req.resolution,):
-                problems.append("resolution (no row)")
-            if "duration" not in groups and offer.durations != (req.duration,):
-                problems.append("duration (no row)")
-            for name in ("media", "input", "aspect", "count"):
-                if name not in groups:
-                    problems.append(f"{name} (no row)")
-            log.debug("settings read back: %s", got)
+            got, problems = await self._readback(page, req, offer)
         finally:
             await self._close_settings(page)
         if problems:
@@ -637,6 +623,33 @@ class Flow2026Ui(UiGeneration):
                 f"settings read back {got}, wanted {req.model} {req.aspect} {req.resolution} "
                 f"{req.duration}s x{req.outputs}; wrong: {', '.join(problems)}")
         await self._summary_agrees(page, req)
+
+    async def _readback(self, page: Page, req: GenerationRequest,
+                        offer: catalog.Offer) -> tuple[dict, list[str]]:
+        """Every group's checked option and the model, against the request (popover open)."""
+        groups = await self._groups(page)
+        got, problems = {"model": groups["model"]}, []
+        want = self._want(req)
+        for name in ("media", "input", "aspect", "resolution", "duration", "count"):
+            if name not in groups:
+                got[name] = None
+                continue
+            checked = [r for r in groups[name][1] if r["checked"]]
+            got[name] = (checked[0]["text"] or checked[0]["ligs"]) if checked else None
+            if len(checked) != 1 or not want[name](checked[0]):
+                problems.append(name)
+        if groups["model"] != req.model:
+            problems.append("model")
+        # A group without a row is fixed by the model: it must be what we ask.
+        if "resolution" not in groups and offer.resolutions != (req.resolution,):
+            problems.append("resolution (no row)")
+        if "duration" not in groups and offer.durations != (req.duration,):
+            problems.append("duration (no row)")
+        for name in ("media", "input", "aspect", "count"):
+            if name not in groups:
+                problems.append(f"{name} (no row)")
+        log.debug("settings read back: %s", got)
+        return got, problems
 
     async def _summary_agrees(self, page: Page, req: GenerationRequest) -> None:
         """The closed trigger's summary lags the popover: poll until it agrees."""
@@ -784,13 +797,14 @@ class Flow2026Ui(UiGeneration):
                 raise FrameNotBound(f"{'start' if index == 0 else 'end'} chip holds an image we did not ask for")
             if want is not None and (src is None or want not in src):
                 raise FrameNotBound(f"{'start' if index == 0 else 'end'} chip does not hold our image")
-        quote = await self._quote(page)
         plan = await self._read_plan(page)
         try:
+            offer = catalog.offer(req.model, plan)  # type: ignore[arg-type]
             per = catalog.credits_per_output(req.model, plan, req.duration, req.resolution)  # type: ignore[arg-type]
             known = catalog.is_known_price(req.model, plan, req.duration, req.resolution)  # type: ignore[arg-type]
         except catalog.UnknownOffer as err:
             raise SettingsMismatch(str(err)) from err
+        quote = await self._quote(page, req, offer)
         expected = per * req.outputs
         caps = [c for c in (req.max_credits, self.settings.max_credits_per_item or None) if c]
         cap = min(caps) if caps else None
@@ -808,26 +822,34 @@ class Flow2026Ui(UiGeneration):
         await find(page, "submit", t, registry=REG)
         return quote
 
-    async def _quote(self, page: Page) -> int:
-        """The live price `a.credit-cost-link` (it may render only near the submit button)."""
+    async def _quote(self, page: Page, req: GenerationRequest, offer: catalog.Offer) -> int:
+        """The live price `a.credit-cost-link`. Where it sits in the settings popover, the
+        popover is opened for it and every setting is read back once more at the same time."""
         match = await probe(page, "price", registry=REG)
-        if match is None:
-            submit = await probe(page, "submit", registry=REG)
-            if submit is not None:
-                box = await submit.locator.bounding_box()
-                if box:
-                    await page.mouse.move(box["x"] - 20, box["y"] + box["height"] / 2)
+        if match is not None:
+            return await self._price_of(match.locator)
+        await self._open_settings(page)
+        try:
+            got, problems = await self._readback(page, req, offer)
+            if problems:
+                raise SettingsMismatch(f"settings changed before the click: {got}; wrong: {problems}")
             try:
-                await find(page, "price", min(self.timeout, 3.0), registry=REG)
+                link = await find(page, "price", min(self.timeout, 3.0), registry=REG)
             except NotFound:
-                raise UnknownPageStateError("no price quote next to Start generation",
-                                            code="no_quote") from None
-            match = await probe(page, "price", registry=REG)
-        assert match is not None
-        found = re.search(S.PRICE_RE, await match.locator.inner_text() or "")
-        if not found:
-            raise UnknownPageStateError("the price quote shows no number", code="no_quote")
-        return int(re.sub(r"\D", "", found.group(1)))
+                raise UnknownPageStateError("no price quote on the page", code="no_quote") from None
+            return await self._price_of(link)
+        finally:
+            await self._close_settings(page)
+
+    async def _price_of(self, link: Locator) -> int:
+        deadline = time.monotonic() + min(self.timeout, 3.0)
+        while True:
+            found = re.search(S.PRICE_RE, await link.inner_text() or "")
+            if found:
+                return int(re.sub(r"\D", "", found.group(1)))
+            if time.monotonic() >= deadline:
+                raise UnknownPageStateError("the price quote shows no number", code="no_quote")
+            await asyncio.sleep(0.05)
 
     # --- tiles ---------------------------------------------------------------------------------
     async def statuses(self, page: Page, handle: FlowHandle, *, scan: bool = False,

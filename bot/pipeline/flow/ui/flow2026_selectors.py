@@ -33,14 +33,15 @@ SELECTORS: dict[str, list[Sel]] = {
         role("button", r"^Get started$"),
     ],
     # --- home (§2) ----------------------------------------------------------------------------
-    "new_project": [css("xpath=//button[.//mat-icon[normalize-space()='add']]"
+    "new_project": [css("button.new-project-button"),
+                    css("xpath=//button[.//mat-icon[normalize-space()='add']]"
                         "[not(ancestor::flow-agent-panel)][not(ancestor::flow-prompt-box)]"),
                     role("button", r"New project")],
     "account_button": [css(".header-user-button[role=button]"), css(".header-user-button"),
                        role("button", r"Account details")],
-    "credits_link": [css('a[href*="credit" i]'), role("link", r"Google Flow credits"),
+    "credits_link": [css("a.credits-link"), css('a[href*="credit" i]'), role("link", r"Google Flow credits"),
                      text(r"\d[\d,.]*\s*\S*\s*credits")],
-    "account_panel_close": [role("button", r"Close account panel"),
+    "account_panel_close": [lig(".account-panel button", "close"), role("button", r"Close account panel"),
                             css("[role=dialog] button[aria-label*=Close i]")],
     # --- composer (§4) ------------------------------------------------------------------------
     "prompt_box": [css("flow-prompt-box"), css(".prompt-box-container")],

@@ -1,0 +1,46 @@
+"""Shared setup of the driver tests on flowsim's flow2026 variant: fast page timings, a client
+on the simulator's root (FLOW_UI=auto detects the generation), start frames, wire helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image
+
+from bot.clock import SystemClock
+from bot.config import FlowSettings
+from bot.pipeline.flow.client import PlaywrightFlowClient
+
+# Short page timings (the traps stay as configured by each test).
+FAST = {"variant": "flow2026", "poll_ms": 300, "blank_gap_ms": [50, 100], "summary_lag_ms": 50,
+        "model_rerender_ms": 100, "upload_store_seconds": 0.2}
+# Every first-visit overlay off and the rights dialog already accepted, for tests about
+# something else; the trap tests switch them back on.
+QUIET = {**FAST, "cookie_bar": "off", "agent_panel": False, "changelog": False,
+         "upload_consent": False}
+SUBMIT_RPCS = ("YhhmEf", "eb1hJf", "nprQif", "MZZa6b")
+
+
+def settings_2026(flowsim_url: str, **overrides) -> FlowSettings:
+    values = dict(base_url=f"{flowsim_url}/", step_timeout_s=15.0, headless=True,
+                  unusual_activity_wait_s=0.2, upscale_1080_timeout_s=20.0)
+    values.update(overrides)
+    return FlowSettings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def client_2026(flowsim_url, session_file: Path, tmp_path: Path, browser, **overrides):
+    return PlaywrightFlowClient(settings_2026(flowsim_url, **overrides), session_file,
+                                SystemClock(), tmp_path / "artifacts", browser=browser)
+
+
+def submits(wire: list[dict]) -> list[dict]:
+    """The submit calls of a `sim.wire()` record (refused ones included)."""
+    return [e for e in wire if e["rpc"] in SUBMIT_RPCS]
+
+
+def png(path: Path, colour=(40, 140, 90), size=(640, 360)) -> Path:
+    """A real PNG with some structure (a plain colour is fine for flowsim's checks)."""
+    img = Image.new("RGB", size, colour)
+    img.paste((200, 60, 30), (size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2))
+    img.save(path)
+    return path
