@@ -13,9 +13,19 @@ from aiogram import Router
 
 def build_routers() -> list[Router]:
     """The feature routers in matching order, ready to include in a new Dispatcher."""
-    from bot.handlers import admin, card, history, intake, preferences, review, start
+    from bot.handlers import (
+        admin,
+        card,
+        history,
+        intake,
+        preferences,
+        review,
+        start,
+        textvideo,
+    )
 
-    modules = [_fresh(m) for m in (admin, start, preferences, card, review, history, intake)]
+    modules = [_fresh(m) for m in (admin, start, preferences, card, review, history, textvideo,
+                                   intake)]
     return [modules[0].router, modules[0].refusals] + [m.router for m in modules[1:]]
 
 

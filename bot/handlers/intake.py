@@ -23,7 +23,7 @@ from bot.handlers.filters import InDialog
 from bot.services.batches import BatchError, BatchService
 from bot.services.dialogs import AWAITING_IMAGES, AWAITING_PROMPT, DialogService
 from bot.services.users import UserService
-from bot.telegram import texts
+from bot.telegram import keyboards, texts
 from bot.telegram.cards import send_new_card
 from bot.telegram.intake import (
     MAX_IMAGES_PER_BATCH,
@@ -184,7 +184,8 @@ async def process_intake(user_id: int, chat_id: int, received: list[Received], c
     if not entries:
         # A prompts file on its own: keep it until the images arrive.
         await dialogs.set(user_id, chat_id, AWAITING_IMAGES, {"prompts": pf.prompts, "by_name": pf.by_name})
-        await bot.send_message(chat_id, texts.PROMPTS_FILE_ALONE.format(p=len(pf.prompts)))
+        await bot.send_message(chat_id, texts.PROMPTS_FILE_ALONE.format(p=len(pf.prompts)),
+                               reply_markup=keyboards.text_only_offer())
         return
     if len(entries) > MAX_IMAGES_PER_BATCH:
         await dialogs.clear(user_id, chat_id)

@@ -50,4 +50,10 @@ class UsersCb(CallbackData, prefix="u"):
     user_id: int
 
 
-ALL_FACTORIES = (CardCb, ClipCb, ReviewCb, QueueCb, UsersCb)
+class TextCb(CallbackData, prefix="tv"):
+    """A prompts file sent alone: make text-only videos of its prompts (held by the dialog)."""
+
+    action: str  # make
+
+
+ALL_FACTORIES = (CardCb, ClipCb, ReviewCb, QueueCb, UsersCb, TextCb)

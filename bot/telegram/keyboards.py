@@ -9,7 +9,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import ASPECTS, MODELS, PRESETS
 from bot.pipeline import catalog
-from bot.telegram.callbacks import CardCb, ClipCb, QueueCb, ReviewCb, UsersCb
+from bot.telegram import texts
+from bot.telegram.callbacks import CardCb, ClipCb, QueueCb, ReviewCb, TextCb, UsersCb
 
 USER_COMMANDS = [
     BotCommand(command="start", description="What this bot does"),
@@ -99,6 +100,13 @@ def card_settings(batch_id: int, aspect: str, outputs: int, model: str, *, plan:
     kb.button(text="✔️ Done", callback_data=CardCb(action="back", batch_id=batch_id))
     rows.append(1)
     kb.adjust(*rows)
+    return kb.as_markup()
+
+
+def text_only_offer() -> InlineKeyboardMarkup:
+    """Under "Got N prompts": make text-only videos of them instead of waiting for images."""
+    kb = InlineKeyboardBuilder()
+    kb.button(text=texts.TEXT_ONLY_BUTTON, callback_data=TextCb(action="make"))
     return kb.as_markup()
 
 

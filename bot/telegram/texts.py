@@ -79,8 +79,18 @@ PROMPTS_FILE_MISMATCH = (
     "(or a single prompt for all)."
 )
 PROMPTS_FILE_ALONE = (
-    "📄 Got {p} prompt(s). Now send the {p} image(s) they belong to, in the same order."
+    "📄 Got {p} prompt(s). Now send the {p} image(s) they belong to, in the same order, "
+    "or tap ✍️ below to make text-only videos of them (no images)."
 )
+TEXT_ONLY_BUTTON = "✍️ Text-only videos from these prompts"
+VIDEO_USAGE = (
+    "✍️ <b>Text-to-video</b>: send <code>/video</code> followed by your prompts, one per line, "
+    "for example:\n<code>/video a red kite over the sea\na lighthouse at dusk</code>\n"
+    "Each line becomes one clip of a new batch. A <code>.txt</code> prompts file works too."
+)
+VIDEO_LINE_BAD = "❌ Line {n}: {why}\nNothing was created; fix that line and send /video again."
+VIDEO_TOO_MANY = "❌ That is {n} prompts; one batch holds at most {max}. Split them into smaller batches."
+TEXT_ONLY_GONE = "Those prompts are no longer waiting (already used or cancelled). Send them again."
 
 CARD_STATUS = {
     "draft": "📝 Ready to start",
