@@ -22,6 +22,8 @@ from bot.errors import (
     SessionExpiredError,
     SlotsFullError,
     UnknownPageStateError,
+    UploadTermsError,
+    WrongSubmissionError,
 )
 
 Action = Literal["retry", "final", "pause", "backoff", "wait_slots"]
@@ -32,6 +34,25 @@ TRANSIENT = "transient"
 UNKNOWN = "unknown"
 # Failures that never count against the item (the account, not the prompt, had a problem).
 NOT_COUNTED = "not_counted"
+
+# Codes of the 2026 driver's errors that never count against an item's retry budget: the
+# money guard refused before spending, the account needs an admin, or the item is final anyway.
+NEVER_COUNTED_CODES = ("over_cap", "price_mismatch", "agent_only", "upload_terms", "wrong_account",
+                       "upload_minor", "upload_face", "upload_refused", "wrong_submission",
+                       "unsupported_on_classic", "size_unavailable")
+
+# What to tell admins per pause kind (the driver's account-level errors).
+ADMIN_ACTIONS = {
+    "upload_terms": UploadTermsError.admin_hint,
+    "price_mismatch": ("Flow's live price differs from the bot's price table (bot/pipeline/catalog.py). "
+                       "Check the price in Flow; update the table or the per-item cap, then /resume."),
+    "agent_only": ("This account only offers Flow's agent composer. Use an account with the normal "
+                   "prompt box (or turn agent mode off in Flow), then /resume."),
+    "wrong_account": ("The session belongs to another Google account than the bot's projects. "
+                      "Send the right account's session with /login, then /resume."),
+    "unusual_activity": ("Flow kept reporting unusual activity after reloads and pauses. Open Flow in "
+                         "a browser, check the account, wait a while, then /resume."),
+}
 
 # How long a refused submit waits for a free render slot before trying again.
 SLOTS_FULL_WAIT_S = 5.0
@@ -58,6 +79,8 @@ class Decision:
     budget: str = NOT_COUNTED
     attempt: int = 0          # which try of this budget just failed (1-based)
     limit: int = 0            # how many tries that budget allows in all
+    # Admins must hear of this final failure too (e.g. Flow billed something else than asked).
+    alert: str = ""
 
 
 def budget_of(error: FlowError) -> str:
@@ -78,7 +101,8 @@ def budget_of_code(code: str | None) -> str:
     if code == "high_demand":
         return HIGH_DEMAND
     if code in ("too_quickly", "slots_full", "account_paused", "credits", "unusual_activity",
-                "session_expired", "policy", "prominent_people", "terms", "final", None):
+                "session_expired", "policy", "prominent_people", "terms", "final", None,
+                *NEVER_COUNTED_CODES):
         return NOT_COUNTED
     if code in ("unknown", "unknown_failure"):
         return UNKNOWN
@@ -106,6 +130,11 @@ def decide(error: FlowError, earlier_failures: Mapping[str, int], flow: FlowSett
         return Decision("backoff", delay=flow.rate_limit_backoff_s, user_reason=error.user_reason)
     if isinstance(error, SlotsFullError):
         return Decision("wait_slots", delay=SLOTS_FULL_WAIT_S, user_reason=error.user_reason)
+    if isinstance(error, WrongSubmissionError):
+        # Paid for, and not what was asked: never retried blindly; admins look at it.
+        return Decision("final", user_reason=error.user_reason,
+                        alert=f"Flow billed something other than requested: {error.text}. "
+                              "Check the project in a browser; the bot will not retry it by itself.")
     if isinstance(error, FinalFlowError):
         return Decision("final", user_reason=error.user_reason)
     budget = budget_of(error)
@@ -131,7 +160,13 @@ def user_reason_for(code: str | None, text: str | None = None) -> str:
 
 def retryable_by_user(code: str | None) -> bool:
     """Whether offering the user a Retry button makes sense (not for content refusals)."""
-    return code not in ("policy", "prominent_people", "terms", "final")
+    return code not in ("policy", "prominent_people", "terms", "final", "upload_minor",
+                        "upload_face", "unsupported_on_classic")
+
+
+def admin_action(pause_kind: str | None) -> str | None:
+    """What an admin should do about a pause of this kind (None: the generic advice)."""
+    return ADMIN_ACTIONS.get(pause_kind or "")
 
 
 def _short(error: FlowError) -> str:

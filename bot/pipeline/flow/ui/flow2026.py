@@ -805,19 +805,11 @@ class Flow2026Ui(UiGeneration):
         except catalog.UnknownOffer as err:
             raise SettingsMismatch(str(err)) from err
         quote = await self._quote(page, req, offer)
-        expected = per * req.outputs
         caps = [c for c in (req.max_credits, self.settings.max_credits_per_item or None) if c]
-        cap = min(caps) if caps else None
-        if cap is not None and quote > cap:
-            raise OverCapError(f"Flow quotes {quote} credits, above this item's cap of {cap}")
-        if known and quote != expected:
-            raise PriceMismatchError(
-                f"Flow quotes {quote} credits for {req.model} {req.duration}s {req.resolution} "
-                f"x{req.outputs} on {plan}; the price table says {expected}")
-        if not known and quote > (cap if cap is not None else expected):
-            raise PriceMismatchError(
-                f"Flow quotes {quote} credits for {req.model} on {plan}; the table only guesses "
-                f"{expected} and no cap allows more")
+        refusal = price_verdict(quote, per * req.outputs, known, min(caps) if caps else None,
+                                f"{req.model} {req.duration}s {req.resolution} x{req.outputs} on {plan}")
+        if refusal is not None:
+            raise refusal
         # Last: the button must be the submit control, not a warning or an agent stop button.
         await find(page, "submit", t, registry=REG)
         return quote
@@ -975,6 +967,26 @@ class Flow2026Ui(UiGeneration):
 
 
 # --- helpers ----------------------------------------------------------------------------------
+def price_verdict(quote: int, expected: int, known: bool, cap: int | None,
+                  what: str = "this request") -> FlowError | None:
+    """The money guard's price rule; None = the quote may be spent.
+
+    Above the item's cap → `OverCapError` (final for the item). A measured price (`known`) must
+    equal the table → else `PriceMismatchError` (pause: the table or Flow changed). A guessed
+    price is accepted up to the cap, or up to our guess when no cap is set.
+    """
+    if cap is not None and quote > cap:
+        return OverCapError(f"Flow quotes {quote} credits for {what}, above the cap of {cap}")
+    if known and quote != expected:
+        return PriceMismatchError(
+            f"Flow quotes {quote} credits for {what}; the price table says {expected}")
+    if not known and quote > (cap if cap is not None else expected):
+        return PriceMismatchError(
+            f"Flow quotes {quote} credits for {what}; the table only guesses {expected} "
+            "and no cap allows more")
+    return None
+
+
 def _num(pattern: str, value: str) -> int | None:
     m = re.match(pattern, value or "")
     return int(m.group(1)) if m else None
