@@ -71,6 +71,15 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
                 if queued else "Those clips are already being upscaled."
             )
             await _set_markup(query, item_keyboard(view, cb.item_id))
+        elif cb.action == "flow1080":
+            if not view.selected_clips:
+                await query.answer("Select at least one clip first (tap ☐ under a video).", show_alert=True)
+                return
+            queued = await batches.request_flow_1080p(view.id, uid)
+            await query.answer(
+                f"🆓 Asking Flow for the 1080p of {queued} clip(s); they arrive here as files. "
+                "If Flow's never comes, I upscale them myself and say so." if queued
+                else "Flow's 1080p of those clips was already asked for.", show_alert=not queued)
         elif cb.action == "back":
             await query.answer()
             await _set_markup(query, item_keyboard(view, cb.item_id))

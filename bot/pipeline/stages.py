@@ -506,7 +506,14 @@ def clip_path(data_dir: Path, batch_id: int, position: int, gen_id: int, variant
 
 
 async def run_collect(ctx: StageContext, task: Task, owner: str) -> None:
-    """Download each done tile of a generation, verify it, store it, then announce the item."""
+    """Download each done tile of a generation, verify it, store it, then announce the item.
+
+    A collect task with a `clip_id` fetches Flow's own 1080p of that clip instead (it drives
+    the page like any download, so it shares this kind's page lock and pause rule).
+    """
+    if "clip_id" in task.payload:
+        await run_fetch_1080(ctx, task, owner)
+        return
     gen_id = task.payload["generation_id"]
     gen = await ctx.db.fetchone("SELECT * FROM generations WHERE id = ?", (gen_id,))
     item = await ctx.db.write_sync(lambda conn: _item(conn, gen["item_id"]))
@@ -538,9 +545,14 @@ async def run_collect(ctx: StageContext, task: Task, owner: str) -> None:
                       error_code=None, error_text=None)
         ctx.queue.add(conn, deliver_task(item["batch_id"], "previews", f"{item['id']}:{gen_id}",
                                          item_id=item["id"], generation_id=gen_id))
-        if preset:
-            for clip in conn.execute("SELECT id FROM clips WHERE generation_id = ? AND status = 'ready'",
-                                     (gen_id,)).fetchall():
+        ready = conn.execute("SELECT id FROM clips WHERE generation_id = ? AND status = 'ready'",
+                             (gen_id,)).fetchall()
+        wants_1080 = conn.execute("SELECT flow_1080p FROM batches WHERE id = ?",
+                                  (item["batch_id"],)).fetchone()[0]
+        for clip in ready:
+            if wants_1080:  # Flow's 1080p first; the 4K (if asked for) then starts from it
+                enqueue_fetch_1080(ctx, conn, item["batch_id"], clip[0], now)
+            elif preset:
                 enqueue_upscale(ctx, conn, item["batch_id"], clip[0], preset, now)
         _maybe_finish(ctx, conn, item["batch_id"], now)
 
@@ -591,8 +603,9 @@ async def run_upscale(ctx: StageContext, task: Task, owner: str) -> None:
         return
     now = ctx.now()
     await ctx.db.write_sync(lambda conn: repo.set_clip(conn, clip_id, now, status_4k="running"))
-    src = Path(clip["path_720"])
-    dst = ctx.data_dir / "4k" / f"batch{clip['batch_id']}" / (src.stem + f"_4k_{preset}.mp4")
+    src = upscale_source(clip)
+    dst = ctx.data_dir / "4k" / f"batch{clip['batch_id']}" / (Path(clip["path_720"]).stem
+                                                              + f"_4k_{preset}.mp4")
     dst.parent.mkdir(parents=True, exist_ok=True)
 
     async def on_progress(percent: float, eta: float | None) -> None:
@@ -620,6 +633,109 @@ async def run_upscale(ctx: StageContext, task: Task, owner: str) -> None:
                       storage_key_4k=storage_key)
         ctx.queue.add(conn, deliver_task(clip["batch_id"], "upscaled", f"{clip_id}:{preset}",
                                          clip_id=clip_id))
+
+    await ctx.queue.complete(task.id, owner, effects=effects)
+
+
+# -- Flow's own 1080p -----------------------------------------------------------------------------
+
+FALLBACK_NOTE = ("Flow's free 1080p never arrived for this clip, so this is our own upscale "
+                 "(from the 720p original).")
+
+
+def upscale_source(clip: sqlite3.Row | dict) -> Path:
+    """What a 4K upscale starts from: Flow's 1080p when the clip has it, else the 720p original."""
+    if clip["status_1080"] == "ready" and clip["path_1080"] and Path(clip["path_1080"]).exists():
+        return Path(clip["path_1080"])
+    return Path(clip["path_720"])
+
+
+def upscaled_event(clip: sqlite3.Row, size: str) -> ClipUpscaled | None:
+    """The delivery of a clip's 1080p (Flow's) or 4K file, with a note when it is a fallback."""
+    if size == "1080p":
+        if not clip["path_1080"]:
+            return None
+        return ClipUpscaled(clip["id"], clip["batch_id"], clip["user_id"], clip["chat_id"],
+                            Path(clip["path_1080"]), clip["size_1080"] or 0, label="1080p",
+                            note="Flow's own 1080p upscale (free).")
+    if not clip["path_4k"]:
+        return None
+    note = FALLBACK_NOTE if clip["status_1080"] == "fallback" else None
+    return ClipUpscaled(clip["id"], clip["batch_id"], clip["user_id"], clip["chat_id"],
+                        Path(clip["path_4k"]), clip["size_4k"] or 0, note=note)
+
+
+def enqueue_fetch_1080(ctx: StageContext, conn: sqlite3.Connection, batch_id: int, clip_id: int,
+                       now: float) -> bool:
+    """Queue the download of Flow's free 1080p of a clip, unless asked for already."""
+    row = conn.execute("SELECT status_1080, path_720 FROM clips WHERE id = ?", (clip_id,)).fetchone()
+    if row is None or row["path_720"] is None or row["status_1080"] in ("queued", "running", "ready"):
+        return False
+    repo.set_clip(conn, clip_id, now, status_1080="queued")
+    n = conn.execute("SELECT count(*) FROM tasks WHERE idempotency_key LIKE ?",
+                     (f"b{batch_id}:{COLLECT}1080:{clip_id}:%",)).fetchone()[0]
+    ctx.queue.add(conn, NewTask(COLLECT, {"clip_id": clip_id, "size": "1080p"},
+                                key(batch_id, f"{COLLECT}1080", clip_id, n), max_attempts=3))
+    return True
+
+
+async def run_fetch_1080(ctx: StageContext, task: Task, owner: str) -> None:
+    """Download Flow's 1080p of one clip; when it never comes, fall back to our own upscale.
+
+    Flow renders 1080p on demand and sometimes never (FLOW_2026 §9): the driver waits a bounded
+    time and raises `upscale_timeout`. That, or running out of attempts, queues our own 4K
+    upscale of the 720p original, whose delivery says why. Nothing is ever submitted again.
+    """
+    clip_id = task.payload["clip_id"]
+    clip = await ctx.db.write_sync(lambda conn: repo.clip_row(conn, clip_id))
+    if clip is None or clip["status_1080"] in ("ready", "fallback"):
+        await ctx.queue.complete(task.id, owner)
+        return
+    gen = await ctx.db.fetchone("SELECT g.*, i.prompt FROM generations g JOIN items i ON "
+                                "i.id = g.item_id WHERE g.id = ?", (clip["generation_id"],))
+    await ctx.db.write_sync(lambda conn: repo.set_clip(conn, clip_id, ctx.now(), status_1080="running"))
+    dest = Path(clip["path_720"]).with_name(Path(clip["path_720"]).stem + "_1080p.mp4")
+    part = dest.with_name(dest.stem + ".part.mp4")
+    try:
+        await ctx.downloads_ok.wait()
+        await ctx.flow.download(_handle(gen, gen["prompt"]), clip["tile_id"], part, size="1080p")
+        await _verify(ctx, part)
+        os.replace(part, dest)
+    except Exception as err:
+        part.unlink(missing_ok=True)
+        if isinstance(err, FlowError) and err.error_class in ("session", "paused"):
+            raise  # the loop pauses the account and comes back to this step
+        timed_out = isinstance(err, RetryableFlowError) and err.code == "upscale_timeout"
+        if not timed_out and task.attempts < task.max_attempts:
+            raise
+        log.info("Flow's 1080p of clip %s failed (%s); falling back to our own upscale", clip_id, err)
+        await _fall_back_from_1080(ctx, task, owner, clip)
+        return
+    size = dest.stat().st_size
+    storage_key = await _store_blob(ctx, dest, f"clips/batch{clip['batch_id']}/{dest.name}")
+    now = ctx.now()
+    preset = await repo.kv_read(ctx.db, f"batch.{clip['batch_id']}.auto_upscale")
+
+    def effects(conn: sqlite3.Connection) -> None:
+        repo.set_clip(conn, clip_id, now, status_1080="ready", path_1080=str(dest), size_1080=size,
+                      storage_key_1080=storage_key)
+        ctx.queue.add(conn, deliver_task(clip["batch_id"], "upscaled", f"{clip_id}:1080p",
+                                         clip_id=clip_id, size="1080p"))
+        if preset:
+            enqueue_upscale(ctx, conn, clip["batch_id"], clip_id, preset, now)
+
+    await ctx.queue.complete(task.id, owner, effects=effects)
+
+
+async def _fall_back_from_1080(ctx: StageContext, task: Task, owner: str, clip: sqlite3.Row) -> None:
+    now = ctx.now()
+    preset = (await repo.kv_read(ctx.db, f"batch.{clip['batch_id']}.auto_upscale")
+              or (await ctx.db.fetchone("SELECT upscale_preset FROM batches WHERE id = ?",
+                                        (clip["batch_id"],)))[0])
+
+    def effects(conn: sqlite3.Connection) -> None:
+        repo.set_clip(conn, clip["id"], now, status_1080="fallback")
+        enqueue_upscale(ctx, conn, clip["batch_id"], clip["id"], preset, now)
 
     await ctx.queue.complete(task.id, owner, effects=effects)
 
@@ -682,10 +798,9 @@ async def run_deliver(ctx: StageContext, task: Task, owner: str) -> None:
             await ctx.notifier.batch_finished(ev)
     elif event == "upscaled":
         clip = await ctx.db.write_sync(lambda conn: repo.clip_row(conn, p["clip_id"]))
-        if clip is not None and clip["path_4k"]:
-            await ctx.notifier.clip_upscaled(ClipUpscaled(
-                clip["id"], clip["batch_id"], clip["user_id"], clip["chat_id"],
-                Path(clip["path_4k"]), clip["size_4k"] or 0))
+        ev = upscaled_event(clip, p.get("size", "4k")) if clip is not None else None
+        if ev is not None:
+            await ctx.notifier.clip_upscaled(ev)
     elif event == "export":
         exp = await ctx.db.fetchone(
             "SELECT e.*, b.chat_id FROM exports e JOIN batches b ON b.id = e.batch_id WHERE e.id = ?",

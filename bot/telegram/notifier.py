@@ -231,9 +231,13 @@ class TelegramNotifier:
         key = f"upscaled.{event.clip_id}.{event.size}"
         if await self.refs.was_sent(key):
             return
-        name = f"batch{event.batch_id}_clip{event.clip_id}_4k.mp4"
-        await self._guard(self._send_file(event.chat_id, event.path, event.size, name,
-                                          f"4K · {texts.size_mb(event.size)}"), event.user_id)
+        label = getattr(event, "label", "4K")
+        name = f"batch{event.batch_id}_clip{event.clip_id}_{label.lower()}.mp4"
+        caption = f"{label} · {texts.size_mb(event.size)}"
+        if getattr(event, "note", None):
+            caption += f"\n{texts.esc(event.note)}"
+        await self._guard(self._send_file(event.chat_id, event.path, event.size, name, caption),
+                          event.user_id)
         await self.refs.mark_sent(key)
 
     async def export_ready(self, event: ExportReady) -> None:

@@ -1,0 +1,63 @@
+"""flow2026 lifecycle: `--variant flow2026` from the command line, the account and library
+surviving a restart with `--state-dir`, and `reset()` forgetting every flow2026 state."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from flowsim.control import SimControl, SyncSimControl
+from tests.fixtures.flowsim import spawn_flowsim, stop_flowsim
+from tests.flowsim.flow2026 import Flow2026
+
+
+async def test_cli_variant_and_state_dir_keep_account_and_library(tmp_path):
+    args = ("--variant", "flow2026", "--state-dir", str(tmp_path / "state"), "--plan", "ultra")
+    proc, base = spawn_flowsim(*args, log_path=tmp_path / "flowsim.log")
+    sim = SimControl(base)
+    try:
+        state = await sim.storage_state()
+        cookies = {c["name"]: c["value"] for c in state["cookies"]}
+        async with aiohttp.ClientSession(cookies=cookies) as http:
+            async with http.get(f"{base}/", allow_redirects=False) as resp:
+                assert resp.status == 200  # flow2026 from the command line
+            flow = Flow2026(http, base)
+            project = await flow.new_project()
+            media_id = await flow.ready_upload(project, "kept.png")
+            await flow.call("Lm2sRd", {"op": "dismiss", "what": "cookie_bar"})
+        assert (await sim.config())["plan"] == "ultra"
+    finally:
+        await sim.close()
+        stop_flowsim(proc)
+    proc, base = spawn_flowsim(*args, log_path=tmp_path / "flowsim.log")
+    sim = SimControl(base)
+    try:
+        assert (await sim.consent())["accepted"] is True
+        assert [u["mediaId"] for u in await sim.uploads()] == [media_id]
+        async with aiohttp.ClientSession(cookies=cookies) as http:
+            flow = Flow2026(http, base)
+            [asset] = (await flow.call("Vz7tGb", {"projectId": project, "query": "kept"}))[
+                "assets"]
+            async with http.get(base + asset["thumbnailUrl"]) as resp:
+                assert resp.status == 200  # the file came back too
+    finally:
+        await sim.close()
+        stop_flowsim(proc)
+
+
+async def test_reset_forgets_every_flow2026_state(flow, sim, flowsim_url):
+    await sim.configure(stuck_next=1, unusual_activity=1)
+    project = await flow.new_project()
+    await flow.submit("YhhmEf", project)  # refused: unusual activity armed
+    await flow.ready_upload(project, "gone.png")
+    await flow.call("Lm2sRd", {"op": "agent_chip", "pressed": True})
+    control = SyncSimControl(flowsim_url)  # the blocking client reads the same things
+    assert control.wire() and control.uploads() and control.consent()["accepted"]
+    await sim.reset()
+    assert (control.wire(), control.uploads(), control.downloads()) == ([], [], {})
+    assert control.consent() == {"accepted": False, "required": True}
+    await sim.configure(variant="flow2026")
+    project = await flow.new_project()
+    result = await flow.submit("YhhmEf", project, seconds=4, resolution="360p")
+    assert result["operations"][0]["status"] == "PENDING"  # the unusual lock is gone
+    [tile] = await sim.tiles()
+    assert tile["stuck"] is False  # and the stuck script too

@@ -1,0 +1,104 @@
+"""flow2026 clips and downloads: rendered at the chosen duration, resolution and aspect; the
+720p download is the original's bytes; the hover preview is a re-encode; 1080p on demand
+(or never); 4K refused on Pro and charged on Ultra; opaque `/asb/` thumbnails."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.flowsim.flow2026 import PORTRAIT
+from tests.flowsim.pages import ffprobe
+
+
+def video_stream(path) -> tuple[int, int, float]:
+    """(width, height, duration) of a clip."""
+    probe = ffprobe(path)
+    stream = next(s for s in probe["streams"] if s["codec_type"] == "video")
+    return stream["width"], stream["height"], float(probe["format"]["duration"])
+
+
+async def fetch(http, url: str) -> tuple[int, dict, bytes]:
+    async with http.get(url) as resp:
+        return resp.status, dict(resp.headers), await resp.read()
+
+
+async def test_clip_length_size_downloads_preview_and_upscales(flow, sim, flowsim_url,
+                                                               cookie_http, tmp_path):
+    await sim.configure(upscale_1080_seconds=0.5, generation_seconds=1)
+    project = await flow.new_project()
+    [omni] = (await flow.submit("YhhmEf", project, seconds=6))["operations"]
+    [small] = (await flow.submit("YhhmEf", project, seconds=4, resolution="360p",
+                                 aspect=PORTRAIT))["operations"]
+    for op in (omni, small):
+        await flow.wait(project, op["mediaId"], {"SUCCESSFUL"})
+    urls = (await flow.call("as29s", {"mediaIds": [omni["mediaId"], small["mediaId"]]}))["media"]
+    got = {}
+    for item in urls:
+        status, _headers, original = await fetch(cookie_http, flowsim_url + item["videoUrl"])
+        assert status == 200
+        path = tmp_path / f"{item['mediaId']}.mp4"
+        path.write_bytes(original)
+        got[item["mediaId"]] = (video_stream(path), original, item)
+    (w, h, seconds), original, item = got[omni["mediaId"]]
+    assert (w, h) == (1280, 720) and abs(seconds - 6.0) < 0.1  # a 6 s Omni clip is 6 s
+    (w, h, seconds), _, _ = got[small["mediaId"]]
+    assert (w, h) == (360, 640) and abs(seconds - 4.0) < 0.1
+
+    # The 720p download is the original, as an attachment; counted by size.
+    status, headers, body = await fetch(
+        cookie_http, f"{flowsim_url}/fx-content/download/{omni['mediaId']}?size=720p")
+    assert status == 200 and headers["Content-Disposition"].startswith("attachment;")
+    assert body == original
+    # The hover preview and the thumbnail are something else; a bad signature is refused.
+    _, _, preview = await fetch(cookie_http, flowsim_url + item["previewUrl"])
+    assert preview != original and 0 < len(preview) < len(original)
+    assert (await fetch(cookie_http, flowsim_url + item["thumbnailUrl"]))[0] == 200
+    asb = item["opaqueThumbnailUrl"]
+    assert asb.startswith("/asb/") and omni["mediaId"] not in asb
+    assert (await fetch(cookie_http, flowsim_url + asb))[0] == 200
+    forged = item["videoUrl"].split("?")[0] + "?sig=0"
+    assert (await fetch(cookie_http, flowsim_url + forged))[0] == 403
+
+    # 1080p: rendered on demand, then downloadable; 4K is not on Pro.
+    upscale = {"mediaId": omni["mediaId"], "size": "1080p"}
+    assert await flow.call("Qq9xPa", upscale) == {"state": "PENDING"}
+    status, _, _ = await fetch(
+        cookie_http, f"{flowsim_url}/fx-content/download/{omni['mediaId']}?size=1080p")
+    assert status == 409
+    for _ in range(600):
+        ready = await flow.call("Qq9xPa", upscale)
+        if ready["state"] == "READY":
+            break
+        await asyncio.sleep(0.1)
+    status, _, body = await fetch(cookie_http, flowsim_url + ready["url"])
+    (tmp_path / "1080.mp4").write_bytes(body)
+    assert status == 200 and video_stream(tmp_path / "1080.mp4")[:2] == (1920, 1080)
+    refused = await flow.call("Qq9xPa", {"mediaId": omni["mediaId"], "size": "4K"})
+    assert refused["error"]["reason"] == "not_on_plan"
+    assert await sim.downloads() == {"720p": 1, "1080p": 1}
+
+    # The edit view of a finished clip exists.
+    async with cookie_http.get(f"{flowsim_url}/project/{project}/edit/{omni['mediaId']}") as r:
+        assert r.status == 200
+
+    # On Ultra 4K costs 50 credits, once per clip.
+    await sim.configure(plan="ultra", upscale_1080_seconds=-1)
+    before = (await sim.counters())["credits_left"]
+    four_k = {"mediaId": small["mediaId"], "size": "4K"}
+    assert (await flow.call("Qq9xPa", four_k))["state"] in ("PENDING", "READY")
+    await flow.call("Qq9xPa", four_k)
+    assert (await sim.counters())["credits_left"] == before - 50
+    assert [e["credits"] for e in await sim.wire() if e["rpc"] == "Qq9xPa"][-2:] == [50, 0]
+
+
+async def test_1080p_never_arrives_when_configured_negative(flow, sim):
+    await sim.configure(upscale_1080_seconds=-1, generation_seconds=1)
+    project = await flow.new_project()
+    [op] = (await flow.submit("YhhmEf", project, seconds=4, resolution="360p"))["operations"]
+    await flow.wait(project, op["mediaId"], {"SUCCESSFUL"})
+    upscale = {"mediaId": op["mediaId"], "size": "1080p"}
+    for _ in range(5):
+        assert await flow.call("Qq9xPa", upscale) == {"state": "PENDING"}
+        await asyncio.sleep(0.2)
+    [tile] = [t for t in await sim.tiles() if t["tile_id"] == op["mediaId"]]
+    assert tile["upscale"] is None  # nothing was even started
