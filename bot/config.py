@@ -105,6 +105,11 @@ class FlowSettings(_Group):
     cdp_url: str | None = None
     xvfb_path: str = "Xvfb"
     xvfb_screen: str = Field(default="1920x1080x24", pattern=r"^\d{3,5}x\d{3,5}x(8|16|24)$")
+    # Drift canary (bot/pipeline/canary.py): check the page before a batch's first submission
+    # and once every interval; strict = pause on any drift, not only on elements gone missing.
+    canary: bool = True
+    canary_strict: bool = True
+    canary_interval_s: float = Field(default=86400.0, ge=60)
     session_file: Path | None = None
     profile_dir: Path | None = None
     # Always set on the page explicitly: Flow's own default (Omni) is never assumed.

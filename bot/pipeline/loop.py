@@ -29,7 +29,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.errors import FlowError, LeaseLost
-from bot.pipeline import policy, slots, stages
+from bot.pipeline import canary, policy, slots, stages
 from bot.pipeline.flow.api import FlowClient
 from bot.pipeline.notifier import Notifier
 from bot.storage import repo
@@ -116,6 +116,10 @@ class Pipeline:
         self._last_prune = float("-inf")
         self._progress_seen: dict[int, tuple] = {}
         self._progress_sent: dict[int, float] = {}
+        # The drift canary gates submissions (before a batch's first one, and daily).
+        checker = (canary.default_checker(flow, self.ctx.data_dir / "flow-evidence")
+                   if settings.flow.canary else None)
+        self.canary = canary.Canary(self.ctx, checker, on_done=self.wake) if checker else None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -150,6 +154,8 @@ class Pipeline:
             # Let a tick in progress end (it claims nothing more once _stopping is set).
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._tick_idle.wait(), self.tick_timeout_s)
+        if self.canary is not None:
+            await self.canary.stop()  # a check spends nothing: cut it short
         running = [t for group in self._running.values() for t in group]
         if running:
             _, pending = await asyncio.wait(running, timeout=grace_s)
@@ -224,6 +230,8 @@ class Pipeline:
         if self._stopping:
             return
         await self._maybe_resume()
+        if self.canary is not None:
+            await self.canary.tick()
         await self._dispatch()
         await self._emit_progress()
         await self.housekeeping()
@@ -258,6 +266,9 @@ class Pipeline:
                 while len(self._running[kind]) < self.limits[kind] and not self._stopping:
                     if kind == stages.SUBMIT and not await self._submit_fits():
                         break
+                    if kind == stages.SUBMIT and self.canary is not None \
+                            and not await self.canary.submit_clear():
+                        break  # the page is being checked (or failed it): spend nothing yet
                     task = await self.queue.claim(self.owner, [kind])
                     if task is None:
                         break
