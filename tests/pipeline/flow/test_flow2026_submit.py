@@ -45,3 +45,44 @@ async def test_i2v_happy_path_billed_exactly_as_asked(client26, sim, tmp_path):
     dest = await client26.download(handle, handle.tile_ids[0], tmp_path / "out" / "clip.mp4")
     assert dest.stat().st_size > 20_000
     assert (await sim.downloads()).get("720p") == 1
+
+
+async def test_t2v_and_omni_settings_with_every_first_visit_overlay(flowsim_url, sim, sim_session_file,
+                                                                    chromium, tmp_path):
+    # A fresh account: cookie bar, agent panel, changelog, and the traps of the settings popover.
+    await sim.configure(**{**QUIET, "cookie_bar": "consent", "agent_panel": True, "changelog": True,
+                           "trigger_swallow": True, "radio_ignore_first": True})
+    client = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
+    await client.start()
+    try:
+        req = GenerationRequest(None, "waves on a stone pier", "16:9", 2, "Omni 1.1 Flash",
+                                duration=6, resolution="360p")
+        handle = await client.submit(req)
+        # The second submit on the same page meets the swallowed first trigger click.
+        req2 = GenerationRequest(None, "fog over a pine forest", "9:16", 1, "Omni 1.1 Flash",
+                                 duration=4, resolution="720p")
+        handle2 = await client.submit(req2)
+    finally:
+        await client.close()
+    first, second = submits(await sim.wire())
+    assert (first["kind"], first["model"], first["duration"], first["resolution"], first["count"],
+            first["aspect"], [m for m in first["media_ids"] if m]) == ("t2v", "Omni 1.1 Flash", 6, "360p", 2, "16:9", [])
+    assert (second["kind"], second["duration"], second["resolution"], second["count"],
+            second["aspect"]) == ("t2v", 4, "720p", 1, "9:16")
+    assert first["credits"] == 2 * 5 and second["credits"] == 7
+    assert len(handle.tile_ids) == 2 and len(handle2.tile_ids) == 1 and handle.kind == "t2v"
+    assert handle.project_url == handle2.project_url
+    assert await sim.uploads() == []
+
+
+async def test_interpolation_binds_start_and_end(client26, sim, tmp_path):
+    start = png(tmp_path / "a.png", (20, 60, 200))
+    end = png(tmp_path / "b.png", (220, 200, 40))
+    req = GenerationRequest(start, "day turns to night over the bay", "16:9", 1, "Veo 3.1 - Lite",
+                            duration=8, end_image_path=end)
+    handle = await client26.submit(req)
+    [entry] = submits(await sim.wire())
+    uploads = {u["fileName"]: u["mediaId"] for u in await sim.uploads()}
+    assert entry["kind"] == "interpolation" and entry["model"] == "Veo 3.1 - Lite"
+    assert len(entry["media_ids"]) == 2 and set(entry["media_ids"]) == set(uploads.values())
+    assert handle.kind == "interpolation" and list(handle.frame_media_ids) == entry["media_ids"]
