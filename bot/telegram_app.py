@@ -179,6 +179,7 @@ def build_bot_app(
     services: dict[str, Any] = {
         "users": users, "dialogs": dialogs, "refs": refs, "batches": batches, "account": account,
         "sessions": sessions, "intake": intake, "flow": flow_client, "settings": settings,
+        "notifier": notifier,
         "incoming_dir": data_dir / "incoming",
         "download_limit": settings.telegram.download_limit_bytes,
     }

@@ -76,6 +76,7 @@ class FakeTelegram(UserActions):
         self.settings: dict[str, Any] = {}
         self.webhook_url = ""
         self._runner: web.AppRunner | None = None
+        self._after: list[tuple[str, Any]] = []
 
     # -- limits ---------------------------------------------------------------------------
     @property
@@ -140,6 +141,9 @@ class FakeTelegram(UserActions):
                     not self.users[chat_id].started):  # type: ignore[index]
                 raise forbidden("bot can't initiate conversation with a user")
             result = await handler(self, params)
+            for method, callback in list(self._after):
+                if method == name.lower():
+                    callback(params.values, result)
         except DropConnection:
             call.status, call.error = 0, "connection dropped"
             if request.transport is not None:
@@ -277,6 +281,12 @@ class FakeTelegram(UserActions):
                   html: bool = False) -> None:
         """The next `count` calls of `method` (any but getUpdates if None) fail with `status`."""
         self.faults.failures.append([method.lower() if method else None, status, count, html])
+
+    def after(self, method: str, callback: Any) -> None:
+        """Call `callback(params, result)` after every successful `method` call, before the
+        answer goes out: a test can kill the bot right there (the message exists in the chat,
+        the bot never learns that it was sent)."""
+        self._after.append((method.lower(), callback))
 
     def drop_next(self, method: str | None = None, count: int = 1) -> None:
         """The next `count` calls of `method` (any but getUpdates if None) lose the connection."""

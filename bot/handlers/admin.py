@@ -27,6 +27,7 @@ from bot.services.sessions import SessionService
 from bot.services.users import UserService
 from bot.telegram import keyboards, texts
 from bot.telegram.callbacks import QueueCb, UsersCb
+from bot.telegram.notifier import TelegramNotifier
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ async def queue(message: Message, account: AccountService) -> None:
 
 @router.callback_query(QueueCb.filter(F.action == "cancel"))
 async def queue_cancel(query: CallbackQuery, callback_data: QueueCb, batches: BatchService,
-                       account: AccountService) -> None:
+                       account: AccountService, notifier: TelegramNotifier) -> None:
     try:
         view = await batches.get(callback_data.batch_id)
         if view is None:
@@ -189,6 +190,7 @@ async def queue_cancel(query: CallbackQuery, callback_data: QueueCb, batches: Ba
         elif view.status in ("draft", "running"):
             await batches.cancel(view.id, view.user_id)
             await query.answer(f"Batch #{view.id} cancelled.")
+            await notifier.show_batch_state(view.id)  # the owner's card must not say "Running"
         else:
             await query.answer(f"Batch #{view.id} is already {view.status}.")
     except BatchError as err:

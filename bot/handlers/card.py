@@ -19,12 +19,14 @@ from bot.services.batches import BatchError, BatchService, BatchView
 from bot.telegram import keyboards, texts
 from bot.telegram.callbacks import CardCb
 from bot.telegram.cards import card_markup, card_text
+from bot.telegram.notifier import TelegramNotifier
 
 router = Router(name=__name__)
 
 
 @router.callback_query(CardCb.filter(F.batch_id > 0))
-async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchService) -> None:
+async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchService,
+                  notifier: TelegramNotifier) -> None:
     uid, batch_id, action = query.from_user.id, callback_data.batch_id, callback_data.action
     try:
         view = await batches.get(batch_id, uid)
@@ -56,6 +58,11 @@ async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchSer
         await query.answer(str(err), show_alert=True)
         return
     await _redraw(query, batches, batch_id, settings=action in ("settings", *SETTINGS_ACTIONS))
+    if action == "cancel":
+        # The progress message follows too, and the card itself when the press came from
+        # elsewhere (the /cancel chooser): no status display may keep saying "Running".
+        on_card = query.message is not None and query.message.message_id == view.card_message_id
+        await notifier.show_batch_state(batch_id, card=not on_card)
 
 
 SETTINGS_ACTIONS = ("aspect", "outputs", "model", "dur", "res", "pairs")

@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from bot.services.batches import BatchError, BatchService, BatchView
 from bot.telegram import keyboards, texts
 from bot.telegram.callbacks import ClipCb, ReviewCb
+from bot.telegram.notifier import TelegramNotifier
 
 router = Router(name=__name__)
 
@@ -48,7 +49,8 @@ async def on_clip(query: CallbackQuery, callback_data: ClipCb, batches: BatchSer
 
 
 @router.callback_query(ReviewCb.filter())
-async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: BatchService) -> None:
+async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: BatchService,
+                    notifier: TelegramNotifier) -> None:
     uid, cb = query.from_user.id, callback_data
     try:
         view = await batches.get(cb.batch_id, uid)
@@ -66,10 +68,7 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
             await _set_markup(query, keyboards.presets(view.id, cb.item_id))
         elif cb.action == "preset":
             queued = await batches.request_upscale(view.id, uid, cb.value)
-            await query.answer(
-                f"⬆️ Upscaling {queued} clip(s) to 4K; they arrive here as files."
-                if queued else "Those clips are already being upscaled."
-            )
+            await query.answer(upscale_reply(view, cb.value, queued), show_alert=not queued)
             await _set_markup(query, item_keyboard(view, cb.item_id))
         elif cb.action == "flow1080":
             if not view.selected_clips:
@@ -84,8 +83,9 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
             await query.answer()
             await _set_markup(query, item_keyboard(view, cb.item_id))
         elif cb.action == "zip":
-            await batches.request_export(view.id, uid, cb.value)
-            await query.answer(f"🗜 Preparing the {cb.value.upper()} zip; it arrives here shortly.")
+            export_id = await batches.request_export(view.id, uid, cb.value)
+            after = await batches.get(view.id, uid)
+            await query.answer(zip_reply(after or view, cb.value, export_id), show_alert=True)
         elif cb.action == "retry":
             item = next((i for i in view.items if i.id == cb.item_id), None)
             if item is None or item.status != "failed":
@@ -98,6 +98,8 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
             again = await batches.retry_item(cb.item_id, uid)
             await query.answer("🔁 Retrying." if again else "Already retried.")
             await _set_markup(query, None)
+            if again:
+                await notifier.show_batch_state(view.id)  # a finished batch runs again
         elif cb.action == "retry_no":
             await query.answer("Not retried.")
             await _set_markup(query, keyboards.retry(view.id, cb.item_id))
@@ -105,6 +107,39 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
             await query.answer()
     except BatchError as err:
         await query.answer(str(err), show_alert=True)
+
+
+def upscale_reply(view: BatchView, preset: str, queued: int) -> str:
+    """What the 4K button promises, from what `request_upscale` actually queued."""
+    if queued:
+        return f"⬆️ Upscaling {queued} clip(s) to 4K; they arrive here as files."
+    chosen = [c for c in view.selected_clips if c.status == "ready"]
+    if not chosen:
+        return "No clip is selected any more: tap ☐ under a video first."
+    if all(c.status_4k == "ready" and c.preset_4k == preset for c in chosen):
+        return "Those clips are already upscaled with that quality; the 4K files were sent above."
+    return "Those clips are already being upscaled; the 4K files arrive here when done."
+
+
+def zip_reply(view: BatchView, resolution: str, export_id: int | None) -> str:
+    """What the zip button promises, from what `request_export` did (None: nothing to zip)."""
+    label = resolution.upper()
+    if export_id is None:
+        if resolution == "4k":
+            return ("Nothing to zip in 4K yet: no clip of this batch is upscaled. Select clips, "
+                    "press ⬆️ Upscale, and zip once the 4K files have arrived.")
+        return "Nothing to zip yet: no clip of this batch is ready."
+    export = next((e for e in view.exports if e.id == export_id), None)
+    if export is not None and export.status == "delivered":
+        return f"That {label} zip was already sent above; select other clips for a new one."
+    have = [c for c in view.clips if (c.path_4k if resolution == "4k" else c.path_720)]
+    chosen = [c for c in have if c.selected] or have
+    text = f"🗜 Preparing the {label} zip of {len(chosen)} clip(s); it arrives here shortly."
+    if resolution == "4k":
+        waiting = [c for c in view.selected_clips if c.status_4k in ("queued", "running")]
+        if waiting:
+            text += f" {len(waiting)} clip(s) still upscaling are not in it: zip again once they arrive."
+    return text
 
 
 async def _set_markup(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:

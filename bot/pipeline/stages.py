@@ -165,8 +165,21 @@ def pause_account(ctx: StageContext, conn: sqlite3.Connection, kind: str, detail
 
 
 def _maybe_finish(ctx: StageContext, conn: sqlite3.Connection, batch_id: int, now: float) -> None:
-    if repo.finish_batch_if_done(conn, batch_id, now):
+    """Called when an item just ended: announce the batch's end once its last item has ended.
+
+    A cancelled batch ends too, when the renders it had already paid for are in: its card and
+    progress message must not stay on their last state.
+    """
+    if repo.finish_batch_if_done(conn, batch_id, now) or _cancelled_and_settled(conn, batch_id):
         ctx.queue.add(conn, deliver_task(batch_id, "finished", f"{now:.3f}", batch_id=batch_id))
+
+
+def _cancelled_and_settled(conn: sqlite3.Connection, batch_id: int) -> bool:
+    row = conn.execute(
+        "SELECT b.status, (SELECT count(*) FROM items i WHERE i.batch_id = b.id AND i.status NOT IN "
+        f"({', '.join('?' for _ in repo.ITEM_TERMINAL)})) FROM batches b WHERE b.id = ?",
+        (*repo.ITEM_TERMINAL, batch_id)).fetchone()
+    return row is not None and row[0] == "cancelled" and row[1] == 0
 
 
 def _item(conn: sqlite3.Connection, item_id: int) -> sqlite3.Row | None:

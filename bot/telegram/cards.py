@@ -20,6 +20,21 @@ PROGRESS_ORDER = ("queued", "pending", "submitting", "generating", "collecting",
                   "failed", "cancelled")
 
 
+def card_status(view: BatchView) -> str:
+    """The card's status line, from the batch's state to its very end (never a stale "Running").
+
+    A finished batch says how it ended: all done, some failed, or every image failed.
+    """
+    done, failed = view.counts.get("done", 0), view.counts.get("failed", 0)
+    if view.status == "done":
+        if failed and not done:
+            return f"❌ Failed: {'the image' if failed == 1 else f'all {failed} images'} failed"
+        return f"✅ Finished: {done} done" + (f", {failed} failed" if failed else "")
+    if view.status == "cancelled":
+        return "🚫 Cancelled" + (f" ({done} done before the cancel)" if done else "")
+    return texts.CARD_STATUS.get(view.status, view.status)
+
+
 def what_line(view: BatchView) -> str:
     """What the batch makes: images, text-only prompts, or start+end pairs, and outputs each."""
     n, each = view.total, f"{view.outputs} video{'s' if view.outputs != 1 else ''} each"
@@ -33,12 +48,15 @@ def what_line(view: BatchView) -> str:
 
 
 def card_text(view: BatchView, credits: int, seconds: float) -> str:
-    status = texts.CARD_STATUS.get(view.status, view.status)
+    status = card_status(view)
+    # The estimate is of work still to do: only meaningful before and while the batch runs.
+    cost = (f"\n💳 about {credits} credits · ⏱ about {texts.duration(seconds)}"
+            if view.status in ("draft", "running") else "")
     return (
         f"<b>Batch #{view.id}</b> · {status}\n"
         f"{what_line(view)}\n"
-        f"📐 {view.aspect} · 🎞 {texts.esc(view.model)} · {view.duration} s · {view.resolution}\n"
-        f"💳 about {credits} credits · ⏱ about {texts.duration(seconds)}"
+        f"📐 {view.aspect} · 🎞 {texts.esc(view.model)} · {view.duration} s · {view.resolution}"
+        f"{cost}"
     )
 
 
@@ -69,11 +87,12 @@ async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[
     return batch_id
 
 
-def progress_text(ev: BatchProgress, *, finished: bool = False) -> str:
+def progress_text(ev: BatchProgress, *, finished: bool = False, cancelled: bool = False) -> str:
+    """The progress message; `cancelled` when the batch was cancelled (it never says "Working")."""
     done = sum(ev.counts.get(s, 0) for s in ("done", "failed", "cancelled"))
     # A late progress event of a finished batch must not turn the message back to "Working".
-    finished = finished or (ev.total > 0 and done >= ev.total)
-    head = "✅ Finished" if finished else "⏳ Working"
+    finished = finished or cancelled or (ev.total > 0 and done >= ev.total)
+    head = "🚫 Cancelled" if cancelled else "✅ Finished" if finished else "⏳ Working"
     lines = [f"<b>Batch #{ev.batch_id}</b> · {head}", f"{texts.bar(done, ev.total)} {done}/{ev.total}"]
     parts = [
         f"{texts.STATE_LABELS.get(s, s)} {ev.counts[s]}"

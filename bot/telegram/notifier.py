@@ -5,6 +5,8 @@
   (the newest wins), so a busy batch never runs into Telegram's per-chat flood limit.
 * Previews: each finished item arrives as an album of its clips plus a message with the review
   buttons. A replayed event (crash between sending and marking done) is recognised and skipped.
+  Each message of a multi-message notification (album chunk, buttons, zip part) is marked as
+  sent right after its own send, so a crash repeats at most the one message in flight.
 * Files: 4K clips and zip parts go out as documents under "upload_video" chat actions, or as a
   link / an explanation when they exceed what the Bot API accepts.
 * Nothing here raises: a user who blocked the bot, or a chat that is gone, is logged and the
@@ -14,7 +16,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -37,10 +38,11 @@ from bot.pipeline.notifier import (
     ItemPreviews,
     UpscaleProgress,
 )
-from bot.services.batches import BatchService
+from bot.pipeline.stages import progress_event
+from bot.services.batches import BatchService, BatchView
 from bot.services.dialogs import MessageRefs
 from bot.telegram import keyboards, texts
-from bot.telegram.cards import progress_text
+from bot.telegram.cards import card_markup, card_text, progress_text
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,7 @@ class _Throttle:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     text: str = ""
     message_id: int | None = None
+    cancelled: bool = False  # once cancelled, the message never says "Working" again
 
 
 class TelegramNotifier:
@@ -103,22 +106,26 @@ class TelegramNotifier:
             st.timer = None
         await self._flush_progress(batch_id, st)
 
-    async def _flush_progress(self, batch_id: int, st: _Throttle, *, finished: bool = False) -> None:
+    async def _flush_progress(self, batch_id: int, st: _Throttle, *, finished: bool = False,
+                              edit_only: bool = False) -> None:
         async with st.lock:
             ev, st.pending = st.pending, None
             if ev is None:
                 return
             st.last = time.monotonic()
-            await self._guard(self._show_progress(ev, st, finished), ev.user_id)
+            await self._guard(self._show_progress(ev, st, finished, edit_only), ev.user_id)
 
-    async def _show_progress(self, ev: BatchProgress, st: _Throttle, finished: bool) -> None:
-        text = progress_text(ev, finished=finished)
+    async def _show_progress(self, ev: BatchProgress, st: _Throttle, finished: bool,
+                             edit_only: bool = False) -> None:
+        text = progress_text(ev, finished=finished, cancelled=st.cancelled)
         if text == st.text:
             return
         if st.message_id is None:
             view = await self.batches.get(ev.batch_id)
             st.message_id = view.progress_message_id if view is not None else None
         message_id = st.message_id
+        if message_id is None and edit_only:
+            return  # e.g. a draft cancelled before it ever showed progress
         if message_id is not None:
             try:
                 await self.bot.edit_message_text(text=text, chat_id=ev.chat_id, message_id=message_id)
@@ -134,29 +141,73 @@ class TelegramNotifier:
         st.message_id, st.text = msg.message_id, text
 
     async def batch_finished(self, event: BatchProgress) -> None:
+        """The batch ended (all items done/failed, or cancelled and its paid renders in).
+
+        Every status display follows: the progress message, the card (status line and
+        buttons), then one closing message. A replay redraws but does not repeat the message.
+        """
         if event.chat_id is None:
             return
+        view = await self.batches.get(event.batch_id)
+        cancelled = view is not None and view.status == "cancelled"
         st = self._progress.setdefault(event.batch_id, _Throttle())
         if st.timer is not None:
             st.timer.cancel()
             st.timer = None
+        st.cancelled = st.cancelled or cancelled
         st.pending = event
         await self._flush_progress(event.batch_id, st, finished=True)
+        if view is not None:
+            await self._guard(self._redraw_card(view), event.user_id)
         key = f"finished.{event.batch_id}.{event.counts.get('done', 0)}.{event.counts.get('failed', 0)}"
         if await self.refs.was_sent(key):
             return
-        view = await self.batches.get(event.batch_id)
-        card_id = view.card_message_id if view is not None else None
-        if card_id is not None:
-            with contextlib.suppress(TelegramAPIError):
-                await self.bot.edit_message_reply_markup(chat_id=event.chat_id, message_id=card_id, reply_markup=None)
         done, failed = event.counts.get("done", 0), event.counts.get("failed", 0)
-        await self._guard(self.bot.send_message(
-            event.chat_id,
-            f"🏁 Batch #{event.batch_id} is finished: {done} done, {failed} failed. "
-            "Pick clips with ☐ under the videos, then ⬆️ Upscale or 🗜 Zip.",
-        ), event.user_id)
+        if cancelled:
+            text = f"🚫 Batch #{event.batch_id} was cancelled: {done} done, {failed} failed."
+        else:
+            text = f"🏁 Batch #{event.batch_id} is finished: {done} done, {failed} failed."
+        if done:
+            text += " Pick clips with ☐ under the videos, then ⬆️ Upscale or 🗜 Zip."
+        await self._guard(self.bot.send_message(event.chat_id, text), event.user_id)
         await self.refs.mark_sent(key)
+
+    async def show_batch_state(self, batch_id: int, *, card: bool = True) -> None:
+        """Redraw a batch's status displays from the database after a change outside the
+        pipeline (a cancel by the user or an admin, a retry that restarts a finished batch).
+
+        `card=False` when the caller has just redrawn the card itself. The progress message is
+        only edited, never sent anew; a cancelled batch's progress says so from now on.
+        """
+        view = await self.batches.get(batch_id)
+        if view is None or view.chat_id is None:
+            return
+        if card:
+            await self._guard(self._redraw_card(view), view.user_id)
+        if view.status != "cancelled":
+            return
+        ev = await progress_event(self.batches.db, batch_id, self.settings)
+        if ev is None:
+            return
+        st = self._progress.setdefault(batch_id, _Throttle())
+        if st.timer is not None:
+            st.timer.cancel()
+            st.timer = None
+        st.cancelled = True
+        st.pending = ev
+        await self._flush_progress(batch_id, st, edit_only=True)
+
+    async def _redraw_card(self, view: BatchView) -> None:
+        """Edit the card's text and buttons to the batch's current state (no-op if unchanged)."""
+        if view.card_message_id is None or view.chat_id is None:
+            return
+        credits, seconds = await self.batches.estimate(view)
+        try:
+            await self.bot.edit_message_text(text=card_text(view, credits, seconds), chat_id=view.chat_id,
+                                             message_id=view.card_message_id, reply_markup=card_markup(view))
+        except TelegramBadRequest as err:
+            if "not modified" not in str(err):
+                log.info("card of batch %s not editable (%s)", view.id, err)
 
     # -- previews and failures ------------------------------------------------------------------
 
@@ -166,25 +217,41 @@ class TelegramNotifier:
         key = "previews." + ".".join(str(c.clip_id) for c in event.clips)
         if await self.refs.was_sent(key):
             return
-        await self._guard(self._send_previews(event), event.user_id)
+        await self._guard(self._send_previews(event, key), event.user_id)
         await self.refs.mark_sent(key)
 
-    async def _send_previews(self, ev: ItemPreviews) -> None:
+    async def _once(self, key: str, send: Callable[[], Awaitable[Any]]) -> None:
+        """Send one message unless `key` says it went out already; mark it right after.
+
+        A crash between the send and the mark repeats this one message, never the ones
+        before it (they were marked as they went).
+        """
+        if await self.refs.was_sent(key):
+            return
+        await send()
+        await self.refs.mark_sent(key)
+
+    async def _send_previews(self, ev: ItemPreviews, key: str) -> None:
         caption = texts.esc(f"Image {ev.position}: {ev.prompt}")[:1000]
         clips = [c for c in ev.clips if c.size <= self.upload_limit]
-        await self.bot.send_chat_action(ev.chat_id, "upload_video")
+        if not await self.refs.was_sent(f"{key}.buttons"):
+            await self.bot.send_chat_action(ev.chat_id, "upload_video")
         for start in range(0, len(clips), 10):
             chunk = clips[start:start + 10]
+            if await self.refs.was_sent(f"{key}.part{start}"):
+                continue
             if len(chunk) == 1:
                 c = chunk[0]
                 await self.bot.send_video(ev.chat_id, FSInputFile(c.path, f"image{ev.position}_v{c.variant}.mp4"),
                                           caption=caption if start == 0 else None, supports_streaming=True)
+                await self.refs.mark_sent(f"{key}.part{start}")
             else:
                 media = [InputMediaVideo(media=FSInputFile(c.path, f"image{ev.position}_v{c.variant}.mp4"),
                                          caption=caption if start == 0 and i == 0 else None,
                                          supports_streaming=True)
                          for i, c in enumerate(chunk)]
                 await self.bot.send_media_group(ev.chat_id, media)
+                await self.refs.mark_sent(f"{key}.part{start}")
         view = await self.batches.get(ev.batch_id)
         if view is None:
             return
@@ -192,11 +259,11 @@ class TelegramNotifier:
         markup = keyboards.review(ev.batch_id, ev.item_id, [(c.id, n, c.selected) for n, c in enumerate(ready, 1)])
         skipped = len(ev.clips) - len(clips)
         note = f"\n({skipped} clip(s) too large to preview here.)" if skipped else ""
-        await self.bot.send_message(
+        await self._once(f"{key}.buttons", lambda: self.bot.send_message(
             ev.chat_id,
             f"🎬 <b>Image {ev.position}</b>: {len(ready)} clip(s). Tap to select, then upscale or zip.{note}",
             reply_markup=markup,
-        )
+        ))
 
     async def item_failed(self, event: ItemFailed) -> None:
         if event.chat_id is None:
@@ -250,7 +317,8 @@ class TelegramNotifier:
         for i, part in enumerate(event.parts, 1):
             size = part.stat().st_size if part.exists() else 0
             label = f"🗜 Batch #{event.batch_id} · {event.resolution.upper()}" + (f" · part {i}/{n}" if n > 1 else "")
-            await self._guard(self._send_file(event.chat_id, part, size, part.name, label), event.user_id)
+            await self._guard(self._once(f"{key}.part{i}", lambda p=part, s=size, lb=label: self._send_file(
+                event.chat_id, p, s, p.name, lb)), event.user_id)
         await self.refs.mark_sent(key)
 
     async def _send_file(self, chat_id: int, path: Path, size: int, name: str, caption: str) -> None:
