@@ -160,13 +160,7 @@ async def download(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     if quality == "1080p" and tile.upscale != "done":
         raise web.HTTPConflict(text="not upscaled yet")
-    path = await sim.gif(tile.tile_id) if quality == "270p" else sim.video_path(tile.tile_id, quality)
-    data = path.read_bytes()
-    if sim.truncate_next and quality != "270p":
-        # A download cut short that still looks complete to the browser.
-        sim.truncate_next = False
-        data = data[: len(data) // 2]
-    sim.downloads[quality] += 1
+    data = await sim.download_bytes(tile.tile_id, quality)
     ext = "gif" if quality == "270p" else "mp4"
     name = f"flow_{tile.tile_id[:8]}_{quality}.{ext}"
     return web.Response(body=data, headers={

@@ -380,6 +380,20 @@ class Sim:
         """The 270p GIF, made on first request."""
         return await self.studio.gif(tile_id)
 
+    async def download_bytes(self, tile_id: str, quality: str) -> bytes:
+        """The bytes a download of `quality` (270p, 720p, 1080p, 4K) serves, counted by size;
+        cut to half once after `truncate_next_download()`."""
+        if quality == "270p":
+            data = (await self.gif(tile_id)).read_bytes()
+        else:
+            data = self.video_path(tile_id, quality).read_bytes()
+            if self.truncate_next:
+                # A download cut short that still looks complete to the browser.
+                self.truncate_next = False
+                data = data[: len(data) // 2]
+        self.downloads[quality] += 1
+        return data
+
     # ---- reporting ------------------------------------------------------------------------
     def counters(self) -> dict:
         """Numbers tests use to prove nothing was submitted or charged twice."""

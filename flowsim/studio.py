@@ -50,18 +50,18 @@ class Studio:
 
     async def preview(self, tile_id: str) -> Path:
         """The hover `<video>` source: a re-encode at about half the bitrate, made once."""
-        out = self.path(tile_id, "preview")
-        if not out.exists():
-            async with self._lock:
-                await render.preview(self.path(tile_id), out)
-        return out
+        return await self._derived(tile_id, "preview", render.preview)
 
     async def gif(self, tile_id: str) -> Path:
         """The 270p GIF, made on first request."""
-        out = self.path(tile_id, "270p")
+        return await self._derived(tile_id, "270p", render.animated_gif)
+
+    async def _derived(self, tile_id: str, kind: str, make) -> Path:
+        """A file made from the clip by `make(src, out)` on first request, then kept."""
+        out = self.path(tile_id, kind)
         if not out.exists():
             async with self._lock:
-                await render.animated_gif(self.path(tile_id), out)
+                await make(self.path(tile_id), out)
         return out
 
     def delete(self, tile_ids: Iterable[str], uploads: Iterable[Path]) -> None:

@@ -157,13 +157,21 @@ async def page_404(request: web.Request) -> web.StreamResponse:
 
 
 # ---- the wire -----------------------------------------------------------------------------
-async def batchexecute(request: web.Request) -> web.StreamResponse:
-    """POST batchexecute?rpcids=<ID>: 401 without a session, 400 when malformed."""
-    sim = sim_of(request)
+def session_401(request: web.Request) -> web.Response | None:
+    """What a page call (wire, download) gets without a session: 401 pointing to `/about`;
+    404 while another variant plays. None when the call may go on."""
     if not active(request):
         raise web.HTTPNotFound()
     if not signed_in(request):
         return web.json_response({"redirect": "/about"}, status=401)
+    return None
+
+
+async def batchexecute(request: web.Request) -> web.StreamResponse:
+    """POST batchexecute?rpcids=<ID>: 401 without a session, 400 when malformed."""
+    sim = sim_of(request)
+    if refused := session_401(request):
+        return refused
     rpc_id = request.query.get("rpcids")
     bound = (sim.config.max_upload_bytes * 4 // 3) * 3 + ENVELOPE_SLACK  # %-encoding: x3
     if request.content_length is None or request.content_length > bound:
@@ -248,20 +256,15 @@ async def asb(request: web.Request) -> web.StreamResponse:
 async def download(request: web.Request) -> web.StreamResponse:
     """`/fx-content/download/<id>?size=`: a menu download (attachment), counted by size."""
     sim = sim_of(request)
-    if not signed_in(request):
-        return web.json_response({"redirect": "/about"}, status=401)
+    if refused := session_401(request):
+        return refused
     tile = _done(sim, request.match_info["media_id"])
     size = request.query.get("size", "720p")
     if size not in DOWNLOAD_TYPES:
         raise web.HTTPBadRequest(text="size must be 270p, 720p, 1080p or 4K")
     if size == "1080p" and tile.upscale != "done" or size == "4K" and tile.upscale_4k != "done":
         raise web.HTTPConflict(text=f"{size} is not ready; request it with Qq9xPa")
-    path = await sim.gif(tile.tile_id) if size == "270p" else sim.video_path(tile.tile_id, size)
-    data = path.read_bytes()
-    if sim.truncate_next and size != "270p":
-        sim.truncate_next = False
-        data = data[: len(data) // 2]
-    sim.downloads[size] += 1
+    data = await sim.download_bytes(tile.tile_id, size)
     ext = "gif" if size == "270p" else "mp4"
     name = re.sub(r"[^A-Za-z0-9 _-]", "", tile.prompt)[:40].strip() or "flow"
     return web.Response(body=data, headers={
