@@ -4,6 +4,7 @@ in the tests themselves, where they are shown to fail."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -256,3 +257,14 @@ def make_png(path: Path, color=(40, 140, 90), size=(640, 360)) -> Path:
 def submits(wire: list[dict]) -> list[dict]:
     """The submit calls in a wire() record."""
     return [e for e in wire if e["rpc"] in ("YhhmEf", "eb1hJf", "nprQif")]
+
+
+async def wait_submits(sim, n: int, *, timeout_s: float = 30.0) -> list[dict]:
+    """The wire's submit calls once there are at least `n` of them (polled; a ceiling only)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while True:
+        sent = submits(await sim.wire())
+        if len(sent) >= n or loop.time() > deadline:
+            return sent
+        await asyncio.sleep(0.1)
