@@ -142,7 +142,7 @@ class Sim:
         """Load the saved state if any and start the progress clock (from the running loop)."""
         if self.state_file and persist.restore(self, self.state_file):
             for tile in self.tiles.values():
-                if tile.active and not tile.rendered and tile.fail_text is None:
+                if tile.active and not tile.rendered and tile.fail_text is None and not tile.stuck:
                     self._spawn(self._render(tile))
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
 
@@ -410,4 +410,5 @@ class Sim:
             "failure_script_left": len(self.failure_script),
             "session_valid": self.session_valid,
             "variant": self.config.variant,
+            "page_loads": self.account.page_loads,  # flow2026 project pages served
         }

@@ -139,3 +139,42 @@ async def test_edit_view_only_for_a_finished_clip(flow, sim, flowsim_url, cookie
     url = f"{flowsim_url}/project/{project}/edit/{op['mediaId']}"
     async with cookie_http.get(url) as resp:
         assert resp.status == 404  # still pending
+
+
+async def test_configure_checks_flow2026_names_all_or_nothing(sim):
+    for bad in ({"plan": "free"}, {"cookie_bar": True}, {"picker_mode": "hover"},
+                {"blank_gap_ms": [500, 100]}, {"blank_gap_ms": [1, 2, 3]}, {"stuck_next": -1},
+                {"upload_store_seconds": "1"}, {"unusual_activity": -2}, {"queue_limit": 1.5},
+                {"plan": "ultra", "summary_lag_ms": None}):
+        with pytest.raises(RuntimeError):
+            await sim.configure(**bad)
+    assert (await sim.config())["plan"] == "pro"  # the last call changed nothing at all
+    config = await sim.configure(variant="flow2026", plan="ultra", upscale_1080_seconds=-1,
+                                 unusual_activity=3, blank_gap_ms=[0, 0],
+                                 upload_store_seconds=0, search_lag_seconds=2.5)
+    assert (config["plan"], config["upscale_1080_seconds"], config["unusual_activity"]) == (
+        "ultra", -1, 3)
+
+
+async def test_project_ops_title_account_delete(flow, sim, flowsim_url, cookie_http):
+    project = await flow.new_project()
+    renamed = await flow.call("Lm2sRd", {"op": "set_title", "projectId": project,
+                                         "title": "Launch teaser"})
+    assert renamed == {"projectId": project, "title": "Launch teaser"}
+    assert await flow.call("Lm2sRd", {"op": "account"}) == {"plan": "pro", "credits": 1000}
+    await sim.configure(stuck_next=1)
+    [busy] = (await flow.submit("YhhmEf", project))["operations"]
+    await sim.fail_next(1, "policy")
+    [failed] = (await flow.submit("YhhmEf", project))["operations"]
+    await flow.wait(project, failed["mediaId"], {"FAILED"})
+    status, _ = await flow.send("Lm2sRd", {"op": "delete_tile", "mediaId": busy["mediaId"]})
+    assert status == 400  # still in progress
+    assert await flow.call("Lm2sRd", {"op": "delete_tile", "mediaId": failed["mediaId"]}) == {
+        "ok": True}
+    assert list(await flow.poll(project)) == [busy["mediaId"]]
+    for bad in ({"op": "explode"}, {"op": "set_title", "projectId": project, "title": ""},
+                {"op": "dismiss", "what": "everything"}, {"op": "agent_chip", "pressed": 1}):
+        assert (await flow.send("Lm2sRd", bad))[0] == 400
+    async with cookie_http.get(f"{flowsim_url}/project/{project}") as resp:
+        assert "Launch teaser" in await resp.text()
+    assert (await sim.counters())["page_loads"] == 1
