@@ -71,6 +71,8 @@ class ClipUpscaled:
     chat_id: int | None
     path: Path
     size: int
+    label: str = "4K"               # "4K", or "1080p" for Flow's own upscale
+    note: str | None = None         # e.g. why this is our upscale rather than Flow's
 
 
 @dataclass(frozen=True)

@@ -453,6 +453,24 @@ class BatchService:
         return await self.db.write_sync(lambda conn: sum(
             stages.enqueue_upscale(ctx, conn, batch_id, cid, preset, now) for cid in ids))
 
+    async def request_flow_1080p(self, batch_id: int, user_id: int,
+                                 clip_ids: list[int] | None = None) -> int:
+        """Ask Flow for its free 1080p of the given (default: selected) clips; returns how many
+        were queued. A clip whose 1080p never comes gets our own 4K upscale instead, and its
+        delivery says so. A double tap queues nothing new."""
+        await self._own(batch_id, user_id)
+        ids = clip_ids if clip_ids is not None else [
+            r[0] for r in await self.db.fetchall(
+                "SELECT c.id FROM clips c JOIN items i ON i.id = c.item_id WHERE i.batch_id = ? "
+                "AND c.selected = 1 AND c.status = 'ready'", (batch_id,))]
+        if not ids:
+            return 0
+        await self._check_clips(batch_id, ids)
+        now = self.clock.now()
+        ctx = _QueueCtx(self.queue)
+        return await self.db.write_sync(lambda conn: sum(
+            stages.enqueue_fetch_1080(ctx, conn, batch_id, cid, now) for cid in ids))
+
     async def set_auto_upscale(self, batch_id: int, user_id: int, preset: str) -> None:
         """Upscale every clip to 4K as soon as it is collected (the CLI's --upscale)."""
         await self._own(batch_id, user_id)

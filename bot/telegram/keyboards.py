@@ -122,9 +122,11 @@ def review(
             callback_data=ClipCb(batch_id=batch_id, item_id=item_id, clip_id=clip_id, sel=int(not selected)),
         )
     kb.button(text="⬆️ Upscale selected to 4K", callback_data=ReviewCb(action="upscale", batch_id=batch_id, item_id=item_id))
+    # Flow renders its own 1080p for free (FLOW_2026 §9); a 4K asked for later starts from it.
+    kb.button(text="🆓 1080p (Flow, free)", callback_data=ReviewCb(action="flow1080", batch_id=batch_id, item_id=item_id))
     kb.button(text="🗜 Zip 720p", callback_data=ReviewCb(action="zip", batch_id=batch_id, item_id=item_id, value="720p"))
     kb.button(text="🗜 Zip 4K", callback_data=ReviewCb(action="zip", batch_id=batch_id, item_id=item_id, value="4k"))
-    kb.adjust(max(1, len(clips)), 1, 2)
+    kb.adjust(max(1, len(clips)), 2, 2)
     return kb.as_markup()
 
 

@@ -1,0 +1,40 @@
+"""Flow's own 1080p of a clip, and the fallback to our own upscale when it never comes, through
+the real pipeline on flowsim with real FFmpeg."""
+
+from __future__ import annotations
+
+from bot.clock import SystemClock
+from bot.pipeline.probe import probe
+from bot.services.batches import BatchService, NewItem
+from tests.services.harness import RecordingNotifier, make_frames, make_settings, running_pipeline
+
+USER = 5
+
+
+async def test_flow_1080p_that_never_arrives_falls_back_to_our_upscale_and_says_so(
+        sim, chromium, sim_session_file, tmp_path):
+    # The classic page's 1080p is never driven: the driver reports upscale_timeout at once,
+    # exactly what a 1080p that never renders looks like to the pipeline.
+    await sim.configure(landing=False, generation_seconds=2)
+    settings = make_settings(tmp_path / "data", sim.base_url)
+    notifier = RecordingNotifier()
+    frames = make_frames(tmp_path / "f", 1, size=(720, 1280))
+    async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
+        svc = BatchService(pipe.db, pipe.queue, settings, SystemClock(), settings.paths.data_dir)
+        batch_id = await svc.create_batch(USER, 9, [NewItem(frames[0], "a lantern in the fog")],
+                                          aspect="9:16", outputs=1)
+        await svc.start(batch_id, USER)
+        assert await pipe.wait_batch(batch_id, timeout=120) == "done"
+        [clip] = (await svc.get(batch_id)).clips
+        assert await svc.request_flow_1080p(batch_id, USER) == 0  # nothing selected
+        await svc.set_selected(clip.id, USER, True)
+        assert await svc.request_flow_1080p(batch_id, USER) == 1
+        assert await svc.request_flow_1080p(batch_id, USER) == 0  # a double tap
+        await pipe.wait_batch(batch_id, timeout=240)
+        [clip] = (await svc.get(batch_id)).clips
+    assert clip.status_1080 == "fallback" and clip.path_1080 is None
+    assert clip.status_4k == "ready" and clip.path_4k.is_file()
+    info = await probe(clip.path_4k)
+    assert (info.width, info.height) == (2160, 3840)
+    [sent] = notifier.of("clip_upscaled")
+    assert sent.label == "4K" and "never arrived" in sent.note
