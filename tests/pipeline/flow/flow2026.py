@@ -38,9 +38,10 @@ def submits(wire: list[dict]) -> list[dict]:
     return [e for e in wire if e["rpc"] in SUBMIT_RPCS]
 
 
-def png(path: Path, colour=(40, 140, 90), size=(640, 360)) -> Path:
-    """A real PNG with some structure (a plain colour is fine for flowsim's checks)."""
+def png(path: Path, colour=(40, 140, 90), size=(640, 360), *, plain: bool = False) -> Path:
+    """A real PNG with some structure, or of one colour (flowsim refuses magenta as a minor)."""
     img = Image.new("RGB", size, colour)
-    img.paste((200, 60, 30), (size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2))
+    if not plain:
+        img.paste((200, 60, 30), (size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2))
     img.save(path)
     return path

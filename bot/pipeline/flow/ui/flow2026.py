@@ -377,7 +377,7 @@ class Flow2026Ui(UiGeneration):
     async def _agent_off(self, page: Page) -> None:
         """Agent mode must be off (its composer bills without our settings)."""
         t = self.timeout
-        match = await find_any(page, ["prompt_box", "agent_prompt_box"], t, REG)
+        match = await find_any(page, ["agent_prompt_box", "prompt_box"], t, REG)
         chip = await probe(page, "agent_chip", registry=REG)
         if chip is None:
             if match.key == "agent_prompt_box":
@@ -385,7 +385,7 @@ class Flow2026Ui(UiGeneration):
                     "this Flow account only has the agent composer (no per-request settings); "
                     "use an account with the normal prompt box")
             return
-        if await chip.locator.get_attribute("aria-pressed") == "true":
+        if match.key == "agent_prompt_box" or await chip.locator.get_attribute("aria-pressed") == "true":
             log.info("agent mode is on: turning it off")
             for _ in range(3):
                 await click(chip.locator, t, REG)

@@ -44,7 +44,9 @@ SELECTORS: dict[str, list[Sel]] = {
     "account_panel_close": [lig(".account-panel button", "close"), role("button", r"Close account panel"),
                             css("[role=dialog] button[aria-label*=Close i]")],
     # --- composer (§4) ------------------------------------------------------------------------
-    "prompt_box": [css("flow-prompt-box"), css(".prompt-box-container")],
+    # The normal composer (agent mode swaps it for `flow-creative-agent-prompt-box` inside the
+    # same `flow-prompt-box`, so the outer box says nothing about the mode).
+    "prompt_box": [css("flow-base-prompt-box"), css("flow-prompt-box:not(:has(flow-creative-agent-prompt-box))")],
     "agent_prompt_box": [css("flow-creative-agent-prompt-box")],
     "editor": [css("flow-prompt-box div.ProseMirror[contenteditable=true]"),
                css("div.ProseMirror[contenteditable=true]")],
