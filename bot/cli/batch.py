@@ -2,10 +2,15 @@
 
     flowbot batch photos/ --prompt "slow push in" --out out/ --backend simulator
     flowbot batch prompts.csv --outputs 2 --upscale balanced --zip --out out/
+    flowbot batch ideas.txt --text-only --model "Omni 1.1 Flash" --duration 6 --resolution 360p
+    flowbot batch frames/ --pairs --prompt "day turns to night" --flow-1080p
 
 INPUT is a folder of images (with `--prompt`), or a CSV (`image,prompt`) / TXT (`image | prompt`
 or tab-separated, one per line) mapping; relative image paths are taken from the mapping file's
-folder. Clips land in `--out` (`clips/`, `4k/`, `exports/`), next to the batch's own database, so
+folder. With `--text-only` INPUT is a prompts file (one prompt per line, or a CSV with a
+`prompt` column): text-to-video, no images. `--pairs` makes images 1→2, 3→4 … start and end
+frames of one clip. Models, durations and resolutions are those of the plan (FLOW_2026 §11):
+Veo is 8 s on Pro and 4/6/8 s on Ultra; Omni 1.1 Flash is 4/6/8/10 s at 360p or 720p. Clips land in `--out` (`clips/`, `4k/`, `exports/`), next to the batch's own database, so
 running the same command again resumes instead of starting over. With `--backend simulator` the
 command starts flowsim itself: no Google account, no credits.
 """
@@ -24,7 +29,10 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.pipeline.catalog import DURATIONS, MODELS, RESOLUTIONS
+
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
+MAX_TEXT_PROMPTS = 500  # a prompts file is read whole: keep a typo'd path from eating memory
 CLI_USER = 0  # the batch owner recorded for command-line batches
 
 
@@ -35,7 +43,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--prompt", help="prompt for every image of a folder")
     p.add_argument("--aspect", choices=["16:9", "9:16"], help="aspect ratio (default: settings)")
     p.add_argument("--outputs", type=int, choices=[1, 2, 3, 4], help="videos per image")
-    p.add_argument("--model", choices=["Veo 3.1 - Fast", "Veo 3.1 - Quality"])
+    p.add_argument("--model", choices=list(MODELS), help="Flow model (default: settings, "
+                   "always set explicitly on the page)")
+    p.add_argument("--duration", type=int, choices=list(DURATIONS),
+                   help="clip seconds (default: the model's, 8 s)")
+    p.add_argument("--resolution", choices=list(RESOLUTIONS),
+                   help="render resolution; 360p is Omni only (default 720p)")
+    p.add_argument("--plan", choices=["pro", "ultra"],
+                   help="the Flow account's plan: prices and durations (default: FLOW_PLAN)")
+    p.add_argument("--text-only", "--prompts-only", dest="text_only", action="store_true",
+                   help="INPUT is a prompts file: text-to-video, one clip per prompt")
+    p.add_argument("--pairs", action="store_true",
+                   help="pair consecutive images as start and end frames (1→2, 3→4 …)")
+    p.add_argument("--flow-1080p", dest="flow_1080p", action="store_true",
+                   help="also fetch Flow's free 1080p of every clip (our own upscale if it "
+                        "never comes); --upscale then starts from it")
     p.add_argument("--upscale", metavar="PRESET", choices=["fast", "balanced", "high"],
                    help="also upscale every clip to 4K with this preset")
     p.add_argument("--zip", action="store_true", help="zip the clips (4K ones with --upscale)")
@@ -55,16 +77,66 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.env_file)
     if args.backend:
         settings.flow.backend = args.backend
+    if args.plan:
+        settings.flow.plan = args.plan
     if settings.flow.backend == "simulator":
         settings.flow.sim_generation_seconds = args.sim_generation_seconds or 8.0
     elif args.sim_generation_seconds:
         print("--sim-generation-seconds only applies to --backend simulator", file=sys.stderr)
     try:
-        items = read_input(args.input, args.prompt)
+        items = (read_prompts(args.input) if args.text_only else read_input(args.input, args.prompt))
+        check_options(args, settings, len(items))
     except ValueError as err:
         print(f"flowbot batch: {err}", file=sys.stderr)
         return 2
     return asyncio.run(_main(args, settings, items))
+
+
+def check_options(args: argparse.Namespace, settings, count: int) -> tuple[str, int, str]:
+    """The (model, duration, resolution) to use, checked against the catalog for the plan
+    before anything starts; `ValueError` says what the plan offers instead."""
+    from bot.pipeline import catalog
+
+    plan = settings.flow.plan
+    model = args.model or settings.flow.default_model
+    if model not in catalog.models_for(plan):
+        raise ValueError(f"{model} is not offered on the {plan} plan; use one of: "
+                         f"{', '.join(catalog.models_for(plan))}")
+    offer = catalog.offer(model, plan)
+    duration = args.duration or offer.default_duration
+    resolution = args.resolution or offer.default_resolution
+    if duration not in offer.durations:
+        raise ValueError(f"{model} on the {plan} plan makes "
+                         f"{'/'.join(str(d) for d in offer.durations)} s clips, not {duration} s")
+    if resolution not in offer.resolutions:
+        raise ValueError(f"{model} renders {'/'.join(offer.resolutions)} only, not {resolution}")
+    if args.pairs and args.text_only:
+        raise ValueError("--pairs needs images; it cannot be used with --text-only")
+    if args.pairs and count % 2:
+        raise ValueError(f"--pairs needs an even number of images (1→2, 3→4 …); got {count}")
+    return model, duration, resolution
+
+
+def read_prompts(path: Path) -> list[tuple[None, str]]:
+    """Text-to-video items from a prompts file: one prompt per line (`#` comments skipped), or a
+    CSV with a `prompt` column (else its first column)."""
+    if not path.is_file():
+        raise ValueError(f"{path} is not a prompts file")
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".csv":
+        rows = [r for r in csv.reader(text.splitlines()) if r and any(c.strip() for c in r)]
+        header = [c.strip().lower() for c in rows[0]] if rows else []
+        col = header.index("prompt") if "prompt" in header else 0
+        prompts = [r[col].strip() for r in rows[1 if "prompt" in header else 0:] if col < len(r)]
+    else:
+        prompts = [line.strip() for line in text.splitlines()
+                   if line.strip() and not line.lstrip().startswith("#")]
+    prompts = [p for p in prompts if p]
+    if not prompts:
+        raise ValueError(f"no prompts in {path}")
+    if len(prompts) > MAX_TEXT_PROMPTS:
+        raise ValueError(f"{len(prompts)} prompts in {path}; one batch takes at most {MAX_TEXT_PROMPTS}")
+    return [(None, p) for p in prompts]
 
 
 def read_input(path: Path, prompt: str | None) -> list[tuple[Path, str]]:
@@ -107,16 +179,17 @@ def read_input(path: Path, prompt: str | None) -> list[tuple[Path, str]]:
     return pairs
 
 
-def fingerprint(items: list[tuple[Path, str]], aspect: str, outputs: int, model: str) -> str:
+def fingerprint(items: list[tuple[Path | None, str]], aspect: str, outputs: int, model: str,
+                *extra: object) -> str:
     """Same inputs and settings → same batch, so a re-run resumes it."""
-    digest = hashlib.sha256(f"{aspect}|{outputs}|{model}".encode())
+    digest = hashlib.sha256("|".join(map(str, (aspect, outputs, model, *extra))).encode())
     for img, prompt in items:
-        digest.update(hashlib.sha256(img.read_bytes()).digest())
+        digest.update(hashlib.sha256(img.read_bytes()).digest() if img else b"t2v")
         digest.update(prompt.encode())
     return digest.hexdigest()[:24]
 
 
-async def _main(args: argparse.Namespace, settings, items: list[tuple[Path, str]]) -> int:
+async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | None, str]]) -> int:
     from bot.clock import SystemClock
     from bot.pipeline.flow.client import PlaywrightFlowClient
     from bot.pipeline.loop import Pipeline
@@ -133,7 +206,7 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path, str]
     flow_cfg = settings.flow
     aspect = args.aspect or flow_cfg.default_aspect
     outputs = args.outputs or flow_cfg.default_outputs
-    model = args.model or flow_cfg.default_model
+    model, duration, resolution = check_options(args, settings, len(items))
     db_path = settings.paths.database or out / "flowbot-batch.sqlite3"
     simulator = None
     session_file = settings.session_file
@@ -157,12 +230,16 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path, str]
     view_task = None
     try:
         svc = BatchService(db, queue, settings, clock, out)
-        key = f"cli.batch.{fingerprint(items, aspect, outputs, model)}"
+        fp = fingerprint(items, aspect, outputs, model, duration, resolution, args.pairs,
+                         args.flow_1080p)
+        key = f"cli.batch.{fp}"
         batch_id = await repo.kv_read(db, key)
         if batch_id is None or await svc.get(batch_id) is None:
             batch_id = await svc.create_batch(
                 CLI_USER, None, [NewItem(img, p) for img, p in items], aspect=aspect,
-                outputs=outputs, model=model, source="cli", title=args.input.name)
+                outputs=outputs, model=model, source="cli", title=args.input.name,
+                duration=duration, resolution=resolution, pairs=args.pairs,
+                flow_1080p=args.flow_1080p)
             now = clock.now()
             await db.write_sync(lambda conn: repo.kv_set(conn, key, batch_id, now))
             resumed = False
@@ -171,8 +248,13 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path, str]
         if args.upscale:
             await svc.set_auto_upscale(batch_id, CLI_USER, args.upscale)
         credits, seconds = await svc.estimate(batch_id)
-        print(f"batch #{batch_id}{' (resumed)' if resumed else ''}: {len(items)} image(s) × "
-              f"{outputs} output(s), {model}, {aspect}; about {credits} credits, "
+        what = (f"{len(items)} prompt(s), text only" if args.text_only else
+                f"{len(items)} images → {len(items) // 2} start+end clip(s)" if args.pairs else
+                f"{len(items)} image(s)")
+        print(f"batch #{batch_id}{' (resumed)' if resumed else ''}: {what} × "
+              f"{outputs} output(s), {model} {duration} s {resolution}, {aspect}, "
+              f"{settings.flow.plan} plan{', Flow 1080p' if args.flow_1080p else ''}; "
+              f"about {credits} credits, "
               f"~{seconds / 60:.1f} min; backend {flow_cfg.backend}; output in {out}", flush=True)
         await flow.start()
         pipeline = Pipeline(db, queue, flow, Upscaler(settings.upscale), None, notifier, settings,
@@ -306,7 +388,7 @@ class ProgressView:
             for pos, status, _, image, _k in rows:
                 if self._last.get(pos) != status:
                     self._last[pos] = status
-                    print(f"  #{pos:02d} {Path(image).name}: {status}", flush=True)
+                    print(f"  #{pos:02d} {_name(image)}: {status}", flush=True)
             return
         lines = []
         for pos, status, progress, image, fourk in rows:
@@ -314,7 +396,7 @@ class ProgressView:
             fill = int(self.width * pct / 100)
             bar = "#" * fill + "." * (self.width - fill)
             extra = f"  4K:{fourk}" if fourk else ""
-            lines.append(f"  #{pos:02d} {Path(image).name[:20]:20s} [{bar}] {pct:3d}% {status}{extra}")
+            lines.append(f"  #{pos:02d} {_name(image)[:20]:20s} [{bar}] {pct:3d}% {status}{extra}")
         if self._drawn:
             sys.stdout.write(f"\x1b[{self._drawn}F")
         sys.stdout.write("".join(f"\x1b[2K{line}\n" for line in lines))
@@ -336,9 +418,19 @@ def summary_table(batch, out: Path) -> str:
             detail = ", ".join(_rel(c.path_4k or c.path_720, out) for c in mine)
         else:
             detail = item.reason or ""
-        lines.append(f"{item.position:>3}  {item.image_path.name[:22]:22} {item.status:10} "
+        name = item.image_path.name if item.image_path else texts_only(item.prompt)
+        lines.append(f"{item.position:>3}  {name[:22]:22} {item.status:10} "
                      f"{len(mine):>5} {fourk:>3}  {detail}")
     return "\n".join(lines)
+
+
+def _name(image: str) -> str:
+    return Path(image).name if image else "(text-to-video)"
+
+
+def texts_only(prompt: str) -> str:
+    """How a text-to-video item is named in the terminal: its prompt, quoted."""
+    return f'"{prompt}"'
 
 
 def _rel(path: Path | None, out: Path) -> str:
