@@ -69,7 +69,10 @@ async def session(message: Message, account: AccountService, flow: FlowClient | 
         await message.answer("\n".join(lines))
         return
     info = await flow.check_session()
+    plan = await account.note_session(info)
     lines.append(("✅ Signed in" if info.signed_in else "❌ Not signed in") + f" — {texts.esc(info.detail)}")
+    if plan:
+        lines.append(f"Plan: {plan.capitalize()}")
     if info.credits is not None:
         lines.append(f"Credits seen: {info.credits}")
     if info.checked_at:
