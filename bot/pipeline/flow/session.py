@@ -115,8 +115,11 @@ class BrowserSession:
             self._context = self._opened.context
         else:
             state = self._load_state()
+            # The UI language is pinned (FLOW_2026 §1: every label follows the account's).
+            lang = self.settings.ui_lang
             self._context = await browser.new_context(
-                storage_state=state, accept_downloads=True, viewport=VIEWPORT
+                storage_state=state, accept_downloads=True, viewport=VIEWPORT,
+                extra_http_headers={"Accept-Language": f"{lang},{lang.split('-')[0]};q=0.9"} if lang else None,
             )
             await self._context.tracing.start(snapshots=True, screenshots=False)
         self._context.set_default_timeout(self.settings.step_timeout_s * 1000)
