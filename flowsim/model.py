@@ -53,6 +53,7 @@ class SimConfig:
     virtualise_after: int = 8
     remember_frames_mode: bool = True
     poll_ms: int = 5000  # how often the page polls jwpduf
+    submit_reply_ms: int = 0  # submits are recorded at once, answered this late (real: 4-5 s)
 
     def generation_duration(self, rng: random.Random, model: str = DEFAULT_MODEL) -> float:
         """Seconds one generation takes under the current time scale (SPEC §1.3 when unset)."""

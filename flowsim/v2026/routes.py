@@ -3,6 +3,7 @@ endpoint, media under `/fx-content/` and `/asb/`, and the 308s from the classic 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from html import escape
@@ -188,6 +189,9 @@ async def batchexecute(request: web.Request) -> web.StreamResponse:
         result = rpc.handle(sim, rpc_id, payload, lang)
     except wire.BadRequest as exc:
         return web.Response(status=400, text=wire.error_reply(str(exc)))
+    if rpc_id in catalog.RPC_KINDS and sim.config.submit_reply_ms:
+        # Real Flow answers a submit 4-5 s after the click; the tiles already exist by then.
+        await asyncio.sleep(sim.config.submit_reply_ms / 1000)
     return web.Response(text=wire.reply(rpc_id, result),
                         content_type="application/json", charset="utf-8")
 

@@ -91,3 +91,18 @@ async def test_stuck_tile_stays_pending_while_others_progress(flow, sim):
     pending = (await flow.poll(project))[stuck["mediaId"]]
     assert (pending["status"], pending["progress"], pending["title"]) == ("PENDING", None, "")
     assert (await sim.counters())["active_renders"] == 1  # the stuck tile holds its slot
+
+
+async def test_a_late_submit_reply_is_already_billed(flow, sim):
+    # The reply may come seconds after the click; the tile exists and is charged before it.
+    await sim.configure(submit_reply_ms=1500, stuck_next=1)
+    project = await flow.new_project()
+    reply = asyncio.ensure_future(flow.submit("YhhmEf", project))
+    for _ in range(100):
+        if (await sim.counters())["tiles_created"]:
+            break
+        await asyncio.sleep(0.05)
+    assert not reply.done()
+    assert (await sim.counters())["credits_spent"] == 12
+    [op] = (await reply)["operations"]
+    assert op["status"] == "PENDING"
