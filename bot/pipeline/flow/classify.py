@@ -1,6 +1,6 @@
 """Turn a text Flow showed (toast, tile reason, page) into the right `bot.errors` class.
 
-The table follows SPEC §1.2. Patterns are matched case-insensitively and in order, so the more
+The table follows SPEC §1.2 and FLOW_2026 §10. Patterns are matched case-insensitively and in order, so the more
 specific texts (prominent people) come before the general ones (policies). Texts are what users
 report, not a Google contract: like the selectors, this table is data that a UI change may force
 us to edit, and nothing else should need to change.
@@ -23,6 +23,8 @@ from bot.errors import (
     SlotsFullError,
     TermsViolationError,
     UnusualActivityError,
+    UploadFaceError,
+    UploadMinorError,
 )
 
 # (pattern, class, code override or None). First match wins.
@@ -42,6 +44,11 @@ RULES: list[tuple[re.Pattern[str], type[FlowError], str | None]] = [
     (re.compile(r"prominent people", re.I), ProminentPeopleError, None),
     (re.compile(r"violates? our terms|content filter", re.I), TermsViolationError, None),
     (re.compile(r"violate our policies|against our policies|policy", re.I), PolicyViolationError, None),
+    # FLOW_2026 §10 (flow.google.com): upload refusals are final for that image; a failed image
+    # render ("busy servers") is retryable under its own code.
+    (re.compile(r"uploads? of minors", re.I), UploadMinorError, None),
+    (re.compile(r"photorealistic face|realistic face", re.I), UploadFaceError, None),
+    (re.compile(r"failed to generate", re.I), RetryableFlowError, "image_failed"),
     (re.compile(r"something went wrong|couldn.t generate video|generation failed", re.I),
      RetryableFlowError, None),
 ]

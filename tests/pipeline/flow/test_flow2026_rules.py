@@ -72,3 +72,17 @@ def test_pin_language():
     assert pin_language("https://flow.google.com/project/x", "en") == "https://flow.google.com/project/x?hl=en"
     assert pin_language("http://h/?hl=vi&a=1", "en") == "http://h/?a=1&hl=en"
     assert pin_language("http://h/", "") == "http://h/"
+
+
+def test_failure_texts_of_flow_2026():
+    from bot.errors import PolicyViolationError, RetryableFlowError
+    from bot.pipeline.flow.classify import classify_failure
+
+    busy = classify_failure("Sorry, this image failed to generate.")
+    assert type(busy) is RetryableFlowError and busy.code == "image_failed"
+    assert isinstance(classify_failure("We do not allow uploads of minors at this time"), UploadMinorError)
+    assert isinstance(classify_failure("This image contains a photorealistic face and can't be used"),
+                      UploadFaceError)
+    policy_text = ("This generation might violate our policies. Please try a different prompt or send "
+                   "feedback You have not been charged for this generation.")
+    assert isinstance(classify_failure(policy_text), PolicyViolationError)

@@ -1,0 +1,77 @@
+"""Tiles and downloads on flowsim's flow2026 variant: download retries that never resubmit,
+Flow's own 1080p (and its bounded wait), failed tiles read from the page's poll replies."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import RetryableFlowError
+from bot.pipeline.flow.api import GenerationRequest
+from bot.pipeline.flow.download import DownloadIncompleteError
+
+from .flow2026 import QUIET, client_2026, submits
+from .helpers import wait_terminal
+
+
+@pytest.fixture
+async def client26(flowsim_url, sim, sim_session_file, chromium, tmp_path):
+    await sim.configure(**QUIET)
+    c = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
+    await c.start()
+    yield c
+    await c.close()
+
+
+async def done_clip(client, prompt="gulls over a harbour"):
+    handle = await client.submit(GenerationRequest(None, prompt, "16:9", 1, "Omni 1.1 Flash",
+                                                   duration=4, resolution="360p"))
+    [status] = await wait_terminal(client, handle)
+    assert status.state == "done"
+    return handle
+
+
+async def test_cut_download_is_retried_as_a_download_only(client26, sim, tmp_path):
+    handle = await done_clip(client26)
+    await sim.truncate_next_download()
+    dest = tmp_path / "out" / "clip.mp4"
+    with pytest.raises(DownloadIncompleteError):
+        await client26.download(handle, handle.tile_ids[0], dest)
+    assert not dest.exists()
+    saved = await client26.download(handle, handle.tile_ids[0], dest)
+    assert saved.stat().st_size > 10_000
+    assert (await sim.downloads()).get("720p") == 2
+    assert len(submits(await sim.wire())) == 1  # never a second submission
+
+
+async def test_1080p_from_flow(client26, sim, tmp_path):
+    await sim.configure(upscale_1080_seconds=1.0)
+    handle = await done_clip(client26)
+    saved = await client26.download(handle, handle.tile_ids[0], tmp_path / "hd.mp4", size="1080p")
+    assert saved.stat().st_size > 10_000
+    assert len(submits(await sim.wire())) == 1
+
+
+async def test_1080p_that_never_comes_times_out_for_a_local_fallback(flowsim_url, sim, sim_session_file,
+                                                                      chromium, tmp_path):
+    await sim.configure(**QUIET, upscale_1080_seconds=-1)
+    client = client_2026(flowsim_url, sim_session_file, tmp_path, chromium, upscale_1080_timeout_s=3.0)
+    await client.start()
+    try:
+        handle = await done_clip(client)
+        with pytest.raises(RetryableFlowError) as info:
+            await client.download(handle, handle.tile_ids[0], tmp_path / "hd.mp4", size="1080p")
+        assert info.value.code == "upscale_timeout"
+        assert not (tmp_path / "hd.mp4").exists()
+        # The page is still usable: the 720p original downloads at once.
+        await client.download(handle, handle.tile_ids[0], tmp_path / "sd.mp4")
+    finally:
+        await client.close()
+
+
+async def test_failed_tile_is_read_from_the_page_and_classified(client26, sim):
+    await sim.fail_next(1, "image_failed", 30)
+    handle = await client26.submit(GenerationRequest(None, "a tram in the rain", "16:9", 1,
+                                                     "Omni 1.1 Flash", duration=4, resolution="360p"))
+    [status] = await wait_terminal(client26, handle)
+    assert status.state == "failed" and status.error is not None
+    assert status.error.code == "image_failed" and status.error.error_class == "retryable"
