@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.config import Settings
@@ -11,8 +12,8 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings) -> None:
-    """Run the bot until interrupted."""
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run the bot until `stop` is set (see `bot/cli/serve.py` for the signals) or cancelled."""
     register_secret(settings.require_bot_token())
     for secret in (settings.storage.r2_access_key_id, settings.storage.r2_secret_access_key):
         if secret is not None:
@@ -21,4 +22,4 @@ async def serve(settings: Settings) -> None:
         log.info("database ready at %s", db.path)
         from bot.telegram_app import run_bot  # the Telegram layer (handlers/) lives there
 
-        await run_bot(settings, db)
+        await run_bot(settings, db, stop)

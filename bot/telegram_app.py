@@ -114,11 +114,22 @@ class BotApp:
         await self.notifier.close()
         await self.bot.session.close()
 
-    async def run_forever(self) -> None:
+    async def run_forever(self, stop: asyncio.Event | None = None) -> None:
+        """Poll until polling ends or `stop` is set (SIGTERM/SIGINT), then stop everything:
+        polling first (no new updates), then the pipeline (its leases handed back)."""
         await self.start()
         try:
             assert self._polling is not None
-            await self._polling
+            if stop is None:
+                await self._polling
+                return
+            waiter = asyncio.create_task(stop.wait())
+            try:
+                await asyncio.wait({self._polling, waiter}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
+            if stop.is_set():
+                log.info("stopping: polling, then the pipeline (in-flight work is handed back)")
         finally:
             await self.stop()
 
@@ -264,8 +275,12 @@ def _installer_for(settings: Settings, live: Any) -> Any:
     return install
 
 
-async def run_bot(settings: Settings, db: Database) -> None:
-    """Production entry point (called by `bot.app.serve`): Flow client, pipeline, polling."""
+async def run_bot(settings: Settings, db: Database, stop: asyncio.Event | None = None) -> None:
+    """Production entry point (called by `bot.app.serve`): Flow client, pipeline, polling.
+
+    Runs until `stop` is set (by `flowbot serve` on SIGTERM/SIGINT); then everything stops in
+    order, and the Flow client closes last: the session is saved and the simulator child ends.
+    """
     from bot.pipeline.flow.factory import open_flow
 
     clock = SystemClock()
@@ -277,9 +292,11 @@ async def run_bot(settings: Settings, db: Database) -> None:
         from bot.storage.blobstore import R2Store
 
         blobstore = R2Store.from_settings(settings.storage)
-    app = build_bot_app(settings, db, flow_client=runtime.client, clock=clock,
-                        pipeline_options={"blobstore": blobstore})
     try:
-        await app.run_forever()
+        if stop is not None and stop.is_set():
+            return  # a signal came while Flow was starting
+        app = build_bot_app(settings, db, flow_client=runtime.client, clock=clock,
+                            pipeline_options={"blobstore": blobstore})
+        await app.run_forever(stop)
     finally:
         await runtime.aclose()
