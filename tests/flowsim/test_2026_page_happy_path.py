@@ -6,6 +6,7 @@ download equal to the original, and exactly one eb1hJf on the wire."""
 from __future__ import annotations
 
 import hashlib
+import re
 
 from playwright.async_api import expect
 
@@ -63,6 +64,18 @@ async def test_upload_pick_settings_generate_download(chromium, sim, flowsim_url
         f"{flowsim_url}/fx-content/download/{state['tile_id']}?size=720p")).body()
     assert hashlib.sha256(saved.read_bytes()).hexdigest() == hashlib.sha256(await original).hexdigest()
     assert (await sim.downloads())["720p"] >= 1
+
+    # No <i> anywhere; every icon is a font mat-icon.
+    assert await page.locator("i").count() == 0
+    icons = page.locator("mat-icon")
+    assert await icons.count() == await page.locator(
+        "mat-icon.google-symbols[data-mat-icon-type=font]").count() > 5
+    # The balance lives only in the account panel.
+    await page.locator("div[role=button].header-user-button").click()
+    credits = page.get_by_role("link", name=re.compile("Google Flow credits"))
+    await expect(credits).to_have_text(re.compile(r"^990 "))
+    await page.get_by_role("button", name="Close account panel").click()
+    await expect(credits).to_have_count(0)
 
     [sent] = submits(await sim.wire())
     assert (sent["rpc"], sent["kind"], sent["media_ids"][0], sent["model"], sent["duration"],

@@ -164,3 +164,13 @@ async def test_page_in_another_language(chromium, sim, flowsim_url, lang, start_
     assert await page.locator("html").get_attribute("lang") == "en"
     await expect(page.locator("button.new-project-button")).to_have_text(re.compile("New project"))
     await context.close()
+
+
+async def test_expired_session_sends_an_open_page_to_about(chromium, sim, flowsim_url):
+    await sim.configure(**QUIET)
+    context, page = await open_context(chromium, sim)
+    await new_project(page, flowsim_url, changelog=False)
+    await sim.expire_session()
+    await page.wait_for_url(re.compile(r".*/about$"))  # at the next poll
+    await expect(page.locator("a.sign-in-link")).to_have_text("Sign in")
+    await context.close()

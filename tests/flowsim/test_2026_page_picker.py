@@ -131,3 +131,18 @@ async def test_add_to_prompt_while_uploading_binds_another_image(chromium, sim, 
     assert sent["rpc"] == "eb1hJf"
     assert sent["media_ids"][0] == ids["older-frame.png"] != ids["wanted-frame.png"]
     await context.close()
+
+
+async def test_upload_refusal_is_shown_and_nothing_reaches_the_picker(chromium, sim, flowsim_url,
+                                                                     tmp_path):
+    context, page = await project(chromium, sim, flowsim_url)
+    # flowsim's trigger for the minors refusal: an image that is nearly pure magenta.
+    await upload(page, make_png(tmp_path / "small-faces.png", color=(250, 5, 250)))
+    await expect(page.locator("mat-snack-bar-container")).to_contain_text(
+        "We do not allow uploads of minors at this time")
+    await expect(page.locator("flow-grid-tile-container")).to_have_count(0)
+    await start_chip(page).click()
+    await expect(page.locator("flow-add-menu-popover-content button.asset-item")).to_have_count(0)
+    [refused] = await sim.uploads()
+    assert (refused["refused"], refused["mediaId"]) == ("minor", None)
+    await context.close()
