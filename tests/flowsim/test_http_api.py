@@ -26,12 +26,9 @@ async def wait_done(sim, count: int) -> list[dict]:
 
 
 @pytest.fixture
-async def http(sim):
-    """An HTTP session carrying the simulator's sign-in cookie."""
-    state = await sim.storage_state()
-    cookies = {c["name"]: c["value"] for c in state["cookies"]}
-    async with aiohttp.ClientSession(cookies=cookies) as session:
-        yield session
+def http(cookie_http):
+    """An HTTP session carrying the simulator's sign-in cookie (tests/flowsim/conftest.py)."""
+    return cookie_http
 
 
 async def test_without_cookie_pages_redirect_to_google_sign_in(sim, flowsim_url):
