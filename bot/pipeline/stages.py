@@ -29,7 +29,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.errors import FlowError, RetryableFlowError, UnknownPageStateError
+from bot.errors import FlowError, RetryableFlowError, UnknownPageStateError, WrongSubmissionError
 from bot.pipeline import catalog, policy, slots
 from bot.pipeline.flow.api import FlowClient, FlowHandle, GenerationRequest, TileStatus
 from bot.pipeline.notifier import (
@@ -38,6 +38,7 @@ from bot.pipeline.notifier import (
     ClipInfo,
     ClipUpscaled,
     ExportReady,
+    FileFailed,
     ItemFailed,
     ItemPreviews,
     Notifier,
@@ -132,6 +133,9 @@ def apply_failure(ctx: StageContext, conn: sqlite3.Connection, item: sqlite3.Row
                                          text=f"Flow showed something unrecognised: {error.text or error}",
                                          action="Look at the screenshot; update selectors/texts if Flow changed.",
                                          screenshot=str(screenshot) if screenshot else None))
+    if decision.alert:
+        ctx.queue.add(conn, deliver_task(None, "admin", f"alert:{gen_id}", kind=error.code,
+                                         text=decision.alert, action=decision.alert))
     if decision.action == "final":
         repo.set_item(conn, item_id, now, status="failed", error_class=error.error_class,
                       error_code=error.code, error_text=decision.user_reason)
@@ -158,7 +162,7 @@ def pause_account(ctx: StageContext, conn: sqlite3.Connection, kind: str, detail
     elif kind == "credits":
         action = "Add credits or wait for the daily reset, then /resume."
     else:
-        action = "Check the account in a browser, then /resume."
+        action = policy.admin_action(kind) or "Check the account in a browser, then /resume."
     ctx.queue.add(conn, deliver_task(None, "admin", f"pause:{now:.3f}", kind=kind,
                                      text=f"The Flow account is paused ({kind}): {detail}",
                                      action=action))
@@ -333,7 +337,7 @@ async def _record(ctx: StageContext, gen_id: int, item_id: int, handle: FlowHand
     now = ctx.now()
 
     def tx(conn: sqlite3.Connection) -> None:
-        repo.record_handle(conn, gen_id, handle.project_url, handle.tile_ids, now)
+        repo.record_handle(conn, gen_id, handle.project_url, handle.tile_ids, now, handle.billed())
         repo.set_item(conn, item_id, now, status="generating")
         repo.bump_counter(conn, "submissions")
 
@@ -361,6 +365,13 @@ async def _submit_new(ctx: StageContext, task: Task, owner: str, item: sqlite3.R
             await _chain_watch(ctx, task, owner, item, gen)
             return
         await _fail(ctx, task, owner, item, gen["id"], err, screenshot)
+        return
+    except WrongSubmissionError as err:
+        # Flow billed something else than asked: record what went out (it was paid for, and a
+        # reconcile must find it), then fail the item for good with an admin alert (policy).
+        if err.handle is not None:
+            await _record(ctx, gen["id"], item["id"], err.handle)
+        await _fail(ctx, task, owner, item, gen["id"], err)
         return
     except FlowError as err:
         await _fail(ctx, task, owner, item, gen["id"], err)
@@ -634,8 +645,14 @@ async def run_upscale(ctx: StageContext, task: Task, owner: str) -> None:
         if task.attempts < task.max_attempts:
             raise
         text = str(err)[:500]
-        await ctx.queue.fail(task.id, owner, text, effects=lambda conn: repo.set_clip(
-            conn, clip_id, ctx.now(), status_4k="failed", error_text=text))
+
+        def failed(conn: sqlite3.Connection) -> None:
+            repo.set_clip(conn, clip_id, ctx.now(), status_4k="failed", error_text=text)
+            # "They arrive here as files" was promised: the user hears that this one won't.
+            ctx.queue.add(conn, deliver_task(clip["batch_id"], "file_failed", f"upscale:{task.id}",
+                                             what="upscale", ident=clip_id, reason=text))
+
+        await ctx.queue.fail(task.id, owner, text, effects=failed)
         return
     size = dst.stat().st_size
     storage_key = await _store_blob(ctx, dst, f"4k/batch{clip['batch_id']}/{dst.name}")
@@ -777,10 +794,25 @@ async def run_export(ctx: StageContext, task: Task, owner: str) -> None:
     await ctx.db.execute("UPDATE exports SET status = 'running' WHERE id = ?", (export_id,))
     # Telegram delivers parts as documents, so each must fit its upload limit; the CLI needs one.
     limit = ctx.settings.telegram.upload_limit_bytes if exp["source"] == "telegram" else None
-    parts = await export_zip(entries, ctx.data_dir / "exports" / f"export{export_id}",
-                             f"batch{exp['batch_id']}_{exp['resolution']}", part_limit=limit,
-                             manifest={"batch": exp["batch_id"], "aspect": exp["aspect"],
-                                       "model": exp["model"], "outputs": exp["outputs"]})
+    try:
+        parts = await export_zip(entries, ctx.data_dir / "exports" / f"export{export_id}",
+                                 f"batch{exp['batch_id']}_{exp['resolution']}", part_limit=limit,
+                                 manifest={"batch": exp["batch_id"], "aspect": exp["aspect"],
+                                           "model": exp["model"], "outputs": exp["outputs"]})
+    except Exception as err:
+        if task.attempts < task.max_attempts:
+            raise
+        text = str(err)[:500]
+
+        def failed(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE exports SET status = 'failed', error_text = ? WHERE id = ?",
+                         (text, export_id))
+            # "It arrives here shortly" was promised: the user hears that it won't.
+            ctx.queue.add(conn, deliver_task(exp["batch_id"], "file_failed", f"export:{export_id}",
+                                             what="export", ident=export_id, reason=text))
+
+        await ctx.queue.fail(task.id, owner, text, effects=failed)
+        return
     now = ctx.now()
 
     def effects(conn: sqlite3.Connection) -> None:
@@ -823,11 +855,31 @@ async def run_deliver(ctx: StageContext, task: Task, owner: str) -> None:
                 exp["id"], exp["batch_id"], exp["user_id"], exp["chat_id"], exp["resolution"],
                 [Path(x) for x in json.loads(exp["parts_json"])]))
             await ctx.db.execute("UPDATE exports SET status = 'delivered' WHERE id = ?", (exp["id"],))
+    elif event == "file_failed":
+        ev = await file_failed_event(ctx.db, p)
+        notify = getattr(ctx.notifier, "file_failed", None)  # optional: the CLI reports at the end
+        if ev is not None and notify is not None:
+            await notify(ev)
     elif event == "admin":
         shot = p.get("screenshot")
         await ctx.notifier.admin_alert(AdminAlert(p.get("kind", "info"), p.get("text", ""),
                                                   p.get("action", ""), Path(shot) if shot else None))
     await ctx.queue.complete(task.id, owner)
+
+
+async def file_failed_event(db: Database, p: dict[str, Any]) -> FileFailed | None:
+    """A 4K upscale (`ident` = clip id) or a zip (`ident` = export id) that could not be made."""
+    if p.get("what") == "upscale":
+        row = await db.fetchone(
+            "SELECT i.batch_id, b.user_id, b.chat_id FROM clips c JOIN items i ON i.id = c.item_id "
+            "JOIN batches b ON b.id = i.batch_id WHERE c.id = ?", (p["ident"],))
+    else:
+        row = await db.fetchone(
+            "SELECT e.batch_id, b.user_id, b.chat_id FROM exports e JOIN batches b ON b.id = e.batch_id "
+            "WHERE e.id = ?", (p["ident"],))
+    if row is None:
+        return None
+    return FileFailed(row[0], row[1], row[2], p.get("what", "export"), p["ident"], p.get("reason", ""))
 
 
 async def previews_event(db: Database, item_id: int, gen_id: int | None = None) -> ItemPreviews | None:

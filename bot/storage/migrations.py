@@ -198,7 +198,13 @@ ALTER TABLE clips ADD COLUMN size_1080 INTEGER;
 ALTER TABLE clips ADD COLUMN storage_key_1080 TEXT;
 """
 
-MIGRATIONS: list[str] = [_V1, _FLOW_2026_OPTIONS]
+# The proof of what Flow billed for a generation, read from the page's own submit request by the
+# 2026 driver (FlowHandle.billed(): kind, frame media ids, model key, duration, count, credits).
+_FLOW_BILLING_PROOF = """
+ALTER TABLE generations ADD COLUMN billed_json TEXT;
+"""
+
+MIGRATIONS: list[str] = [_V1, _FLOW_2026_OPTIONS, _FLOW_BILLING_PROOF]
 
 
 def latest_version() -> int:

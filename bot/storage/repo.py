@@ -177,11 +177,13 @@ def insert_generation(conn: sqlite3.Connection, *, item_id: int, attempt: int, o
 
 
 def record_handle(conn: sqlite3.Connection, gen_id: int, project_url: str,
-                  tile_ids: Iterable[str], now: float) -> None:
+                  tile_ids: Iterable[str], now: float, billed: dict | None = None) -> None:
+    """Record a submitted generation's handle (and, on the 2026 UI, the proof of billing)."""
     conn.execute(
         "UPDATE generations SET status = 'submitted', project_url = ?, tile_ids_json = ?, "
-        "submitted_at = ? WHERE id = ? AND status = 'submitting'",
-        (project_url, json.dumps(list(tile_ids)), now, gen_id),
+        "submitted_at = ?, billed_json = ? WHERE id = ? AND status = 'submitting'",
+        (project_url, json.dumps(list(tile_ids)), now, json.dumps(billed) if billed else None,
+         gen_id),
     )
 
 
