@@ -86,3 +86,26 @@ def test_failure_texts_of_flow_2026():
     policy_text = ("This generation might violate our policies. Please try a different prompt or send "
                    "feedback You have not been charged for this generation.")
     assert isinstance(classify_failure(policy_text), PolicyViolationError)
+
+
+def test_billing_proof_flags_a_submit_that_went_out_wrong():
+    from pathlib import Path
+
+    from bot.pipeline.flow.api import GenerationRequest
+    from bot.pipeline.flow.ui.flow2026 import billing_proof
+
+    req = GenerationRequest(Path("s.png"), "p", "9:16", 2, "Veo 3.1 - Fast", duration=8)
+    good = {"projectId": "x", "requests": [
+        {"modelKey": "veo_3_1_i2v_fast", "durationSeconds": 8, "resolution": "720p",
+         "startImage": {"mediaId": "m1"}}] * 2}
+    proof = billing_proof("eb1hJf", good, req, ["m1"])
+    assert "mismatch" not in proof
+    assert (proof["kind"], proof["frame_media_ids"], proof["count"]) == ("i2v", ["m1"], 2)
+    # An empty Start chip goes out as text-to-video (and is billed): flagged.
+    t2v = {"requests": [{"modelKey": "veo_3_1_t2v_fast", "durationSeconds": 8}] * 2}
+    assert "t2v instead of i2v" in billing_proof("YhhmEf", t2v, req, ["m1"])["mismatch"]
+    # Flow switched the model silently, or the count/frame differs: flagged too.
+    lite = {"requests": [{"modelKey": "veo_3_1_i2v_lite", "durationSeconds": 8,
+                          "startImage": {"mediaId": "m2"}}]}
+    text = billing_proof("eb1hJf", lite, req, ["m1"])["mismatch"]
+    assert "model key" in text and "frames" in text and "1 outputs instead of 2" in text

@@ -333,39 +333,9 @@ class Flow2026Ui(UiGeneration):
         ids = [op["mediaId"] for op in result.get("operations", []) if op.get("mediaId")]
         if not ids:
             raise UnknownPageStateError("the submit reply lists no media", code="outcome_unknown")
-        requests = payload.get("requests") or []
-        kind = SUBMIT_KINDS.get(rpc or "", rpc)
-        first = requests[0] if requests else {}
-        frame_ids = [m for m in ((first.get("startImage") or {}).get("mediaId"),
-                                 (first.get("endImage") or {}).get("mediaId")) if m]
-        proof = {
-            "kind": kind, "frame_media_ids": frame_ids, "model_key": first.get("modelKey"),
-            "duration": first.get("durationSeconds"), "count": len(requests),
-            "resolution": first.get("resolution"),
-        }
-        problems = []
-        if kind != req.kind:
-            problems.append(f"{kind} instead of {req.kind}")
-        if frame_ids != [mid for mid, _ in frames]:
-            problems.append(f"frames {frame_ids} instead of {[m for m, _ in frames]}")
-        if len(requests) != req.outputs:
-            problems.append(f"{len(requests)} outputs instead of {req.outputs}")
-        for r in requests:
-            if r.get("durationSeconds") != req.duration:
-                problems.append(f"{r.get('durationSeconds')} s instead of {req.duration} s")
-                break
-        for r in requests:
-            if r.get("resolution") not in (None, req.resolution):
-                problems.append(f"{r.get('resolution')} instead of {req.resolution}")
-                break
-        keys = {r.get("modelKey") or "" for r in requests}
-        bad = [k for k in keys if not _key_matches(k, req.model, req.kind)]
-        if bad:
-            problems.append(f"model key {bad[0]} for {req.model} ({req.kind})")
-        if problems:
-            proof["mismatch"] = "; ".join(problems)
-        log.info("billed: %s %s x%d %ss, frames %s", kind, proof["model_key"], len(requests),
-                 proof["duration"], frame_ids)
+        proof = billing_proof(rpc or "", payload, req, [mid for mid, _ in frames])
+        log.info("billed: %s %s x%d %ss, frames %s", proof["kind"], proof["model_key"],
+                 proof["count"], proof["duration"], proof["frame_media_ids"])
         return ids, proof
 
     # --- steps ---------------------------------------------------------------------------------
@@ -967,6 +937,42 @@ class Flow2026Ui(UiGeneration):
 
 
 # --- helpers ----------------------------------------------------------------------------------
+def billing_proof(rpc: str, payload: dict, req: GenerationRequest, frame_ids: list[str]) -> dict:
+    """What the page's submit request billed, and `mismatch` (text) where it is not `req`.
+
+    Kind by rpc id, frame media ids, model key (must fit the model and the kind), duration,
+    resolution and count (one request per output).
+    """
+    requests = payload.get("requests") or []
+    kind = SUBMIT_KINDS.get(rpc, rpc)
+    first = requests[0] if requests else {}
+    sent_frames = [m for m in ((first.get("startImage") or {}).get("mediaId"),
+                               (first.get("endImage") or {}).get("mediaId")) if m]
+    proof = {
+        "kind": kind, "frame_media_ids": sent_frames, "model_key": first.get("modelKey"),
+        "duration": first.get("durationSeconds"), "count": len(requests),
+        "resolution": first.get("resolution"),
+    }
+    problems = []
+    if kind != req.kind:
+        problems.append(f"{kind} instead of {req.kind}")
+    if sent_frames != list(frame_ids):
+        problems.append(f"frames {sent_frames} instead of {list(frame_ids)}")
+    if len(requests) != req.outputs:
+        problems.append(f"{len(requests)} outputs instead of {req.outputs}")
+    if any(r.get("durationSeconds") != req.duration for r in requests):
+        problems.append(f"{first.get('durationSeconds')} s instead of {req.duration} s")
+    if any(r.get("resolution") not in (None, req.resolution) for r in requests):
+        problems.append(f"{first.get('resolution')} instead of {req.resolution}")
+    bad = sorted({r.get("modelKey") or "" for r in requests
+                  if not _key_matches(r.get("modelKey") or "", req.model, req.kind)})
+    if bad:
+        problems.append(f"model key {bad[0]!r} for {req.model} ({req.kind})")
+    if problems:
+        proof["mismatch"] = "; ".join(problems)
+    return proof
+
+
 def price_verdict(quote: int, expected: int, known: bool, cap: int | None,
                   what: str = "this request") -> FlowError | None:
     """The money guard's price rule; None = the quote may be spent.
