@@ -37,8 +37,11 @@ from bot.services.sessions import SessionService
 from bot.services.users import UserService
 from bot.storage.db import Database
 from bot.storage.queue import TaskQueue
+from bot.storage.sweep import sweep_at_start
 from bot.telegram import keyboards
+from bot.telegram.errors import install_error_handler
 from bot.telegram.intake import IntakeCollector
+from bot.telegram.limits import FitToLimits
 from bot.telegram.middlewares import AccessMiddleware, ButtonOrderMiddleware, ServicesMiddleware
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.resilience import ResilientRequests
@@ -69,6 +72,7 @@ class BotApp:
     _polling: asyncio.Task | None = field(default=None, repr=False)
 
     async def start(self) -> None:
+        await self.sweep()
         await self.warm_up()
         await self.set_commands()
         if self.pipeline is not None:
@@ -82,6 +86,19 @@ class BotApp:
         # Return once aiogram is polling, so an update sent right after start() is not racing it.
         await asyncio.wait({self._polling, asyncio.create_task(polling.wait())},
                            return_when=asyncio.FIRST_COMPLETED)
+
+    async def sweep(self) -> list[Path]:
+        """Delete what a killed process left half-written, and downloads no dialog holds.
+
+        Runs before polling and the pipeline start, so none of it can be in use (see
+        `bot/storage/sweep.py`); synchronous on purpose, so no writer on the loop interleaves.
+        """
+        held = await self.services["dialogs"].held_files()
+        data_dir = Path(self.settings.paths.data_dir)
+        return sweep_at_start(
+            data_dir, blob_dir=self.settings.blob_dir, held_images=held,
+            session_files=(self.settings.session_file, data_dir / "flowsim_session.json"),
+        )
 
     async def warm_up(self) -> None:
         """Pay one-off costs now rather than in the middle of a conversation.
@@ -145,6 +162,7 @@ def make_bot(settings: Settings) -> tuple[Bot, ResilientRequests]:
         session = AiohttpSession()
     requests = ResilientRequests()
     session.middleware(requests)
+    session.middleware(FitToLimits())  # over-long texts are cut safely instead of refused
     bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML,
                                                                    link_preview_is_disabled=True))
     return bot, requests
@@ -170,7 +188,7 @@ def build_bot_app(
     bot, requests = make_bot(settings)
 
     users = UserService(db, settings)
-    dialogs = DialogService(db)
+    dialogs = DialogService(db, data_dir / "incoming")
     refs = MessageRefs(db)
     batches = BatchService(db, queue, settings, clock, data_dir)
     if account is None:
@@ -199,6 +217,7 @@ def build_bot_app(
     dp.update.outer_middleware(AccessMiddleware(users))
     dp.update.outer_middleware(ServicesMiddleware(services))
     dp.include_routers(*build_routers())
+    install_error_handler(dp)
 
     pipeline = None
     if with_pipeline and flow_client is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 import time
 from typing import Any
 
@@ -45,6 +46,21 @@ LOGIN_ASK = (
     "privately and delete your message. /cancel to stop."
 )
 MAX_SESSION_DOC = 2 * 1024 * 1024
+MAX_PAUSE_REASON = 200
+MAX_LISTED_USERS = 50  # one line each in /users: the list stays far below 4,096 characters
+MAX_BUTTONS = 40  # Telegram refuses a keyboard of more than 100 buttons ("reply markup is too long")
+# Telegram user ids are positive and have at most 52 significant bits. ASCII digits only:
+# str.isdigit() is also true for "²" and "٣", which int() then rejects or misreads.
+_USER_ID = re.compile(r"[0-9]{1,16}")
+MAX_USER_ID = 2**52 - 1
+
+
+def parse_user_id(text: str) -> int | None:
+    """A Telegram user id from an admin's argument, or None when it cannot be one."""
+    if not _USER_ID.fullmatch(text):
+        return None
+    uid = int(text)
+    return uid if 1 <= uid <= MAX_USER_ID else None
 
 
 @refusals.message(Command(*ADMIN_COMMANDS))
@@ -163,7 +179,8 @@ async def _login(message: Message, bot: Bot, sessions: SessionService,
 
 @router.message(Command("pause"))
 async def pause(message: Message, command: CommandObject, account: AccountService) -> None:
-    reason = (command.args or "paused by an admin").strip()
+    # Bounded: the reason is shown again in /queue and /session next to other lines.
+    reason = texts.clip(" ".join((command.args or "").split()) or "paused by an admin", MAX_PAUSE_REASON)
     changed = await account.pause(reason)
     await message.answer(
         "⏸ Paused. Nothing new is sent to Flow; running renders finish. /resume to continue."
@@ -219,7 +236,9 @@ async def _queue_view(account: AccountService) -> tuple[str, Any]:
     for b in running:
         lines.append(f"#{b['id']} · user <code>{b['user_id']}</code> · {b['done']}/{b['total']} done"
                      + (f", {b['failed']} failed" if b["failed"] else ""))
-    return "\n".join(lines), keyboards.queue(b["id"] for b in running)
+    if len(running) > MAX_BUTTONS:
+        lines.append(f"Cancel buttons for the first {MAX_BUTTONS} batches only.")
+    return "\n".join(lines), keyboards.queue(b["id"] for b in running[:MAX_BUTTONS])
 
 
 @router.message(Command("stats"))
@@ -233,10 +252,12 @@ async def stats(message: Message, account: AccountService) -> None:
 async def users_cmd(message: Message, command: CommandObject, users: UserService) -> None:
     parts = (command.args or "").split()
     if len(parts) == 2 and parts[0].lower() in ("add", "allow", "remove", "del"):
-        if not parts[1].lstrip("-").isdigit():
-            await message.answer("A user id is a number, e.g. <code>/users add 123456789</code>.")
+        uid = parse_user_id(parts[1])
+        if uid is None:
+            await message.answer(
+                "A user id is a positive number (Telegram shows it in the user's profile), "
+                "e.g. <code>/users add 123456789</code>.")
             return
-        uid = int(parts[1])
         if parts[0].lower() in ("add", "allow"):
             added = await users.allow(uid)
             await message.answer(f"✅ User {uid} may now use the bot." if added else f"User {uid} already has access.")
@@ -274,14 +295,20 @@ async def _show_users(message: Message, users: UserService) -> None:
 async def _users_view(users: UserService) -> tuple[str, Any]:
     people = await users.list_allowed()
     lines = ["<b>Allowed users</b>"]
-    for p in people:
+    for p in people[:MAX_LISTED_USERS]:
         name = " ".join(x for x in (p.first_name, f"@{p.username}" if p.username else None) if x)
         tag = "admin" if p.role == "admin" else ("settings" if p.from_settings else "added")
-        lines.append(f"• <code>{p.id}</code> {texts.esc(name)} ({tag})")
+        lines.append(f"• <code>{p.id}</code> {texts.esc(texts.clip(name, 60))} ({tag})")
+    if len(people) > MAX_LISTED_USERS:
+        lines.append(f"… and {len(people) - MAX_LISTED_USERS} more.")
     strangers = await users.strangers_count()
     lines.append(f"\nTurned away so far: {strangers} message(s) from strangers.")
     lines.append("Add someone with <code>/users add ID</code>.")
-    return "\n".join(lines), keyboards.users(p.id for p in people if not p.from_settings)
+    removable = [p.id for p in people if not p.from_settings]
+    if len(removable) > MAX_BUTTONS:
+        lines.append(f"Remove buttons for the first {MAX_BUTTONS} only; "
+                     "<code>/users remove ID</code> for the others.")
+    return "\n".join(lines), keyboards.users(removable[:MAX_BUTTONS])
 
 
 # -- rendering ------------------------------------------------------------------------------------

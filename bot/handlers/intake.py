@@ -10,6 +10,7 @@ the question in the persisted dialog so a restart in between is harmless.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 from pathlib import Path
@@ -35,6 +36,7 @@ from bot.telegram.intake import (
     check_declared_size,
     check_prompt,
     classify_document,
+    discard_images,
     finalize_image,
     inspect_image,
     new_image_path,
@@ -68,13 +70,14 @@ async def on_document(message: Message, bot: Bot, intake: IntakeCollector, incom
     doc = message.document
     name = doc.file_name or "file"
     kind = classify_document(doc.file_name, doc.mime_type)
-    if kind == "other":
-        await message.answer(texts.BAD_FILE_TYPE.format(name=texts.esc(name)))
-        return
     uid = message.from_user.id
     slot = intake.reserve(uid, message.chat.id, message.message_id, message.media_group_id, message.caption)
     try:
-        if kind == "image":
+        if kind == "other":
+            # Still takes its place in the drop: a refused file makes prompts-by-order unsafe.
+            await message.reply(texts.BAD_FILE_TYPE.format(name=texts.esc(name)))
+            result: Received = None
+        elif kind == "image":
             result: Received = await _fetch_image(message, bot, doc.file_id, name, doc.file_size,
                                                   incoming_dir, download_limit)
         else:
@@ -105,6 +108,13 @@ async def on_stray_text(message: Message) -> None:
     await message.answer(texts.TEXT_WITHOUT_CONTEXT)
 
 
+@router.message(F.text.startswith("/"))
+async def on_unknown_command(message: Message) -> None:
+    """A command no router knows (a typo, an old command): say so instead of staying silent."""
+    command = message.text.split(maxsplit=1)[0]
+    await message.answer(texts.UNKNOWN_COMMAND.format(command=texts.esc(texts.clip(command, 40))))
+
+
 @router.message(~F.text)
 async def on_other_content(message: Message) -> None:
     await message.answer("I only understand images, prompts files and text. Try /help.")
@@ -114,24 +124,26 @@ async def on_other_content(message: Message) -> None:
 
 async def _fetch_image(message: Message, bot: Bot, file_id: str, name: str, size: int | None,
                        incoming_dir: Path, download_limit: int | None) -> IncomingImage | None:
+    path: Path | None = None
     try:
         check_declared_size(name, size, download_limit)
         path = new_image_path(incoming_dir, message.from_user.id)
         try:
             await bot.download(file_id, destination=path)
         except TelegramAPIError as err:
-            path.unlink(missing_ok=True)
             log.info("download of %s failed: %s", name, type(err).__name__)
             raise IntakeRejected(texts.BAD_DOWNLOAD.format(name=texts.esc(name))) from None
-        try:
-            fmt, w, h = await asyncio.to_thread(inspect_image, path, name)
-        except IntakeRejected:
-            path.unlink(missing_ok=True)
-            raise
+        fmt, w, h = await asyncio.to_thread(inspect_image, path, name)
         path = finalize_image(path, fmt)
     except IntakeRejected as err:
+        if path is not None:
+            path.unlink(missing_ok=True)
         await message.reply(str(err))
         return None
+    except BaseException:
+        if path is not None:  # an error or shutdown mid-download: the file has no owner
+            path.unlink(missing_ok=True)
+        raise
     return IncomingImage(message.message_id, message.media_group_id, message.caption, path, name, w, h)
 
 
@@ -156,11 +168,34 @@ async def _fetch_prompts(message: Message, bot: Bot, name: str,
 async def process_intake(user_id: int, chat_id: int, received: list[Received], captions: dict[str, str],
                          *, bot: Bot, dialogs: DialogService, users: UserService,
                          batches: BatchService) -> None:
-    """Match prompts to the images that arrived (plus any still waiting), then card or ask."""
+    """Match prompts to the images that arrived (plus any still waiting), then card or ask.
+
+    The downloaded files of this drop live exactly as long as something holds them: the
+    persisted dialog (waiting for a prompt) or, once created, the batch (which copies them).
+    Whatever else happens — a refused drop, an error — they are deleted before returning.
+    """
     images = [r for r in received if isinstance(r, IncomingImage)]
     files = [r for r in received if isinstance(r, PromptsFile)]
     if not images and not files:
         return
+    kept: set[str] = set()
+    try:
+        kept = await _match_and_create(user_id, chat_id, received, images, files, captions,
+                                       bot=bot, dialogs=dialogs, users=users, batches=batches)
+    except Exception:
+        log.exception("intake failed for chat %s", chat_id)
+        with contextlib.suppress(TelegramAPIError):
+            await bot.send_message(chat_id, texts.INTERNAL_ERROR)
+    finally:
+        discard_images(str(img.path) for img in images if str(img.path) not in kept)
+
+
+async def _match_and_create(user_id: int, chat_id: int, received: list[Received],
+                            images: list[IncomingImage], files: list[PromptsFile],
+                            captions: dict[str, str], *, bot: Bot, dialogs: DialogService,
+                            users: UserService, batches: BatchService) -> set[str]:
+    """The body of `process_intake`; returns the image paths the dialog now holds."""
+    refused = sum(1 for r in received if r is None)
     dialog = await dialogs.get(user_id, chat_id)
     entries: list[dict[str, Any]] = []
     stored_prompts: dict[str, Any] | None = None
@@ -186,15 +221,18 @@ async def process_intake(user_id: int, chat_id: int, received: list[Received], c
         await dialogs.set(user_id, chat_id, AWAITING_IMAGES, {"prompts": pf.prompts, "by_name": pf.by_name})
         await bot.send_message(chat_id, texts.PROMPTS_FILE_ALONE.format(p=len(pf.prompts)),
                                reply_markup=keyboards.text_only_offer())
-        return
+        return set()
     if len(entries) > MAX_IMAGES_PER_BATCH:
-        await dialogs.clear(user_id, chat_id)
+        await dialogs.clear(user_id, chat_id)  # drops (and deletes) the images it held, too
         await bot.send_message(chat_id, texts.TOO_MANY.format(n=len(entries), max=MAX_IMAGES_PER_BATCH))
-        return
+        return set()
     if prompts:
-        if not _apply_prompts(entries, prompts, by_name):
+        if not _apply_prompts(entries, prompts, by_name, by_order=not refused):
             missing = sum(1 for e in entries if not e["prompt"])
-            await bot.send_message(chat_id, texts.PROMPTS_FILE_MISMATCH.format(p=len(prompts), i=missing))
+            if refused and len(prompts) > 1:
+                await bot.send_message(chat_id, texts.PROMPTS_ORDER_UNSURE.format(r=refused))
+            else:
+                await bot.send_message(chat_id, texts.PROMPTS_FILE_MISMATCH.format(p=len(prompts), i=missing))
     missing = [e for e in entries if not e["prompt"]]
     if missing:
         default = await users.default_prompt(user_id)
@@ -203,12 +241,18 @@ async def process_intake(user_id: int, chat_id: int, received: list[Received], c
     if any(not e["prompt"] for e in entries):
         await dialogs.set(user_id, chat_id, AWAITING_PROMPT, {"images": entries})
         await bot.send_message(chat_id, texts.ASK_PROMPT.format(n=sum(1 for e in entries if not e["prompt"])))
-        return
+        return {e["path"] for e in entries}
     await _create(bot, user_id, chat_id, entries, dialogs, users, batches)
+    return set()
 
 
-def _apply_prompts(entries: list[dict[str, Any]], prompts: list[str], by_name: dict[str, str]) -> bool:
-    """Fill missing prompts from a file: by file name, else one for all, else in order."""
+def _apply_prompts(entries: list[dict[str, Any]], prompts: list[str], by_name: dict[str, str], *,
+                   by_order: bool = True) -> bool:
+    """Fill missing prompts from a file: by file name, else one for all, else in order.
+
+    `by_order=False` (a file of the same drop was refused) forbids matching by position: the
+    prompts would shift onto the wrong images.
+    """
     for e in entries:
         if not e["prompt"] and e["name"].lower() in by_name:
             e["prompt"] = by_name[e["name"].lower()]
@@ -219,6 +263,8 @@ def _apply_prompts(entries: list[dict[str, Any]], prompts: list[str], by_name: d
         return False  # every row named a file, and these images matched none of them
     if len(prompts) == 1:
         targets, values = missing, prompts * len(missing)
+    elif not by_order:
+        return False
     elif len(prompts) == len(missing):
         targets, values = missing, prompts
     elif len(prompts) == len(entries):
@@ -237,7 +283,9 @@ async def _create(bot: Bot, user_id: int, chat_id: int, entries: list[dict[str, 
                             users=users, batches=batches)
     except BatchError as err:
         await bot.send_message(chat_id, f"❌ {texts.esc(err)}")
-    await dialogs.clear(user_id, chat_id)
+    finally:
+        # The batch holds its own copies now (or failed): the dialog and its files go either way.
+        await dialogs.clear(user_id, chat_id)
 
 
 @router.callback_query()

@@ -9,8 +9,10 @@ live file is replaced only once Flow, opened with the candidate, shows a signed-
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,13 @@ from bot.pipeline.flow.session import write_private
 
 MAX_SESSION_BYTES = 2 * 1024 * 1024
 MAX_COOKIES = 1000
+# A storage_state is 4 levels deep ({"origins": [{"localStorage": [{...}]}]}); json.loads
+# recurses once per level and a 100,000-deep file raises RecursionError, not ValueError.
+MAX_JSON_DEPTH = 32
+# A string, possessively, its closing quote optional: linear time on any input (an unclosed
+# string simply runs to the end).
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*+"?')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _SAME_SITE = {
     "strict": "Strict",
     "lax": "Lax",
@@ -56,8 +65,18 @@ def parse_session(data: bytes, flow_base_url: str) -> dict[str, Any]:
     if len(data) > MAX_SESSION_BYTES:
         raise SessionFileError("the file is too large to be a session export.")
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and json_depth(text) > MAX_JSON_DEPTH:
+        raise SessionFileError(
+            f"its JSON is nested more than {MAX_JSON_DEPTH} levels deep; a session export is not."
+        )
+    try:
+        if text is None:
+            raise ValueError("not UTF-8")
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
         raise SessionFileError(
             "it is not JSON. Send a Playwright storage_state .json or a cookies export (.json)."
         ) from None
@@ -82,6 +101,22 @@ def parse_session(data: bytes, flow_base_url: str) -> dict[str, Any]:
             f"none of its cookies belong to Google or {host}. Export them while signed in to Flow."
         )
     return {"cookies": cookies, "origins": origins}
+
+
+def json_depth(text: str) -> int:
+    """The deepest nesting of [ and { in a JSON text (brackets inside strings do not count),
+    found without recursion so any input size is safe."""
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    steps = brackets.translate(_STEP)
+    depth = deepest = 0
+    for ch in steps:
+        depth += 1 if ch == "+" else -1
+        if depth > deepest:
+            deepest = depth
+    return deepest
+
+
+_STEP = str.maketrans({"[": "+", "{": "+", "]": "-", "}": "-"})
 
 
 def _cookie(c: Any, index: int) -> dict[str, Any]:
@@ -147,7 +182,10 @@ class SessionService:
     async def login(self, data: bytes) -> LoginResult:
         """Install the uploaded session if Flow accepts it; the current one stays otherwise."""
         try:
-            state = self.parse(data)
+            # Scanning and parsing up to 2 MB of JSON takes a noticeable moment: off the loop.
+            state = await asyncio.to_thread(parse_session, data, self.flow_base_url)
+            for cookie in state["cookies"]:
+                register_secret(cookie["value"])
         except SessionFileError as err:
             return LoginResult(False, 0, None, f"That file is not a usable session: {err}")
         candidate = self.session_file.with_name(self.session_file.name + ".candidate")

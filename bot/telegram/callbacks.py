@@ -6,14 +6,23 @@ handler re-reads the row and checks ownership, so a forged payload changes nothi
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Ids in payloads are bounded where they are parsed: a forged "bc:start:99999999999999999999:"
+# must fail to parse (→ "no longer valid"), not reach SQLite (OverflowError, no answer).
+MAX_ID = 2**53
+Id = Annotated[int, Field(ge=0, le=MAX_ID)]
+Flag = Annotated[int, Field(ge=0, le=1)]
 
 
 class CardCb(CallbackData, prefix="bc"):
     """The batch card: start, settings, cancel, and the settings choices."""
 
     action: str  # start | settings | back | cancel | aspect | outputs | model | dur | res | pairs
-    batch_id: int
+    batch_id: Id
     value: str = ""
 
 
@@ -21,18 +30,18 @@ class ClipCb(CallbackData, prefix="cl"):
     """Select or unselect one clip. `sel` is the state the button sets (not a flip), so a
     double tap lands on the same state instead of undoing itself."""
 
-    batch_id: int
-    item_id: int
-    clip_id: int
-    sel: int
+    batch_id: Id
+    item_id: Id
+    clip_id: Id
+    sel: Flag
 
 
 class ReviewCb(CallbackData, prefix="rv"):
     """Batch-wide review actions: upscale (preset choice), zip, retry of a failed item."""
 
     action: str  # upscale | preset | zip | retry | retry_ok | retry_no | back | flow1080
-    batch_id: int
-    item_id: int = 0
+    batch_id: Id
+    item_id: Id = 0
     value: str = ""
 
 
@@ -40,14 +49,14 @@ class QueueCb(CallbackData, prefix="q"):
     """Admin /queue: cancel a batch."""
 
     action: str  # cancel
-    batch_id: int
+    batch_id: Id
 
 
 class UsersCb(CallbackData, prefix="u"):
     """Admin /users: remove an allowed user."""
 
     action: str  # remove
-    user_id: int
+    user_id: Id
 
 
 class TextCb(CallbackData, prefix="tv"):

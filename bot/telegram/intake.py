@@ -12,8 +12,9 @@ import asyncio
 import csv
 import io
 import logging
+import threading
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,8 @@ MAX_PIXELS = 50_000_000       # 50 MP: far above any camera image Flow can use
 MIN_SIDE = 64
 MAX_PROMPTS_FILE_BYTES = 512 * 1024
 MAX_IMAGES_PER_BATCH = 50
+# Full decodes hold a whole bitmap in memory (up to ~200 MB at 50 MP): at most two at a time.
+_DECODES = threading.BoundedSemaphore(2)
 
 
 class IntakeRejected(ValueError):
@@ -84,7 +87,11 @@ def check_declared_size(name: str, size: int | None, limit: int | None) -> None:
 
 
 def inspect_image(path: Path, name: str) -> tuple[str, int, int]:
-    """Check a downloaded file with Pillow; return (format, width, height) or raise."""
+    """Check a downloaded file with Pillow; return (format, width, height) or raise.
+
+    Cheap checks first (format, pixel count from the header: the decompression-bomb bound),
+    then a full decode, so only an image Flow can really read joins a batch.
+    """
     if path.stat().st_size == 0:
         raise IntakeRejected(texts.BAD_EMPTY.format(name=texts.esc(name)))
     try:
@@ -99,15 +106,30 @@ def inspect_image(path: Path, name: str) -> tuple[str, int, int]:
             if min(w, h) < MIN_SIDE:
                 raise IntakeRejected(texts.BAD_TINY.format(name=texts.esc(name), w=w, h=h, min_side=MIN_SIDE))
             img.verify()
+        _decode_fully(path)
     except IntakeRejected:
         raise
     except Image.DecompressionBombError:
         raise IntakeRejected(texts.BAD_BOMB.format(name=texts.esc(name), max_mp=MAX_PIXELS // 1_000_000)) from None
     except UnidentifiedImageError:
         raise IntakeRejected(texts.BAD_FILE_TYPE.format(name=texts.esc(name))) from None
-    except (OSError, SyntaxError, ValueError):
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError):
         raise IntakeRejected(texts.BAD_CORRUPT.format(name=texts.esc(name))) from None
     return fmt, w, h
+
+
+def _decode_fully(path: Path) -> None:
+    """Decode every byte of the image data, so a truncated or damaged file is refused now.
+
+    `verify()` only checks the header and (for PNG) chunk checksums: a JPEG cut in half passes
+    it and fails a minute later in Flow, after a render slot was spent. A JPEG is decoded at
+    1/8 scale (`draft`), which still reads all of its entropy-coded data but needs 64 times
+    less memory; other formats are decoded at full size, at most two at a time.
+    """
+    with _DECODES, Image.open(path) as img:
+        if img.format == "JPEG":
+            img.draft("RGB", (max(1, img.width // 8), max(1, img.height // 8)))
+        img.load()
 
 
 def finalize_image(path: Path, fmt: str) -> Path:
@@ -119,9 +141,20 @@ def finalize_image(path: Path, fmt: str) -> Path:
 
 
 def new_image_path(incoming_dir: Path, user_id: int) -> Path:
+    """Where a download goes while it is checked (`<hex>.part`; the start-up sweep removes
+    leftovers of a killed process, see `bot/storage/sweep.py`)."""
     folder = incoming_dir / str(user_id)
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{uuid.uuid4().hex}.part"
+
+
+def discard_images(paths: Iterable[str | Path]) -> None:
+    """Delete downloaded images nobody holds any more (a batch keeps its own copies)."""
+    for path in paths:
+        try:
+            Path(path).unlink(missing_ok=True)
+        except OSError as err:  # a file we cannot delete must not break the reply
+            log.warning("could not delete %s: %s", Path(path).name, type(err).__name__)
 
 
 def check_prompt(text: str | None) -> str:
@@ -152,7 +185,12 @@ def parse_prompts_file(data: bytes, name: str) -> tuple[list[str], dict[str, str
     prompts: list[str] = []
     by_name: dict[str, str] = {}
     if name.lower().endswith(".csv"):
-        rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+        try:
+            rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+        except csv.Error as err:
+            # e.g. a field over the csv module's 128 KiB limit, or a NUL byte
+            raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(
+                why=f"it is not a valid CSV file ({texts.esc(err)}).")) from None
         header = [c.strip().lower() for c in rows[0]] if rows else []
         if "prompt" in header:
             p_col = header.index("prompt")

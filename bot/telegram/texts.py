@@ -63,6 +63,16 @@ PROMPT_NONE = "You have no default prompt. Set one with /prompt &lt;text&gt;."
 NOTHING_TO_CANCEL = "Nothing to cancel."
 DIALOG_CANCELLED = "Cancelled: the images waiting for a prompt were dropped."
 TEXT_WITHOUT_CONTEXT = "Send me images with a caption to start, or /help."
+UNKNOWN_COMMAND = "I don't know the command {command}. /help lists the ones I understand."
+INTERNAL_ERROR = (
+    "⚠️ Sorry, something went wrong on my side and that did not work. Please try again in a "
+    "moment; if it keeps happening, tell the bot's admin."
+)
+INTERNAL_ERROR_SHORT = "⚠️ Sorry, something went wrong on my side. Please try again."
+PROMPTS_ORDER_UNSURE = (
+    "❌ {r} file(s) of this drop could not be used, so I cannot tell which prompt of the file "
+    "belongs to which image. Send the images again, or answer with one prompt for all of them."
+)
 
 BAD_FILE_TYPE = "❌ <b>{name}</b> is not an image I can use. Send JPEG, PNG or WebP images."
 BAD_EMPTY = "❌ <b>{name}</b> is empty (0 bytes)."
@@ -121,6 +131,15 @@ STATE_LABELS = {
 def esc(text: object) -> str:
     """HTML-escape user-provided text before it goes into a parse_mode=HTML message."""
     return html.escape(str(text), quote=False)
+
+
+def clip(text: object, limit: int) -> str:
+    """At most `limit` characters of `text` (user-provided), ending in "…" when cut.
+
+    Cut before escaping, so an HTML entity is never split.
+    """
+    value = str(text)
+    return value if len(value) <= limit else value[: max(0, limit - 1)].rstrip() + "…"
 
 
 def duration(seconds: float | None) -> str:
