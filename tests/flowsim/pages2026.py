@@ -62,8 +62,9 @@ async def new_project(page: Page, base: str, *, changelog: bool = True) -> str:
     return page.url
 
 
-async def upload(page: Page, path: Path, *, rights: bool = True) -> None:
-    """Add media menu → Upload → file chooser → (first time) the rights dialog's I agree."""
+async def upload(page: Page, path: Path, *, rights: bool = True, accepted: bool = True) -> None:
+    """Add media menu → Upload → file chooser → (first time) the rights dialog's I agree; then
+    (unless the image is meant to be refused) the grid's upload tile."""
     await page.get_by_role("button", name="Add media menu").click()
     async with page.expect_file_chooser() as chooser:
         await page.get_by_role("menuitem", name="Upload").click()
@@ -73,6 +74,9 @@ async def upload(page: Page, path: Path, *, rights: bool = True) -> None:
         await expect(dialog).to_be_visible()
         await dialog.locator("div.agree-actions-group button").last.click()
         await expect(dialog).to_have_count(0)
+    # The grid shows the upload (title only, 99%) once the page has sent it.
+    if accepted:
+        await expect(page.locator(f"flow-grid-tile-container[aria-label='{path.name}']")).to_have_count(1)
 
 
 async def choose_frames(page: Page) -> None:

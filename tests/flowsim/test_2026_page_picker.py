@@ -137,7 +137,7 @@ async def test_upload_refusal_is_shown_and_nothing_reaches_the_picker(chromium, 
                                                                      tmp_path):
     context, page = await project(chromium, sim, flowsim_url)
     # flowsim's trigger for the minors refusal: an image that is nearly pure magenta.
-    await upload(page, make_png(tmp_path / "small-faces.png", color=(250, 5, 250)))
+    await upload(page, make_png(tmp_path / "small-faces.png", color=(250, 5, 250)), accepted=False)
     await expect(page.locator("mat-snack-bar-container")).to_contain_text(
         "We do not allow uploads of minors at this time")
     await expect(page.locator("flow-grid-tile-container")).to_have_count(0)
