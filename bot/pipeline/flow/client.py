@@ -315,6 +315,29 @@ class PlaywrightFlowClient:
                                   ui=ui.name)
         return None
 
+    # --- Flow's Retry ----------------------------------------------------------------------
+    async def retry_tile(self, handle: FlowHandle, tile_id: str) -> FlowHandle:
+        """Flow's own `Retry` on a failed tile (same project and frame; billed again).
+
+        Returns the handle of the new tile(s), to be recorded like a submission. Raises
+        `RetryableFlowError(code="retry_unavailable")` when the UI cannot (classic, or the tile
+        is not found failed): submit the item again instead.
+        """
+        async with self._lock:
+            return await self._guard("retry", lambda: self._retry(handle, tile_id))
+
+    async def _retry(self, handle: FlowHandle, tile_id: str) -> FlowHandle:
+        page = await self._page_for(handle.project_url)
+        ui = await self._ui_for(page)
+        done = await ui.retry(page, handle, tile_id)
+        self.ledger.see(done.tile_ids, done.submitted_at)
+        p = done.proof
+        return FlowHandle(handle.project_url, tuple(done.tile_ids), done.submitted_at,
+                          handle.prompt, kind=p.get("kind"),
+                          frame_media_ids=tuple(p.get("frame_media_ids", ())),
+                          model_key=p.get("model_key"), duration=p.get("duration"),
+                          count=p.get("count"), ui=ui.name)
+
     # --- download -------------------------------------------------------------------------
     async def download(self, handle: FlowHandle, tile_id: str, dest: Path,
                        size: str = "720p") -> Path:

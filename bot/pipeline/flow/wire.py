@@ -31,6 +31,7 @@ MARK = "/data/batchexecute"
 # rpc ids as the page sends them (FLOW_2026 §7 and docs/flowsim-2026-contract.md)
 SUBMIT_KINDS = {"YhhmEf": "t2v", "eb1hJf": "i2v", "nprQif": "interpolation", "MZZa6b": "ingredients"}
 POLL, UPLOAD, URLS, PICKER, UPSCALE = "jwpduf", "maseQ", "as29s", "Vz7tGb", "Qq9xPa"
+OPS = "Lm2sRd"  # small page operations, Flow's Retry among them (flowsim's id)
 
 
 def rpc_of(url: str) -> str | None:

@@ -75,3 +75,27 @@ async def test_failed_tile_is_read_from_the_page_and_classified(client26, sim):
     [status] = await wait_terminal(client26, handle)
     assert status.state == "failed" and status.error is not None
     assert status.error.code == "image_failed" and status.error.error_class == "retryable"
+
+
+async def test_flow_retry_on_the_right_failed_tile_only(client26, sim):
+    # Two outputs of one prompt fail: both error tiles read alike (same title, no media id).
+    await sim.fail_next(2, "something_wrong", 30)
+    handle = await client26.submit(GenerationRequest(None, "lanterns on a river", "16:9", 2,
+                                                     "Omni 1.1 Flash", duration=4, resolution="360p"))
+    statuses = await wait_terminal(client26, handle)
+    assert [s.state for s in statuses] == ["failed", "failed"]
+    # flowsim shows a submit's last output first, so the first error tile on the page is the
+    # other one: its Retry request must be vetoed before it leaves the page.
+    target = handle.tile_ids[0]
+    aborted = []
+    client26.session.current_page.on(
+        "requestfailed", lambda r: aborted.append(r.url) if "Lm2sRd" in r.url else None)
+    again = await client26.retry_tile(handle, target)
+    assert len(aborted) == 1
+    retries = [e for e in await sim.wire() if e["rpc"] == "Lm2sRd" and e.get("kind")]
+    assert len(retries) == 1 and retries[0]["refused"] is None  # one retry billed...
+    [logged] = [e for e in await sim.submissions() if e.get("retry")]
+    assert logged["retry"] == target and list(logged["tile_ids"]) == list(again.tile_ids)  # ours
+    assert len(again.tile_ids) == 1 and again.tile_ids[0] not in handle.tile_ids
+    [status] = await wait_terminal(client26, again)
+    assert status.state == "done"

@@ -128,6 +128,17 @@ class UiGeneration:
                        size: str, ffprobe_bin: str) -> Path:
         raise NotImplementedError
 
+    async def retry(self, page: Page, handle: FlowHandle, tile_id: str) -> Submitted:
+        """Flow's own Retry on a failed tile (same project and frame, billed again).
+
+        Raises `RetryableFlowError(code="retry_unavailable")` where the generation cannot: the
+        caller then submits the item again the normal way.
+        """
+        from bot.errors import RetryableFlowError
+
+        raise RetryableFlowError(f"Flow's Retry is not driven on the {self.name} UI",
+                                 code="retry_unavailable")
+
     async def session_info(self, page: Page) -> tuple[int | None, dict]:
         """(credits, extra) read from the signed-in page that `open_home` left open."""
         raise NotImplementedError

@@ -60,7 +60,7 @@ from bot.pipeline.flow.download import DownloadIncompleteError, verify_clip
 from bot.pipeline.flow.locate import NotFound, click, find, find_any, probe, until
 from bot.pipeline.flow.ui import Candidate, Submitted, UiGeneration
 from bot.pipeline.flow.ui import flow2026_selectors as S
-from bot.pipeline.flow.wire import SUBMIT_KINDS, UPLOAD, rpc_of
+from bot.pipeline.flow.wire import OPS, SUBMIT_KINDS, UPLOAD, request_payload, rpc_of
 
 log = logging.getLogger(__name__)
 REG = S.SELECTORS
@@ -842,6 +842,67 @@ class Flow2026Ui(UiGeneration):
             if m.get("projectId") == pid and _norm(m.get("prompt", "")) == want:
                 out.append(Candidate(mid, float(m.get("createdAt") or 0)))
         return out
+
+    # --- Flow's Retry ---------------------------------------------------------------------------
+    async def retry(self, page: Page, handle: FlowHandle, tile_id: str) -> Submitted:
+        """Click `Retry` on the failed tile `tile_id`. Error tiles carry no media id, so the
+        page's own retry request is vetted before it leaves: one for another tile is aborted
+        (nothing billed) and the next candidate is tried."""
+        t = self.timeout
+        seen = self.wire.media.get(tile_id)
+        if seen is None or seen.media.get("status") != "FAILED":
+            raise RetryableFlowError("the tile is not shown as failed", code="retry_unavailable")
+        title = seen.media.get("title") or ""
+        await self._scroll_top(page)
+        tiles = page.locator(S.TILE_CSS).filter(has=page.locator(S.ERROR_TILE_CSS))
+        count = await tiles.count()
+        order = [i for i in range(count)
+                 if not title or (await tiles.nth(i).get_attribute("aria-label") or "") == title]
+        vetoed: list[str] = []
+
+        async def gate(route, request) -> None:
+            payload = request_payload(request)
+            if payload.get("op") == "retry" and payload.get("mediaId") != tile_id:
+                vetoed.append(str(payload.get("mediaId")))
+                await route.abort()
+                return
+            await route.continue_()
+
+        def is_retry(request) -> bool:
+            return rpc_of(request.url) == OPS and request_payload(request).get("op") == "retry"
+
+        await page.route(S.WIRE_GLOB, gate)
+        try:
+            for i in order:
+                tile = tiles.nth(i)
+                await tile.scroll_into_view_if_needed()
+                button = await find(tile, "tile_retry", t, registry=REG)
+                async with page.expect_request(is_retry, timeout=t * 1000) as info:
+                    await button.click(timeout=t * 1000)
+                request = await info.value
+                if request_payload(request).get("mediaId") != tile_id:
+                    log.debug("Retry of another failed tile vetoed; trying the next one")
+                    continue
+                submitted_at = time.time()
+                response = await request.response()
+                if response is None:
+                    raise UnknownPageStateError("Retry was clicked but no answer came",
+                                                code="outcome_unknown")
+                _, _, result = await self.wire.ingest(response)
+                error = result.get("error")
+                if error:
+                    raise _refusal(error.get("reason", ""), error.get("message", ""))
+                ids = [op["mediaId"] for op in result.get("operations", []) if op.get("mediaId")]
+                if not ids:
+                    raise UnknownPageStateError("the retry reply lists no media", code="outcome_unknown")
+                proof = {"kind": handle.kind, "frame_media_ids": list(handle.frame_media_ids),
+                         "model_key": seen.media.get("modelKey"),
+                         "duration": seen.media.get("durationSeconds"), "count": len(ids)}
+                return Submitted(ids, submitted_at, proof)
+        finally:
+            await page.unroute(S.WIRE_GLOB, gate)
+        raise RetryableFlowError(f"no Retry on the page belongs to {tile_id} "
+                                 f"({len(vetoed)} other tile(s) vetoed)", code="retry_unavailable")
 
     # --- download ------------------------------------------------------------------------------
     async def download(self, page: Page, handle: FlowHandle, tile_id: str, dest: Path,

@@ -105,6 +105,8 @@ CHIP_REMOVE_CSS = 'mat-icon:text-is("cancel")'
 GRID_CSS = ".cdk-virtual-scrollable"
 TILE_CSS = "flow-grid-tile-container"
 THUMB_CSS = "img.thumbnail"
+ERROR_TILE_CSS = "flow-error-tile"
+WIRE_GLOB = "**/data/batchexecute*"
 UPLOAD_IMG_CSS = 'img[data-media-id="{mid}"]'
 
 # Settings groups are told apart by their ligatures or by the shape of their numbers.
