@@ -226,3 +226,28 @@ async def test_1080p_that_never_comes_leaves_720p_working(chromium, sim, flowsim
     await (await info.value).save_as(tmp_path / "clip.mp4")
     assert len(await wait_submits(sim, 1)) == 1  # nothing billed twice
     await context.close()
+
+
+async def test_4k_is_priced_on_ultra(chromium, sim, flowsim_url):
+    context, page = await project(chromium, sim, flowsim_url, plan="ultra", upscale_1080_seconds=-1)
+    await generate(page, "a mountain pass")
+    tile = await wait_video_tile(page)
+    await real_mouse_over(page, tile)
+    await tile.get_by_role("button", name="More options").click()
+    menu = page.locator("div[role=menu]")
+    await menu.get_by_role("menuitem", name="Download").click()
+    four_k = menu.locator("button[role=menuitem]").filter(has_text="4K Upscaled")
+    await expect(four_k).to_be_enabled()
+    await expect(four_k.locator(".menu-badge")).to_have_text("50")
+    await four_k.click()
+    await expect(page.locator("mat-snack-bar-container")).to_contain_text("Upscaling your video")
+    [sent] = await wait_submits(sim, 1)
+    spent = 12 + 50
+    for _ in range(50):
+        if (await sim.counters())["credits_spent"] == spent:
+            break
+        await page.wait_for_timeout(100)
+    upscales = [e for e in await sim.wire() if e["rpc"] == "Qq9xPa"]
+    assert upscales[0]["credits"] == 50 and sum(e["credits"] for e in upscales) == 50
+    assert (sent["credits"], (await sim.counters())["credits_spent"]) == (12, spent)
+    await context.close()
