@@ -86,6 +86,18 @@ class ExportReady:
 
 
 @dataclass(frozen=True)
+class FileFailed:
+    """A 4K upscale or a zip the user asked for could not be made, after its retries."""
+
+    batch_id: int
+    user_id: int
+    chat_id: int | None
+    what: str                       # "upscale" (ident = clip id) | "export" (ident = export id)
+    ident: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class AdminAlert:
     kind: str                       # session_expired | credits | unusual_activity | unknown | resumed
     text: str                       # what happened
@@ -102,3 +114,4 @@ class Notifier(Protocol):
     async def clip_upscaled(self, event: ClipUpscaled) -> None: ...
     async def export_ready(self, event: ExportReady) -> None: ...
     async def admin_alert(self, event: AdminAlert) -> None: ...
+    # Optional (the pipeline calls it only where it exists): `file_failed(event: FileFailed)`.

@@ -38,6 +38,7 @@ from bot.pipeline.notifier import (
     ClipInfo,
     ClipUpscaled,
     ExportReady,
+    FileFailed,
     ItemFailed,
     ItemPreviews,
     Notifier,
@@ -644,8 +645,14 @@ async def run_upscale(ctx: StageContext, task: Task, owner: str) -> None:
         if task.attempts < task.max_attempts:
             raise
         text = str(err)[:500]
-        await ctx.queue.fail(task.id, owner, text, effects=lambda conn: repo.set_clip(
-            conn, clip_id, ctx.now(), status_4k="failed", error_text=text))
+
+        def failed(conn: sqlite3.Connection) -> None:
+            repo.set_clip(conn, clip_id, ctx.now(), status_4k="failed", error_text=text)
+            # "They arrive here as files" was promised: the user hears that this one won't.
+            ctx.queue.add(conn, deliver_task(clip["batch_id"], "file_failed", f"upscale:{task.id}",
+                                             what="upscale", target_id=clip_id, reason=text))
+
+        await ctx.queue.fail(task.id, owner, text, effects=failed)
         return
     size = dst.stat().st_size
     storage_key = await _store_blob(ctx, dst, f"4k/batch{clip['batch_id']}/{dst.name}")
@@ -787,10 +794,25 @@ async def run_export(ctx: StageContext, task: Task, owner: str) -> None:
     await ctx.db.execute("UPDATE exports SET status = 'running' WHERE id = ?", (export_id,))
     # Telegram delivers parts as documents, so each must fit its upload limit; the CLI needs one.
     limit = ctx.settings.telegram.upload_limit_bytes if exp["source"] == "telegram" else None
-    parts = await export_zip(entries, ctx.data_dir / "exports" / f"export{export_id}",
-                             f"batch{exp['batch_id']}_{exp['resolution']}", part_limit=limit,
-                             manifest={"batch": exp["batch_id"], "aspect": exp["aspect"],
-                                       "model": exp["model"], "outputs": exp["outputs"]})
+    try:
+        parts = await export_zip(entries, ctx.data_dir / "exports" / f"export{export_id}",
+                                 f"batch{exp['batch_id']}_{exp['resolution']}", part_limit=limit,
+                                 manifest={"batch": exp["batch_id"], "aspect": exp["aspect"],
+                                           "model": exp["model"], "outputs": exp["outputs"]})
+    except Exception as err:
+        if task.attempts < task.max_attempts:
+            raise
+        text = str(err)[:500]
+
+        def failed(conn: sqlite3.Connection) -> None:
+            conn.execute("UPDATE exports SET status = 'failed', error_text = ? WHERE id = ?",
+                         (text, export_id))
+            # "It arrives here shortly" was promised: the user hears that it won't.
+            ctx.queue.add(conn, deliver_task(exp["batch_id"], "file_failed", f"export:{export_id}",
+                                             what="export", target_id=export_id, reason=text))
+
+        await ctx.queue.fail(task.id, owner, text, effects=failed)
+        return
     now = ctx.now()
 
     def effects(conn: sqlite3.Connection) -> None:
@@ -833,11 +855,31 @@ async def run_deliver(ctx: StageContext, task: Task, owner: str) -> None:
                 exp["id"], exp["batch_id"], exp["user_id"], exp["chat_id"], exp["resolution"],
                 [Path(x) for x in json.loads(exp["parts_json"])]))
             await ctx.db.execute("UPDATE exports SET status = 'delivered' WHERE id = ?", (exp["id"],))
+    elif event == "file_failed":
+        ev = await file_failed_event(ctx.db, p)
+        notify = getattr(ctx.notifier, "file_failed", None)  # optional: the CLI reports at the end
+        if ev is not None and notify is not None:
+            await notify(ev)
     elif event == "admin":
         shot = p.get("screenshot")
         await ctx.notifier.admin_alert(AdminAlert(p.get("kind", "info"), p.get("text", ""),
                                                   p.get("action", ""), Path(shot) if shot else None))
     await ctx.queue.complete(task.id, owner)
+
+
+async def file_failed_event(db: Database, p: dict[str, Any]) -> FileFailed | None:
+    """A 4K upscale (`target_id` = clip id) or a zip (`target_id` = export id) that failed."""
+    if p.get("what") == "upscale":
+        row = await db.fetchone(
+            "SELECT i.batch_id, b.user_id, b.chat_id FROM clips c JOIN items i ON i.id = c.item_id "
+            "JOIN batches b ON b.id = i.batch_id WHERE c.id = ?", (p["target_id"],))
+    else:
+        row = await db.fetchone(
+            "SELECT e.batch_id, b.user_id, b.chat_id FROM exports e JOIN batches b ON b.id = e.batch_id "
+            "WHERE e.id = ?", (p["target_id"],))
+    if row is None:
+        return None
+    return FileFailed(row[0], row[1], row[2], p.get("what", "export"), p["target_id"], p.get("reason", ""))
 
 
 async def previews_event(db: Database, item_id: int, gen_id: int | None = None) -> ItemPreviews | None:

@@ -34,6 +34,7 @@ from bot.pipeline.notifier import (
     BatchProgress,
     ClipUpscaled,
     ExportReady,
+    FileFailed,
     ItemFailed,
     ItemPreviews,
     UpscaleProgress,
@@ -320,6 +321,19 @@ class TelegramNotifier:
             await self._guard(self._once(f"{key}.part{i}", lambda p=part, s=size, lb=label: self._send_file(
                 event.chat_id, p, s, p.name, lb)), event.user_id)
         await self.refs.mark_sent(key)
+
+    async def file_failed(self, event: FileFailed) -> None:
+        """A promised 4K file or zip will not come: say so, and how to try again."""
+        if event.chat_id is None:
+            return
+        reason = texts.esc(event.reason.splitlines()[-1] if event.reason.strip() else "unknown error")[:300]
+        if event.what == "upscale":
+            text = (f"⚠️ A 4K upscale of batch #{event.batch_id} failed: {reason}\n"
+                    "Select the clip and press ⬆️ Upscale to try again.")
+        else:
+            text = (f"⚠️ The zip of batch #{event.batch_id} could not be made: {reason}\n"
+                    "Press 🗜 Zip to try again.")
+        await self._guard(self.bot.send_message(event.chat_id, text), event.user_id)
 
     async def _send_file(self, chat_id: int, path: Path, size: int, name: str, caption: str) -> None:
         """Send a finished file the way `decide_delivery` says: document, link, or why not."""
