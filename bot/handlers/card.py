@@ -17,7 +17,7 @@ from bot.config import ASPECTS, MODELS
 from bot.pipeline import catalog
 from bot.services.batches import BatchError, BatchService, BatchView
 from bot.telegram import keyboards, texts
-from bot.telegram.callbacks import CardCb
+from bot.telegram.callbacks import CardCb, small_number
 from bot.telegram.cards import card_markup, card_text
 from bot.telegram.notifier import TelegramNotifier
 
@@ -73,18 +73,19 @@ def _setting(action: str, value: str) -> dict[str, Any] | None:
 
     Whether the value exists for the batch's model and plan is `BatchService`'s check.
     """
+    number = small_number(value)  # None for anything but a few ASCII digits
     if action == "aspect":
-        return {"aspect": ASPECTS[int(value)]} if value.isdigit() and int(value) < len(ASPECTS) else None
+        return {"aspect": ASPECTS[number]} if number is not None and number < len(ASPECTS) else None
     if action == "outputs":
         return {"outputs": int(value)} if value in ("1", "2", "3", "4") else None
     if action == "dur":
-        return {"duration": int(value)} if value.isdigit() and int(value) in catalog.DURATIONS else None
+        return {"duration": number} if number in catalog.DURATIONS else None
     if action == "res":
         return {"resolution": value} if value in catalog.RESOLUTIONS else None
     if action == "pairs":
         return {"pairs": value == "1"} if value in ("0", "1") else None
-    if value.isdigit() and int(value) < len(MODELS):
-        return {"model": MODELS[int(value)]}
+    if action == "model" and number is not None and number < len(MODELS):
+        return {"model": MODELS[number]}
     return None
 
 

@@ -11,7 +11,7 @@ from bot.config import ASPECTS, MODELS
 from bot.pipeline import catalog
 from bot.services.users import UserDefaults, UserService
 from bot.telegram import keyboards, texts
-from bot.telegram.callbacks import CardCb
+from bot.telegram.callbacks import CardCb, small_number
 from bot.telegram.intake import IntakeRejected, check_prompt
 
 router = Router(name=__name__)
@@ -48,13 +48,16 @@ async def show_settings(message: Message, users: UserService) -> None:
 @router.callback_query(CardCb.filter(F.batch_id == DEFAULTS_ID))
 async def change_default(query: CallbackQuery, callback_data: CardCb, users: UserService) -> None:
     uid = query.from_user.id
+    number = small_number(callback_data.value)  # None for anything but a few ASCII digits
     try:
+        if callback_data.action in ("aspect", "outputs", "model", "dur") and number is None:
+            raise ValueError(callback_data.value)  # "-1" would pick the last option
         if callback_data.action == "aspect":
-            await users.set_default(uid, "aspect", ASPECTS[int(callback_data.value)])
+            await users.set_default(uid, "aspect", ASPECTS[number])
         elif callback_data.action == "outputs":
-            await users.set_default(uid, "outputs", int(callback_data.value))
+            await users.set_default(uid, "outputs", number)
         elif callback_data.action == "model":
-            model = MODELS[int(callback_data.value)]
+            model = MODELS[number]
             if model not in catalog.models_for((await users.defaults(uid)).plan):  # type: ignore[arg-type]
                 raise ValueError(model)
             await users.set_default(uid, "model", model)
@@ -62,9 +65,9 @@ async def change_default(query: CallbackQuery, callback_data: CardCb, users: Use
             d = await users.defaults(uid)
             offer = catalog.offer(d.model, d.plan)  # type: ignore[arg-type]
             if callback_data.action == "dur":
-                if int(callback_data.value) not in offer.durations:
+                if number not in offer.durations:
                     raise ValueError(callback_data.value)
-                await users.set_default(uid, "duration", int(callback_data.value))
+                await users.set_default(uid, "duration", number)
             else:
                 if callback_data.value not in offer.resolutions:
                     raise ValueError(callback_data.value)

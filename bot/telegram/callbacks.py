@@ -6,6 +6,7 @@ handler re-reads the row and checks ownership, so a forged payload changes nothi
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
@@ -16,6 +17,16 @@ from pydantic import Field
 MAX_ID = 2**53
 Id = Annotated[int, Field(ge=0, le=MAX_ID)]
 Flag = Annotated[int, Field(ge=0, le=1)]
+_SMALL_NUMBER = re.compile(r"[0-9]{1,4}")
+
+
+def small_number(value: str) -> int | None:
+    """A payload's small non-negative number (an option index, seconds), or None.
+
+    ASCII digits only: `str.isdigit()` is true for "²" (which `int()` refuses) and `int()`
+    accepts "-1" (a valid index from the end) and "٣"; a forged payload must match none.
+    """
+    return int(value) if _SMALL_NUMBER.fullmatch(value) else None
 
 
 class CardCb(CallbackData, prefix="bc"):

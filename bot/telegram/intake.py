@@ -13,6 +13,7 @@ import csv
 import io
 import logging
 import threading
+import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -159,7 +160,11 @@ def discard_images(paths: Iterable[str | Path]) -> None:
 
 def check_prompt(text: str | None) -> str:
     """A clean prompt, or `IntakeRejected` saying what is wrong with it."""
-    prompt = " ".join((text or "").split())
+    # Control characters (NUL from a CSV, lone surrogates) are never meant, and a lone
+    # surrogate cannot even be stored: drop them before anything else.
+    cleaned = "".join(ch for ch in (text or "") if unicodedata.category(ch) not in ("Cc", "Cs")
+                      or ch.isspace())
+    prompt = " ".join(cleaned.split())
     if not prompt:
         raise IntakeRejected(texts.PROMPT_EMPTY)
     if len(prompt) < texts.MIN_PROMPT_CHARS:

@@ -83,3 +83,18 @@ async def eventually(check, timeout: float = 10.0) -> None:
         if loop.time() > deadline:
             raise TimeoutError("condition not met")
         await asyncio.sleep(0.02)
+
+
+def truncated_jpeg(seed: int = 0) -> bytes:
+    """A JPEG cut short: its header (and Pillow's verify()) are fine, its pixels are not."""
+    data = image_bytes(seed=seed)
+    return data[: len(data) // 2]
+
+
+async def send_stored_photo(tg, user_id: int, data: bytes, caption: str | None = None):
+    """A photo whose stored file is `data` byte for byte (as a download cut short would give);
+    `FakeTelegram.send_photo` re-encodes what it gets, the way Telegram does."""
+    stored = tg.files.add("photo", data, mime_type="image/jpeg", width=720, height=1280)
+    size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+            "file_size": stored.size, "width": 720, "height": 1280}
+    return await tg._incoming(tg.user(user_id), "photo", caption=caption, payload={"photo": [size]})

@@ -16,7 +16,6 @@ from bot.pipeline.flow.client import PlaywrightFlowClient
 from bot.services.dialogs import AWAITING_PROMPT, DialogService
 from bot.storage.db import Database
 from bot.telegram.limits import utf16_len
-from fake_telegram import FakeTelegram
 from tests.handlers.harness import (
     ADMIN,
     ANN,
@@ -27,23 +26,10 @@ from tests.handlers.harness import (
     image_bytes,
     last_with,
     running_bot,
+    send_stored_photo,
     texts_of,
+    truncated_jpeg,
 )
-
-
-def truncated_jpeg(seed: int = 0) -> bytes:
-    """A JPEG cut short: its header (and Pillow's verify()) are fine, its pixels are not."""
-    data = image_bytes(seed=seed)
-    return data[: len(data) // 2]
-
-
-async def send_stored_photo(tg: FakeTelegram, user_id: int, data: bytes, caption: str | None = None):
-    """A photo whose stored file is `data` byte for byte (as a download cut short would give);
-    `send_photo` would re-encode it the way Telegram does."""
-    stored = tg.files.add("photo", data, mime_type="image/jpeg", width=720, height=1280)
-    size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_size": stored.size, "width": 720, "height": 1280}
-    return await tg._incoming(tg.user(user_id), "photo", caption=caption, payload={"photo": [size]})
 
 
 def files_under(folder: Path) -> list[str]:
