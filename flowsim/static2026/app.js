@@ -216,7 +216,9 @@ function project(projectId) {
     try {
       const res = await rpc("jwpduf", { projectId, mediaIds: null });
       if (res.error) {
-        if (/not_found|foreign/.test(res.error.reason || "")) location.reload();
+        // The project is gone (a reset) or another variant plays: reload into what the server
+        // serves now (a 404 page, or the other UI).
+        if (/^http_40[04]$|not_found|foreign/.test(res.error.reason || "")) location.reload();
         return;
       }
       grid.update(res.media || []);

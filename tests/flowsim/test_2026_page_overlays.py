@@ -174,3 +174,19 @@ async def test_expired_session_sends_an_open_page_to_about(chromium, sim, flowsi
     await page.wait_for_url(re.compile(r".*/about$"))  # at the next poll
     await expect(page.locator("a.sign-in-link")).to_have_text("Sign in")
     await context.close()
+
+
+async def test_open_page_follows_a_reset_and_a_variant_switch(chromium, sim, flowsim_url):
+    await sim.configure(**QUIET)
+    context, page = await open_context(chromium, sim)
+    url = await new_project(page, flowsim_url, changelog=False)
+    await sim.reset()  # the project is gone: the next poll reloads into the 404 page
+    await sim.configure(**QUIET)
+    await expect(page.locator("h1")).to_have_text("404")
+    assert page.url == url
+    await page.goto(f"{flowsim_url}/")
+    await page.locator("button.new-project-button").click()
+    await page.wait_for_url(re.compile(r".*/project/[0-9a-f-]{36}$"))
+    await sim.configure(variant="classic")
+    await expect(page.locator("flow-prompt-box")).to_have_count(0)
+    await context.close()
