@@ -103,6 +103,7 @@ class AdminAlert:
     text: str                       # what happened
     action: str                     # what the admin should do
     screenshot: Path | None = None
+    key: str | None = None          # the same for a replay of this alert (after a crash)
 
 
 class Notifier(Protocol):

@@ -863,7 +863,8 @@ async def run_deliver(ctx: StageContext, task: Task, owner: str) -> None:
     elif event == "admin":
         shot = p.get("screenshot")
         await ctx.notifier.admin_alert(AdminAlert(p.get("kind", "info"), p.get("text", ""),
-                                                  p.get("action", ""), Path(shot) if shot else None))
+                                                  p.get("action", ""), Path(shot) if shot else None,
+                                                  key=f"task{task.id}"))
     await ctx.queue.complete(task.id, owner)
 
 

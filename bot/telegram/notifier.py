@@ -186,6 +186,8 @@ class TelegramNotifier:
         if card:
             await self._guard(self._redraw_card(view), view.user_id)
         if view.status != "cancelled":
+            if batch_id in self._progress:
+                self._progress[batch_id].cancelled = False  # a retry runs the batch again
             return
         ev = await progress_event(self.batches.db, batch_id, self.settings)
         if ev is None:
@@ -221,12 +223,15 @@ class TelegramNotifier:
         await self._guard(self._send_previews(event, key), event.user_id)
         await self.refs.mark_sent(key)
 
-    async def _once(self, key: str, send: Callable[[], Awaitable[Any]]) -> None:
+    async def _once(self, key: str | None, send: Callable[[], Awaitable[Any]]) -> None:
         """Send one message unless `key` says it went out already; mark it right after.
 
         A crash between the send and the mark repeats this one message, never the ones
-        before it (they were marked as they went).
+        before it (they were marked as they went). No key: just send.
         """
+        if key is None:
+            await send()
+            return
         if await self.refs.was_sent(key):
             return
         await send()
@@ -361,9 +366,13 @@ class TelegramNotifier:
         if event.action:
             text += f"\n👉 {texts.esc(event.action)}"
         for admin in self.admin_ids:
-            await self._guard(self.bot.send_message(admin, text), admin)
+            # Marked per admin and message: a crash mid-loop repeats one message, not the lot.
+            mark = f"admin.{event.key}.{admin}" if event.key else None
+            await self._guard(self._once(mark and mark + ".text", lambda a=admin: self.bot.send_message(a, text)),
+                              admin)
             if event.screenshot is not None and Path(event.screenshot).exists():
-                await self._guard(self.bot.send_photo(admin, FSInputFile(event.screenshot)), admin)
+                await self._guard(self._once(mark and mark + ".shot", lambda a=admin: self.bot.send_photo(
+                    a, FSInputFile(event.screenshot))), admin)
 
     # -- helpers ---------------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ import asyncio
 import os
 import signal
 
-from tests.handlers.harness import ANN, image_bytes, last_with
+from bot.pipeline.notifier import AdminAlert
+from tests.handlers.harness import ADMIN, ANN, bot_settings, image_bytes, last_with, running_bot
 from tests.telegram.serve_proc import descendants, idle, kill_all, serve_env, start_serve
 
 
@@ -55,3 +56,20 @@ async def test_crash_repeats_at_most_one_preview_message(telegram, sim, sim_sess
     # One album plus one buttons message were due; one crash may repeat one of them, not both.
     assert len(previews) + len(buttons) <= 2 + 1, telegram.dump()
     assert (await sim.counters())["submissions"] == 1
+
+
+async def test_crash_repeats_no_admin_alert_message_already_sent(telegram, tmp_path):
+    """An alert goes to every admin as a text and a screenshot; a replay of the same alert (the
+    deliver task ran again after a crash) sends only what had not gone out yet."""
+    other = 1010
+    telegram.user(other, "Ed")
+    shot = tmp_path / "shot.png"
+    shot.write_bytes(image_bytes(fmt="PNG", size=(320, 200)))
+    settings = bot_settings(telegram, tmp_path, admin_ids=[ADMIN, other])
+    async with running_bot(settings, with_pipeline=False) as app:
+        alert = AdminAlert("unknown", "Flow showed something unrecognised", "Look at it.", shot, key="task7")
+        telegram.fail_next("sendPhoto", status=400)  # the first admin's screenshot is lost
+        await app.notifier.admin_alert(alert)
+        await app.notifier.admin_alert(alert)  # the replay
+        sent = {uid: [m.method for m in telegram.outbox(uid)] for uid in (ADMIN, other)}
+    assert sent == {ADMIN: ["sendMessage", "sendPhoto"], other: ["sendMessage", "sendPhoto"]}
