@@ -34,6 +34,7 @@ MAX_PIXELS = 50_000_000       # 50 MP: far above any camera image Flow can use
 MIN_SIDE = 64
 MAX_PROMPTS_FILE_BYTES = 512 * 1024
 MAX_IMAGES_PER_BATCH = 50
+MAX_PROMPTS_PER_FILE = 1000  # a CSV may name more files than one batch holds
 # Full decodes hold a whole bitmap in memory (up to ~200 MB at 50 MP): at most two at a time.
 _DECODES = threading.BoundedSemaphore(2)
 
@@ -216,6 +217,10 @@ def parse_prompts_file(data: bytes, name: str) -> tuple[list[str], dict[str, str
                 prompts.append(_line_prompt(line, n))
     if not prompts:
         raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why="it has no prompts."))
+    if len(prompts) > MAX_PROMPTS_PER_FILE:
+        # Kept in the dialog and re-read at every message: bounded like everything stored.
+        raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(
+            why=f"it has {len(prompts)} prompts; at most {MAX_PROMPTS_PER_FILE} are used."))
     return prompts, by_name
 
 

@@ -15,6 +15,7 @@ the data folder — in particular no download left in data/incoming.
 
 from __future__ import annotations
 
+import json
 import struct
 import zlib
 from collections.abc import Awaitable, Callable
@@ -135,6 +136,7 @@ ROWS: list[Row] = [
     Row("truncated-album", album([(truncated_jpeg(2), "document", "a.jpg"),
                                   (truncated_jpeg(3), "document", "b.jpg")], "two broken ones"),
         "could not be opened"),
+    Row("zero-byte-photo", stored_photo(b"", "an empty photo"), "is empty"),
     Row("empty-file", document(b"", "empty.jpg", "image/jpeg", "nothing here"), "is empty"),
     Row("zero-by-zero-png", document(png_header(0, 0), "zero.png", "image/png", "zero size"),
         "not an image I can use"),
@@ -164,6 +166,8 @@ ROWS: list[Row] = [
         "larger than 512 KB"),
     Row("prompts-blank", document(b"\n \n\t\n", "p.txt", "text/plain"), "it is empty"),
     Row("prompts-line-too-long", document(b"x" * 2000 + b"\n", "p.txt", "text/plain"), "too long"),
+    Row("prompts-csv-header-only", document(b"file,prompt\n", "map.csv", "text/csv"), "no prompts"),
+    Row("prompts-too-many", document(b"a short prompt\n" * 1001, "p.txt", "text/plain"), "at most 1000"),
     Row("prompts-only-control-chars", document(b"\x00\x01\x02\n", "p.txt", "text/plain"), "is empty"),
     # texts and commands
     Row("text-4096-without-context", text("a" * 4096), "Send me images"),
@@ -188,6 +192,10 @@ ROWS: list[Row] = [
         "not JSON", who=ADMIN, setup=login_first()),
     Row("login-too-large", document(b" " * (3 * 1024 * 1024), "state.json", "application/json"),
         "too large", who=ADMIN, setup=login_first()),
+    Row("login-too-many-cookies",
+        document(json.dumps([{"name": f"c{i}", "value": "v", "domain": ".google.com"}
+                             for i in range(1001)]).encode(), "cookies.json", "application/json"),
+        "more than the 1000", who=ADMIN, setup=login_first()),
     Row("login-no-cookies", document(b'{"cookies": []}', "state.json", "application/json"),
         "contains no cookies", who=ADMIN, setup=login_first()),
     # button payloads
