@@ -59,7 +59,8 @@ class ElementLine:
 
 @dataclass(frozen=True)
 class DriftReport:
-    """The outcome of one check: `status` is ok, fallback (drift covered) or broken."""
+    """The outcome of one check: `status` is ok, fallback (drift covered), broken, or
+    unsupported (the checker does not know the page's UI generation yet: nothing judged)."""
 
     status: str
     elements: tuple[ElementLine, ...]
@@ -92,11 +93,24 @@ class ClientDriftChecker:
 
     async def check_drift(self) -> DriftReport:
         from bot.pipeline.flow.check import BROKEN, OK, exit_code, run_check
+        from bot.pipeline.flow.locate import NotFound
 
         page = await self.client.session.new_page()
         try:
             url = self.client.base_url
-            results = await run_check(page, url, timeout=self.client.timeout)
+            try:
+                results = await run_check(page, url, timeout=self.client.timeout,
+                                          **_generation_args(run_check, self.client.settings))
+            except NotFound as err:
+                # Not even what the walk needs to go on is there (no known UI at all): the
+                # largest drift there is, not a hiccup to retry.
+                line = ElementLine("page", err.key, "MISSING", str(err))
+                return DriftReport("broken", (line,), url, await self._screenshot(page))
+            if not await _covers_page(page, results):
+                # The checker does not know this page's UI generation yet: its verdict would
+                # be about the wrong registry. Say so instead of pausing for nothing.
+                lines = tuple(ElementLine(r.stage, r.key, r.status, r.selector) for r in results)
+                return DriftReport("unsupported", lines, url)
             code = exit_code(results)
             status = "ok" if code == OK else ("broken" if code == BROKEN else "fallback")
             shot = None if status == "ok" else await self._screenshot(page)
@@ -121,6 +135,31 @@ class ClientDriftChecker:
         for old in sorted(self.artifacts_dir.glob("canary-*.png"))[:-KEEP_SCREENSHOTS]:
             old.unlink(missing_ok=True)
         return path
+
+
+def _generation_args(run_check: Any, settings: Any) -> dict[str, Any]:
+    """The driver's forced UI generation and pinned language, where the checker takes them."""
+    import inspect
+
+    params = inspect.signature(run_check).parameters
+    wanted = {"ui": getattr(settings, "ui", None), "lang": getattr(settings, "ui_lang", None)}
+    return {k: v for k, v in wanted.items() if k in params and v is not None}
+
+
+async def _covers_page(page: Any, results: list) -> bool:
+    """Whether `run_check` judged the page with the registry of the page's own UI generation:
+    on a flow.google.com (2026) page, at least one element it reports must be a 2026 one."""
+    from bot.pipeline.flow import ui
+    from bot.pipeline.flow.locate import NotFound
+    from bot.pipeline.flow.selectors import SELECTORS as CLASSIC
+    from bot.pipeline.flow.ui.flow2026_selectors import SELECTORS as FLOW2026
+
+    if {r.key for r in results} & (set(FLOW2026) - set(CLASSIC)):
+        return True
+    try:
+        return await ui.detect(page, 2.0) != "flow2026"
+    except NotFound:
+        return True  # no generation's markers at all: a broken page is the checker's to judge
 
 
 def default_checker(flow: Any, artifacts_dir: Path) -> DriftChecker | None:
@@ -259,6 +298,9 @@ class Canary:
     async def _judge(self, report: DriftReport) -> None:
         now = self.clock.now()
         pause = report.status == "broken" or (report.status == "fallback" and self.strict)
+        if report.status == "unsupported":
+            log.warning("flow canary: `flowbot flow check` does not cover this page's UI "
+                        "generation yet; submissions go on under the money guard alone")
         log.info("flow canary: %s%s", report.status,
                  f" ({report.signature()})" if report.status != "ok" else "")
         shot = str(report.screenshot) if report.screenshot else None
@@ -269,7 +311,8 @@ class Canary:
             st.update(at=now, status=report.status, errors=0, url=report.url)
             if report.status == "ok" or not pause:
                 st["ok_at"] = now
-            if report.status != "ok" and not pause and st.get("warned") != report.signature():
+            if report.status in ("fallback", "broken") and not pause \
+                    and st.get("warned") != report.signature():
                 st["warned"] = report.signature()
                 self.queue.add(conn, stages.deliver_task(
                     None, "admin", f"canary:{now:.3f}", kind="drift_warning",

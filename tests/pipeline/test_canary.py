@@ -155,9 +155,11 @@ async def test_missing_elements_pause_even_a_lenient_canary_and_name_the_selecto
     finally:
         await client.close()
         await db.close()
-    assert pause["kind"] == "drift" and "prompt" in pause["detail"]
+    assert pause["kind"] == "drift" and "no longer match anything" in pause["detail"]
     [alert] = payloads
-    assert '"kind": "drift"' in alert and "prompt (project): missing; none of:" in alert
+    # Which element is named depends on how far the walk got: a control ("prompt (project):
+    # missing; none of: <selectors>") or, with no known UI at all, the page's markers.
+    assert '"kind": "drift"' in alert and ": missing; " in alert
     assert "canary-" in alert and ".png" in alert  # the screenshot travels with the alert
 
 
@@ -180,3 +182,24 @@ async def test_a_check_that_keeps_crashing_pauses_after_three_tries(
         await db.close()
     assert pause["kind"] == "drift" and "failed 3 times" in pause["detail"]
     assert "failed 3 times in a row" in alert
+
+
+async def test_canary_never_pauses_a_2026_page_for_the_classic_registrys_sake(
+        sim, chromium, sim_session_file, tmp_path, flowsim_url):
+    """Regression: the checker judged flow.google.com's page with the classic registry, found
+    the comboboxes "missing" and paused every batch on the new UI."""
+    from tests.pipeline.flow.flow2026 import QUIET
+
+    await sim.configure(**QUIET)
+    settings = make_settings(tmp_path / "data", None, base_url=f"{flowsim_url}/")
+    can, db, client = await canary_on(settings, sim_session_file, chromium, tmp_path, FakeClock())
+    try:
+        status = await can.run_now()
+        pause = await paused(db)
+        state = await can.state()
+    finally:
+        await client.close()
+        await db.close()
+    assert status in ("ok", "unsupported"), state  # "ok" once check.py covers flow2026
+    assert pause is None and state.get("ok_at") is not None
+    assert (await sim.counters())["submissions"] == 0
