@@ -78,7 +78,7 @@ async def on_document(message: Message, bot: Bot, intake: IntakeCollector, incom
             await message.reply(texts.BAD_FILE_TYPE.format(name=texts.esc(name)))
             result: Received = None
         elif kind == "image":
-            result: Received = await _fetch_image(message, bot, doc.file_id, name, doc.file_size,
+            result = await _fetch_image(message, bot, doc.file_id, name, doc.file_size,
                                                   incoming_dir, download_limit)
         else:
             result = await _fetch_prompts(message, bot, name, download_limit)
