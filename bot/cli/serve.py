@@ -15,6 +15,7 @@ import asyncio
 import logging
 import os
 import signal
+import threading
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ async def serve_until_signalled(settings: Any, bound_s: float = SHUTDOWN_BOUND_S
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     received: list[signal.Signals] = []
+    watchdogs: list[threading.Timer] = []
 
     def on_signal(sig: signal.Signals) -> None:
         received.append(sig)
@@ -50,7 +52,12 @@ async def serve_until_signalled(settings: Any, bound_s: float = SHUTDOWN_BOUND_S
             log.info("%s received: stopping gracefully within %.0f s (send it again to force)",
                      sig.name, bound_s)
             stop.set()
-            loop.call_later(bound_s, force_exit, f"the graceful stop took over {bound_s:.0f} s", 1)
+            # A thread, not the loop: the bound must hold even if the loop is stuck.
+            watchdog = threading.Timer(bound_s, force_exit,
+                                       (f"the graceful stop took over {bound_s:.0f} s", 1))
+            watchdog.daemon = True
+            watchdog.start()
+            watchdogs.append(watchdog)
         else:
             force_exit(f"second signal ({sig.name})", 128 + int(sig))
 
@@ -62,6 +69,8 @@ async def serve_until_signalled(settings: Any, bound_s: float = SHUTDOWN_BOUND_S
     finally:
         for sig in watched:
             loop.remove_signal_handler(sig)
+        for watchdog in watchdogs:
+            watchdog.cancel()
     if received:
         log.info("stopped cleanly after %s", received[0].name)
     return 0
