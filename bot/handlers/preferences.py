@@ -24,7 +24,7 @@ def defaults_text(d: UserDefaults) -> str:
     return (
         "<b>Your defaults for new batches</b>\n"
         f"Model: {texts.esc(d.model)} · {d.duration} s · {d.resolution}\n"
-        f"Aspect: {d.aspect} · Outputs per prompt: {d.outputs}\n"
+        f"Aspect: {d.aspect} · Outputs per image: {d.outputs}\n"
         f"💳 {_per_output(d)} credits per video on the {d.plan.capitalize()} plan\n"
         "Tap to change; each batch card can still be changed before it starts."
     )

@@ -94,7 +94,7 @@ def card_settings(batch_id: int, aspect: str, outputs: int, model: str, *, plan:
                           callback_data=CardCb(action="res", batch_id=batch_id, value=res))
             rows.append(len(offer.resolutions))
     if pairs is not None:
-        kb.button(text=("☑️" if pairs else "☐") + " Start+end pairs (1→2, 3→4…)",
+        kb.button(text=("☑️" if pairs else "☐") + " 🎬 Pairs: first + last frame (1→2, 3→4…)",
                   callback_data=CardCb(action="pairs", batch_id=batch_id, value="0" if pairs else "1"))
         rows.append(1)
     kb.button(text="✔️ Done", callback_data=CardCb(action="back", batch_id=batch_id))

@@ -88,7 +88,7 @@ async def test_start_end_pairs_need_an_even_count_before_anything_is_spent(teleg
     async with running_bot(bot_settings(telegram, tmp_path)) as app:
         card = await _card(telegram, ANN, 3)
         card = await _settings_view(telegram, ANN, card)
-        await telegram.press(ANN, card.message_id, card.button_data("Start+end pairs"))
+        await telegram.press(ANN, card.message_id, card.button_data("Pairs: first + last"))
         refusal = await telegram.wait_for(
             lambda t: next((a for a in t.answers if "even number" in (a.get("text") or "")), None))
         assert "you sent 3" in refusal["text"] and refusal["show_alert"]
@@ -97,7 +97,7 @@ async def test_start_end_pairs_need_an_even_count_before_anything_is_spent(teleg
 
         card = await _card(telegram, BOB, 4, caption="day turns to night")
         card = await _settings_view(telegram, BOB, card)
-        card = await _press(telegram, BOB, card, "Start+end pairs", "2 start+end clips")
+        card = await _press(telegram, BOB, card, "Pairs: first + last", "2 start+end clips")
         assert "80 credits" in card.content  # 2 clips × 2 outputs × 20
         assert any(b.startswith("☑️") for b in _labels(card))
         await telegram.press(BOB, card.message_id, card.button_data("Done"))

@@ -104,16 +104,16 @@ async def test_start_end_batch_bills_interpolation_and_an_odd_count_spends_nothi
                                   caption="the tide comes in")
         odd = await telegram.wait_for(lambda t: last_with(t, BOB, "Batch #"))
         await telegram.press(BOB, odd.message_id, odd.button_data("Settings"))
-        await telegram.wait_for(lambda t: "Start+end" in str(t.message(BOB, odd.message_id).buttons()))
+        await telegram.wait_for(lambda t: "Pairs:" in str(t.message(BOB, odd.message_id).buttons()))
         odd = telegram.message(BOB, odd.message_id)
-        await telegram.press(BOB, odd.message_id, odd.button_data("Start+end pairs"))
+        await telegram.press(BOB, odd.message_id, odd.button_data("Pairs: first + last"))
         await telegram.wait_for(lambda t: any("you sent 3" in (a.get("text") or "") for a in t.answers))
 
         await telegram.send_album(ANN, [(image_bytes(seed=i), "document", f"s{i}.jpg") for i in range(4)],
                                   caption="day turns to night over the bay")
         card = await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #"))
         await _settings_then_start(telegram, ANN, card, [
-            ("1 output", "1 video each"), ("Start+end pairs", "2 start+end clips")])
+            ("1 output", "1 video each"), ("Pairs: first + last", "2 start+end clips")])
         done = await telegram.wait_for(lambda t: last_with(t, ANN, "is finished"), timeout=180)
         assert "2 done, 0 failed" in done.content
         sent = submits(await sim.wire())

@@ -22,7 +22,7 @@ async def test_video_command_makes_a_text_only_batch_with_its_own_card(telegram,
         await telegram.press(ANN, card.message_id, card.button_data("Settings"))
         await telegram.wait_for(lambda t: "Done" in str(t.message(ANN, card.message_id).buttons()))
         buttons = str(telegram.message(ANN, card.message_id).buttons())
-        assert "Start+end" not in buttons  # nothing to pair in a text-only batch
+        assert "Pairs:" not in buttons  # nothing to pair in a text-only batch
 
 
 async def test_video_command_refuses_bad_lines_and_too_many_and_creates_nothing(telegram, tmp_path):
