@@ -204,7 +204,30 @@ _FLOW_BILLING_PROOF = """
 ALTER TABLE generations ADD COLUMN billed_json TEXT;
 """
 
-MIGRATIONS: list[str] = [_V1, _FLOW_2026_OPTIONS, _FLOW_BILLING_PROOF]
+# Issue 14: a bot a team can share. A credit budget per user per day or month (admins have
+# none: they are unlimited), and the audit log of every admin action and every credit-spending
+# action (who, what, when, batch, credits; never a secret: `detail` is bounded plain words).
+_TEAM_BUDGETS_AND_AUDIT = """
+CREATE TABLE budgets (
+    user_id    INTEGER PRIMARY KEY,
+    credits    INTEGER NOT NULL CHECK (credits >= 0),
+    period     TEXT NOT NULL CHECK (period IN ('day', 'month')),
+    set_by     INTEGER,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE audit (
+    id       INTEGER PRIMARY KEY,
+    at       REAL NOT NULL,
+    actor_id INTEGER,
+    action   TEXT NOT NULL,
+    batch_id INTEGER,
+    credits  INTEGER,
+    detail   TEXT
+);
+CREATE INDEX audit_at ON audit (at);
+"""
+
+MIGRATIONS: list[str] = [_V1, _FLOW_2026_OPTIONS, _FLOW_BILLING_PROOF, _TEAM_BUDGETS_AND_AUDIT]
 
 
 def latest_version() -> int:
