@@ -50,12 +50,35 @@ async def _one(page: Page, stage: str, key: str, *, visible: bool = True,
     return ElementResult(stage, key, match.index, match.sel.describe())
 
 
-async def run_check(page: Page, base_url: str, timeout: float = 10.0) -> list[ElementResult]:
-    """Visit each stage and report every element; never submits anything."""
+async def run_check(page: Page, base_url: str, timeout: float = 10.0,
+                    ui: str = "auto", lang: str = "en") -> list[ElementResult]:
+    """Visit each stage and report every element; never submits anything.
+
+    The UI generation is detected on the first page (or forced with `ui`); the 2026 UI has its
+    own walk (`check2026.py`) over its own registry.
+    """
+    from bot.pipeline.flow import ui as generations
+
     out: list[ElementResult] = []
     project_url = base_url if PROJECT_PATH in base_url else None
+    await page.goto(generations.pin_language(base_url, lang), wait_until="domcontentloaded")
+    generation = ui
+    if ui == "auto":
+        try:
+            generation = await generations.detect(page, timeout)
+        except NotFound:
+            # A page with no controls at all: report it against the generation its address
+            # belongs to (the classic UI lived under /fx/tools/flow).
+            generation = "classic" if "/fx/tools/flow" in page.url else "flow2026"
+    if generation == "flow2026":
+        from bot.config import FlowSettings
+        from bot.pipeline.flow.check2026 import run_check_2026
+        from bot.pipeline.flow.ui.flow2026 import Flow2026Ui
+
+        settings = FlowSettings(_env_file=None, step_timeout_s=timeout, ui_lang=lang)  # type: ignore[call-arg]
+        return await run_check_2026(page, Flow2026Ui(settings), base_url, timeout)
     if project_url is None:
-        await steps.open_home(page, base_url, timeout)
+        await steps.ensure_signed_in(page)
         try:  # whichever renders: the first-run landing or the home with "New project"
             await find_any(page, ["new_project", "landing_start"], timeout)
         except NotFound:
@@ -75,7 +98,6 @@ async def run_check(page: Page, base_url: str, timeout: float = 10.0) -> list[El
         await page.wait_for_url(f"**{PROJECT_PATH}**", timeout=timeout * 1000)
         await steps.dismiss_popups(page)
     else:
-        await page.goto(project_url, wait_until="domcontentloaded")
         await steps.ensure_signed_in(page)
 
     stage = "project"

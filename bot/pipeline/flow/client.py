@@ -245,7 +245,7 @@ class PlaywrightFlowClient:
             try:
                 if SIGNIN_URL_MARK in page.url:
                     raise SessionExpiredError(f"redirected to sign-in ({SIGNIN_URL_MARK})")
-                await self._ui.ensure_page_ok(page)
+                self._ui.check_url(page)
                 tiles = await self._ui.statuses(page, handle)
                 if all(i in tiles for i in want) and self._ui.fresh(page, handle):
                     statuses = [tiles[i] for i in want]

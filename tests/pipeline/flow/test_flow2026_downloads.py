@@ -84,9 +84,10 @@ async def test_flow_retry_on_the_right_failed_tile_only(client26, sim):
                                                      "Omni 1.1 Flash", duration=4, resolution="360p"))
     statuses = await wait_terminal(client26, handle)
     assert [s.state for s in statuses] == ["failed", "failed"]
-    # flowsim shows a submit's last output first, so the first error tile on the page is the
-    # other one: its Retry request must be vetoed before it leaves the page.
-    target = handle.tile_ids[0]
+    # Retry the one the page shows second (flowsim's grid: newest first, ties by media id), so
+    # the first error tile's Retry request must be vetoed before it leaves the page.
+    created = {t["tile_id"]: t["created_at"] for t in await sim.tiles()}
+    target = sorted(handle.tile_ids, key=lambda i: (-created[i], i))[1]
     aborted = []
     client26.session.current_page.on(
         "requestfailed", lambda r: aborted.append(r.url) if "Lm2sRd" in r.url else None)

@@ -97,6 +97,10 @@ class UiGeneration:
         """Raise `SessionExpiredError` (or another account-level error) for a page we cannot use."""
         raise NotImplementedError
 
+    def check_url(self, page: Page) -> None:
+        """Raise at once when the page's address alone shows it unusable (signed out, ...);
+        cheap enough for every poll."""
+
     async def dismiss_overlays(self, page: Page) -> None:
         raise NotImplementedError
 

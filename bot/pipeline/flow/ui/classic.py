@@ -15,12 +15,17 @@ from pathlib import Path
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from bot.errors import RetryableFlowError, UnknownPageStateError, UnsupportedOnClassicError
+from bot.errors import (
+    RetryableFlowError,
+    SessionExpiredError,
+    UnknownPageStateError,
+    UnsupportedOnClassicError,
+)
 from bot.pipeline.flow import create, steps
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest, TileStatus
 from bot.pipeline.flow.download import DownloadIncompleteError, open_720p_item, save_download
-from bot.pipeline.flow.locate import NotFound, probe
-from bot.pipeline.flow.selectors import SELECTORS
+from bot.pipeline.flow.locate import NotFound, find_any, probe
+from bot.pipeline.flow.selectors import SELECTORS, SIGNIN_URL_MARK
 from bot.pipeline.flow.tiles import read_tiles, scroll_grid_top, shows_prompt, state_of
 from bot.pipeline.flow.ui import Candidate, Submitted, UiGeneration
 
@@ -40,6 +45,10 @@ class ClassicUi(UiGeneration):
 
     async def ensure_page_ok(self, page: Page) -> None:
         await steps.ensure_signed_in(page)
+
+    def check_url(self, page: Page) -> None:
+        if SIGNIN_URL_MARK in page.url:
+            raise SessionExpiredError(f"redirected to sign-in ({SIGNIN_URL_MARK})")
 
     async def dismiss_overlays(self, page: Page) -> None:
         await steps.dismiss_popups(page)
@@ -135,6 +144,11 @@ class ClassicUi(UiGeneration):
         return await save_download(page, item, dest, self.timeout, ffprobe_bin)
 
     async def session_info(self, page: Page) -> tuple[int | None, dict]:
+        # The app renders after its own fetches: wait for something we know first.
+        try:
+            await find_any(page, ["credits", "new_project", "landing_start"], self.timeout)
+        except NotFound:
+            pass
         match = await probe(page, "credits")
         if match is None:
             return None, {}

@@ -167,10 +167,13 @@ class Flow2026Ui(UiGeneration):
         return None
 
     async def ensure_page_ok(self, page: Page) -> None:
-        reason = await self.signed_out_reason(page)
-        if reason is not None:
-            raise SessionExpiredError(reason)
-        parts = urlsplit(page.url)
+        self.check_url(page)
+
+    def check_url(self, page: Page) -> None:
+        url = page.url
+        if "accounts.google.com" in url or urlsplit(url).path.rstrip("/").endswith("/about"):
+            raise SessionExpiredError(f"signed out: Flow shows {urlsplit(url).path or url}")
+        parts = urlsplit(url)
         if parts.path.rstrip("/").endswith("/404") and "project" in parse_qs(parts.query).get("reason", []):
             raise WrongAccountError(
                 "Flow answered /404?reason=project: the project belongs to another Google account; "
