@@ -83,18 +83,50 @@ async def edit_message_reply_markup(tg: FakeTelegram, p: Params) -> dict[str, An
     return _apply(tg, msg, "editMessageReplyMarkup", reply_markup=markup)
 
 
+# An album member keeps its album's kind: audio albums stay audio, document albums documents,
+# and photo/video albums take a photo or a video (Bot API, editMessageMedia).
+_ALBUM_KINDS = {"audio": ("audio",), "document": ("document",), "photo": ("photo", "video"),
+                "video": ("photo", "video")}
+
+
+def _unique_ids(media: dict[str, Any]) -> set[str]:
+    """file_unique_ids of the media objects in a message payload (every PhotoSize of a photo)."""
+    out: set[str] = set()
+    for kind in MEDIA_KINDS:
+        value = media.get(kind)
+        for obj in value if isinstance(value, list) else [value] if value else []:
+            if isinstance(obj, dict) and obj.get("file_unique_id"):
+                out.add(obj["file_unique_id"])
+    return out
+
+
 @method("editMessageMedia")
 async def edit_message_media(tg: FakeTelegram, p: Params) -> dict[str, Any]:
+    """Replace a message's media, caption and inline keyboard, as Telegram does.
+
+    The new media is an uploaded file (`attach://`) or a file_id of the same family (a photo's
+    id for a photo; any other file's for the rest); the caption and keyboard not given are
+    removed. Re-sending the same file with the same caption and keyboard is refused with
+    "message is not modified"; an album member only takes its album's kinds.
+    """
     msg = _target(tg, p)
     item = p.get_json("media")
     if not isinstance(item, dict) or item.get("type") not in MEDIA_KINDS:
         raise bad_request("can't parse InputMedia JSON object")
     if msg.text is not None:
         raise bad_request("there is no media in the message to edit")
+    if msg.media_group_id and item["type"] not in _ALBUM_KINDS.get(msg.kind, ()):
+        raise bad_request(f"can't edit a {msg.kind} of an album to a {item['type']}")
+    ref_value = item.get("media")
+    if ref_value is None or ref_value == "":
+        raise bad_request("there is no media in the request")
     caption, entities = check_caption(item.get("caption"), item.get("parse_mode"),
                                       item.get("caption_entities"))
     markup = validate(p.values.get("reply_markup"), inline_only=True)
-    media, files = store_media(tg, item["type"], p.file_ref("media", item.get("media")), p, item)
+    media, files = store_media(tg, item["type"], p.file_ref("media", ref_value), p, item)
+    same_file = not files and _unique_ids(media) <= _unique_ids(msg.payload) and item["type"] == msg.kind
+    if same_file and (caption, entities, markup) == (msg.caption, msg.entities, msg.reply_markup):
+        raise bad_request(NOT_MODIFIED)
     snapshot = {**msg.snapshot(), "method": "editMessageMedia", "kind": msg.kind,
                 "files": msg.files, "payload": msg.payload}
     msg.payload = {k: v for k, v in msg.payload.items() if k not in MEDIA_KINDS} | media
