@@ -227,7 +227,25 @@ CREATE TABLE audit (
 CREATE INDEX audit_at ON audit (at);
 """
 
-MIGRATIONS: list[str] = [_V1, _FLOW_2026_OPTIONS, _FLOW_BILLING_PROOF, _TEAM_BUDGETS_AND_AUDIT]
+# Issue 13: one review message per batch. `review_views` is the view's state (which message,
+# which clip it shows, what it last rendered, the contact sheet's message), so a restarted bot
+# edits the same message again; an item made by "Again"/"New prompt" names the item whose frame
+# it reuses (its clips are labelled with that image's number).
+_REVIEW_VIEW = """
+CREATE TABLE review_views (
+    batch_id         INTEGER PRIMARY KEY REFERENCES batches (id) ON DELETE CASCADE,
+    chat_id          INTEGER NOT NULL,
+    message_id       INTEGER,
+    clip_id          INTEGER,
+    rendered         TEXT NOT NULL DEFAULT '',
+    sheet_message_id INTEGER,
+    sheet_key        TEXT NOT NULL DEFAULT '',
+    updated_at       REAL NOT NULL
+);
+ALTER TABLE items ADD COLUMN source_item_id INTEGER;
+"""
+
+MIGRATIONS: list[str, _REVIEW_VIEW] = [_V1, _FLOW_2026_OPTIONS, _FLOW_BILLING_PROOF, _TEAM_BUDGETS_AND_AUDIT, _REVIEW_VIEW]
 
 
 def latest_version() -> int:

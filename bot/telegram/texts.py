@@ -8,8 +8,8 @@ MAX_PROMPT_CHARS = 1800
 MIN_PROMPT_CHARS = 3
 
 START = (
-    "👋 I turn your images into 8-second videos with Google Flow (Veo 3.1), then upscale the "
-    "ones you pick to 4K.\n\n"
+    "👋 I turn your images (or just prompts) into videos with Google Flow (Veo 3.1 or Omni), "
+    "then upscale the ones you pick to 4K.\n\n"
     "1. Send one or more images with a caption: the caption is the prompt.\n"
     "2. Check the batch card and press ▶️ Start.\n"
     "3. Pick the clips you like, then ⬆️ Upscale to 4K or 🗜 Zip them.\n\n"
@@ -23,11 +23,16 @@ HELP = (
     "• No caption? I ask for a prompt, or use your default from /prompt.\n"
     "• Many images with different prompts: send a <code>.txt</code> file (one prompt per line, "
     "in the order of the images) or a <code>.csv</code> with columns <code>file,prompt</code>.\n"
-    "• Images sent as <i>files</i> keep full quality; photos are recompressed by Telegram.\n\n"
+    "• Images sent as <i>files</i> keep full quality; photos are recompressed by Telegram.\n"
+    "• No images at all: <code>/video</code> with one prompt per line, or a prompts file and ✍️.\n"
+    "• ⚙️ Settings on a batch card: model, duration, resolution, aspect, outputs, and start+end "
+    "pairs (images 1→2, 3→4 … as first and last frame); the estimate follows.\n"
+    "• Under each video: 🆓 1080p (Flow, free) or ⬆️ our own 4K.\n\n"
     "<b>Commands</b>\n"
     "/status – your running batches\n"
     "/history – your recent batches\n"
-    "/settings – your default aspect, outputs and model\n"
+    "/settings – your default model, duration, resolution, aspect and outputs\n"
+    "/video &lt;prompts&gt; – text-to-video, one prompt per line\n"
     "/prompt &lt;text&gt; – set a default prompt (/prompt off to clear)\n"
     "/cancel – stop what you are doing (dialog or running batch)"
 )
