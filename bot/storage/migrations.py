@@ -245,7 +245,8 @@ CREATE TABLE review_views (
 ALTER TABLE items ADD COLUMN source_item_id INTEGER;
 """
 
-MIGRATIONS: list[str, _REVIEW_VIEW] = [_V1, _FLOW_2026_OPTIONS, _FLOW_BILLING_PROOF, _TEAM_BUDGETS_AND_AUDIT, _REVIEW_VIEW]
+MIGRATIONS: list[str] = [_V1, _FLOW_2026_OPTIONS, _FLOW_BILLING_PROOF, _TEAM_BUDGETS_AND_AUDIT,
+                          _REVIEW_VIEW]
 
 
 def latest_version() -> int:
