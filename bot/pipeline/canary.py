@@ -97,7 +97,9 @@ class ClientDriftChecker:
 
         page = await self.client.session.new_page()
         try:
-            url = self.client.base_url
+            # The project the driver submits into, once it has one: checking there makes no
+            # new project in the account (one per batch would litter it) and reaches the tiles.
+            url = getattr(self.client, "_project_url", None) or self.client.base_url
             try:
                 results = await run_check(page, url, timeout=self.client.timeout,
                                           **_generation_args(run_check, self.client.settings))
