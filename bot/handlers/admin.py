@@ -327,4 +327,7 @@ def render_stats(stats: dict[str, Any]) -> str:
                      f"{s['failed']} failed · {s['credits_spent']} credits spent")
         if s["failures_by_class"]:
             lines.append("Failures: " + ", ".join(f"{k} {v}" for k, v in sorted(s["failures_by_class"].items())))
+        for m in s.get("by_model", [])[:6]:
+            lines.append(f"• {texts.esc(m['model'])} {m['duration']} s {m['resolution']}: "
+                         f"{m['generations']} generations, {m['credits']} credits")
     return "\n".join(lines)

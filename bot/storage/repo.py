@@ -284,6 +284,12 @@ async def stats(db: Database, since: float | None = None) -> dict[str, Any]:
         f"{'AND' if where else 'WHERE'} status = 'failed' GROUP BY 1, 2",
         params,
     )
+    # What was billed per model, duration and resolution (credits priced by the catalog).
+    billed = await db.fetchall(
+        f"SELECT model, duration, resolution, count(*), coalesce(sum(credits), 0) FROM generations "
+        f"{where} {'AND' if where else 'WHERE'} status = 'done' GROUP BY 1, 2, 3 ORDER BY 5 DESC",
+        params,
+    )
     by_class: dict[str, int] = {}
     by_code: dict[str, int] = {}
     for cls, code, n in rows:
@@ -296,4 +302,6 @@ async def stats(db: Database, since: float | None = None) -> dict[str, Any]:
         "failed": row[3],
         "failures_by_class": by_class,
         "failures_by_code": by_code,
+        "by_model": [{"model": r[0], "duration": r[1], "resolution": r[2], "generations": r[3],
+                      "credits": r[4]} for r in billed],
     }
