@@ -67,3 +67,36 @@ def test_text_only_reads_prompts_files(tmp_path, capsys):
     code = main(["--env-file", str(tmp_path / "none.env"), "batch", str(txt), "--text-only",
                  "--pairs", "--out", str(tmp_path / "out")])
     assert code == 2 and "--pairs needs images" in capsys.readouterr().err
+
+
+def test_text_only_run_on_the_simulator_makes_omni_clips_of_the_asked_length(tmp_path):
+    """The whole headless run: a prompts file, Omni 4 s 360p, on a local flowsim (flow2026)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ideas = tmp_path / "ideas.txt"
+    ideas.write_text("a red kite over the sea\n")
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "FLOW_", "UPSCALE_", "STORAGE_", "PATHS_"))}
+    env.update(FLOW_CANARY="false", FLOW_STEP_TIMEOUT_S="15", FLOW_POLL_INTERVAL_S="0.3")
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"), "batch", str(ideas),
+         "--text-only", "--backend", "simulator", "--model", "Omni 1.1 Flash", "--duration", "4",
+         "--resolution", "360p", "--outputs", "1", "--aspect", "16:9", "--sim-generation-seconds",
+         "2", "--quiet", "--out", str(out), "--events-log", str(tmp_path / "events.jsonl")],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 prompt(s), text only" in proc.stdout and "Omni 1.1 Flash 4 s 360p" in proc.stdout
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    [done] = [e for e in events if e["event"] == "item_previews"]
+    clip = Path(done["clips"][0]["path"])
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                            "stream=width,height:format=duration", "-of", "json", str(clip)],
+                           capture_output=True, text=True, check=True)
+    info = json.loads(probe.stdout)
+    assert (info["streams"][0]["width"], info["streams"][0]["height"]) == (640, 360)
+    assert abs(float(info["format"]["duration"]) - 4) < 0.5
