@@ -31,7 +31,9 @@ from bot.handlers import build_routers
 from bot.handlers.intake import process_intake
 from bot.logsafe import register_secret
 from bot.pipeline.flow.api import FlowClient, SessionInfo
+from bot.services.audit import AuditService
 from bot.services.batches import BatchService
+from bot.services.budgets import BudgetService
 from bot.services.dialogs import DialogService, MessageRefs
 from bot.services.sessions import SessionService
 from bot.services.users import UserService
@@ -53,7 +55,7 @@ _METHODS_USED = (
     methods.SendMessage, methods.EditMessageText, methods.EditMessageReplyMarkup,
     methods.AnswerCallbackQuery, methods.SendChatAction, methods.SendVideo, methods.SendDocument,
     methods.SendMediaGroup, methods.SendPhoto, methods.DeleteMessage, methods.GetFile,
-    methods.SetMyCommands, methods.GetUpdates,
+    methods.SetMyCommands, methods.GetUpdates, methods.SetMessageReaction,
 )
 
 
@@ -190,7 +192,9 @@ def build_bot_app(
     users = UserService(db, settings)
     dialogs = DialogService(db, data_dir / "incoming")
     refs = MessageRefs(db)
-    batches = BatchService(db, queue, settings, clock, data_dir)
+    budgets = BudgetService(db, clock, frozenset(settings.telegram.admin_ids), plan=settings.flow.plan)
+    batches = BatchService(db, queue, settings, clock, data_dir, budgets=budgets)
+    audit = AuditService(db, clock)
     if account is None:
         from bot.services.account import AccountService
 
@@ -208,7 +212,7 @@ def build_bot_app(
     services: dict[str, Any] = {
         "users": users, "dialogs": dialogs, "refs": refs, "batches": batches, "account": account,
         "sessions": sessions, "intake": intake, "flow": flow_client, "settings": settings,
-        "notifier": notifier,
+        "notifier": notifier, "budgets": budgets, "audit": audit,
         "incoming_dir": data_dir / "incoming",
         "download_limit": settings.telegram.download_limit_bytes,
     }
@@ -217,7 +221,7 @@ def build_bot_app(
     dp.update.outer_middleware(AccessMiddleware(users))
     dp.update.outer_middleware(ServicesMiddleware(services))
     dp.include_routers(*build_routers())
-    install_error_handler(dp)
+    install_error_handler(dp, settings.telegram.admin_ids)
 
     pipeline = None
     if with_pipeline and flow_client is not None:

@@ -13,6 +13,8 @@ from fake_telegram.errors import bad_request
 
 CALLBACK_DATA_MAX = 64
 MAX_BUTTONS = 100
+# Bot API 9.4: an inline button's optional colour.
+BUTTON_STYLES = ("danger", "success", "primary")
 _INLINE_ACTIONS = (
     "url", "callback_data", "web_app", "login_url", "switch_inline_query",
     "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
@@ -46,6 +48,8 @@ def _check_inline_button(button: Any) -> None:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode()) <= CALLBACK_DATA_MAX:
             raise bad_request("BUTTON_DATA_INVALID")
+    if "style" in button and button["style"] not in BUTTON_STYLES:
+        raise bad_request("BUTTON_STYLE_INVALID")
     if "url" in button:
         url = str(button["url"])
         if not url.startswith(("http://", "https://", "tg://")):

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from fake_telegram import api_edit, api_misc, api_send  # noqa: F401  (register methods)
+from fake_telegram import api_edit, api_misc, api_reactions, api_send  # noqa: F401  (register methods)
 from fake_telegram.actors import UserActions
 from fake_telegram.errors import (
     ApiError,
@@ -72,6 +72,7 @@ class FakeTelegram(UserActions):
         self.callback_queries: dict[str, dict[str, Any]] = {}
         self.callback_timeout = 15.0
         self.chat_actions: list[tuple[int, str]] = []
+        self.reactions: dict[tuple[int, int], list[dict[str, Any]]] = {}  # (chat, message) -> set
         self.commands_by_scope: dict[str, list[dict[str, str]]] = {}
         self.settings: dict[str, Any] = {}
         self.webhook_url = ""
@@ -196,6 +197,11 @@ class FakeTelegram(UserActions):
                           from_bot=from_bot, **fields)
         self.chats.setdefault(chat_id, {})[message_id] = msg
         return msg
+
+    def reaction_on(self, chat_id: int, message_id: int) -> list[str]:
+        """The emoji the bot set on a message (setMessageReaction), [] when none."""
+        return [r.get("emoji") or r.get("custom_emoji_id", "")
+                for r in self.reactions.get((chat_id, message_id), [])]
 
     def find_message(self, chat_id: int, message_id: int) -> SentMessage | None:
         msg = self.chats.get(chat_id, {}).get(message_id)

@@ -22,7 +22,10 @@ _HTML_TAGS = {
     "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
     "code": "code", "pre": "pre", "a": "text_link", "tg-spoiler": "spoiler",
     "span": "spoiler", "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+    "tg-time": "date_time",
 }
+# The date-time entity's format: relative time alone, or weekday, date, time in that order.
+_DATE_TIME_FORMAT = re.compile(r"r|w?[dD]?[tT]?")
 _HTML_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _ATTR = re.compile(r'([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|([^\s>]+))')
 
@@ -104,6 +107,14 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             extra["type"] = "expandable_blockquote"
         if name == "tg-emoji":
             extra["custom_emoji_id"] = attr.get("emoji-id", "")
+        if name == "tg-time":
+            if not re.fullmatch(r"[0-9]{1,12}", attr.get("unix", "")):
+                raise _cant_parse(f'Tag "tg-time" must have a valid "unix" attribute at byte offset {offset}')
+            extra["unix_time"] = int(attr["unix"])
+            if "format" in attr:
+                if not _DATE_TIME_FORMAT.fullmatch(attr["format"]):
+                    raise _cant_parse(f'Invalid date-time format at byte offset {offset}')
+                extra["date_time_format"] = attr["format"]
         stack.append((name, length, extra))
     if stack:
         raise _cant_parse(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')

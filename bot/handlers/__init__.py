@@ -21,12 +21,14 @@ def build_routers() -> list[Router]:
         preferences,
         review,
         start,
+        team,
         textvideo,
     )
 
     modules = [_fresh(m) for m in (admin, start, preferences, card, review, history, textvideo,
                                    intake)]
-    return [modules[0].router, modules[0].refusals] + [m.router for m in modules[1:]]
+    # team (admins' /audit and /users budget) goes first: admin's /users would take the budget form.
+    return [_fresh(team).router, modules[0].router, modules[0].refusals] + [m.router for m in modules[1:]]
 
 
 def _fresh(module: ModuleType) -> ModuleType:

@@ -27,16 +27,21 @@ from bot.services.dialogs import AWAITING_SESSION, DialogService
 from bot.services.sessions import SessionService
 from bot.services.users import UserService
 from bot.telegram import keyboards, texts
-from bot.telegram.callbacks import QueueCb, UsersCb
+from bot.telegram.auditing import AdminAuditMiddleware
+from bot.telegram.callbacks import AuditCb, QueueCb, UsersCb
 from bot.telegram.notifier import TelegramNotifier
 
 log = logging.getLogger(__name__)
 
-ADMIN_COMMANDS = ("session", "login", "pause", "resume", "queue", "stats", "users", "screenshot")
+ADMIN_COMMANDS = ("session", "login", "pause", "resume", "queue", "stats", "users", "screenshot",
+                  "audit")
 
 router = Router(name=__name__)
 router.message.filter(IsAdmin())
 router.callback_query.filter(IsAdmin())
+# Every admin command and button leaves an audit row (issue 14; bot/telegram/auditing.py).
+router.message.middleware(AdminAuditMiddleware())
+router.callback_query.middleware(AdminAuditMiddleware())
 
 refusals = Router(name=__name__ + ".refusals")
 
@@ -70,6 +75,7 @@ async def refuse(message: Message) -> None:
 
 @refusals.callback_query(QueueCb.filter())
 @refusals.callback_query(UsersCb.filter())
+@refusals.callback_query(AuditCb.filter())
 async def refuse_button(query: CallbackQuery) -> None:
     await query.answer(texts.ADMIN_ONLY, show_alert=True)
 

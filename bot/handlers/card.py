@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 
 from bot.config import ASPECTS, MODELS
 from bot.pipeline import catalog
-from bot.services.batches import BatchError, BatchService, BatchView
+from bot.services.batches import BatchError, BatchService, BatchView, BudgetExceededError
 from bot.telegram import keyboards, texts
 from bot.telegram.callbacks import CardCb, small_number
 from bot.telegram.cards import card_markup, card_text
@@ -54,6 +54,10 @@ async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchSer
             await query.answer("Updated.")
         else:  # settings / back
             await query.answer()
+    except BudgetExceededError as err:
+        c = err.check
+        await query.answer(texts.budget_refused(c.cost, c.left, c.budget.period), show_alert=True)
+        return
     except BatchError as err:
         await query.answer(str(err), show_alert=True)
         return
@@ -101,6 +105,7 @@ async def _redraw(query: CallbackQuery, batches: BatchService, batch_id: int, *,
     if view is None:
         return
     credits, seconds = await batches.estimate(view)
+    budget = await batches.budget_check(view)
     if settings and view.status == "draft":
         markup = settings_markup(view)
     else:
@@ -108,7 +113,7 @@ async def _redraw(query: CallbackQuery, batches: BatchService, batch_id: int, *,
     if query.message is None:
         return
     try:
-        await query.message.edit_text(card_text(view, credits, seconds), reply_markup=markup)
+        await query.message.edit_text(card_text(view, credits, seconds, budget), reply_markup=markup)
     except TelegramBadRequest as err:
         # A double tap redraws the same card: Telegram answers "message is not modified".
         if "not modified" not in str(err):

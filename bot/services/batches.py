@@ -34,6 +34,8 @@ from bot.clock import Clock
 from bot.config import ASPECTS, PRESETS, Settings
 from bot.errors import FlowbotError
 from bot.pipeline import catalog, policy, stages
+from bot.services.audit import record_audit
+from bot.services.budgets import BudgetCheck, BudgetService
 from bot.storage import repo
 from bot.storage.blobstore import sha256_file
 from bot.storage.db import Database
@@ -42,6 +44,17 @@ from bot.storage.queue import NewTask, TaskQueue
 
 class BatchError(FlowbotError):
     """A batch request that cannot be done; the message is fit to show the user."""
+
+
+class BudgetExceededError(BatchError):
+    """Starting the batch would spend more than its owner's credit budget has left.
+
+    `check` says by how much; the Telegram layer words it (texts.budget_refused)."""
+
+    def __init__(self, check: BudgetCheck) -> None:
+        super().__init__(f"This batch needs {check.cost} credits; the budget has {check.left} "
+                         f"left this {check.budget.period}.")
+        self.check = check
 
 
 class NotFoundError(BatchError, LookupError):
@@ -188,12 +201,14 @@ class BatchService:
     """Create, start, watch and finish batches. See the module docstring for the flow."""
 
     def __init__(self, db: Database, queue: TaskQueue, settings: Settings, clock: Clock,
-                 data_dir: Path | None = None) -> None:
+                 data_dir: Path | None = None, budgets: BudgetService | None = None) -> None:
         self.db = db
         self.queue = queue
         self.settings = settings
         self.clock = clock
         self.data_dir = Path(data_dir or settings.paths.data_dir)
+        # Credit budgets per user (issue 14); None: nobody is limited (the CLI, tests).
+        self.budgets = budgets
 
     # -- creating and configuring --------------------------------------------------------------
 
@@ -315,6 +330,12 @@ class BatchService:
             n, view.outputs, model, view.plan, duration, resolution,  # type: ignore[arg-type]
             render_slots=flow.render_slots, render_s=render_s, frames_per_item=frames))
 
+    async def budget_check(self, view: BatchView) -> BudgetCheck | None:
+        """What starting this draft would leave of its owner's budget (None: not limited)."""
+        if self.budgets is None or view.status != "draft":
+            return None
+        return await self.budgets.check(view.user_id, (await self.estimate(view)).credits)
+
     async def set_card_message(self, batch_id: int, message_id: int | None) -> None:
         """Remember the Telegram message showing the batch card (to edit it after a restart)."""
         await self.db.execute("UPDATE batches SET card_message_id = ? WHERE id = ?",
@@ -334,15 +355,23 @@ class BatchService:
             raise BatchStateError("This batch was cancelled.")
         now = self.clock.now()
         plan = await self.plan()
+        credits = 0
         if batch["status"] == "draft":
             # The plan may have changed since the card was drawn: never submit what it lacks.
             _check(batch["aspect"], batch["outputs"], batch["model"], plan, batch["duration"],
                    batch["resolution"], strict=True)
+            draft = await self._view(batch_id)
+            budget = await self.budget_check(draft)
+            if budget is not None and not budget.fits:
+                raise BudgetExceededError(budget)
+            credits = (await self.estimate(draft)).credits
 
         def tx(conn: sqlite3.Connection) -> None:
             started = conn.execute(
                 "UPDATE batches SET status = 'running', started_at = coalesce(started_at, ?) "
                 "WHERE id = ? AND status = 'draft'", (now, batch_id)).rowcount
+            if started:  # the credit-spending action, in the same transaction as the start
+                record_audit(conn, now, user_id, "batch_start", batch_id=batch_id, credits=credits)
             if started and batch["pairs"]:
                 _merge_pairs(conn, batch_id, now)
             for item in conn.execute("SELECT id FROM items WHERE batch_id = ? AND status = 'pending' "
@@ -387,6 +416,11 @@ class BatchService:
         if item["user_id"] != user_id:
             raise NotYourBatchError("This item belongs to someone else.")
         now = self.clock.now()
+        cost = await self.retry_cost(item_id)
+        if self.budgets is not None:
+            budget = await self.budgets.check(user_id, cost)
+            if budget is not None and not budget.fits:
+                raise BudgetExceededError(budget)
 
         def tx(conn: sqlite3.Connection) -> bool:
             cur = conn.execute("UPDATE items SET status = 'queued', error_class = NULL, "
@@ -399,6 +433,8 @@ class BatchService:
             n = repo.next_attempt(conn, item_id) - 1
             self.queue.add(conn, stages.submit_task(item["batch_id"], item_id, item["outputs"],
                                                     f"u{n}"))
+            record_audit(conn, now, user_id, "item_retry", batch_id=item["batch_id"], credits=cost,
+                         detail=f"item {item_id}")
             return True
 
         return await self.db.write_sync(tx)

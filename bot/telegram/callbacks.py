@@ -76,4 +76,10 @@ class TextCb(CallbackData, prefix="tv"):
     action: str  # make
 
 
-ALL_FACTORIES = (CardCb, ClipCb, ReviewCb, QueueCb, UsersCb, TextCb)
+class AuditCb(CallbackData, prefix="au"):
+    """Admin /audit: show page `page` (0 = newest)."""
+
+    page: Annotated[int, Field(ge=0, le=100_000)]
+
+
+ALL_FACTORIES = (CardCb, ClipCb, ReviewCb, QueueCb, UsersCb, TextCb, AuditCb)

@@ -10,6 +10,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.pipeline.notifier import BatchProgress
 from bot.services.batches import BatchService, BatchView, NewItem
+from bot.services.budgets import BudgetCheck
 from bot.services.users import UserService
 from bot.telegram import keyboards, texts
 
@@ -47,11 +48,16 @@ def what_line(view: BatchView) -> str:
     return f"🖼 {n} image{'s' if n != 1 else ''} · {each}"
 
 
-def card_text(view: BatchView, credits: int, seconds: float) -> str:
+def card_text(view: BatchView, credits: int, seconds: float,
+              budget: BudgetCheck | None = None) -> str:
+    """The card; `budget` (a draft's check against the owner's budget) adds what it leaves."""
     status = card_status(view)
     # The estimate is of work still to do: only meaningful before and while the batch runs.
     cost = (f"\n💳 about {credits} credits · ⏱ about {texts.duration(seconds)}"
             if view.status in ("draft", "running") else "")
+    if budget is not None and view.status == "draft":
+        cost += "\n" + texts.budget_line(budget.budget.credits, budget.budget.period, budget.used,
+                                         budget.cost, budget.left_after)
     return (
         f"<b>Batch #{view.id}</b> · {status}\n"
         f"{what_line(view)}\n"
@@ -82,7 +88,9 @@ async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[
     )
     view = await batches.get(batch_id)
     credits, seconds = await batches.estimate(view)
-    msg = await bot.send_message(chat_id, card_text(view, credits, seconds), reply_markup=card_markup(view))
+    budget = await batches.budget_check(view)
+    msg = await bot.send_message(chat_id, card_text(view, credits, seconds, budget),
+                                 reply_markup=card_markup(view))
     await batches.set_card_message(batch_id, msg.message_id)
     return batch_id
 

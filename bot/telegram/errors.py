@@ -1,40 +1,89 @@
-"""The last resort: an exception no handler caught still ends in a polite answer.
+"""The last resort: an exception no handler caught still ends in a polite answer, and admins hear.
 
 aiogram hands an exception escaping a handler to the dispatcher's `errors` observers. Without
-one, the user sees nothing (a message) or an endless spinner (a button). `on_error` logs the
-exception with its update id and answers: a button press gets `answer()` (stopping the
-spinner), a message gets a short apology. It is one small function so that alerting admins
-(with a reference id) can be added to it later without touching any handler.
+one, the user sees nothing (a message) or an endless spinner (a button). The handler built by
+`install_error_handler` gives each such error a short reference id, logs the traceback under it,
+sends every admin a short alert (the exception's type, where it happened, who — never a
+traceback, never the user's text, so nothing secret reaches a chat) and answers the user with
+the same reference: a button press gets an alert (or, when the press was already answered, a
+message), a message gets a short apology.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
-from aiogram import Dispatcher
+from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Update
 
 from bot.telegram import texts
 
 log = logging.getLogger(__name__)
 
 
-async def on_error(event: ErrorEvent) -> bool:
-    """Log an unhandled handler exception and answer the user; True marks it handled."""
-    update = event.update
-    log.error("unhandled %s in update %s", type(event.exception).__name__, update.update_id,
-              exc_info=event.exception)
-    # The answer itself may fail (the chat is gone, Telegram is down): nothing more to do then.
-    with contextlib.suppress(TelegramAPIError):
-        if update.callback_query is not None:
-            await update.callback_query.answer(texts.INTERNAL_ERROR_SHORT, show_alert=True)
-        elif update.message is not None:
-            await update.message.answer(texts.INTERNAL_ERROR)
-    return True
+def new_ref() -> str:
+    """A short reference id an admin can search the log for (6 hex digits)."""
+    return secrets.token_hex(3).upper()
 
 
-def install_error_handler(dp: Dispatcher) -> None:
-    """Register `on_error` on the dispatcher (covers every included router)."""
-    dp.errors.register(on_error)
+def _where(update: Update) -> tuple[str, int | None]:
+    """Where the error happened (a command word or a button's payload prefix) and who it was."""
+    if update.callback_query is not None:
+        prefix = (update.callback_query.data or "").split(":", 1)[0][:8]
+        return f"a button press ({prefix or '?'})", update.callback_query.from_user.id
+    if update.message is not None:
+        msg = update.message
+        text = msg.text or msg.caption or ""
+        word = text.split(maxsplit=1)[0][:32] if text.startswith("/") else None
+        kind = f"the command {word}" if word else f"a {msg.content_type} message"
+        return kind, msg.from_user.id if msg.from_user else None
+    return f"an update ({update.event_type})", None
+
+
+def make_error_handler(admin_ids: Iterable[int]) -> Callable[..., Awaitable[bool]]:
+    """The `errors` observer: log with a reference, alert admins, answer the user."""
+    admins = tuple(admin_ids)
+
+    async def on_error(event: ErrorEvent, bot: Bot, **_: Any) -> bool:
+        update = event.update
+        ref = new_ref()
+        error = type(event.exception).__name__
+        where, user_id = _where(update)
+        log.error("unhandled %s [ref %s] in update %s (%s)", error, ref, update.update_id, where,
+                  exc_info=event.exception)
+        await _answer_user(update, bot, ref)
+        alert = texts.admin_error_alert(ref, error, where, user_id)
+        for admin in admins:
+            # An admin who never opened the chat, or Telegram down: the log still has it all.
+            with contextlib.suppress(TelegramAPIError):
+                await bot.send_message(admin, alert)
+        return True
+
+    return on_error
+
+
+async def _answer_user(update: Update, bot: Bot, ref: str) -> None:
+    """The user's polite answer with the reference; it may itself fail (the chat is gone)."""
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer(texts.internal_error_short(ref), show_alert=True)
+            return
+        except TelegramAPIError:
+            pass  # the handler had already answered the press: say it in the chat instead
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        with contextlib.suppress(TelegramAPIError):
+            await bot.send_message(chat_id, texts.internal_error(ref))
+    elif update.message is not None:
+        with contextlib.suppress(TelegramAPIError):
+            await update.message.answer(texts.internal_error(ref))
+
+
+def install_error_handler(dp: Dispatcher, admin_ids: Iterable[int] = ()) -> None:
+    """Register the last-resort handler on the dispatcher (covers every included router)."""
+    dp.errors.register(make_error_handler(admin_ids))

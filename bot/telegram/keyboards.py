@@ -31,6 +31,7 @@ ADMIN_COMMANDS = USER_COMMANDS + [
     BotCommand(command="stats", description="Generations, credits, failures"),
     BotCommand(command="users", description="Allowed users"),
     BotCommand(command="screenshot", description="The browser page now"),
+    BotCommand(command="audit", description="Who did what, and credits spent"),
 ]
 
 MODEL_LABELS = {m: catalog.short_label(m) for m in MODELS}

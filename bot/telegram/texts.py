@@ -44,7 +44,8 @@ ADMIN_HELP = (
     "/pause, /resume – stop or restart work on the Flow account\n"
     "/queue – what is waiting (with cancel buttons)\n"
     "/stats – generations, credits and failures\n"
-    "/users – allowed users (/users add ID, /users remove ID)\n"
+    "/users – allowed users (/users add ID, /users remove ID, /users budget ID CREDITS day|month)\n"
+    "/audit – who did what, and the credits spent\n"
     "/screenshot – the browser page right now"
 )
 
@@ -170,3 +171,114 @@ def bar(done: int, total: int, width: int = 12) -> str:
 
 def size_mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+# -- issue 14: a bot a team can share ---------------------------------------------------------
+# Every new sentence is a named constant or a small function of plain values, so that the
+# coming i18n catalogue can take each over by name.
+
+RECEIPT_REACTION = "👍"  # set on each image message as its receipt (setMessageReaction)
+START_BUTTON = "▶️ Start"
+CANCEL_BUTTON = "✖️ Cancel"
+
+BUDGET_USAGE = (
+    "Budgets: <code>/users budget ID CREDITS day</code>, <code>/users budget ID CREDITS month</code> "
+    "or <code>/users budget ID off</code>. Admins are never limited."
+)
+BUDGET_BAD_CREDITS = "A budget is a whole number of credits from 0 to {max}, e.g. <code>/users budget 123456789 500 month</code>."
+BUDGET_BAD_PERIOD = "A budget is per <code>day</code> or per <code>month</code>."
+BUDGET_ADMIN = "User {uid} is an admin: admins are never limited."
+BUDGET_OFF = "User {uid} has no budget now (unlimited)."
+BUDGET_NONE = "User {uid} had no budget."
+BUDGET_PERIOD_WORDS = {"day": "day", "month": "month"}
+
+
+def budget_set(uid: int, credits: int, period: str) -> str:
+    """The answer to a budget an admin just gave."""
+    return f"✅ User {uid} may spend {credits} credits per {BUDGET_PERIOD_WORDS[period]} (UTC)."
+
+
+def budget_tag(credits: int, period: str, used: int) -> str:
+    """A user's budget in the /users list."""
+    return f"💳 {used}/{credits} per {BUDGET_PERIOD_WORDS[period]}"
+
+
+def budget_line(credits: int, period: str, used: int, cost: int, left_after: int) -> str:
+    """The card's budget line: what the batch would leave of it, or by how much it is over."""
+    per = BUDGET_PERIOD_WORDS[period]
+    if left_after >= 0:
+        return f"👛 Your budget: {credits} per {per}, {used} used · this batch leaves {left_after}"
+    return (f"👛 Your budget: {credits} per {per}, {used} used · ⚠️ this batch needs {cost}, "
+            f"{-left_after} more than is left")
+
+
+def budget_refused(cost: int, left: int, period: str) -> str:
+    """Start refused: the batch does not fit the user's budget (a button alert, ≤ 200 chars)."""
+    return (f"⛔ This batch needs {cost} credits but your budget has {left} left this "
+            f"{BUDGET_PERIOD_WORDS[period]}. Make it smaller (fewer outputs, a cheaper model) "
+            f"or ask an admin.")
+
+
+AUDIT_TITLE = "<b>Audit log</b>"
+AUDIT_EMPTY = "Nothing recorded yet."
+AUDIT_PREV = "⬅️ Newer"
+AUDIT_NEXT = "Older ➡️"
+
+
+def audit_line(when: str, actor: int | None, action: str, batch_id: int | None,
+               credits: int | None, detail: str | None) -> str:
+    """One audit row: when, who, what, batch, credits, detail (already escaped by the caller)."""
+    parts = [f"<code>{when}</code>", f"user <code>{actor}</code>" if actor else "system",
+             f"<b>{action}</b>"]
+    if batch_id:
+        parts.append(f"batch #{batch_id}")
+    if credits is not None:
+        parts.append(f"{credits} credits")
+    if detail:
+        parts.append(detail)
+    return " · ".join(parts)
+
+
+def audit_footer(page: int, pages: int, total: int) -> str:
+    return f"Page {page + 1} of {pages} · {total} entries · newest first, times in UTC"
+
+
+def internal_error(ref: str) -> str:
+    """The polite answer to an unhandled error, with the reference the admins also got."""
+    return (f"⚠️ Sorry, something went wrong on my side and that did not work. The admins have "
+            f"been told (reference <code>{ref}</code>). Please try again in a moment.")
+
+
+def internal_error_short(ref: str) -> str:
+    """The same, for a button's alert (plain text, ≤ 200 chars)."""
+    return f"⚠️ Sorry, something went wrong on my side. The admins have been told (ref {ref})."
+
+
+def admin_error_alert(ref: str, error: str, where: str, user_id: int | None) -> str:
+    """The short admin alert of an unhandled error: a reference, never a traceback or user text."""
+    who = f"user <code>{user_id}</code>" if user_id else "an unknown user"
+    return (f"🚨 Unhandled error <code>{ref}</code>: {esc(error)} in {esc(where)} from {who}. "
+            f"Details are in the log under this reference.")
+
+
+def queue_place(place: int, batches_ahead: int) -> str:
+    """A waiting batch's place in line (other users' work ahead of it)."""
+    ahead = f"{batches_ahead} batch{'es' if batches_ahead != 1 else ''} of other users ahead"
+    return f"🕒 Waiting: place {place} in line ({ahead})"
+
+
+def starts_in(relative: str, at: str) -> str:
+    """The start estimate of a waiting batch; `at` is a date-time entity (HTML)."""
+    return f"▶️ starts in about {relative} (≈ {at})"
+
+
+def ready_in(relative: str, at: str) -> str:
+    """The relative ETA with the absolute time next to it; `at` is a date-time entity (HTML)."""
+    return f"⏱ about {relative} left · ready ≈ {at}"
+
+
+AUTO_UPSCALE_ON = "⬆️ Auto 4K: on"
+AUTO_UPSCALE_OFF = "⬆️ Auto 4K: off"
+AUTO_UPSCALE_SET = "Every clip of new batches is upscaled to 4K as soon as it is ready."
+AUTO_UPSCALE_UNSET = "Clips are upscaled to 4K only when you pick them."
+AUTO_UPSCALE_CARD = "⬆️ Every clip is upscaled to 4K as soon as it is ready"
