@@ -38,3 +38,36 @@ async def test_flow_1080p_that_never_arrives_falls_back_to_our_upscale_and_says_
     assert (info.width, info.height) == (2160, 3840)
     [sent] = notifier.of("clip_upscaled")
     assert sent.label == "4K" and "never arrived" in sent.note
+
+
+async def test_batch_with_flow_1080p_fetches_it_and_the_4k_starts_from_it(
+        sim, chromium, sim_session_file, tmp_path):
+    """The CLI's --flow-1080p --upscale: Flow's 1080p of every clip, then our 4K made from it."""
+    from bot.pipeline import stages
+    from bot.storage import repo
+    from tests.pipeline.flow.flow2026 import QUIET
+
+    await sim.configure(**QUIET, upscale_1080_seconds=1)
+    settings = make_settings(tmp_path / "data", sim.base_url, step_timeout_s=15.0,
+                             upscale_1080_timeout_s=30.0)
+    settings.flow.base_url = f"{sim.base_url}/"
+    if "canary" in type(settings.flow).model_fields:
+        settings.flow.canary = False  # the drift canary has its own tests
+    notifier = RecordingNotifier()
+    frames = make_frames(tmp_path / "f", 1, size=(1280, 720))
+    async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
+        svc = BatchService(pipe.db, pipe.queue, settings, SystemClock(), settings.paths.data_dir)
+        batch_id = await svc.create_batch(USER, None, [NewItem(frames[0], "a tram at dusk")],
+                                          aspect="16:9", outputs=1, source="cli", flow_1080p=True)
+        await svc.set_auto_upscale(batch_id, USER, "fast")
+        await svc.start(batch_id, USER)
+        assert await pipe.wait_batch(batch_id, timeout=240) == "done"
+        [clip] = (await svc.get(batch_id)).clips
+        row = await pipe.db.write_sync(lambda conn: repo.clip_row(conn, clip.id))
+    assert clip.status_1080 == "ready" and clip.status_4k == "ready"
+    small = await probe(clip.path_1080)
+    assert (small.width, small.height) == (1920, 1080)
+    assert stages.upscale_source(row) == clip.path_1080
+    assert (await sim.downloads()).get("1080p") == 1
+    labels = [(e.label, e.note) for e in notifier.of("clip_upscaled")]
+    assert labels == [("1080p", "Flow's own 1080p upscale (free).")] + [("4K", None)]
