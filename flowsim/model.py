@@ -53,7 +53,13 @@ class SimConfig:
     virtualise_after: int = 8
     remember_frames_mode: bool = True
     poll_ms: int = 5000  # how often the page polls jwpduf
-    submit_reply_ms: int = 0  # submits are recorded at once, answered this late (real: 4-5 s)
+    # Submits are recorded at once and answered this late: real Flow replies 4-5 s after the
+    # click (FLOW_2026 §7, H). Tests that need speed set it low explicitly.
+    submit_reply_ms: int = 4500
+    # FLOW_2026 §5 (M): Flow may silently switch to a compatible model when the chosen one
+    # lacks a feature. On: Veo 3.1 - Quality has no Ingredients key and the page bills
+    # Veo 3.1 - Fast instead, without a word.
+    compatible_model_switch: bool = False
 
     def generation_duration(self, rng: random.Random, model: str = DEFAULT_MODEL) -> float:
         """Seconds one generation takes under the current time scale (SPEC §1.3 when unset)."""
@@ -118,6 +124,7 @@ class Tile:
     stuck: bool = False  # stays pending forever (configure(stuck_next=N))
     upscale_4k: str | None = None  # None | running | done
     agent: bool = False  # sent from the agent composer (its failure offers only Delete)
+    references: list[str] = field(default_factory=list)  # Ingredients (MZZa6b) media ids
 
     @property
     def active(self) -> bool:
@@ -160,7 +167,7 @@ PUBLIC_FIELDS = (
     "tile_id", "project_id", "batch_id", "prompt", "model", "aspect", "output_index", "outputs",
     "created_at", "start_media", "state", "percent", "finished_at", "error", "attempt",
     "rendered", "upscale", "clip_seconds", "resolution", "model_key", "kind", "end_media",
-    "stuck", "upscale_4k", "agent",
+    "stuck", "upscale_4k", "agent", "references",
 )
 
 

@@ -64,20 +64,30 @@ def placeholder_frame(path: Path, seed: str, size: tuple[int, int]) -> Path:
 
 async def render_clip(
     out: Path, frame: Path, prompt: str, size: tuple[int, int], index: int, outputs: int,
-    seconds: int = SECONDS,
+    seconds: int = SECONDS, end_frame: Path | None = None,
 ) -> Path:
-    """Render an exact `seconds` long, 24 fps H.264 + AAC clip of `size` from `frame`."""
+    """Render an exact `seconds` long, 24 fps H.264 + AAC clip of `size` from `frame`; with
+    `end_frame` (start + end, interpolation) the camera pans from the start frame across to
+    the end frame, which fills the last frame of the clip."""
     w, h = size
     big_w, big_h = int(w * 1.2) // 2 * 2, int(h * 1.2) // 2 * 2
     x, y = (expr.format(s=seconds) for expr in PANS[index % len(PANS)])
+    last = max(1, FPS * seconds - 1)  # frame index where the end frame is fully in view
     text = out.with_suffix(".txt")
     fontsize = max(18, w // 30)
     # drawtext does not wrap; keep long prompts inside the frame (at most 6 lines).
     lines = textwrap.wrap(prompt, width=max(10, int(w / (fontsize * 0.6)) - 2))[:6]
     text.write_text("\n".join(lines) + f"\n\noutput {index + 1}/{outputs}")
+    if end_frame is None:
+        picture = (f"[0:v]scale={big_w}:{big_h}:force_original_aspect_ratio=increase,"
+                   f"crop={big_w}:{big_h},crop={w}:{h}:x='{x}':y='{y}',")
+    else:
+        # Start and end side by side; the window slides from the one to the other.
+        fit = f"scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1"
+        picture = (f"[0:v]{fit}[s];[2:v]{fit}[e];[s][e]hstack=inputs=2,"
+                   f"crop={w}:{h}:x='{w}*min(1,n/{last})':y=0,")
     vf = (
-        f"[0:v]scale={big_w}:{big_h}:force_original_aspect_ratio=increase,crop={big_w}:{big_h},"
-        f"crop={w}:{h}:x='{x}':y='{y}',hue=h={index * 70},"
+        f"{picture}hue=h={index * 70},"
         f"drawtext=fontfile={FONT}:textfile={text}:expansion=none:fontsize={fontsize}:fontcolor=white:"
         f"box=1:boxcolor=black@0.5:boxborderw=8:x=24:y=h-th-48,"
         f"drawtext=fontfile={FONT}:text='%{{pts\\:hms}}':fontsize=24:fontcolor=white:x=24:y=24,"
@@ -87,6 +97,7 @@ async def render_clip(
     await run_ffmpeg(
         "-loop", "1", "-framerate", str(FPS), "-i", str(frame),
         "-f", "lavfi", "-i", f"sine=frequency={330 + 110 * index}:sample_rate=44100",
+        *(("-loop", "1", "-framerate", str(FPS), "-i", str(end_frame)) if end_frame else ()),
         "-filter_complex", vf, "-map", "[v]", "-map", "[a]",
         "-frames:v", str(FPS * seconds), "-r", str(FPS),
         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28",

@@ -345,7 +345,8 @@ class Sim:
 
     async def _render(self, tile: Tile) -> None:
         try:
-            await self.studio.clip(tile, self.media.get(tile.start_media or ""))
+            await self.studio.clip(tile, self.media.get(tile.start_media or ""),
+                                   self.media.get(tile.end_media or ""))
         except render.RenderError as exc:
             # A broken render must not leave the tile at 99% forever: fail it visibly.
             print(f"flowsim: render of {tile.tile_id} failed: {exc}", file=sys.stderr)

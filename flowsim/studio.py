@@ -29,9 +29,9 @@ class Studio:
         """The file of `tile_id` at `quality` (720p, 1080p or 270p)."""
         return self.media_dir / f"{tile_id}{SUFFIXES[quality]}"
 
-    async def clip(self, tile: Tile, upload: Path | None) -> Path:
+    async def clip(self, tile: Tile, upload: Path | None, end: Path | None = None) -> Path:
         """Render the tile's clip (its duration and resolution; classic: 8 s 720p) from its
-        uploaded start frame (or a gradient)."""
+        uploaded start frame (or a gradient); with an end frame, a pan from one to the other."""
         size = video_size(tile.resolution, tile.aspect)
         async with self._lock:
             frame = upload or render.placeholder_frame(
@@ -39,7 +39,7 @@ class Studio:
             )
             return await render.render_clip(
                 self.path(tile.tile_id), frame, tile.prompt, size, tile.output_index, tile.outputs,
-                seconds=tile.clip_seconds,
+                seconds=tile.clip_seconds, end_frame=end,
             )
 
     async def upscale(self, tile_id: str, size: str = "1080p") -> Path:

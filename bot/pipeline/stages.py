@@ -619,11 +619,20 @@ def enqueue_upscale(ctx: StageContext, conn: sqlite3.Connection, batch_id: int, 
     return True
 
 
+# How often a 4K upscale looks again while Flow's 1080p of its clip is still coming.
+UPSCALE_WAIT_1080_S = 2.0
+
+
 async def run_upscale(ctx: StageContext, task: Task, owner: str) -> None:
     clip_id, preset = task.payload["clip_id"], task.payload["preset"]
     clip = await ctx.db.write_sync(lambda conn: repo.clip_row(conn, clip_id))
     if clip is None or clip["status_4k"] == "ready" and clip["path_4k"] and Path(clip["path_4k"]).exists():
         await ctx.queue.complete(task.id, owner)
+        return
+    if clip["status_1080"] in ("queued", "running"):
+        # Flow's 1080p of this clip is on its way (it ends ready or as a fallback, bounded by
+        # FLOW_UPSCALE_1080_TIMEOUT_S): the 4K starts from it rather than from the 720p.
+        await ctx.queue.reschedule(task.id, owner, UPSCALE_WAIT_1080_S)
         return
     now = ctx.now()
     await ctx.db.write_sync(lambda conn: repo.set_clip(conn, clip_id, now, status_4k="running"))

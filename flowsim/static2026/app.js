@@ -110,31 +110,49 @@ function projectTopBar(projectId, onUpload) {
   const addMedia = iconButton("add", t("add_media"), () => openMenu(addMedia, [
     { text: t("upload"), icon: "upload", onclick: onUpload },
     { text: t("new_collection"), icon: "create_new_folder", onclick: () => snack(t("not_simulated")) },
-    { text: t("create_character"), icon: "person_add", onclick: () => snack(t("not_simulated")) },
-    { text: t("new_scene"), icon: "movie", onclick: () => snack(t("not_simulated")) },
+    { text: t("create_character"), icon: "person_add", onclick: () => { location.href = `/project/${projectId}/character`; } },
+    { text: t("new_scene"), icon: "movie", onclick: async () => {
+      const res = await rpc("Lm2sRd", { op: "new_scene", projectId });
+      if (res.sceneId) location.href = `/project/${projectId}/scene/${res.sceneId}`;
+      else snack((res.error && res.error.message) || t("generic_error"));
+    } },
   ], { place: "below-right" }), "add-media-button");
   addMedia.setAttribute("aria-haspopup", "menu");
   const ns = () => snack(t("not_simulated"));
+  // Angular wraps the two halves of the header and the title input in their own components
+  // (public tools anchor on `flow-navigation-header flow-editable-text input.editable-text-input`
+  // and find `Add media menu` in `flow-tile-view-header`).
   return h("div", { class: "top-bar project-top-bar" },
-    iconButton("home", t("home"), () => { location.href = "/"; }),
-    title,
-    iconButton("more_vert", t("more_project"), ns),
+    h("flow-navigation-header", { class: "navigation-header" },
+      iconButton("home", t("home"), () => { location.href = "/"; }),
+      h("flow-editable-text", {}, title),
+      iconButton("more_vert", t("more_project"), ns)),
     h("div", { class: "spacer" }),
-    iconButton("search", t("search"), ns),
+    h("flow-tile-view-header", { class: "tile-view-header" },
+    iconButton("search", t("search"), ns, "search-button"),
+    // The header's own search field: also `input.search-input`, like the picker's (public
+    // dumps), so an unscoped `input.search-input` finds this one first.
+    h("input", { type: "text", class: "search-input header-search-input", "aria-label": t("search") }),
     iconButton("filter_list", t("filter"), ns),
     addMedia,
     iconButton("help", t("help"), ns),
     iconButton("settings_2", t("tile_grid"), ns),
-    iconButton("more_vert", t("more"), ns),
+    iconButton("more_vert", t("more"), ns)),
     accountButton());
 }
 
-function nav() {
+function nav(projectId, current = "all_media") {
+  // Characters and Tools are pages of their own (FLOW_2026 §1); the others filter the grid
+  // on the real site and are decorative here.
+  const pages = { all_media: "", characters: "/character", tools: "/tools" };
   const items = [["all_media", "perm_media"], ["images", "image"], ["videos", "videocam"], ["characters", "person"],
     ["scenes", "movie"], ["uploads", "upload"], ["tools", "build"], ["trash", "delete"]];
   return h("nav", { class: "project-nav", "aria-label": t("project_nav") },
-    items.map(([k, ic], i) => h("a", { href: "#", class: `nav-item${i === 0 ? " active" : ""}`, "aria-current": i === 0 ? "page" : null,
-      onclick: (e) => e.preventDefault() }, icon(ic), h("span", {}, t(k)))));
+    items.map(([k, ic]) => {
+      const href = k in pages && projectId ? `/project/${projectId}${pages[k]}` : "#";
+      return h("a", { href, class: `nav-item${k === current ? " active" : ""}`, "aria-current": k === current ? "page" : null,
+        onclick: href === "#" ? (e) => e.preventDefault() : null }, icon(ic), h("span", {}, t(k)));
+    }));
 }
 
 function consentDialog() {
@@ -230,7 +248,7 @@ function project(projectId) {
     // FLOW_2026 §4: the top bar hides once the grid is scrolled.
     bar.style.visibility = grid.scroller.scrollTop > 0 ? "hidden" : "";
   });
-  app.replaceChildren(bar, h("div", { class: "project-body" }, nav(), h("main", { class: "project-main" }, grid.el)),
+  app.replaceChildren(bar, h("div", { class: "project-body" }, nav(projectId), h("main", { class: "project-main" }, grid.el)),
     composer.el, fileInput);
   rpc("Vz7tGb", { projectId, query: "" }).then((res) => {
     if (res.assets) grid.uploadsReady(res.assets.filter((a) => a.state === "READY"));
@@ -262,8 +280,54 @@ async function edit(projectId, mediaId) {
   if (item) player.src = item.videoUrl;
 }
 
+// ---- pages under a project: a scene, characters, tools (FLOW_2026 §1; minimal but real) --------
+function subPage(projectId, current, title, ...body) {
+  document.title = `Google Flow - ${boot.projectTitle || ""}`;
+  app.replaceChildren(
+    h("div", { class: "top-bar sub-page-top-bar" }, h("flow-navigation-header", { class: "navigation-header" },
+      iconButton("arrow_back", t("back"), () => { location.href = `/project/${projectId}`; }, "back-button"),
+      h("span", { class: "edit-title" }, boot.projectTitle || "")), h("div", { class: "spacer" }), accountButton()),
+    h("div", { class: "project-body" }, nav(projectId, current),
+      h("main", { class: "sub-page-main" }, h("h1", { class: "sub-page-title" }, title), ...body)));
+}
+
+function scene(projectId) {
+  subPage(projectId, "scenes", t("scene_title"),
+    h("flow-scene-builder", { class: "scene-builder" },
+      h("flow-scene-timeline", { class: "scene-timeline" }, h("div", { class: "timeline-empty" }, t("scene_empty")))));
+}
+
+function character(projectId) {
+  if (boot.characterId) {
+    subPage(projectId, "characters", boot.characterName || "",
+      h("flow-character-detail", { class: "character-detail", "data-character-id": boot.characterId },
+        h("div", { class: "character-avatar" }, icon("person")), h("div", { class: "character-name" }, boot.characterName || "")));
+    return;
+  }
+  const name = h("input", { type: "text", class: "character-name-input", "aria-label": t("character_name"),
+    placeholder: t("character_name") });
+  const create = h("button", { type: "button", class: "mdc-button create-character-button", onclick: async () => {
+    const res = await rpc("Lm2sRd", { op: "new_character", projectId, name: name.value });
+    if (res.characterId) location.href = `/project/${projectId}/character/${res.characterId}`;
+    else snack(t("character_name_needed"));
+  } }, icon("person_add"), t("create_character"));
+  const list = (boot.characters || []).map((c) => h("a", { class: "character-card", href: `/project/${projectId}/character/${c.characterId}` },
+    icon("person"), h("span", {}, c.name)));
+  subPage(projectId, "characters", t("characters"),
+    h("flow-character-creator", { class: "character-creator" }, name, create),
+    h("div", { class: "character-list" }, list.length ? list : h("div", { class: "character-empty" }, t("no_characters"))));
+}
+
+function tools(projectId) {
+  subPage(projectId, "tools", t("tools"), h("flow-tools-page", { class: "tools-page" },
+    h("div", { class: "tools-empty" }, t("tools_empty"))));
+}
+
 cookieBar();
 if (boot.page === "about") about();
+else if (boot.page === "scene") scene(boot.projectId);
+else if (boot.page === "character") character(boot.projectId);
+else if (boot.page === "tools") tools(boot.projectId);
 else if (boot.page === "home") { home(); changelog(); }
 else if (boot.page === "project") { project(boot.projectId); changelog(); }
 else if (boot.page === "edit") edit(boot.projectId, boot.mediaId);

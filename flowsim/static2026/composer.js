@@ -28,7 +28,7 @@ export function Composer({ projectId, onSubmitted }) {
   const S = {
     media: "video", mode: account.framesMode === "ingredients" ? "ingredients" : "frames",
     aspect: "16:9", imageAspect: "16:9", model: first, ...modelDefaults(first), count: 1,
-    start: null, end: null, agent: !!(account.agentOnly || account.agentChip),
+    start: null, end: null, refs: [], agent: !!(account.agentOnly || account.agentChip),
     credits: typeof account.credits === "number" ? account.credits : 0,
     submits: 0, inflight: false, swallowArmed: false, enabled: false,
   };
@@ -47,6 +47,12 @@ export function Composer({ projectId, onSubmitted }) {
       enableTimer = setTimeout(() => { S.enabled = !!editor.text().trim(); renderSubmit(); }, 100);
     },
     onEnter: (trusted) => submit(trusted),
+    // FLOW_2026 §6: `@` opens the same asset picker as Add ingredients (flowsim: in the
+    // Ingredients input mode only, where references mean something).
+    onMention: (insert) => {
+      if (S.agent || S.media !== "video" || S.mode !== "ingredients") return;
+      openPicker(null, editor.el, insert);
+    },
   });
 
   // ---- price --------------------------------------------------------------------------------
@@ -94,7 +100,7 @@ export function Composer({ projectId, onSubmitted }) {
     submitSlot.replaceChildren(ctl);
     clearBtn.hidden = !editor.text();
   }
-  const clearBtn = iconButton("close", t("clear_prompt"), () => editor.clear(), "clear-prompt-button");
+  const clearBtn = iconButton("close", t("clear_prompt"), () => editor.clear(), "clear-button clear-prompt-button");
 
   // ---- the Start/End chips and the library picker --------------------------------------------
   function chip(slot) {
@@ -104,27 +110,75 @@ export function Composer({ projectId, onSubmitted }) {
       return h("div", { class: "frame-trigger" }, h("button", { type: "button", class: "empty-chip mdc-button",
         onclick: (ev) => openPicker(slot, ev.currentTarget) }, icon("add"), h("span", {}, name)));
     }
-    const remove = h("button", { type: "button", class: "remove-chip-button", "aria-label": t("remove"),
-      onclick: (ev) => { ev.stopPropagation(); S[slot] = null; render(); } }, icon("cancel"));
-    return h("div", { class: "frame-trigger" }, h("flow-image-ingredient-chip", {},
-      h("button", { type: "button", class: "chip-container", "aria-label": slot === "start" ? t("start_frame") : t("end_frame"),
-        onclick: (ev) => openPicker(slot, ev.currentTarget) },
-      h("img", { src: bound.thumbnailUrl, alt: bound.fileName })), remove));
+    return h("div", { class: "frame-trigger" }, boundChip(bound, slot === "start" ? t("start_frame") : t("end_frame"),
+      (ev) => openPicker(slot, ev.currentTarget), () => { S[slot] = null; render(); }));
   }
 
-  function openPicker(slot, anchor) {
-    const search = h("input", { type: "text", class: "asset-search-input", placeholder: t("search_assets"),
-      "aria-label": t("search_assets"), autocomplete: "off" });
+  /** A bound image chip (frames and ingredients alike): the image, and a `cancel` icon over it
+   * on hover that removes it (the markup public tools dumped from the real page). */
+  function boundChip(asset, aria, onclick, onremove) {
+    const overlay = h("div", { class: "hover-icon-overlay", "aria-label": t("remove"),
+      onclick: (ev) => { ev.stopPropagation(); onremove(); } }, icon("cancel"));
+    return h("flow-image-ingredient-chip", {},
+      h("button", { type: "button", class: "chip-container", "aria-label": aria, "aria-busy": "false", onclick },
+        h("div", { class: "chip-image-wrapper" }, h("img", { class: "chip-image", src: asset.thumbnailUrl, alt: asset.fileName })),
+        overlay));
+  }
+
+  /** Every reference of an Ingredients submit: the bound chips, then the @ mentions. */
+  function references() {
+    const ids = [...S.refs.map((r) => r.mediaId), ...editor.mentions()];
+    return [...new Set(ids)];
+  }
+
+  function openPicker(slot, anchor, mention = null) {
+    let tab = "dashboard"; // the ingredients picker's category tab
+    const search = h("input", { type: "text", class: "search-input asset-search-input", placeholder: t("search_assets"),
+      "aria-label": t("search_assets"), autocomplete: "off", cdkfocusinitial: true });
     const list = h("div", { role: "listbox", "aria-label": t("asset_list"), class: "asset-list" });
-    const detail = h("div", { class: "asset-detail" });
-    const content = h("flow-add-menu-popover-content", { class: "add-menu-popover" },
+    const detail = h("flow-add-menu-detail-pane", { class: "asset-detail" });
+    const content = h("flow-add-menu-popover-content", { class: "add-menu-popover add-menu-popover-container" },
       h("h2", { class: "popover-heading" }, slot ? t("select_frame") : t("select_ingredient")),
       h("div", { class: "search-row" }, icon("search"), search),
-      !slot ? h("button", { type: "button", class: "upload-media-button mdc-button",
+      !slot ? h("button", { type: "button", class: "upload-media-button sidebar-upload-btn mdc-button",
         onclick: () => { ov.close(); document.dispatchEvent(new CustomEvent("flowsim-upload")); } },
       icon("upload"), t("upload_media")) : null,
-      list, detail);
-    const ov = openOverlay({ content, anchor, place: "above", paneClass: "picker-pane" });
+      !slot ? tabs() : null,
+      h("cdk-virtual-scroll-viewport", { class: "cdk-virtual-scroll-viewport asset-list-viewport" }, list), detail);
+    // The Add ingredients trigger shows that its picker is open (public DOM dumps: aria-expanded,
+    // `add-menu-trigger-active`, the ligature turns to `close`).
+    const trig = anchor && anchor.classList && anchor.classList.contains("add-menu-trigger") ? anchor : null;
+    const setOpen = (open) => {
+      if (!trig) return;
+      trig.setAttribute("aria-expanded", String(open));
+      trig.classList.toggle("add-menu-trigger-active", open);
+      const ic = trig.querySelector("mat-icon");
+      if (ic) ic.textContent = open ? "close" : "add";
+    };
+    const ov = openOverlay({ content, anchor, place: "above", paneClass: "picker-pane", onClose: () => setOpen(false) });
+    setOpen(true);
+    function tabs() {
+      // Category tabs of the ingredients picker (public dumps; flowsim's library holds only
+      // uploaded images, so All, Images and Uploads list them and the others are empty).
+      const kinds = [["dashboard", "tab_all"], ["image", "tab_images"], ["videocam", "tab_videos"],
+        ["voice_selection", "tab_voices"], ["accessibility_new", "tab_characters"], ["face", "tab_avatars"],
+        ["drive_folder_upload", "tab_uploads"]];
+      const bar = h("div", { class: "picker-sidebar", role: "tablist" });
+      const items = kinds.map(([lig, key]) => h("mat-list-item", { role: "tab", class: `mat-mdc-list-item side-nav-list-item${lig === tab ? " side-nav-list-item-active" : ""}`,
+        "aria-selected": String(lig === tab), tabindex: "0", onclick: () => {
+          tab = lig;
+          for (const it of items) {
+            const on = it._lig === lig;
+            it.setAttribute("aria-selected", String(on));
+            it.classList.toggle("side-nav-list-item-active", on);
+          }
+          draw();
+        } }, h("span", { class: "mdc-list-item__start" }, icon(lig)),
+      h("span", { class: "mdc-list-item__content" }, h("span", { class: "mdc-list-item__primary-text" }, t(key)))));
+      items.forEach((it, i) => { it._lig = kinds[i][0]; });
+      bar.append(...items);
+      return bar;
+    }
     let assets = [];
     let seq = 0;
     async function load() {
@@ -135,15 +189,27 @@ export function Composer({ projectId, onSubmitted }) {
       draw();
     }
     function bind(asset) {
-      if (!slot) { snack(t("not_simulated")); ov.close(); return; }
-      S[slot] = { mediaId: asset.mediaId, fileName: asset.fileName, thumbnailUrl: asset.thumbnailUrl };
+      const chosen = { mediaId: asset.mediaId, fileName: asset.fileName, thumbnailUrl: asset.thumbnailUrl };
+      if (!slot) {
+        ov.close();
+        const known = references().includes(asset.mediaId);
+        if (!known && references().length >= 3) { snack(t("too_many_ingredients")); return; }
+        if (mention) { mention(chosen); return; }
+        if (!S.refs.some((r) => r.mediaId === asset.mediaId)) S.refs.push(chosen);
+        render();
+        return;
+      }
+      S[slot] = chosen;
       ov.close();
       render();
     }
     function preview(asset) {
-      for (const o of list.children) o.setAttribute("aria-selected", String(o._key === asset.mediaId));
+      for (const o of list.children) {
+        o.setAttribute("aria-selected", String(o._key === asset.mediaId));
+        o.classList.toggle("asset-item-active", o._key === asset.mediaId);
+      }
       detail.replaceChildren(
-        asset.state === "READY" ? h("img", { class: "detail-image", src: asset.thumbnailUrl, alt: asset.fileName })
+        asset.state === "READY" ? h("img", { class: "detail-preview-image detail-image", src: asset.thumbnailUrl, alt: asset.fileName })
           : h("div", { class: "detail-uploading" }, t("uploading")),
         h("div", { class: "detail-name" }, asset.fileName),
         h("button", { type: "button", class: "detail-add-to-prompt-btn mdc-button", onclick: () => {
@@ -157,19 +223,20 @@ export function Composer({ projectId, onSubmitted }) {
         } }, t("add_to_prompt")));
     }
     function draw() {
-      if (!assets.length) { list.replaceChildren(h("div", { class: "asset-empty" }, t("no_assets"))); return; }
-      list.replaceChildren(...assets.map((a) => h("button", {
+      const shown = ["dashboard", "image", "drive_folder_upload"].includes(tab) ? assets : [];
+      if (!shown.length) { list.replaceChildren(h("div", { class: "asset-empty" }, t("no_assets"))); return; }
+      list.replaceChildren(...shown.map((a) => h("button", {
         type: "button", role: "option", class: "asset-item", "aria-selected": "false",
         onclick: () => {
           if (cfg.picker_mode === "preview") { preview(a); return; }
           if (a.state !== "READY") return; // still uploading: a click does nothing
           bind(a);
         },
-      }, a.state === "READY" ? h("img", { class: "asset-thumb", src: a.thumbnailUrl, alt: "" })
+      }, a.state === "READY" ? h("img", { class: "asset-thumb asset-thumbnail-image", src: a.thumbnailUrl, alt: "" })
         : h("div", { class: "asset-thumb uploading" }, icon("progress_activity")),
-      h("span", { class: "asset-name" }, a.state === "READY" ? a.fileName : t("uploading")))));
+      h("span", { class: "asset-name asset-title" }, a.state === "READY" ? a.fileName : t("uploading")))));
       // The key stays in JS: the picker DOM carries no media id (FLOW_2026 §6).
-      [...list.children].forEach((o, i) => { o._key = assets[i].mediaId; });
+      [...list.children].forEach((o, i) => { o._key = shown[i].mediaId; });
     }
     let debounce = null;
     search.addEventListener("input", () => { clearTimeout(debounce); debounce = setTimeout(load, 300); });
@@ -203,7 +270,8 @@ export function Composer({ projectId, onSubmitted }) {
       const checked0 = () => btn.getAttribute("aria-checked") === "true";
       group.append(h("mat-button-toggle", { class: `mat-button-toggle${checked ? " mat-button-toggle-checked" : ""}` }, btn));
     }
-    return group;
+    // Each group sits in its own `flow-toggles` component (public tools count them).
+    return h("flow-toggles", {}, group);
   }
 
   function openSettings(ev) {
@@ -237,7 +305,7 @@ export function Composer({ projectId, onSubmitted }) {
         rows.push(radioGroup("aspect", [{ value: "16:9", label: "16:9", icon: "crop_16_9" },
           { value: "9:16", label: "9:16", icon: "crop_9_16" }], S.aspect, (v) => { S.aspect = v; changed(); }));
         modelBtnText = h("span", { class: "model-select-trigger-content" }, S.model);
-        const modelBtn = h("button", { type: "button", class: "model-select-trigger mdc-button",
+        const modelBtn = h("button", { type: "button", class: "model-select-trigger mat-mdc-menu-trigger mdc-button",
           "aria-label": t("select_model"), "aria-haspopup": "menu", "aria-expanded": "false" },
         modelBtnText, icon("arrow_drop_down"));
         modelBtn.addEventListener("click", () => {
@@ -253,7 +321,7 @@ export function Composer({ projectId, onSubmitted }) {
         rows.push(radioGroup("aspect", ["16:9", "4:3", "1:1", "3:4", "9:16"].map((a) => ({ value: a, label: a, icon: ASPECT_ICON[a] })),
           S.imageAspect, (v) => { S.imageAspect = v; changed(); }));
         rows.push(h("div", { class: "model-row" }, h("span", { class: "row-label" }, t("model")),
-          h("button", { type: "button", class: "model-select-trigger mdc-button", "aria-label": t("select_model") },
+          h("button", { type: "button", class: "model-select-trigger mat-mdc-menu-trigger mdc-button", "aria-label": t("select_model"), "aria-haspopup": "menu" },
             h("span", { class: "model-select-trigger-content" }, "Nano Banana 2"), icon("arrow_drop_down"))));
         rows.push(radioGroup("count", [1, 2, 3, 4].map((n) => ({ value: n, label: `x${n}` })), S.count, (v) => { S.count = v; changed(); }));
       }
@@ -305,15 +373,25 @@ export function Composer({ projectId, onSubmitted }) {
       const d = modelDefaults(model); duration = d.duration; resolution = d.resolution; count = 1;
     } else if (S.mode === "frames" && S.start) {
       kind = S.end ? "fl" : "i2v";
+    } else if (S.mode === "ingredients" && S.media === "video" && references().length) {
+      kind = "r2v"; // Ingredients with references: MZZa6b (without any: text-to-video, billed)
     } // an empty Start chip in Frames goes out as text-to-video and is billed (FLOW_2026 §6)
-    const keys = (catalog()[model] || {}).keys || {};
-    const rpcId = { t2v: "YhhmEf", i2v: "eb1hJf", fl: "nprQif" }[kind];
+    let keys = (catalog()[model] || {}).keys || {};
+    const fallback = (catalog()[model] || {}).r2vFallback;
+    if (!keys[kind] && fallback && catalog()[fallback]) {
+      // FLOW_2026 §5 (M): the chosen model lacks the feature; Flow silently uses a
+      // compatible one (and bills it). Nothing on screen says so until the popover reopens.
+      model = fallback; S.model = fallback; keys = catalog()[model].keys || {};
+    }
+    const refs = kind === "r2v" ? references() : [];
+    const rpcId = { t2v: "YhhmEf", i2v: "eb1hJf", fl: "nprQif", r2v: "MZZa6b" }[kind];
     const requests = [];
     for (let i = 0; i < count; i++) {
       const r = { prompt, modelKey: keys[kind], aspectRatio: ASPECT_KEYS[S.aspect], durationSeconds: duration,
         resolution, seed: Math.floor(Math.random() * 1e6) };
-      if (kind !== "t2v") r.startImage = { mediaId: S.start.mediaId };
+      if (kind === "i2v" || kind === "fl") r.startImage = { mediaId: S.start.mediaId };
       if (kind === "fl") r.endImage = { mediaId: S.end.mediaId };
+      if (kind === "r2v") r.references = refs.map((mediaId) => ({ mediaId }));
       if (S.agent) r.agent = true;
       requests.push(r);
     }
@@ -335,7 +413,8 @@ export function Composer({ projectId, onSubmitted }) {
     const controls = h("div", { class: "bottom-controls" });
     if (!S.agent && S.media === "video" && S.mode === "ingredients") {
       controls.append(h("flow-add-menu", {}, h("button", { type: "button", class: "add-menu-trigger mdc-icon-button",
-        "aria-label": t("add_ingredients"), onclick: (ev) => openPicker(null, ev.currentTarget) }, icon("add"))));
+        "aria-label": t("add_ingredients"), "aria-haspopup": "true", "aria-expanded": "false",
+        onclick: (ev) => openPicker(null, ev.currentTarget) }, icon("add"))));
     }
     if (!account.agentOnly) {
       controls.append(h("flow-agent-mode-toggle-chip", {}, h("button", { type: "button", class: "agent-mode-chip mdc-button",
@@ -353,11 +432,17 @@ export function Composer({ projectId, onSubmitted }) {
       editor.el.querySelector(".prosemirror-placeholder").textContent = t("agent_placeholder");
     } else {
       editor.el.querySelector(".prosemirror-placeholder").textContent = t("placeholder");
-      const bar = S.media === "video" && S.mode === "frames"
-        ? h("flow-ingredient-bar", { class: "prompt-ingredient-bar" }, chip("start"),
+      let bar = null;
+      if (S.media === "video" && S.mode === "frames") {
+        bar = h("flow-ingredient-bar", { class: "prompt-ingredient-bar" }, chip("start"),
           iconButton("swap_horiz", t("swap"), () => { [S.start, S.end] = [S.end, S.start]; render(); }, "swap-frames-button"),
-          chip("end"))
-        : null;
+          chip("end"));
+      } else if (S.media === "video" && S.mode === "ingredients" && S.refs.length) {
+        bar = h("flow-ingredient-bar", { class: "prompt-ingredient-bar" }, h("div", { class: "ingredient-list" },
+          S.refs.map((r) => boundChip(r, t("ingredient"), () => {}, () => {
+            S.refs = S.refs.filter((x) => x.mediaId !== r.mediaId); render();
+          }))));
+      }
       box = h("flow-base-prompt-box", { class: "base-prompt-box" }, bar, editor.el, controls);
     }
     root.replaceChildren(box);

@@ -3,11 +3,16 @@
 // what Playwright's fill('') does before pressing Delete) is not the editor's selection, so
 // Delete/Backspace act on the editor's caret at the end and fill('') clears nothing. Select-all
 // by keyboard (Ctrl/Cmd+A) or a mouse selection followed by Backspace does clear it. Enter
-// submits; Shift+Enter starts a new paragraph.
+// submits; Shift+Enter starts a new paragraph. Typing `@` may open the asset picker
+// (onMention); a picked asset becomes `span.mention-chip[data-mention-id]
+// [data-reference-type=media][contenteditable=false]` holding its name, followed by a space.
 import { h } from "./core.js";
 
-/** Build the editor; onChange(text) after every edit, onEnter(isTrusted) on Enter. */
-export function RichEditor({ placeholder, onChange, onEnter, cls = "prompt-input" }) {
+/**
+ * Build the editor; onChange(text) after every edit, onEnter(isTrusted) on Enter,
+ * onMention(insert) after an `@` is typed: insert(asset) replaces the `@` by a mention chip.
+ */
+export function RichEditor({ placeholder, onChange, onEnter, onMention, cls = "prompt-input" }) {
   const pm = h("div", { class: "ProseMirror", contenteditable: "true", translate: "no", tabindex: "0" },
     h("p", {}, h("br", { class: "ProseMirror-trailingBreak" })));
   const ph = h("span", { class: "prosemirror-placeholder" }, placeholder);
@@ -16,8 +21,8 @@ export function RichEditor({ placeholder, onChange, onEnter, cls = "prompt-input
 
   function text() {
     const paras = [...pm.children].filter((c) => c.tagName === "P");
-    if (!paras.length) return pm.textContent;
-    return paras.map((p) => p.textContent).join("\n");
+    if (!paras.length) return pm.textContent.replace(/\u00a0/g, " ");
+    return paras.map((p) => p.textContent).join("\n").replace(/\u00a0/g, " ");
   }
 
   function normalize() {
@@ -63,10 +68,45 @@ export function RichEditor({ placeholder, onChange, onEnter, cls = "prompt-input
     }
   });
   pm.addEventListener("mouseup", () => { userSelection = true; });
-  pm.addEventListener("input", () => { userSelection = false; changed(); });
+  pm.addEventListener("input", (ev) => {
+    userSelection = false;
+    changed();
+    if (ev.data === "@" && onMention) {
+      const sel = window.getSelection();
+      const node = sel && sel.focusNode;
+      const offset = sel ? sel.focusOffset : 0;
+      if (node && node.nodeType === 3 && offset > 0 && node.textContent[offset - 1] === "@") {
+        onMention((asset) => insertMention(node, offset, asset));
+      }
+    }
+  });
+
+  function insertMention(node, offset, asset) {
+    if (!node.isConnected || node.textContent[offset - 1] !== "@") return false;
+    const at = document.createRange();
+    at.setStart(node, offset - 1);
+    at.setEnd(node, offset);
+    at.deleteContents();
+    const chip = h("span", { class: "mention-chip", "data-mention-id": asset.mediaId,
+      "data-reference-type": asset.referenceType || "media", contenteditable: "false" }, asset.fileName);
+    const space = document.createTextNode("\u00a0");
+    at.insertNode(space);
+    at.insertNode(chip);
+    pm.focus(); // the picker's search field had the focus
+    const sel = window.getSelection();
+    const r = document.createRange();
+    r.setStartAfter(space);
+    r.collapse(true);
+    sel.removeAllRanges();
+    sel.addRange(r);
+    changed();
+    return true;
+  }
 
   return {
     el, pm, text,
+    /** Media ids of the mention chips in the prompt, in order. */
+    mentions() { return [...pm.querySelectorAll("span.mention-chip[data-mention-id]")].map((s) => s.dataset.mentionId); },
     /** Empty the editor (the Clear prompt button). */
     clear() { pm.replaceChildren(h("p", {}, h("br", { class: "ProseMirror-trailingBreak" }))); changed(); },
     /** Put text in as if pasted (Reuse prompt). */

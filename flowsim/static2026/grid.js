@@ -18,7 +18,9 @@ function saveAs(href, name) {
 /** The grid: {el, scroller, update(media), addUpload(fileName, mediaId), uploadsReady(assets)}. */
 export function Grid({ projectId, onReuse, onChanged }) {
   const inner = h("div", { class: "virtual-scroll-container" });
-  const scroller = h("div", { class: "cdk-virtual-scrollable page-container" }, inner);
+  // A project without media says so (public tools anchor on `.empty-project-message`).
+  const empty = h("div", { class: "empty-project-message" }, t("empty_project"));
+  const scroller = h("div", { class: "cdk-virtual-scrollable page-container" }, empty, inner);
   const entries = new Map(); // key -> {key, kind, order, data, el, sig}
   const urls = new Map(); // mediaId -> as29s item
   const asked = new Set();
@@ -177,6 +179,7 @@ export function Grid({ projectId, onReuse, onChanged }) {
   // ---- layout ---------------------------------------------------------------------------------
   function layout() {
     const list = sorted();
+    empty.hidden = list.length > 0;
     for (const e of list) renderEntry(e);
     const rows = [];
     for (let i = 0; i < list.length; i += PER_ROW) rows.push(list.slice(i, i + PER_ROW));

@@ -30,6 +30,9 @@ class Account:
     stuck_left: int = 0
     upscale_4k_paid: list[str] = field(default_factory=list)
     foreign_project: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # FLOW_2026 §1: `/scene/<uuid>` and `/character/<uuid>` under a project (minimal pages).
+    scenes: dict[str, str] = field(default_factory=dict)  # scene id -> project id
+    characters: dict[str, dict] = field(default_factory=dict)  # id -> {"project", "name"}
 
     @classmethod
     def fresh(cls, config) -> Account:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("t2v", "i2v", "fl")
-RPC_KINDS = {"YhhmEf": "t2v", "eb1hJf": "i2v", "nprQif": "fl"}
-WIRE_KINDS = {"t2v": "t2v", "i2v": "i2v", "fl": "interpolation"}
+# r2v = Ingredients ("reference to video", MZZa6b): the name public tools use for its keys.
+KINDS = ("t2v", "i2v", "fl", "r2v")
+RPC_KINDS = {"YhhmEf": "t2v", "eb1hJf": "i2v", "nprQif": "fl", "MZZa6b": "r2v"}
+WIRE_KINDS = {"t2v": "t2v", "i2v": "i2v", "fl": "interpolation", "r2v": "ingredients"}
+MAX_REFERENCES = 3  # public tools send 1-3 reference images with MZZa6b
 ASPECTS = {"VIDEO_ASPECT_RATIO_LANDSCAPE": "16:9", "VIDEO_ASPECT_RATIO_PORTRAIT": "9:16"}
 # Long side x short side of each resolution; the aspect decides which is the width.
 RESOLUTION_SIZES = {"360p": (640, 360), "720p": (1280, 720)}
@@ -25,6 +27,9 @@ class Model:
     resolutions: tuple[str, ...]
     prices: dict[str, dict[str, int]]  # plan -> "seconds/resolution" -> credits per output
     optional: bool = False  # listed only with configure(lower_priority_model=True)
+    # configure(compatible_model_switch=True): this model has no Ingredients key and Flow
+    # silently uses `r2v_fallback` instead (FLOW_2026 §5, M).
+    r2v_fallback: str | None = None
 
     def key_for(self, kind: str) -> str:
         """The model key the page sends for `kind` (t2v | i2v | fl)."""
@@ -53,7 +58,8 @@ MODELS: tuple[Model, ...] = (
     Model("Veo 3.1 - Fast", "veo_3_1_{kind}_fast", {"pro": VEO_PRO, "ultra": VEO_ULTRA},
           ("720p",), {"pro": _flat(VEO_PRO, 20), "ultra": _flat(VEO_ULTRA, 10)}),
     Model("Veo 3.1 - Quality", "veo_3_1_{kind}_quality", {"pro": VEO_PRO, "ultra": VEO_ULTRA},
-          ("720p",), {"pro": _flat(VEO_PRO, 100), "ultra": _flat(VEO_ULTRA, 100)}),
+          ("720p",), {"pro": _flat(VEO_PRO, 100), "ultra": _flat(VEO_ULTRA, 100)},
+          r2v_fallback="Veo 3.1 - Fast"),
     # Seen with 4 s only, free "on some accounts", not seen on Ultra (FLOW_2026 §11).
     Model("Veo 3.1 - Lite [Lower Priority]", "veo_3_1_{kind}_lite_low_priority",
           {"pro": (4,)}, ("720p",), {"pro": _flat((4,), 0)}, optional=True),
@@ -67,10 +73,17 @@ def offered(plan: str, lower_priority: bool) -> list[Model]:
             if plan in m.durations and (lower_priority or not m.optional)]
 
 
-def by_key(model_key: str, plan: str, lower_priority: bool) -> tuple[Model, str] | None:
+def kinds(model: Model, switch: bool) -> tuple[str, ...]:
+    """The wire kinds `model` has keys for (with the silent-switch trap on, a model with an
+    `r2v_fallback` has no Ingredients key)."""
+    return tuple(k for k in KINDS if not (switch and k == "r2v" and model.r2v_fallback))
+
+
+def by_key(model_key: str, plan: str, lower_priority: bool,
+           switch: bool = False) -> tuple[Model, str] | None:
     """(model, kind) of a wire model key this account may use, or None."""
     for model in offered(plan, lower_priority):
-        for kind in KINDS:
+        for kind in kinds(model, switch):
             if model.key_for(kind) == model_key:
                 return model, kind
     return None
@@ -81,12 +94,13 @@ def price(model: Model, plan: str, seconds: int, resolution: str) -> int | None:
     return model.prices.get(plan, {}).get(f"{seconds}/{resolution}")
 
 
-def boot_catalog(plan: str, lower_priority: bool) -> dict:
+def boot_catalog(plan: str, lower_priority: bool, switch: bool = False) -> dict:
     """The `catalog` part of the page's boot data (the live quote is computed from it)."""
     return {
         m.label: {
             "durations": list(m.durations[plan]), "resolutions": list(m.resolutions),
-            "prices": dict(m.prices[plan]), "keys": {k: m.key_for(k) for k in KINDS},
+            "prices": dict(m.prices[plan]), "keys": {k: m.key_for(k) for k in kinds(m, switch)},
+            "r2vFallback": m.r2v_fallback if switch else None,
         }
         for m in offered(plan, lower_priority)
     }

@@ -36,6 +36,7 @@ class Spec:
     end: str | None
     trusted: bool
     agent: bool = False
+    references: tuple[str, ...] = ()  # Ingredients (r2v): the reference images
 
 
 def _int(value) -> bool:
@@ -73,7 +74,7 @@ def check_submit(sim: Sim, rpc_id: str, payload: dict) -> Spec:
         raise BadRequest("each request must be an object")
     first = requests[0]
     same = ("modelKey", "aspectRatio", "durationSeconds", "resolution", "startImage", "endImage",
-            "agent")
+            "agent", "references")
     if any(r.get(k) != first.get(k) for r in requests for k in same):
         raise BadRequest("the requests of one submit differ in their settings")
     for r in requests:
@@ -88,7 +89,8 @@ def check_submit(sim: Sim, rpc_id: str, payload: dict) -> Spec:
             raise BadRequest("agent must be a boolean")
     kind = catalog.RPC_KINDS[rpc_id]
     plan = sim.config.plan
-    found = catalog.by_key(first.get("modelKey"), plan, sim.config.lower_priority_model) \
+    found = catalog.by_key(first.get("modelKey"), plan, sim.config.lower_priority_model,
+                           sim.config.compatible_model_switch) \
         if isinstance(first.get("modelKey"), str) else None
     if found is None:
         raise BadRequest(f"unknown model key {first.get('modelKey')!r} on this plan")
@@ -112,9 +114,24 @@ def check_submit(sim: Sim, rpc_id: str, payload: dict) -> Spec:
         end = _frame(sim, project_id, first.get("endImage"), "endImage")
     elif first.get("endImage") is not None:
         raise BadRequest("only nprQif carries an endImage")
+    references = _references(sim, project_id, first.get("references"), kind)
     return Spec(project_id, kind, model, first["modelKey"], first["prompt"], aspect, seconds,
                 resolution, price, len(requests), start, end, trusted,
-                first.get("agent", False))
+                first.get("agent", False), references)
+
+
+def _references(sim: Sim, project_id: str, refs: object, kind: str) -> tuple[str, ...]:
+    """The Ingredients of an MZZa6b request: 1-3 distinct READY uploads of the project."""
+    if kind != "r2v":
+        if refs is not None:
+            raise BadRequest("only MZZa6b carries references")
+        return ()
+    if not isinstance(refs, list) or not 1 <= len(refs) <= catalog.MAX_REFERENCES:
+        raise BadRequest(f"references: 1 to {catalog.MAX_REFERENCES} {{\"mediaId\": ...}}")
+    ids = tuple(_frame(sim, project_id, ref, "reference") for ref in refs)
+    if len(set(ids)) != len(ids):
+        raise BadRequest("the same reference twice")
+    return ids
 
 
 def _check_rules(sim: Sim, spec: Spec, now: float, lang: str) -> None:
@@ -147,9 +164,12 @@ def submit(sim: Sim, spec: Spec, lang: str, retry_of: str | None = None) -> list
         tile = Tile(
             tile_id=str(uuid.uuid4()), project_id=spec.project_id, batch_id=batch,
             prompt=spec.prompt, model=spec.model.label, aspect=spec.aspect, output_index=i,
-            outputs=spec.count, created_at=now, start_media=spec.start, end_media=spec.end,
+            outputs=spec.count, created_at=now,
+            start_media=spec.start or (spec.references[0] if spec.references else None),
+            end_media=spec.end,
             clip_seconds=spec.seconds, resolution=spec.resolution, model_key=spec.model_key,
             kind=spec.kind, stuck=stuck, state="queued", agent=spec.agent,
+            references=list(spec.references),
         )
         sim.tiles[tile.tile_id] = tile
         sim.tiles_created += 1
@@ -180,8 +200,8 @@ def retry_spec(sim: Sim, tile_id: object) -> Spec:
     if price is None:
         raise BadRequest(f"{model.label} is no longer offered with these settings")
     return Spec(tile.project_id, tile.kind or "t2v", model, tile.model_key, tile.prompt,
-                tile.aspect, tile.clip_seconds, tile.resolution, price, 1, tile.start_media,
-                tile.end_media, True, tile.agent)
+                tile.aspect, tile.clip_seconds, tile.resolution, price, 1,
+                None if tile.kind == "r2v" else tile.start_media, tile.end_media, True, tile.agent, tuple(tile.references))
 
 
 def title(tile: Tile) -> str:

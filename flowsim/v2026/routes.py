@@ -49,7 +49,7 @@ def classic_redirect(request: web.Request, target: str) -> None:
 
 # ---- pages --------------------------------------------------------------------------------
 def boot_data(sim: Sim, lang: str, page: str, project_id: str | None = None,
-              media_id: str | None = None) -> dict:
+              media_id: str | None = None, extra: dict | None = None) -> dict:
     """The boot JSON of the page (docs/flowsim-2026-contract.md)."""
     config = sim.config
     acc = sim.account
@@ -70,9 +70,13 @@ def boot_data(sim: Sim, lang: str, page: str, project_id: str | None = None,
             "framesMode": rpc.frames_mode(sim),
         },
         "config": dict(vars(config)),
-        "catalog": catalog.boot_catalog(config.plan, config.lower_priority_model),
+        "catalog": catalog.boot_catalog(config.plan, config.lower_priority_model,
+                                        config.compatible_model_switch),
         "models": [m.label for m in offered],
         "defaultModel": catalog.DEFAULT_MODEL,
+        "characters": [{"characterId": cid, "name": c["name"]}
+                       for cid, c in acc.characters.items() if c["project"] == project_id],
+        **(extra or {}),
     }
 
 
@@ -140,6 +144,36 @@ async def edit_page(request: web.Request) -> web.StreamResponse:
     sim.account.page_loaded()
     lang = lang_of(request)
     return render_page(sim, lang, boot_data(sim, lang, "edit", project_id, media_id))
+
+
+async def scene_page(request: web.Request) -> web.StreamResponse:
+    """`/project/<uuid>/scene/<uuid>`: a scene of the project (the scene builder, empty)."""
+    sim, project_id = _project(request)
+    scene_id = request.match_info["scene_id"]
+    if sim.account.scenes.get(scene_id) != project_id:
+        raise not_found(request)
+    lang = lang_of(request)
+    return render_page(sim, lang, boot_data(sim, lang, "scene", project_id,
+                                            extra={"sceneId": scene_id}))
+
+
+async def character_page(request: web.Request) -> web.StreamResponse:
+    """`/project/<uuid>/character[/<uuid>]`: create a character, or one character."""
+    sim, project_id = _project(request)
+    character_id = request.match_info.get("character_id")
+    found = sim.account.characters.get(character_id) if character_id else None
+    if character_id and (found is None or found["project"] != project_id):
+        raise not_found(request)
+    lang = lang_of(request)
+    extra = {"characterId": character_id, "characterName": found["name"] if found else None}
+    return render_page(sim, lang, boot_data(sim, lang, "character", project_id, extra=extra))
+
+
+async def tools_page(request: web.Request) -> web.StreamResponse:
+    """`/project/<uuid>/tools`: the project's tools page."""
+    sim, project_id = _project(request)
+    lang = lang_of(request)
+    return render_page(sim, lang, boot_data(sim, lang, "tools", project_id))
 
 
 def not_found(request: web.Request) -> web.HTTPNotFound:
@@ -284,6 +318,11 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/404", page_404)
     r.add_get(f"/project/{{project_id:{UUID}}}", project_page)
     r.add_get(f"/project/{{project_id:{UUID}}}/edit/{{media_id:{UUID}}}", edit_page)
+    r.add_get(f"/project/{{project_id:{UUID}}}/scene/{{scene_id:{UUID}}}", scene_page)
+    r.add_get(f"/project/{{project_id:{UUID}}}/character", character_page)
+    r.add_get(f"/project/{{project_id:{UUID}}}/character/{{character_id:{UUID}}}",
+              character_page)
+    r.add_get(f"/project/{{project_id:{UUID}}}/tools", tools_page)
     r.add_post(wire.PATH, batchexecute)
     r.add_get(f"/fx-content/image/{{media_id:{UUID}}}", image)
     r.add_get(f"/fx-content/video/{{media_id:{UUID}}}.mp4", video)

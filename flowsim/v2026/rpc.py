@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 from flowsim.sim import Refused, Sim
 from flowsim.v2026 import account, catalog, generate, i18n_server, library, media
@@ -119,7 +120,8 @@ def _run_submit(call: Call, spec: generate.Spec, retry_of: str | None = None) ->
     sim = call.sim
     call.entry.update(
         kind=catalog.WIRE_KINDS[spec.kind], project=spec.project_id,
-        media_ids=[spec.start, spec.end], model=spec.model.label, model_key=spec.model_key,
+        media_ids=list(spec.references) if spec.kind == "r2v" else [spec.start, spec.end],
+        model=spec.model.label, model_key=spec.model_key,
         duration=spec.seconds, resolution=spec.resolution, aspect=spec.aspect,
         count=spec.count, trusted=spec.trusted, agent=spec.agent,
     )
@@ -243,6 +245,19 @@ def ops(call: Call, p: dict) -> dict:
         if tile.tile_id in project.tile_ids:
             project.tile_ids.remove(tile.tile_id)
         return {"ok": True}
+    if op == "new_scene":
+        project_id = generate.own_project(sim, p.get("projectId"))
+        scene_id = str(uuid.uuid4())
+        sim.account.scenes[scene_id] = project_id
+        return {"sceneId": scene_id}
+    if op == "new_character":
+        project_id = generate.own_project(sim, p.get("projectId"))
+        name = p.get("name")
+        if not isinstance(name, str) or not 0 < len(name.strip()) <= 100:
+            raise BadRequest("name must be 1 to 100 characters")
+        character_id = str(uuid.uuid4())
+        sim.account.characters[character_id] = {"project": project_id, "name": name.strip()}
+        return {"characterId": character_id, "name": name.strip()}
     if op == "retry":
         spec = generate.retry_spec(sim, p.get("mediaId"))
         return _run_submit(call, spec, retry_of=p["mediaId"])
@@ -258,6 +273,6 @@ def frames_mode(sim: Sim) -> str:
 
 HANDLERS = {
     "maseQ": upload, "hK3mQe": consent, "Vz7tGb": picker,
-    "YhhmEf": submit, "eb1hJf": submit, "nprQif": submit,
+    "YhhmEf": submit, "eb1hJf": submit, "nprQif": submit, "MZZa6b": submit,
     "jwpduf": poll, "as29s": signed_urls, "Qq9xPa": upscale, "Lm2sRd": ops,
 }

@@ -21,5 +21,6 @@ async def cookie_http(sim):
 @pytest.fixture
 async def flow(sim, flowsim_url, cookie_http) -> Flow2026:
     """The reset simulator playing flow2026, and a wire client for it."""
-    await sim.configure(variant="flow2026")
+    # The real 4-5 s submit reply is tested on its own; the wire tests need speed.
+    await sim.configure(variant="flow2026", submit_reply_ms=0)
     return Flow2026(cookie_http, flowsim_url)

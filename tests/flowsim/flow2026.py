@@ -77,14 +77,17 @@ class Flow2026:
         raise AssertionError("upload never stored")
 
     def request(self, *, prompt="a red kite over the dunes", model_key="omni_1_1_t2v_flash",
-                seconds=8, resolution="720p", aspect=LANDSCAPE, start=None, end=None) -> dict:
-        """One R of the contract."""
+                seconds=8, resolution="720p", aspect=LANDSCAPE, start=None, end=None,
+                references=None) -> dict:
+        """One R of the contract (`references`: Ingredients media ids, for MZZa6b)."""
         r = {"prompt": prompt, "modelKey": model_key, "aspectRatio": aspect,
              "durationSeconds": seconds, "resolution": resolution, "seed": 7}
         if start:
             r["startImage"] = {"mediaId": start}
         if end:
             r["endImage"] = {"mediaId": end}
+        if references is not None:
+            r["references"] = [{"mediaId": m} for m in references]
         return r
 
     async def submit(self, rpc_id: str, project: str, count: int = 1, *, trusted=None,

@@ -15,7 +15,8 @@ WAIT_MS = 90_000  # a ceiling, not a target: renders crawl when other runs share
 
 # Fast page defaults for tests: short polls, short blank gap, no lag unless a test wants it.
 FAST = {"variant": "flow2026", "poll_ms": 300, "blank_gap_ms": [50, 100], "summary_lag_ms": 50,
-        "model_rerender_ms": 100, "upload_store_seconds": 0.2}
+        "model_rerender_ms": 100, "upload_store_seconds": 0.2,
+        "submit_reply_ms": 200}
 # Every first-visit overlay off, for tests about something else.
 QUIET = {**FAST, "cookie_bar": "off", "agent_panel": False, "changelog": False}
 
@@ -260,7 +261,7 @@ def make_png(path: Path, color=(40, 140, 90), size=(640, 360)) -> Path:
 
 def submits(wire: list[dict]) -> list[dict]:
     """The submit calls in a wire() record."""
-    return [e for e in wire if e["rpc"] in ("YhhmEf", "eb1hJf", "nprQif")]
+    return [e for e in wire if e["rpc"] in ("YhhmEf", "eb1hJf", "nprQif", "MZZa6b")]
 
 
 async def wait_submits(sim, n: int, *, timeout_s: float = 30.0) -> list[dict]:

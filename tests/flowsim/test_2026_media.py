@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.flowsim.flow2026 import PORTRAIT
+from tests.flowsim.flow2026 import PORTRAIT, png
 from tests.flowsim.pages import ffprobe
 
 
@@ -102,3 +102,35 @@ async def test_1080p_never_arrives_when_configured_negative(flow, sim):
         await asyncio.sleep(0.2)
     [tile] = [t for t in await sim.tiles() if t["tile_id"] == op["mediaId"]]
     assert tile["upscale"] is None  # nothing was even started
+
+
+def frame_colour(path, at: float, tmp_path) -> tuple[int, int, int]:
+    """The colour of a clip's frame at `at` seconds, sampled above the prompt box."""
+    from subprocess import run
+
+    from PIL import Image
+
+    still = tmp_path / f"still-{at}.png"
+    run(["ffmpeg", "-v", "error", "-y", "-ss", str(at), "-i", str(path), "-frames:v", "1",
+         str(still)], check=True)
+    with Image.open(still) as image:
+        return image.convert("RGB").getpixel((image.width // 2, image.height // 3))
+
+
+async def test_an_interpolation_clip_pans_from_the_start_to_the_end_frame(flow, sim, flowsim_url,
+                                                                          cookie_http, tmp_path):
+    # Regression: the end frame of a start+end (nprQif) clip was never drawn.
+    await sim.configure(generation_seconds=1)
+    project = await flow.new_project()
+    red = await flow.ready_upload(project, "red.png", png((220, 30, 30), (320, 180)))
+    blue = await flow.ready_upload(project, "blue.png", png((30, 30, 220), (320, 180)))
+    [op] = (await flow.submit("nprQif", project, model_key="omni_1_1_fl_flash", seconds=4,
+                              resolution="360p", start=red, end=blue))["operations"]
+    await flow.wait(project, op["mediaId"], {"SUCCESSFUL"})
+    [item] = (await flow.call("as29s", {"mediaIds": [op["mediaId"]]}))["media"]
+    _, _, clip = await fetch(cookie_http, flowsim_url + item["videoUrl"])
+    path = tmp_path / "fl.mp4"
+    path.write_bytes(clip)
+    first, last = frame_colour(path, 0, tmp_path), frame_colour(path, 3.95, tmp_path)
+    assert first[0] > 150 and first[2] < 80, first  # the start frame (red) ...
+    assert last[2] > 150 and last[0] < 80, last  # ... and at the end the end frame (blue)
