@@ -55,6 +55,9 @@ class TelegramSettings(_Group):
     admin_ids: IdList = Field(default_factory=list)
     allowed_user_ids: IdList = Field(default_factory=list)
     progress_edit_interval_s: float = Field(default=3.0, ge=0.0)
+    # How finished clips are shown to a user who has not chosen in /settings: one review message
+    # per batch paging through its clips ("view"), or an album per image ("albums").
+    review_mode: Literal["view", "albums"] = "view"
 
     _split = field_validator("admin_ids", "allowed_user_ids", mode="before")(_split_ids)
 

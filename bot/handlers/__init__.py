@@ -20,12 +20,14 @@ def build_routers() -> list[Router]:
         intake,
         preferences,
         review,
+        review_view,
         start,
         team,
         textvideo,
     )
 
-    modules = [_fresh(m) for m in (admin, start, preferences, card, review, history, textvideo,
+    modules = [_fresh(m) for m in (admin, start, preferences, card, review, review_view, history,
+                                   textvideo,
                                    intake)]
     # team (admins' /audit and /users budget) goes first: admin's /users would take the budget form.
     return [_fresh(team).router, modules[0].router, modules[0].refusals] + [m.router for m in modules[1:]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.config import ASPECTS, MODELS
 from bot.pipeline import catalog
@@ -26,6 +26,7 @@ def defaults_text(d: UserDefaults) -> str:
         f"Model: {texts.esc(d.model)} · {d.duration} s · {d.resolution}\n"
         f"Aspect: {d.aspect} · Outputs per image: {d.outputs}\n"
         f"💳 {_per_output(d)} credits per video on the {d.plan.capitalize()} plan\n"
+        f"🎞 Finished clips: {REVIEW_MODE_WORDS.get(d.review_mode, d.review_mode)}\n"
         "Tap to change; each batch card can still be changed before it starts."
     )
 
@@ -34,9 +35,19 @@ def _per_output(d: UserDefaults) -> int:
     return catalog.credits_per_output(d.model, d.plan, d.duration, d.resolution)  # type: ignore[arg-type]
 
 
+REVIEW_MODE_WORDS = {"view": "one review message per batch", "albums": "an album per image"}
+
+
 def _markup(d: UserDefaults):
-    return keyboards.card_settings(DEFAULTS_ID, d.aspect, d.outputs, d.model, plan=d.plan,
-                                   duration=d.duration, resolution=d.resolution)
+    markup = keyboards.card_settings(DEFAULTS_ID, d.aspect, d.outputs, d.model, plan=d.plan,
+                                     duration=d.duration, resolution=d.resolution)
+    # Issue 13: the review mode is a per-user default only (a batch card has no such row).
+    other = "albums" if d.review_mode == "view" else "view"
+    label = "🎞 Switch to an album per image" if other == "albums" else "🎞 Switch to one review message"
+    button = InlineKeyboardButton(text=label, callback_data=CardCb(action="review", batch_id=DEFAULTS_ID,
+                                                                   value=other).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[*markup.inline_keyboard[:-1], [button],
+                                                 *markup.inline_keyboard[-1:]])
 
 
 @router.message(Command("settings"))
@@ -72,6 +83,8 @@ async def change_default(query: CallbackQuery, callback_data: CardCb, users: Use
                 if callback_data.value not in offer.resolutions:
                     raise ValueError(callback_data.value)
                 await users.set_default(uid, "resolution", callback_data.value)
+        elif callback_data.action == "review":
+            await users.set_default(uid, "review_mode", callback_data.value)
         elif callback_data.action == "back":
             await query.answer("Saved.")
             if query.message is not None:

@@ -32,6 +32,7 @@ class UserDefaults:
     duration: int = 8
     resolution: str = "720p"
     plan: str = "pro"
+    review_mode: str = "view"   # view: one review message per batch | albums: an album per image
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,12 @@ class UserService:
         # A duration/resolution the model lacks (e.g. saved for Omni, now Veo) takes its default.
         duration, resolution = catalog.normalise(model, plan, saved.get("duration"),  # type: ignore[arg-type]
                                                  saved.get("resolution"))
+        review_mode = saved.get("review_mode")
+        if review_mode not in ("view", "albums"):
+            review_mode = getattr(self.settings.telegram, "review_mode", "view")
         return UserDefaults(aspect=aspect, outputs=outputs, model=model, preset=preset,
-                            duration=duration, resolution=resolution, plan=plan)
+                            duration=duration, resolution=resolution, plan=plan,
+                            review_mode=review_mode)
 
     async def set_default(self, user_id: int, name: str, value: Any) -> UserDefaults:
         """Change one default (aspect, outputs, model, preset, duration, resolution); invalid
@@ -171,6 +176,7 @@ class UserService:
             "resolution": lambda v: v in catalog.RESOLUTIONS,
             "outputs": lambda v: isinstance(v, int) and 1 <= v <= 4,
             "preset": lambda v: v in PRESETS,
+            "review_mode": lambda v: v in ("view", "albums"),
         }
         if name not in valid or not valid[name](value):
             raise ValueError(f"invalid {name}: {value!r}")

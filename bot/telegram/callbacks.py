@@ -82,4 +82,17 @@ class AuditCb(CallbackData, prefix="au"):
     page: Annotated[int, Field(ge=0, le=100_000)]
 
 
-ALL_FACTORIES = (CardCb, ClipCb, ReviewCb, QueueCb, UsersCb, TextCb, AuditCb)
+class ViewCb(CallbackData, prefix="rw"):
+    """The review view of a batch (one message paging through its clips) and its contact sheet.
+
+    `clip_id` names the clip a button acts on (the handler checks it is a ready clip of the
+    batch); `value` is a selection state, a preset, a resolution, a ticket or a clip number.
+    """
+
+    action: str  # go | sel | all | up | pre | zip | zp | hd | ag | agok | np | npok | no | back | n
+    batch_id: Id
+    clip_id: Id = 0
+    value: Annotated[str, Field(max_length=8)] = ""
+
+
+ALL_FACTORIES = (CardCb, ClipCb, ReviewCb, QueueCb, UsersCb, TextCb, AuditCb, ViewCb)

@@ -42,8 +42,10 @@ from bot.pipeline.notifier import (
 from bot.pipeline.stages import progress_event
 from bot.services.batches import BatchService, BatchView
 from bot.services.dialogs import MessageRefs
+from bot.services.review import ReviewService
 from bot.telegram import keyboards, texts
 from bot.telegram.cards import card_markup, card_text, progress_text
+from bot.telegram.review_view import ReviewViewer
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,9 @@ class TelegramNotifier:
         self._last_action: dict[int, float] = {}
         self._background: set[asyncio.Task] = set()
         self.undeliverable = 0
+        # Issue 13: one review message per batch (the default), or per-item albums (/settings).
+        self.review = ReviewService(batches)
+        self.viewer = ReviewViewer(bot, self.review, batches)
 
     # -- progress -------------------------------------------------------------------------------
 
@@ -161,14 +166,20 @@ class TelegramNotifier:
         if view is not None:
             await self._guard(self._redraw_card(view), event.user_id)
         key = f"finished.{event.batch_id}.{event.counts.get('done', 0)}.{event.counts.get('failed', 0)}"
-        if await self.refs.was_sent(key):
-            return
         done, failed = event.counts.get("done", 0), event.counts.get("failed", 0)
         if cancelled:
             text = f"🚫 Batch #{event.batch_id} was cancelled: {done} done, {failed} failed."
         else:
             text = f"🏁 Batch #{event.batch_id} is finished: {done} done, {failed} failed."
-        if done:
+        view_mode = await self.review.mode(event.user_id) == "view"
+        if done and view_mode:
+            await self._guard(self.viewer.show(event.batch_id), event.user_id)
+            await self._guard(self.viewer.sheet(event.batch_id), event.user_id)
+        if await self.refs.was_sent(key):
+            return
+        if done and view_mode:
+            text += " Page through the clips in the review message, select, then ⬆️ Upscale or 🗜 Zip."
+        elif done:
             text += " Pick clips with ☐ under the videos, then ⬆️ Upscale or 🗜 Zip."
         await self._guard(self.bot.send_message(event.chat_id, text), event.user_id)
         await self.refs.mark_sent(key)
@@ -216,6 +227,10 @@ class TelegramNotifier:
 
     async def item_previews(self, event: ItemPreviews) -> None:
         if event.chat_id is None or not event.clips:
+            return
+        if await self.review.mode(event.user_id) == "view":
+            # The batch's one review message grows (edited in place; sent with the first clip).
+            await self._guard(self.viewer.show(event.batch_id), event.user_id)
             return
         key = "previews." + ".".join(str(c.clip_id) for c in event.clips)
         if await self.refs.was_sent(key):

@@ -30,7 +30,10 @@ def bot_settings(tg: FakeTelegram, data_dir: Path, flow_url: str | None = None, 
     settings = make_settings(data_dir, flow_url)
     values: dict[str, Any] = dict(bot_token=tg.token, api_base_url=tg.base_url, local_mode=tg.local_mode,
                                   admin_ids=[ADMIN], allowed_user_ids=[ANN, BOB],
-                                  progress_edit_interval_s=0.3)
+                                  progress_edit_interval_s=0.3,
+                                  # The journeys written before issue 13 read per-item albums;
+                                  # review-view tests pass review_mode="view" (the product default).
+                                  review_mode="albums")
     values.update(telegram)
     settings.telegram = TelegramSettings(_env_file=None, **values)  # type: ignore[call-arg]
     return settings

@@ -26,6 +26,7 @@ def serve_env(tg: FakeTelegram, data_dir: Path, **extra: str) -> dict[str, str]:
         TELEGRAM_BOT_TOKEN=tg.token or "", TELEGRAM_API_BASE_URL=tg.base_url,
         TELEGRAM_ADMIN_IDS=str(ADMIN), TELEGRAM_ALLOWED_USER_IDS=f"{ANN},{BOB}",
         TELEGRAM_PROGRESS_EDIT_INTERVAL_S="0.3", PATHS_DATA_DIR=str(data_dir),
+        TELEGRAM_REVIEW_MODE="albums",  # its journeys read per-item albums (issue 13: "view")
         FLOW_POLL_INTERVAL_S="0.3", FLOW_STEP_TIMEOUT_S="8", FLOW_RENDER_SLOTS="5",
         FLOW_DEFAULT_OUTPUTS="1", UPSCALE_PRESET="fast", PYTHONPATH=str(ROOT),
     )

@@ -1,0 +1,258 @@
+"""`ReviewViewer`: one Telegram message per batch that pages through its clips in place, and the
+batch's contact sheet.
+
+The view is a video message. Showing another clip edits its media (`editMessageMedia`): the
+first show of a clip uploads it, later shows send Telegram's file id. A change of caption or
+buttons alone edits the caption. What was last rendered is kept in `review_views` (via
+`ReviewService`), so a redraw that changes nothing costs no call, and a restarted bot edits the
+same message rather than sending another. The view is sent once, when the first clip is
+ready; a crash between that send and its record repeats that one message, never more.
+
+Draws of one batch are serialised (the pipeline and button taps redraw concurrently).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import (
+    FSInputFile,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+)
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.config import PRESETS
+from bot.services.batches import BatchService, BatchView
+from bot.services.review import ReviewService, ViewClip
+from bot.telegram import texts
+from bot.telegram.callbacks import ViewCb
+
+log = logging.getLogger(__name__)
+
+PRESET_LABELS = {"fast": "⚡ Fast", "balanced": "⚖️ Balanced", "high": "💎 High"}
+SHEET_BUTTONS = 96          # number buttons under the sheet (12 rows of 8; the limit is 100)
+PROMPT_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Menu:
+    """Which keyboard the view shows: the main one, or a step of a request."""
+
+    kind: str = "main"      # main | presets | zip | again | prompt
+    cost: int = 0
+    ticket: int = 0
+
+
+MAIN = Menu()
+
+
+class ReviewViewer:
+    """Draws the review view and the contact sheet of a batch (see the module docstring)."""
+
+    def __init__(self, bot: Bot, review: ReviewService, batches: BatchService) -> None:
+        self.bot = bot
+        self.review = review
+        self.batches = batches
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def _lock(self, batch_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(batch_id, asyncio.Lock())
+
+    async def show(self, batch_id: int, *, clip_id: int | None = None, menu: Menu = MAIN) -> ViewClip | None:
+        """Draw the view on `clip_id` (default: the clip it shows now, else the first).
+
+        Sends the view when it has no message yet (or the old one is gone); otherwise edits it
+        only where something changed. Returns the clip shown, None when no clip is ready yet.
+        """
+        async with self._lock(batch_id):
+            view = await self.batches.get(batch_id)
+            if view is None or view.chat_id is None:
+                return None
+            clips = await self.review.clips(batch_id)
+            if not clips:
+                return None
+            state = await self.review.state(batch_id)
+            by_id = {c.id: c for c in clips}
+            shown_id = clip_id if clip_id in by_id else (
+                state.clip_id if state is not None and state.clip_id in by_id else clips[0].id)
+            clip = by_id[shown_id]
+            caption = view_caption(view, clips, clip)
+            markup = view_keyboard(view, clips, clip, menu)
+            digest = _digest(clip.id, caption, markup)
+            message_id = state.message_id if state is not None else None
+            if message_id is not None and state is not None:
+                if digest == state.rendered:
+                    return clip
+                try:
+                    sent = await self._edit(view.chat_id, message_id, clip, state.clip_id != clip.id,
+                                            caption, markup)
+                except TelegramBadRequest as err:
+                    if "not modified" in str(err):
+                        sent = None
+                    elif "not found" in str(err) or "can't be edited" in str(err):
+                        log.info("review view of batch %s is gone (%s); sending it anew", batch_id, err)
+                        message_id = None
+                    else:
+                        raise
+                else:
+                    await self._remember_file(clip, sent)
+            if message_id is None:
+                sent = await self.bot.send_video(view.chat_id, self._media_ref(clip), caption=caption,
+                                                 reply_markup=markup, supports_streaming=True)
+                message_id = sent.message_id
+                await self._remember_file(clip, sent)
+            await self.review.save_view(batch_id, view.chat_id, message_id=message_id,
+                                        clip_id=clip.id, rendered=digest)
+            return clip
+
+    async def _edit(self, chat_id: int, message_id: int, clip: ViewClip, new_clip: bool, caption: str,
+                    markup: InlineKeyboardMarkup) -> Message | bool:
+        if new_clip:
+            media = InputMediaVideo(media=self._media_ref(clip), caption=caption, supports_streaming=True)
+            return await self.bot.edit_message_media(media=media, chat_id=chat_id, message_id=message_id,
+                                                     reply_markup=markup)
+        return await self.bot.edit_message_caption(chat_id=chat_id, message_id=message_id,
+                                                   caption=caption, reply_markup=markup)
+
+    @staticmethod
+    def _media_ref(clip: ViewClip) -> str | FSInputFile:
+        return clip.file_id or FSInputFile(clip.path, f"image{clip.image}_v{clip.variant}.mp4")
+
+    async def _remember_file(self, clip: ViewClip, sent: Message | bool | None) -> None:
+        if clip.file_id is None and isinstance(sent, Message) and sent.video is not None:
+            await self.review.set_file_id(clip.id, sent.video.file_id)
+
+    # -- the contact sheet --------------------------------------------------------------------
+
+    async def sheet(self, batch_id: int) -> None:
+        """Send (or edit in place) the batch's contact sheet; nothing when it is up to date."""
+        async with self._lock(batch_id):
+            view = await self.batches.get(batch_id)
+            state = await self.review.state(batch_id)
+            clips = await self.review.clips(batch_id)
+            if view is None or view.chat_id is None or state is None or not clips:
+                return
+            key = ",".join(str(c.id) for c in clips)
+            if key == state.sheet_key:
+                return
+            path = await self.review.contact_sheet(batch_id, clips)
+            try:
+                caption, markup = sheet_caption(view, clips), sheet_keyboard(batch_id, clips)
+                message_id = state.sheet_message_id
+                if message_id is not None:
+                    try:
+                        await self.bot.edit_message_media(
+                            media=InputMediaPhoto(media=FSInputFile(path, f"batch{batch_id}_sheet.jpg"),
+                                                  caption=caption),
+                            chat_id=view.chat_id, message_id=message_id, reply_markup=markup)
+                    except TelegramBadRequest as err:
+                        if "not found" not in str(err) and "can't be edited" not in str(err):
+                            raise
+                        message_id = None
+                if message_id is None:
+                    sent = await self.bot.send_photo(view.chat_id, FSInputFile(path, f"batch{batch_id}_sheet.jpg"),
+                                                     caption=caption, reply_markup=markup)
+                    message_id = sent.message_id
+                await self.review.save_sheet(batch_id, message_id, key)
+            finally:
+                Path(path).unlink(missing_ok=True)  # the sheet's owner: Telegram holds it now
+
+
+def view_caption(view: BatchView, clips: list[ViewClip], clip: ViewClip) -> str:
+    """"clip 7 of 80 · image 4 · prompt …", the clip's selection, the batch's count and state."""
+    selected = sum(c.selected for c in clips)
+    prompt = clip.prompt if len(clip.prompt) <= PROMPT_CHARS else clip.prompt[:PROMPT_CHARS - 1] + "…"
+    lines = [f"🎬 <b>Batch #{view.id}</b> · clip {clip.number} of {len(clips)} · image {clip.image}"
+             f" · v{clip.variant}",
+             texts.esc(prompt),
+             f"{'✅ Selected' if clip.selected else '☐ Not selected'} · {selected} of {len(clips)} selected"]
+    live = [i for i in view.items if i.status != "cancelled"]
+    waiting = [i for i in live if i.status not in ("done", "failed")]
+    if waiting:
+        lines.append(f"⏳ {len(live) - len(waiting)} of {len(live)} images finished; more clips join here.")
+    return "\n".join(lines)
+
+
+def view_keyboard(view: BatchView, clips: list[ViewClip], clip: ViewClip, menu: Menu = MAIN) -> InlineKeyboardMarkup:
+    """The view's buttons: paging, selection, batch requests with live counts, Again/New prompt."""
+    b, kb = view.id, InlineKeyboardBuilder()
+    i = clip.number - 1
+    if menu.kind == "presets":
+        for p in PRESETS:
+            kb.button(text=PRESET_LABELS.get(p, p), callback_data=ViewCb(action="pre", batch_id=b, clip_id=clip.id, value=p))
+        kb.button(text="↩️ Back", callback_data=ViewCb(action="back", batch_id=b, clip_id=clip.id))
+        kb.adjust(len(PRESETS), 1)
+        return kb.as_markup()
+    if menu.kind == "zip":
+        kb.button(text="🗜 720p", callback_data=ViewCb(action="zp", batch_id=b, clip_id=clip.id, value="720p"))
+        kb.button(text="🗜 4K", callback_data=ViewCb(action="zp", batch_id=b, clip_id=clip.id, value="4k"))
+        kb.button(text="↩️ Back", callback_data=ViewCb(action="back", batch_id=b, clip_id=clip.id))
+        kb.adjust(2, 1)
+        return kb.as_markup()
+    if menu.kind == "again":
+        kb.button(text=f"✅ Yes, spend {menu.cost} credits",
+                  callback_data=ViewCb(action="agok", batch_id=b, clip_id=clip.id, value=str(menu.ticket)))
+        kb.button(text="✖️ No", callback_data=ViewCb(action="back", batch_id=b, clip_id=clip.id))
+        kb.adjust(1)
+        return kb.as_markup()
+    if menu.kind == "prompt":
+        kb.button(text="✖️ Cancel new prompt", callback_data=ViewCb(action="no", batch_id=b, clip_id=clip.id))
+        return kb.as_markup()
+    prev_clip, next_clip = clips[i - 1], clips[(i + 1) % len(clips)]
+    kb.button(text="◀", callback_data=ViewCb(action="go", batch_id=b, clip_id=prev_clip.id))
+    kb.button(text=f"{'✅' if clip.selected else '☐'} {clip.number}/{len(clips)}",
+              callback_data=ViewCb(action="sel", batch_id=b, clip_id=clip.id, value="0" if clip.selected else "1"))
+    kb.button(text="▶", callback_data=ViewCb(action="go", batch_id=b, clip_id=next_clip.id))
+    same = [c for c in clips if c.item_id == clip.item_id]
+    every = all(c.selected for c in same)
+    kb.button(text=(f"☐ Unselect all of image {clip.image}" if every else f"☑️ Select all of image {clip.image}"),
+              callback_data=ViewCb(action="all", batch_id=b, clip_id=clip.id, value="0" if every else "1"))
+    n = sum(c.selected for c in clips)
+    kb.button(text=f"⬆️ Upscale selected ({n})", callback_data=ViewCb(action="up", batch_id=b, clip_id=clip.id))
+    kb.button(text=f"🗜 Zip selected ({n})" if n else f"🗜 Zip all ({len(clips)})",
+              callback_data=ViewCb(action="zip", batch_id=b, clip_id=clip.id))
+    kb.button(text=f"🆓 1080p (Flow, free) ({n})", callback_data=ViewCb(action="hd", batch_id=b, clip_id=clip.id))
+    rows = [3, 1, 2, 1]
+    item = next((it for it in view.items if it.id == clip.item_id), None)
+    if item is not None and item.status == "done" and view.status != "cancelled":
+        kb.button(text="🔁 Again", callback_data=ViewCb(action="ag", batch_id=b, clip_id=clip.id))
+        kb.button(text="✏️ New prompt", callback_data=ViewCb(action="np", batch_id=b, clip_id=clip.id))
+        rows.append(2)
+    kb.adjust(*rows)
+    return kb.as_markup()
+
+
+def sheet_caption(view: BatchView, clips: list[ViewClip]) -> str:
+    from bot.pipeline.contactsheet import MAX_CLIPS
+
+    text = (f"🗂 <b>Batch #{view.id}</b>: {len(clips)} clip(s) at a glance, numbered as in the review "
+            "view. Tap a number (or send it) to jump there.")
+    if len(clips) > MAX_CLIPS:
+        text += f" The sheet shows the first {MAX_CLIPS}."
+    elif len(clips) > SHEET_BUTTONS:
+        text += f" Buttons go up to {SHEET_BUTTONS}; send a higher number."
+    return text
+
+
+def sheet_keyboard(batch_id: int, clips: list[ViewClip]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for c in clips[:SHEET_BUTTONS]:
+        kb.button(text=str(c.number), callback_data=ViewCb(action="n", batch_id=batch_id, value=str(c.number)))
+    kb.adjust(8)
+    return kb.as_markup()
+
+
+def _digest(clip_id: int, caption: str, markup: InlineKeyboardMarkup) -> str:
+    rows = [[(btn.text, btn.callback_data) for btn in row] for row in markup.inline_keyboard]
+    raw = json.dumps([clip_id, caption, rows], ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]

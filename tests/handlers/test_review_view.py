@@ -1,0 +1,284 @@
+"""Review at scale (issue 13) over HTTP against the fake Bot API: one review message per batch
+paging its clips in place, selection and live counts, Again / New prompt with their cost
+confirmed, the contact sheet, a restart in the middle, forged payloads and double taps, and
+the message-count target of a 40-image × 2-output batch.
+
+The bot is the real one (aiogram polling, services, SQLite, FFmpeg). The pipeline's part is
+played here at its boundary with the notifier: what `collect` writes for a finished generation
+(a generation, its clips as ready files) followed by the same events `deliver` sends
+(`stages.previews_event`, `stages.progress_event`) — 80 renders in Chromium would take many
+minutes on this machine, and the view only sees the notifier's events.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.pipeline import stages
+from bot.storage import repo
+from tests.fixtures.media import make_clip
+from tests.handlers.harness import ANN, BOB, bot_settings, image_bytes, last_with, running_bot
+
+N_IMAGES, OUTPUTS = 40, 2
+FORGED_ID = "That button is no longer valid."  # an id past the bound does not parse
+
+
+@pytest.fixture(scope="module")
+def small_clip(tmp_path_factory) -> Path:
+    return make_clip(tmp_path_factory.mktemp("clips") / "c.mp4", 180, 320, 0.5, audio=False)
+
+
+def view_of(tg, chat_id: int):
+    """The review view: the bot's one message whose caption starts with the clip position."""
+    found = [m for m in tg.outbox(chat_id) if m.kind == "video" and "· clip " in (m.caption or "")]
+    return found[-1] if found else None
+
+
+async def make_batch(telegram, app, n: int, outputs: int = OUTPUTS) -> int:
+    """n images through the real intake (albums of 10), outputs set on the card, Start pressed."""
+    for start in range(0, n, 10):
+        chunk = [(image_bytes(seed=i), "document", f"shot{i:02d}.jpg") for i in range(start, min(n, start + 10))]
+        if len(chunk) == 1:
+            await telegram.send_document(ANN, chunk[0][0], chunk[0][2], None, "a paper boat in the rain")
+        else:
+            await telegram.send_album(ANN, chunk, caption="a paper boat in the rain")
+    card = await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #"), timeout=60)
+    batches = app.services["batches"]
+    batch_id = max(b.id for b in await batches.list_for_user(ANN))
+    await telegram.wait_for(lambda t: f"{n} " in (t.message(ANN, card.message_id).content or ""), timeout=60)
+    await batches.update_settings(batch_id, ANN, outputs=outputs)
+    await telegram.press(ANN, card.message_id, telegram.message(ANN, card.message_id).button_data("Start"))
+    await telegram.wait_for(lambda t: "Cancel" in str(t.message(ANN, card.message_id).buttons()))
+    return batch_id
+
+
+async def finish_item(app, item_id: int, clip_src: Path, *, outputs: int = OUTPUTS) -> None:
+    """What collect leaves behind for a finished generation, then deliver's previews event."""
+    db, data_dir = app.services["batches"].db, Path(app.settings.paths.data_dir)
+    item = await db.fetchone("SELECT * FROM items WHERE id = ?", (item_id,))
+    paths = []
+    for v in range(1, outputs + 1):
+        dest = data_dir / "clips" / f"batch{item['batch_id']}" / f"item{item['position']:03d}_{item_id}_v{v}.mp4"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(clip_src, dest)
+        paths.append(dest)
+
+    def tx(conn) -> None:
+        now = db.now()
+        attempt = repo.next_attempt(conn, item_id)
+        gen = repo.insert_generation(conn, item_id=item_id, attempt=attempt, outputs=outputs,
+                                     model="Veo 3.1 - Fast", aspect="9:16", now=now)
+        conn.execute("UPDATE generations SET status = 'done', finished_at = ? WHERE id = ?", (now, gen))
+        for v, path in enumerate(paths, 1):
+            repo.insert_clip(conn, item_id=item_id, gen_id=gen, variant=v, tile_id=f"t{gen}-{v}", now=now)
+            cid = conn.execute("SELECT id FROM clips WHERE generation_id = ? AND variant = ?", (gen, v)).fetchone()[0]
+            repo.set_clip(conn, cid, now, status="ready", path_720=str(path), size_720=os.path.getsize(path))
+        repo.set_item(conn, item_id, now, status="done", progress=100)
+
+    await db.write_sync(tx)
+    ev = await stages.previews_event(db, item_id)
+    await app.notifier.item_previews(ev)
+
+
+async def progress(app, batch_id: int, *, finished: bool = False) -> None:
+    db = app.services["batches"].db
+    if finished:
+        await db.execute("UPDATE batches SET status = 'done', finished_at = ? WHERE id = ?", (db.now(), batch_id))
+    ev = await stages.progress_event(db, batch_id, app.settings)
+    await (app.notifier.batch_finished(ev) if finished else app.notifier.batch_progress(ev))
+
+
+async def item_ids(app, batch_id: int) -> list[int]:
+    rows = await app.services["batches"].db.fetchall(
+        "SELECT id FROM items WHERE batch_id = ? ORDER BY position", (batch_id,))
+    return [r[0] for r in rows]
+
+
+async def test_forty_images_two_outputs_send_at_most_eight_messages(telegram, tmp_path, small_clip):
+    settings = bot_settings(telegram, tmp_path / "data", review_mode="view")
+    async with running_bot(settings) as app:
+        batch_id = await make_batch(telegram, app, N_IMAGES)
+        ids = await item_ids(app, batch_id)
+        assert len(ids) == N_IMAGES
+        for n, item_id in enumerate(ids, 1):
+            await finish_item(app, item_id, small_clip)
+            if n % 5 == 0:
+                await progress(app, batch_id)
+            if n == 1:  # the view appears with the first ready clip
+                first = await telegram.wait_for(lambda t: view_of(t, ANN))
+                assert "clip 1 of 2" in first.caption
+        await progress(app, batch_id, finished=True)
+        sheet = await telegram.wait_for(lambda t: next((m for m in t.outbox(ANN) if m.kind == "photo"), None),
+                                        timeout=60)
+        sent = [m for m in telegram.outbox(ANN) if not m.deleted]
+        assert len(sent) <= 8, telegram.dump()
+        view = view_of(telegram, ANN)
+        assert f"clip 1 of {N_IMAGES * OUTPUTS}" in view.caption
+        # Every clip is uploaded at most once: the view only grew (caption edits), no clip changed.
+        assert len(telegram.calls_to("sendVideo")) == 1 and not telegram.calls_to("sendMediaGroup")
+        assert [t for t, _ in sheet.buttons()][:3] == ["1", "2", "3"] and len(sheet.buttons()) == 80
+        assert "80 clip(s)" in sheet.caption
+
+
+async def test_paging_selection_counts_and_forged_payloads(telegram, tmp_path, small_clip):
+    settings = bot_settings(telegram, tmp_path / "data", review_mode="view")
+    async with running_bot(settings) as app:
+        batch_id = await make_batch(telegram, app, 3)
+        ids = await item_ids(app, batch_id)
+        await finish_item(app, ids[0], small_clip)
+        view = await telegram.wait_for(lambda t: view_of(t, ANN))
+        mid = view.message_id
+        # The view grows as clips arrive, without jumping away from the clip shown.
+        await telegram.press(ANN, mid, view.button_data("▶"))
+        await telegram.wait_for(lambda t: "clip 2 of 2" in t.message(ANN, mid).caption)
+        await finish_item(app, ids[1], small_clip)
+        await telegram.wait_for(lambda t: "clip 2 of 4" in t.message(ANN, mid).caption)
+        # ▶ to a clip never shown uploads it once; ◀ back to one shown reuses its file_id.
+        msg = telegram.message(ANN, mid)
+        await telegram.press(ANN, mid, msg.button_data("▶"))
+        await telegram.wait_for(lambda t: "clip 3 of 4" in t.message(ANN, mid).caption)
+        assert telegram.message(ANN, mid).files  # uploaded
+        await telegram.press(ANN, mid, telegram.message(ANN, mid).button_data("◀"))
+        await telegram.wait_for(lambda t: "clip 2 of 4" in t.message(ANN, mid).caption)
+        assert telegram.message(ANN, mid).files == []  # by file_id
+        edits = [c for c in telegram.calls_to("editMessageMedia") if c.status == 200]
+        assert len(edits) == 3
+
+        # Select this clip, then all of image 2 (from its first clip): counts follow everywhere.
+        msg = telegram.message(ANN, mid)
+        tap = msg.button_data("☐ 2/4")
+        await telegram.press(ANN, mid, tap)
+        await telegram.wait_for(lambda t: "Upscale selected (1)" in str(t.message(ANN, mid).buttons()))
+        await telegram.press(ANN, mid, tap, forge=True)  # a double tap sets the same state
+        await telegram.wait_for(lambda t: sum("selected in batch" in (a["text"] or "") for a in t.answers) >= 2)
+        assert "Upscale selected (1)" in str(telegram.message(ANN, mid).buttons())
+        await telegram.press(ANN, mid, telegram.message(ANN, mid).button_data("▶"))
+        await telegram.wait_for(lambda t: "clip 3 of 4" in t.message(ANN, mid).caption)
+        await telegram.press(ANN, mid, telegram.message(ANN, mid).button_data("Select all of image 2"))
+        await telegram.wait_for(lambda t: "Zip selected (3)" in str(t.message(ANN, mid).buttons()))
+        assert "3 of 4 selected" in telegram.message(ANN, mid).caption
+        view_state = await app.services["batches"].get(batch_id)
+        assert len(view_state.selected_clips) == 3
+
+        # Forged payloads: a clip of no batch, a number past the end, someone else's batch.
+        before = (telegram.message(ANN, mid).caption, len(telegram.message(ANN, mid).edits))
+        good = telegram.message(ANN, mid).button_data("▶")
+        n0 = len(telegram.answers)
+        forged_clip = good.rsplit(":", 2)[0] + ":99999:"
+        await telegram.press(ANN, mid, forged_clip, forge=True)
+        await telegram.press(ANN, mid, f"rw:n:{batch_id}:0:77", forge=True)
+        await telegram.press(ANN, mid, f"rw:n:{batch_id}:0:-1", forge=True)
+        await telegram.press(ANN, mid, "rw:go:99999999999999999999999:1:", forge=True)
+        await telegram.press(BOB, mid, good, forge=True)
+        await telegram.wait_for(lambda t: len(t.answers) >= n0 + 5)
+        texts = sorted(a["text"] or "" for a in telegram.answers[n0:])  # users' taps run concurrently
+        assert texts == sorted(["That clip is not in this batch's review.", "That button is not for you.",
+                                "There is no clip with that number in this batch.",
+                                "There is no clip with that number in this batch.", FORGED_ID]), texts
+        assert (telegram.message(ANN, mid).caption, len(telegram.message(ANN, mid).edits)) == before
+
+        # A number sent as text jumps the view.
+        await telegram.send_text(ANN, "1")
+        await telegram.wait_for(lambda t: "clip 1 of 4" in t.message(ANN, mid).caption)
+
+
+async def test_again_and_new_prompt_confirm_the_cost_and_join_the_view(telegram, tmp_path, small_clip):
+    settings = bot_settings(telegram, tmp_path / "data", review_mode="view")
+    async with running_bot(settings) as app:
+        batch_id = await make_batch(telegram, app, 2)
+        ids = await item_ids(app, batch_id)
+        for item_id in ids:
+            await finish_item(app, item_id, small_clip)
+        await progress(app, batch_id, finished=True)
+        view = await telegram.wait_for(lambda t: (v := view_of(t, ANN)) and "clip 1 of 4" in v.caption and v)
+        mid = view.message_id
+        db = app.services["batches"].db
+
+        async def submits() -> int:
+            return (await db.fetchone("SELECT count(*) FROM tasks WHERE kind = 'submit'"))[0]
+
+        base = await submits()
+        await telegram.press(ANN, mid, view.button_data("Again"))
+        await telegram.wait_for(lambda t: "40 credits" in str(t.message(ANN, mid).buttons()))
+        assert await submits() == base  # nothing is submitted before the confirmation
+        yes = telegram.message(ANN, mid).button_data("Yes")
+        await telegram.press(ANN, mid, yes)
+        await telegram.press(ANN, mid, yes, forge=True)  # a double tap
+        await telegram.wait_for(lambda t: sum("Already asked" in (a["text"] or "") for a in t.answers) >= 1)
+        assert await submits() == base + 1
+        again_id = (await item_ids(app, batch_id))[-1]
+        row = await db.fetchone("SELECT prompt, source_item_id, status FROM items WHERE id = ?", (again_id,))
+        assert (row["prompt"], row["source_item_id"], row["status"]) == ("a paper boat in the rain", ids[0], "queued")
+
+        # New prompt: the next text is the prompt, confirmed with its cost.
+        await telegram.press(ANN, mid, telegram.message(ANN, mid).button_data("New prompt"))
+        await telegram.wait_for(lambda t: "Cancel new prompt" in str(t.message(ANN, mid).buttons()))
+        await telegram.send_text(ANN, "the boat sails into a sunset")
+        confirm = await telegram.wait_for(lambda t: last_with(t, ANN, "New clips of image 1"))
+        assert "40 credits" in confirm.content and await submits() == base + 1
+        ok = confirm.button_data("Yes")
+        await telegram.press(ANN, confirm.message_id, ok)
+        await telegram.press(ANN, confirm.message_id, ok, forge=True)
+        await telegram.wait_for(lambda t: sum("Already asked" in (a["text"] or "") for a in t.answers) >= 2)
+        assert await submits() == base + 2
+        new_id = (await item_ids(app, batch_id))[-1]
+        assert (await db.fetchone("SELECT prompt FROM items WHERE id = ?", (new_id,)))[0] == \
+            "the boat sails into a sunset"
+
+        # Their clips join the end of the view; the clip shown stays; labelled with image 1.
+        await finish_item(app, again_id, small_clip)
+        await finish_item(app, new_id, small_clip)
+        await telegram.wait_for(lambda t: "clip 1 of 8" in t.message(ANN, mid).caption)
+        await telegram.send_text(ANN, "8")
+        await telegram.wait_for(lambda t: "clip 8 of 8 · image 1" in t.message(ANN, mid).caption)
+        assert "sunset" in telegram.message(ANN, mid).caption
+
+
+async def test_a_restart_edits_the_same_view_and_sheet_numbers_jump(telegram, tmp_path, small_clip):
+    settings = bot_settings(telegram, tmp_path / "data", review_mode="view")
+    from bot.clock import SystemClock
+    from bot.storage.db import Database
+
+    db = await Database(settings.paths.database_path, SystemClock()).open()
+    try:
+        async with running_bot(settings, db=db) as app:
+            batch_id = await make_batch(telegram, app, 3)
+            ids = await item_ids(app, batch_id)
+            await finish_item(app, ids[0], small_clip)
+            view = await telegram.wait_for(lambda t: view_of(t, ANN))
+        async with running_bot(settings, db=db) as app:
+            # A replayed previews event after the restart: edited, never sent again.
+            await app.notifier.item_previews(await stages.previews_event(db, ids[0]))
+            for item_id in ids[1:]:
+                await finish_item(app, item_id, small_clip)
+            await progress(app, batch_id, finished=True)
+            sheet = await telegram.wait_for(lambda t: next((m for m in t.outbox(ANN) if m.kind == "photo"), None),
+                                            timeout=60)
+            assert [m.message_id for m in telegram.outbox(ANN) if m.kind == "video"] == [view.message_id]
+            assert "clip 1 of 6" in telegram.message(ANN, view.message_id).caption
+            await telegram.press(ANN, sheet.message_id, sheet.button_data("5"))
+            await telegram.wait_for(lambda t: "clip 5 of 6 · image 3" in t.message(ANN, view.message_id).caption)
+            # A replayed finish changes nothing: one sheet, one closing message.
+            await progress(app, batch_id, finished=True)
+            assert len([m for m in telegram.outbox(ANN) if m.kind == "photo"]) == 1
+            assert len([m for m in telegram.outbox(ANN) if "is finished" in (m.content or "")]) == 1
+            assert not (Path(settings.paths.data_dir) / "sheets" / f"batch{batch_id}.jpg").exists()
+    finally:
+        await db.close()
+
+
+async def test_albums_stay_available_in_settings(telegram, tmp_path, small_clip):
+    settings = bot_settings(telegram, tmp_path / "data", review_mode="view")
+    async with running_bot(settings) as app:
+        await telegram.send_command(ANN, "/settings")
+        panel = await telegram.wait_for(lambda t: last_with(t, ANN, "Finished clips: one review message"))
+        await telegram.press(ANN, panel.message_id, panel.button_data("album per image"))
+        await telegram.wait_for(lambda t: "Finished clips: an album per image" in t.message(ANN, panel.message_id).content)
+        batch_id = await make_batch(telegram, app, 1)
+        await finish_item(app, (await item_ids(app, batch_id))[0], small_clip)
+        await telegram.wait_for(lambda t: last_with(t, ANN, "Tap to select"))
+        assert view_of(telegram, ANN) is None and telegram.albums(ANN)
