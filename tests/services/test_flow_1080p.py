@@ -71,3 +71,36 @@ async def test_batch_with_flow_1080p_fetches_it_and_the_4k_starts_from_it(
     assert (await sim.downloads()).get("1080p") == 1
     labels = [(e.label, e.note) for e in notifier.of("clip_upscaled")]
     assert labels == [("1080p", "Flow's own 1080p upscale (free).")] + [("4K", None)]
+
+
+async def test_a_4k_asked_while_flows_1080p_is_coming_waits_and_starts_from_it(
+        sim, chromium, sim_session_file, tmp_path):
+    from bot.pipeline import stages
+    from bot.storage import repo
+    from tests.pipeline.flow.flow2026 import QUIET
+
+    # A short 360p clip encodes to 4K in seconds; Flow's 1080p takes longer to come.
+    await sim.configure(**QUIET, upscale_1080_seconds=25)
+    settings = make_settings(tmp_path / "data", sim.base_url, step_timeout_s=15.0,
+                             upscale_1080_timeout_s=60.0)
+    settings.flow.base_url = f"{sim.base_url}/"
+    if "canary" in type(settings.flow).model_fields:
+        settings.flow.canary = False  # the drift canary has its own tests
+    notifier = RecordingNotifier()
+    async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
+        svc = BatchService(pipe.db, pipe.queue, settings, SystemClock(), settings.paths.data_dir)
+        batch_id = await svc.create_batch(USER, 9, [NewItem(None, "a comet over snowy hills")],
+                                          aspect="9:16", outputs=1, model="Omni 1.1 Flash",
+                                          duration=4, resolution="360p")
+        await svc.start(batch_id, USER)
+        assert await pipe.wait_batch(batch_id, timeout=180) == "done"
+        [clip] = (await svc.get(batch_id)).clips
+        await svc.set_selected(clip.id, USER, True)
+        assert await svc.request_flow_1080p(batch_id, USER) == 1
+        assert await svc.request_upscale(batch_id, USER, "fast") == 1
+        await pipe.wait_batch(batch_id, timeout=240)
+        [clip] = (await svc.get(batch_id)).clips
+        row = await pipe.db.write_sync(lambda conn: repo.clip_row(conn, clip.id))
+    assert clip.status_1080 == "ready" and clip.status_4k == "ready"
+    assert stages.upscale_source(row) == clip.path_1080
+    assert [e.label for e in notifier.of("clip_upscaled")] == ["1080p", "4K"]
