@@ -170,14 +170,6 @@ class BatchView:
         """Every item is text-to-video (no images)."""
         return bool(self.items) and all(i.image_path is None for i in self.items)
 
-    @property
-    def clip_count(self) -> int:
-        """Clips (prompts) the batch submits: pairs of images count once."""
-        live = [i for i in self.items if i.status != "cancelled"]
-        if self.status == "draft" and self.pairs:
-            return len(live) // 2
-        return len(live)
-
 
 class Estimate(NamedTuple):
     """What a batch will cost: Flow credits and seconds (a tuple, or by name)."""
