@@ -37,6 +37,7 @@ async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchSer
             if view.status == "draft":
                 await batches.start(batch_id, uid)
                 await query.answer(texts.STARTED.format(id=batch_id))
+                await notifier.show_place_in_line(batch_id)
             else:
                 await query.answer(texts.ALREADY_STARTED.format(id=batch_id, status=view.status))
         elif action == "cancel":

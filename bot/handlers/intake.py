@@ -18,7 +18,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji
 
 from bot.handlers.filters import InDialog
 from bot.services.batches import BatchError, BatchService
@@ -144,7 +144,16 @@ async def _fetch_image(message: Message, bot: Bot, file_id: str, name: str, size
         if path is not None:  # an error or shutdown mid-download: the file has no owner
             path.unlink(missing_ok=True)
         raise
+    await _receipt(message)
     return IncomingImage(message.message_id, message.media_group_id, message.caption, path, name, w, h)
+
+
+async def _receipt(message: Message) -> None:
+    """A reaction on the image message says "got it" without adding a message to the chat."""
+    try:
+        await message.react([ReactionTypeEmoji(emoji=texts.RECEIPT_REACTION)])
+    except TelegramAPIError as err:  # a receipt is a courtesy: the card follows anyway
+        log.info("receipt reaction failed: %s", type(err).__name__)
 
 
 async def _fetch_prompts(message: Message, bot: Bot, name: str,

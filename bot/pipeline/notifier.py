@@ -21,6 +21,10 @@ class BatchProgress:
     total: int
     eta_s: float | None
     failures: list[tuple[int, str]] = field(default_factory=list)  # (item position, reason)
+    at: float | None = None          # when the event was made (clock): ETAs become clock times
+    queue_place: int | None = None   # waiting behind other users' batches: its place in line
+    queue_ahead: int = 0             # how many of their batches are ahead
+    starts_in_s: float | None = None  # when it should start, while it waits
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import FlowError, RetryableFlowError, UnknownPageStateError, WrongSubmissionError
-from bot.pipeline import catalog, policy, slots
+from bot.pipeline import catalog, lineup, policy, slots
 from bot.pipeline.flow.api import FlowClient, FlowHandle, GenerationRequest, TileStatus
 from bot.pipeline.notifier import (
     AdminAlert,
@@ -936,8 +936,11 @@ async def progress_event(db: Database, batch_id: int, settings: Settings) -> Bat
         parallel = max(1, settings.flow.render_slots // max(1, batch["outputs"]))
         remaining = sum(1 - (r["progress"] or 0) / 100 for r in left)
         eta = remaining * per / min(parallel, len(left)) if left else 0.0
+    place = await lineup.place_in_line(db, batch_id, settings)  # behind other users' work?
     return BatchProgress(batch_id, batch["user_id"], batch["chat_id"], dict(counts), len(rows),
-                         eta, failures)
+                         eta, failures, at=db.now(), queue_place=place.place if place else None,
+                         queue_ahead=place.ahead if place else 0,
+                         starts_in_s=place.starts_in_s if place else None)
 
 
 HANDLERS: dict[str, Callable[[StageContext, Task, str], Awaitable[None]]] = {

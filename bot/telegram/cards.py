@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.text_decorations import html_decoration
 
 from bot.pipeline.notifier import BatchProgress
 from bot.services.batches import BatchService, BatchView, NewItem
@@ -95,6 +97,15 @@ async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[
     return batch_id
 
 
+def clock_time(now: float | None, in_s: float) -> str:
+    """A clock time `in_s` seconds from `now` as the Bot API's date-time entity: each reader's
+    Telegram shows it in their own time zone (format "t"); the text inside (UTC) is what a
+    client without date-time entities shows."""
+    at = int((now or 0) + in_s)
+    label = time.strftime("%H:%M UTC", time.gmtime(at))
+    return html_decoration.date_time(label, unix_time=at, date_time_format="t")
+
+
 def progress_text(ev: BatchProgress, *, finished: bool = False, cancelled: bool = False) -> str:
     """The progress message; `cancelled` when the batch was cancelled (it never says "Working")."""
     done = sum(ev.counts.get(s, 0) for s in ("done", "failed", "cancelled"))
@@ -108,8 +119,17 @@ def progress_text(ev: BatchProgress, *, finished: bool = False, cancelled: bool 
     ]
     if parts:
         lines.append(" · ".join(parts))
+    if not finished and ev.queue_place is not None and ev.starts_in_s is not None:
+        lines.append(texts.queue_place(ev.queue_place, ev.queue_ahead))
+        lines.append(texts.starts_in(texts.duration(ev.starts_in_s),
+                                     clock_time(ev.at, ev.starts_in_s)))
     if not finished and ev.eta_s is not None:
-        lines.append(f"⏱ about {texts.duration(ev.eta_s)} left")
+        wait = ev.starts_in_s if ev.queue_place is not None and ev.starts_in_s else 0.0
+        if ev.at is None:
+            lines.append(f"⏱ about {texts.duration(ev.eta_s)} left")
+        else:
+            lines.append(texts.ready_in(texts.duration(ev.eta_s + wait),
+                                        clock_time(ev.at, ev.eta_s + wait)))
     for position, reason in ev.failures[:10]:
         lines.append(f"❌ Image {position}: {texts.esc(reason)}")
     if len(ev.failures) > 10:

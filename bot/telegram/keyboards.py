@@ -42,16 +42,20 @@ PRESET_LABELS = {"fast": "⚡ Fast", "balanced": "⚖️ Balanced", "high": "�
 
 def card(batch_id: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text="▶️ Start", callback_data=CardCb(action="start", batch_id=batch_id))
+    # Bot API 9.4 button styles: Start green, Cancel red (clients without styles ignore them).
+    kb.button(text=texts.START_BUTTON, callback_data=CardCb(action="start", batch_id=batch_id),
+              style="success")
     kb.button(text="⚙️ Settings", callback_data=CardCb(action="settings", batch_id=batch_id))
-    kb.button(text="✖️ Cancel", callback_data=CardCb(action="cancel", batch_id=batch_id))
+    kb.button(text=texts.CANCEL_BUTTON, callback_data=CardCb(action="cancel", batch_id=batch_id),
+              style="danger")
     kb.adjust(1, 2)
     return kb.as_markup()
 
 
 def running(batch_id: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text="✖️ Cancel batch", callback_data=CardCb(action="cancel", batch_id=batch_id))
+    kb.button(text="✖️ Cancel batch", callback_data=CardCb(action="cancel", batch_id=batch_id),
+              style="danger")
     return kb.as_markup()
 
 

@@ -184,6 +184,13 @@ class TelegramNotifier:
         await self._guard(self.bot.send_message(event.chat_id, text), event.user_id)
         await self.refs.mark_sent(key)
 
+    async def show_place_in_line(self, batch_id: int) -> None:
+        """Post a just-started batch's progress at once when it waits behind other users' work
+        (its place in line and start estimate); otherwise the pipeline's first event does."""
+        ev = await progress_event(self.batches.db, batch_id, self.settings)
+        if ev is not None and ev.chat_id is not None and ev.queue_place is not None:
+            await self.batch_progress(ev)
+
     async def show_batch_state(self, batch_id: int, *, card: bool = True) -> None:
         """Redraw a batch's status displays from the database after a change outside the
         pipeline (a cancel by the user or an admin, a retry that restarts a finished batch).

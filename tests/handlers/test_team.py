@@ -165,3 +165,35 @@ async def test_an_unhandled_handler_error_alerts_admins_with_the_users_reference
         assert "TelegramBadRequest" in alert.content and "a button press" in alert.content
         for text in (sorry.content, alert.content):
             assert "Traceback" not in text and "File \"" not in text
+
+
+async def test_each_image_gets_a_reaction_as_its_receipt(telegram, tmp_path):
+    async with running_bot(bot_settings(telegram, tmp_path), with_pipeline=False):
+        before = len(telegram.outbox(ANN))
+        sent = await telegram.send_album(ANN, [(image_bytes(seed=1), "document", "a.jpg"),
+                                               (image_bytes(seed=2), "document", "b.jpg")],
+                                         caption="waves break on the rocks")
+        card = await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #"))
+        for message in sent:
+            assert telegram.reaction_on(ANN, message["message_id"]) == ["👍"]
+        # The receipt is the reaction: the only new message is the card.
+        assert [m.message_id for m in telegram.outbox(ANN)[before:]] == [card.message_id]
+        # Start is green and Cancel red (Bot API button styles).
+        styles = {b.get("text"): b.get("style") for row in card.reply_markup["inline_keyboard"] for b in row}
+        assert styles["▶️ Start"] == "success" and styles["✖️ Cancel"] == "danger"
+
+
+async def test_a_batch_behind_another_users_work_shows_its_place_and_start(telegram, tmp_path):
+    settings = bot_settings(telegram, tmp_path)
+    async with running_bot(settings, with_pipeline=False):
+        ann = await _card(telegram, ANN)
+        await _press_start(telegram, ANN, ann)
+        bob = await _card(telegram, BOB, "a lighthouse at dusk")
+        await _press_start(telegram, BOB, bob)
+        waiting = await telegram.wait_for(lambda t: last_with(t, BOB, "place 2 in line"))
+        assert "1 batch of other users ahead" in waiting.content and "starts in about" in waiting.content
+        times = [e for e in waiting.entities if e["type"] == "date_time"]
+        assert len(times) == 2 and all(e["date_time_format"] == "t" for e in times)
+        assert "ready ≈" in waiting.content
+        # Ann's own batch waits behind nobody: no place-in-line message for her.
+        assert last_with(telegram, ANN, "in line") is None
