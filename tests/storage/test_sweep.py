@@ -21,6 +21,7 @@ def test_every_writer_temp_name_is_recognised_and_outputs_are_not(tmp_path):
         f".{dst.name}.{secrets.token_hex(4)}.part",        # upscale / zipexport / blobstore
         f".{dst.name}.part",                               # Flow download
         Path("item001_g1_v0.mp4").stem + ".part.mp4",      # collect stage
+        Path(tempfile.mkstemp(prefix=".batch1.jpg.", suffix=".part", dir=tmp_path)[1]).name,  # sheet
         new_image_path(tmp_path / "incoming", 7).name,     # intake download (the real function)
         Path("20260101-x.trace.zip").with_suffix(".tmp").name,  # _scrub_trace
     ]
