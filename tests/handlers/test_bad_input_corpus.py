@@ -97,7 +97,7 @@ def as_user(uid: int, action: Action, wait_for: str) -> Action:
 
 
 def login_first() -> Action:
-    return as_user(ADMIN, command("login"), "storage_state")
+    return as_user(ADMIN, command("login"), "Send the Flow session")
 
 
 # -- payloads ------------------------------------------------------------------------------------------

@@ -156,7 +156,7 @@ async def test_downloaded_images_are_deleted_when_their_data_dies(telegram, tmp_
         await telegram.wait_for(lambda t: last_with(t, ADMIN, "without a prompt"))
         assert len(files_under(incoming)) == 1
         await telegram.send_command(ADMIN, "/login")
-        await telegram.wait_for(lambda t: last_with(t, ADMIN, "storage_state"))
+        await telegram.wait_for(lambda t: last_with(t, ADMIN, "Send the Flow session"))
         assert files_under(incoming) == []
 
         # A batch copies its images: the downloads go as soon as it exists, whatever happens
