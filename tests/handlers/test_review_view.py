@@ -116,6 +116,8 @@ async def test_forty_images_two_outputs_send_at_most_eight_messages(telegram, tm
                                         timeout=60)
         sent = [m for m in telegram.outbox(ANN) if not m.deleted]
         assert len(sent) <= 8, telegram.dump()
+        print(f"40 images x 2 outputs: {len(sent)} messages in the chat: "
+              f"{[m.describe()[:60] for m in sent]}")
         view = view_of(telegram, ANN)
         assert f"clip 1 of {N_IMAGES * OUTPUTS}" in view.caption
         # Every clip is uploaded at most once: the view only grew (caption edits), no clip changed.
