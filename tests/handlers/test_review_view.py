@@ -284,3 +284,30 @@ async def test_albums_stay_available_in_settings(telegram, tmp_path, small_clip)
         await finish_item(app, (await item_ids(app, batch_id))[0], small_clip)
         await telegram.wait_for(lambda t: last_with(t, ANN, "Tap to select"))
         assert view_of(telegram, ANN) is None and telegram.albums(ANN)
+
+
+async def test_the_real_pipeline_on_flowsim_fills_the_view(telegram, sim, chromium, sim_session_file, tmp_path):
+    """The pipeline's own collect and deliver stages, on flowsim in Chromium: one image with two
+    outputs ends as one view message of two clips, a contact sheet and the closing line."""
+    from bot.clock import SystemClock
+    from bot.pipeline.flow.client import PlaywrightFlowClient
+
+    await sim.configure(landing=False)
+    settings = bot_settings(telegram, tmp_path / "data", sim.base_url, review_mode="view")
+    flow = PlaywrightFlowClient(settings.flow, sim_session_file, SystemClock(),
+                                tmp_path / "data" / "artifacts", browser=chromium)
+    await flow.start()
+    try:
+        async with running_bot(settings, flow_client=flow, pipeline_options={"tick_s": 0.3}):
+            await telegram.send_photo(ANN, image_bytes(), caption="a kite over the dunes")
+            card = await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #1"))
+            await telegram.wait_for(lambda t: "Start" in str(t.message(ANN, card.message_id).buttons()))
+            await telegram.press(ANN, card.message_id, telegram.message(ANN, card.message_id).button_data("Start"))
+            await telegram.wait_for(lambda t: last_with(t, ANN, "is finished"), timeout=120)
+            sheet = await telegram.wait_for(lambda t: next((m for m in t.outbox(ANN) if m.kind == "photo"), None))
+            view = view_of(telegram, ANN)
+            assert view is not None and "clip 1 of 2 · image 1" in view.caption
+            assert [m.message_id for m in telegram.outbox(ANN) if m.kind == "video"] == [view.message_id]
+            assert not telegram.albums(ANN) and [t for t, _ in sheet.buttons()] == ["1", "2"]
+    finally:
+        await flow.close()
