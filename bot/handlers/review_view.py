@@ -142,6 +142,7 @@ async def _act(query: CallbackQuery, cb: ViewCb, batch_id: int, uid: int, clip: 
         await query.answer("✏️ New clips with your prompt are on their way; they join the review view."
                            if made else "Already asked for: those clips are on their way.")
         await _close_confirmation(query, "✏️ Asked for." if made else None)
+        await viewer.show(batch_id)  # the view's "Cancel new prompt" goes back to its buttons
         if made:
             await notifier.show_batch_state(batch_id)
     elif a == "no":

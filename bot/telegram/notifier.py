@@ -237,7 +237,7 @@ class TelegramNotifier:
             return
         if await self.review.mode(event.user_id) == "view":
             # The batch's one review message grows (edited in place; sent with the first clip).
-            await self._guard(self.viewer.show(event.batch_id), event.user_id)
+            await self._guard(self.viewer.refresh(event.batch_id, self.edit_interval_s), event.user_id)
             return
         key = "previews." + ".".join(str(c.clip_id) for c in event.clips)
         if await self.refs.was_sent(key):
@@ -410,6 +410,7 @@ class TelegramNotifier:
             log.warning("could not deliver to %s: %s", user_id, err)
 
     async def close(self) -> None:
+        await self.viewer.close()
         for st in self._progress.values():
             if st.timer is not None:
                 st.timer.cancel()

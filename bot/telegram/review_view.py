@@ -17,11 +17,12 @@ import asyncio
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import (
     FSInputFile,
     InlineKeyboardMarkup,
@@ -64,9 +65,48 @@ class ReviewViewer:
         self.review = review
         self.batches = batches
         self._locks: dict[int, asyncio.Lock] = {}
+        self._last: dict[int, float] = {}
+        self._later: dict[int, asyncio.Task] = {}
 
     def _lock(self, batch_id: int) -> asyncio.Lock:
         return self._locks.setdefault(batch_id, asyncio.Lock())
+
+    async def refresh(self, batch_id: int, min_interval: float) -> None:
+        """A redraw the pipeline asks for (a clip arrived): at most one per `min_interval` per
+        batch, so a burst of finished images costs one edit, not one each (edits count against
+        Telegram's per-chat rate too). Requests in between fold into one redraw at the end of
+        the interval; the first show (the view has no message yet) is never delayed. The
+        batch's end redraws at once (`show`), so a redraw lost in a crash is made up there.
+        """
+        now = time.monotonic()
+        wait = self._last.get(batch_id, float("-inf")) + min_interval - now
+        state = await self.review.state(batch_id)
+        if wait <= 0 or state is None or state.message_id is None:
+            self._last[batch_id] = now
+            await self.show(batch_id)
+            return
+        if batch_id not in self._later:
+            self._later[batch_id] = asyncio.create_task(self._redraw_later(batch_id, wait))
+
+    async def _redraw_later(self, batch_id: int, wait: float) -> None:
+        me = asyncio.current_task()
+        try:
+            await asyncio.sleep(wait)
+        finally:
+            if self._later.get(batch_id) is me:  # a clip arriving from here on schedules anew
+                del self._later[batch_id]
+        self._last[batch_id] = time.monotonic()
+        try:
+            await self.show(batch_id)
+        except TelegramAPIError as err:  # a blocked bot or a vanished chat: the batch goes on
+            log.warning("review view of batch %s not redrawn: %s", batch_id, err)
+
+    async def close(self) -> None:
+        """Cancel redraws still waiting (at shutdown)."""
+        for task in list(self._later.values()):
+            task.cancel()
+        await asyncio.gather(*self._later.values(), return_exceptions=True)
+        self._later.clear()
 
     async def show(self, batch_id: int, *, clip_id: int | None = None, menu: Menu = MAIN) -> ViewClip | None:
         """Draw the view on `clip_id` (default: the clip it shows now, else the first).

@@ -183,6 +183,27 @@ async def test_paging_selection_counts_and_forged_payloads(telegram, tmp_path, s
                                 "There is no clip with that number in this batch.", FORGED_ID]), texts
         assert (telegram.message(ANN, mid).caption, len(telegram.message(ANN, mid).edits)) == before
 
+        # Upscale selected (3) → a quality → three 4K upscales queued; a double tap queues none.
+        db = app.services["batches"].db
+
+        async def tasks(kind: str) -> int:
+            return (await db.fetchone("SELECT count(*) FROM tasks WHERE kind = ?", (kind,)))[0]
+
+        await telegram.press(ANN, mid, telegram.message(ANN, mid).button_data("Upscale selected (3)"))
+        await telegram.wait_for(lambda t: "Fast" in str(t.message(ANN, mid).buttons()))
+        fast = telegram.message(ANN, mid).button_data("Fast")
+        await telegram.press(ANN, mid, fast)
+        await telegram.wait_for(lambda t: any("Upscaling 3 clip(s)" in (a["text"] or "") for a in t.answers))
+        await telegram.press(ANN, mid, fast, forge=True)
+        await telegram.wait_for(lambda t: any("already being upscaled" in (a["text"] or "") for a in t.answers))
+        assert await tasks("upscale") == 3
+        await telegram.wait_for(lambda t: "Zip selected (3)" in str(t.message(ANN, mid).buttons()))
+        await telegram.press(ANN, mid, telegram.message(ANN, mid).button_data("Zip selected (3)"))
+        await telegram.wait_for(lambda t: "720p" in str(t.message(ANN, mid).buttons()))
+        await telegram.press(ANN, mid, telegram.message(ANN, mid).button_data("720p"))
+        await telegram.wait_for(lambda t: any("zip of 3 clip(s)" in (a["text"] or "") for a in t.answers))
+        assert await tasks("export") == 1
+
         # A number sent as text jumps the view.
         await telegram.send_text(ANN, "1")
         await telegram.wait_for(lambda t: "clip 1 of 4" in t.message(ANN, mid).caption)
@@ -231,6 +252,13 @@ async def test_again_and_new_prompt_confirm_the_cost_and_join_the_view(telegram,
         assert (await db.fetchone("SELECT prompt FROM items WHERE id = ?", (new_id,)))[0] == \
             "the boat sails into a sunset"
 
+        # A New prompt cancelled: nothing waits for a prompt any more, nothing was submitted.
+        await telegram.press(ANN, mid, telegram.message(ANN, mid).button_data("New prompt"))
+        await telegram.wait_for(lambda t: "Cancel new prompt" in str(t.message(ANN, mid).buttons()))
+        await telegram.press(ANN, mid, telegram.message(ANN, mid).button_data("Cancel new prompt"))
+        await telegram.wait_for(lambda t: "Again" in str(t.message(ANN, mid).buttons()))
+        assert await app.notifier.review.pending_prompt(ANN) is None and await submits() == base + 2
+
         # Their clips join the end of the view; the clip shown stays; labelled with image 1.
         await finish_item(app, again_id, small_clip)
         await finish_item(app, new_id, small_clip)
@@ -269,6 +297,14 @@ async def test_a_restart_edits_the_same_view_and_sheet_numbers_jump(telegram, tm
             assert len([m for m in telegram.outbox(ANN) if m.kind == "photo"]) == 1
             assert len([m for m in telegram.outbox(ANN) if "is finished" in (m.content or "")]) == 1
             assert not (Path(settings.paths.data_dir) / "sheets" / f"batch{batch_id}.jpg").exists()
+            # The user deleted the view: the next jump sends it anew (and edits that one after).
+            telegram.message(ANN, view.message_id).deleted = True
+            await telegram.press(ANN, sheet.message_id, sheet.button_data("2"))
+            fresh = await telegram.wait_for(lambda t: (v := view_of(t, ANN)) and v.message_id != view.message_id
+                                            and "clip 2 of 6" in v.caption and v)
+            await telegram.press(ANN, sheet.message_id, sheet.button_data("3"))
+            await telegram.wait_for(lambda t: "clip 3 of 6" in t.message(ANN, fresh.message_id).caption)
+            assert len([m for m in telegram.outbox(ANN) if m.kind == "video"]) == 2
     finally:
         await db.close()
 
