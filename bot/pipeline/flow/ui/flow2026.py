@@ -103,6 +103,11 @@ _GROUPS_JS = """(panel) => {
   return {groups, model: trig ? words(trig) : null};
 }"""
 
+_CHIPS_JS = """([chipSel, imgSel]) => [...document.querySelectorAll(chipSel)].slice(0, 2).map((c) => {
+  const img = c.querySelector(imgSel);
+  return img ? {src: img.getAttribute('src') || '', alt: img.getAttribute('alt') || ''} : null;
+})"""
+
 _TEXT_JS = """(el) => {
   const out = [];
   const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, {
@@ -155,6 +160,7 @@ class Flow2026Ui(UiGeneration):
     def __init__(self, settings, wire=None) -> None:
         super().__init__(settings, wire)
         self.plan: str | None = None  # seen on the account button (PRO/ULTRA)
+        self._quote_seen: int | None = None  # the popover's quote of the current submit
 
     # --- page checks --------------------------------------------------------------------------
     async def signed_out_reason(self, page: Page) -> str | None:
@@ -287,6 +293,7 @@ class Flow2026Ui(UiGeneration):
                            uploads: dict[Path, tuple[str, str]]) -> Submitted:
         t = self.timeout
         marks = {"page_ready": time.monotonic()}
+        self._quote_seen = None
         await self._scroll_top(page)
         await self._agent_off(page)
         frames: list[tuple[str, str]] = []
@@ -296,10 +303,15 @@ class Flow2026Ui(UiGeneration):
                 if path not in uploads:
                     uploads[path] = await self._upload(page, path)
                 frames.append(uploads[path])
+        marks["uploaded"] = time.monotonic()
         await self._configure(page, req)
+        marks["configured"] = time.monotonic()
         await self._bind_frames(page, frames)
+        marks["bound"] = time.monotonic()
         await self._type_prompt(page, req.prompt)
+        marks["typed"] = time.monotonic()
         quote = await self._money_guard(page, req, frames)
+        marks["guarded"] = time.monotonic()
         pid = _project_id(page.url)
         before_click({m for m, s in self.wire.media.items() if s.media.get("projectId") == pid})
         button = await find(page, "submit", t, registry=REG)
@@ -518,8 +530,9 @@ class Flow2026Ui(UiGeneration):
             "count": lambda r: _num(S.COUNT_RE, r["text"]) == req.outputs,
         }
 
-    async def _set_group(self, page: Page, name: str, req: GenerationRequest) -> None:
-        groups = await self._groups(page)
+    async def _set_group(self, page: Page, name: str, req: GenerationRequest,
+                         groups: dict | None = None) -> None:
+        groups = groups if groups is not None else await self._groups(page)
         if name not in groups:
             return
         gi, radios = groups[name]
@@ -583,12 +596,20 @@ class Flow2026Ui(UiGeneration):
             raise SettingsMismatch(str(err)) from err
         await self._open_settings(page)
         try:
-            await self._set_group(page, "media", req)
-            await self._set_group(page, "input", req)
-            await self._set_model(page, req.model)
+            groups = await self._groups(page)
+            for name in ("media", "input"):  # they decide which other rows exist
+                if await self._wrong(groups, name, req):
+                    await self._set_group(page, name, req, groups)
+                    groups = await self._groups(page)
+            if groups["model"] != req.model:
+                await self._set_model(page, req.model)
+                groups = await self._groups(page)
             for name in ("aspect", "resolution", "duration", "count"):
-                await self._set_group(page, name, req)
+                if await self._wrong(groups, name, req):
+                    await self._set_group(page, name, req, groups)
             got, problems = await self._readback(page, req, offer)
+            # The live quote of exactly these settings, read while the popover shows it.
+            self._quote_seen = await self._panel_quote(page) if not problems else None
         finally:
             await self._close_settings(page)
         if problems:
@@ -596,6 +617,18 @@ class Flow2026Ui(UiGeneration):
                 f"settings read back {got}, wanted {req.model} {req.aspect} {req.resolution} "
                 f"{req.duration}s x{req.outputs}; wrong: {', '.join(problems)}")
         await self._summary_agrees(page, req)
+
+    async def _wrong(self, groups: dict, name: str, req: GenerationRequest) -> bool:
+        """Whether group `name` exists and its checked radio is not what `req` asks."""
+        if name not in groups:
+            return False
+        want = self._want(req)[name]
+        checked = [r for r in groups[name][1] if r["checked"]]
+        return len(checked) != 1 or not want(checked[0])
+
+    async def _panel_quote(self, page: Page) -> int | None:
+        match = await probe(page, "price", registry=REG)
+        return await self._price_of(match.locator) if match is not None else None
 
     async def _readback(self, page: Page, req: GenerationRequest,
                         offer: catalog.Offer) -> tuple[dict, list[str]]:
@@ -664,23 +697,29 @@ class Flow2026Ui(UiGeneration):
         if await self._chip_src(chip) is not None:
             raise FrameNotBound("a frame chip keeps an old image", code="frame_not_cleared")
 
+    async def _chips(self, page: Page) -> list[dict | None]:
+        """What the Start and End chips hold now ({"src", "alt"} or None), in one read."""
+        await until(lambda: _count_at_least(page.locator(S.SELECTORS["frame_chips"][0].value), 2),
+                    self.timeout, "frame chips")
+        return await page.evaluate(_CHIPS_JS, [S.SELECTORS["frame_chips"][0].value, S.CHIP_IMAGE_CSS])
+
     async def _bind_frames(self, page: Page, frames: list[tuple[str, str]]) -> None:
         """Start (and End) chip hold exactly our uploads; both empty for text-to-video."""
+        now = await self._chips(page)
         for index in (0, 1):
-            chip = await self._chip(page, index)
             want = frames[index] if index < len(frames) else None
-            src = await self._chip_src(chip)
-            if want is None:
-                await self._clear_chip(page, chip)
+            held = now[index] if index < len(now) else None
+            if want is None and held is None or want is not None and _holds(held, *want):
                 continue
-            if src is not None and want[0] in src:
-                continue
+            chip = await self._chip(page, index)
             await self._clear_chip(page, chip)
+            if want is None:
+                continue
             await self._pick(page, chip, want[0], want[1])
-            src = await self._chip_src(chip)
-            if src is None or want[0] not in src:
+            held = (await self._chips(page))[index]
+            if not _holds(held, *want):
                 raise FrameNotBound(f"the {'start' if index == 0 else 'end'} chip does not hold "
-                                    f"{want[1]} after picking it (src {src!r})")
+                                    f"{want[1]} after picking it ({held!r})")
 
     async def _pick(self, page: Page, chip: Locator, mid: str, name: str) -> None:
         """Open the picker from `chip`, find `name` (search retries, reopenings), bind it."""
@@ -713,9 +752,16 @@ class Flow2026Ui(UiGeneration):
 
     async def _search(self, page: Page, name: str) -> Locator | None:
         t = self.timeout
+        options = page.locator(S.SELECTORS["picker_option"][0].value).filter(has_text=name)
+        try:
+            # The picker lists the library as it opens: a fresh upload is often there already,
+            # which saves the search's debounce and round trip.
+            await until(partial(_count_at_least, options, 1), 1.0, "picker option")
+            return options.first
+        except NotFound:
+            pass
         for attempt in range(SEARCH_TRIES):
             box = await find(page, "picker_search", t, registry=REG)
-            await box.fill("")
             await box.fill(name)
             options = page.locator(S.SELECTORS["picker_option"][0].value).filter(has_text=name)
             try:
@@ -763,12 +809,13 @@ class Flow2026Ui(UiGeneration):
             raise UnknownPageStateError("agent mode came back on before the click", code="agent_mode")
         if await probe(page, "agent_prompt_box", registry=REG) is not None:
             raise UnknownPageStateError("the agent composer is showing", code="agent_mode")
+        chips = await self._chips(page)
         for index in (0, 1):
-            src = await self._chip_src(await self._chip(page, index))
-            want = frames[index][0] if index < len(frames) else None
-            if want is None and src is not None:
+            held = chips[index] if index < len(chips) else None
+            want = frames[index] if index < len(frames) else None
+            if want is None and held is not None:
                 raise FrameNotBound(f"{'start' if index == 0 else 'end'} chip holds an image we did not ask for")
-            if want is not None and (src is None or want not in src):
+            if want is not None and not _holds(held, *want):
                 raise FrameNotBound(f"{'start' if index == 0 else 'end'} chip does not hold our image")
         plan = await self._read_plan(page)
         try:
@@ -788,11 +835,16 @@ class Flow2026Ui(UiGeneration):
         return quote
 
     async def _quote(self, page: Page, req: GenerationRequest, offer: catalog.Offer) -> int:
-        """The live price `a.credit-cost-link`. Where it sits in the settings popover, the
-        popover is opened for it and every setting is read back once more at the same time."""
+        """The live price `a.credit-cost-link`: next to the submit button where the page shows
+        it there; else the one the settings popover showed for exactly the settings read back
+        in this submit (nothing that changes the price happened since, and the closed summary
+        was checked again); else the popover is opened for it (and read back once more)."""
         match = await probe(page, "price", registry=REG)
         if match is not None:
             return await self._price_of(match.locator)
+        if self._quote_seen is not None:
+            await self._summary_agrees(page, req)
+            return self._quote_seen
         await self._open_settings(page)
         try:
             got, problems = await self._readback(page, req, offer)
@@ -1055,6 +1107,14 @@ def price_verdict(quote: int, expected: int, known: bool, cap: int | None,
             f"Flow quotes {quote} credits for {what}; the table only guesses {expected} "
             "and no cap allows more")
     return None
+
+
+def _holds(held: dict | None, mid: str, name: str) -> bool:
+    """A bound chip holds our upload: its image src carries the media id, or its alt is our
+    run-unique file name (the picker DOM has no ids; a chip's thumbnail URL usually does)."""
+    if held is None:
+        return False
+    return mid in (held.get("src") or "") or (held.get("alt") or "") == name
 
 
 def _num(pattern: str, value: str) -> int | None:
