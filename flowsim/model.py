@@ -60,6 +60,8 @@ class SimConfig:
     # lacks a feature. On: Veo 3.1 - Quality has no Ingredients key and the page bills
     # Veo 3.1 - Fast instead, without a word.
     compatible_model_switch: bool = False
+    # FLOW_2026 §5 (L): the price may render only after hovering near the submit button.
+    price_after_hover: bool = False
 
     def generation_duration(self, rng: random.Random, model: str = DEFAULT_MODEL) -> float:
         """Seconds one generation takes under the current time scale (SPEC §1.3 when unset)."""

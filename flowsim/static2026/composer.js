@@ -31,7 +31,11 @@ export function Composer({ projectId, onSubmitted }) {
     start: null, end: null, refs: [], agent: !!(account.agentOnly || account.agentChip),
     credits: typeof account.credits === "number" ? account.credits : 0,
     submits: 0, inflight: false, swallowArmed: false, enabled: false,
+    // price_after_hover (FLOW_2026 §5, L): the live price stays empty until the pointer has
+    // been near the submit button once on this page.
+    priceSeen: !cfg.price_after_hover,
   };
+  let livePrice = null; // refreshes the open popover's price
   const ignoredOnce = new Set(); // radio_ignore_first: radios that already ate their first click
   const root = h("flow-prompt-box", { class: "prompt-box-container" });
   let summaryTimer = null;
@@ -286,7 +290,7 @@ export function Composer({ projectId, onSubmitted }) {
     let modelBtnText = null;
     let rerenderTimer = null;
     function changed() {
-      priceLink.textContent = t("credits_cost", { n: price() });
+      priceLink.textContent = S.priceSeen ? t("credits_cost", { n: price() }) : "";
       updateSummary();
       renderSubmit();
     }
@@ -355,8 +359,9 @@ export function Composer({ projectId, onSubmitted }) {
       }, num("model_rerender_ms", 300));
       changed();
     }
+    livePrice = changed;
     settingsPane = openOverlay({ content: body, anchor: trigger, place: "above", paneClass: "settings-pane",
-      onClose: () => trigger.setAttribute("aria-expanded", "false") });
+      onClose: () => { trigger.setAttribute("aria-expanded", "false"); livePrice = null; } });
     trigger.setAttribute("aria-expanded", "true");
     draw();
   }
@@ -425,7 +430,13 @@ export function Composer({ projectId, onSubmitted }) {
         } }, icon("auto_awesome"), h("span", {}, t("agent")))));
     }
     trigger.hidden = S.agent; // stays in the DOM with a bare `hidden` attribute (FLOW_2026 §4)
-    controls.append(h("div", { class: "spacer" }), clearBtn, h("div", { class: "submit-controls" }, trigger, submitSlot));
+    const submitControls = h("div", { class: "submit-controls" }, trigger, submitSlot);
+    submitSlot.onmouseenter = () => {
+      if (S.priceSeen) return;
+      S.priceSeen = true;
+      if (livePrice) livePrice();
+    };
+    controls.append(h("div", { class: "spacer" }), clearBtn, submitControls);
     let box;
     if (S.agent) {
       box = h("flow-creative-agent-prompt-box", { class: "agent-prompt-box" }, editor.el, controls);

@@ -249,3 +249,17 @@ async def test_settings_summary_lags_the_popover(chromium, sim, flowsim_url):
     await expect(summary).to_contain_text("x3", timeout=15_000)  # careful: poll it
     await expect(summary).to_contain_text("8s")
     await context.close()
+
+
+async def test_price_renders_only_after_hovering_near_submit(chromium, sim, flowsim_url):
+    # FLOW_2026 §5 (L): a tool that reads the price straight away reads nothing.
+    context, page = await project(chromium, sim, flowsim_url, price_after_hover=True)
+    await open_settings(page)
+    price = page.locator("flow-credit-cost-label a.credit-cost-link")
+    await expect(price).to_have_text("")
+    await close_overlays(page)
+    await generate_button(page).hover()  # near the submit button
+    await open_settings(page)
+    await expect(price).to_have_text("12 credits")
+    await close_overlays(page)
+    await context.close()
