@@ -23,6 +23,7 @@ from bot.handlers.filters import InDialog, IsAdmin
 from bot.pipeline.flow.api import FlowClient
 from bot.services.account import AccountService
 from bot.services.batches import BatchError, BatchService
+from bot.services.budgets import BudgetService
 from bot.services.dialogs import AWAITING_SESSION, DialogService
 from bot.services.sessions import SessionService
 from bot.services.users import UserService
@@ -255,7 +256,8 @@ async def stats(message: Message, account: AccountService) -> None:
 # -- users ----------------------------------------------------------------------------------------
 
 @router.message(Command("users"))
-async def users_cmd(message: Message, command: CommandObject, users: UserService) -> None:
+async def users_cmd(message: Message, command: CommandObject, users: UserService,
+                    budgets: BudgetService | None = None) -> None:
     parts = (command.args or "").split()
     if len(parts) == 2 and parts[0].lower() in ("add", "allow", "remove", "del"):
         uid = parse_user_id(parts[1])
@@ -273,15 +275,16 @@ async def users_cmd(message: Message, command: CommandObject, users: UserService
     if parts:
         await message.answer("Use <code>/users</code>, <code>/users add ID</code> or <code>/users remove ID</code>.")
         return
-    await _show_users(message, users)
+    await _show_users(message, users, budgets)
 
 
 @router.callback_query(UsersCb.filter(F.action == "remove"))
-async def users_remove(query: CallbackQuery, callback_data: UsersCb, users: UserService) -> None:
+async def users_remove(query: CallbackQuery, callback_data: UsersCb, users: UserService,
+                       budgets: BudgetService | None = None) -> None:
     outcome = await users.remove(callback_data.user_id)
     await query.answer(_removed_text(callback_data.user_id, outcome), show_alert=outcome == "from_settings")
     if query.message is not None:
-        text, markup = await _users_view(users)
+        text, markup = await _users_view(users, budgets)
         await query.message.edit_text(text, reply_markup=markup)
 
 
@@ -293,23 +296,30 @@ def _removed_text(uid: int, outcome: str) -> str:
     }[outcome]
 
 
-async def _show_users(message: Message, users: UserService) -> None:
-    text, markup = await _users_view(users)
+async def _show_users(message: Message, users: UserService,
+                      budgets: BudgetService | None = None) -> None:
+    text, markup = await _users_view(users, budgets)
     await message.answer(text, reply_markup=markup)
 
 
-async def _users_view(users: UserService) -> tuple[str, Any]:
+async def _users_view(users: UserService, budgets: BudgetService | None = None) -> tuple[str, Any]:
     people = await users.list_allowed()
+    limits = await budgets.all() if budgets is not None else {}
     lines = ["<b>Allowed users</b>"]
     for p in people[:MAX_LISTED_USERS]:
         name = " ".join(x for x in (p.first_name, f"@{p.username}" if p.username else None) if x)
         tag = "admin" if p.role == "admin" else ("settings" if p.from_settings else "added")
-        lines.append(f"• <code>{p.id}</code> {texts.esc(texts.clip(name, 60))} ({tag})")
+        line = f"• <code>{p.id}</code> {texts.esc(texts.clip(name, 60))} ({tag})"
+        if p.id in limits and p.role != "admin":  # issue 14: what the user spent of the budget
+            b = limits[p.id]
+            line += " " + texts.budget_tag(b.credits, b.period, await budgets.used(p.id, b.period))
+        lines.append(line)
     if len(people) > MAX_LISTED_USERS:
         lines.append(f"… and {len(people) - MAX_LISTED_USERS} more.")
     strangers = await users.strangers_count()
     lines.append(f"\nTurned away so far: {strangers} message(s) from strangers.")
     lines.append("Add someone with <code>/users add ID</code>.")
+    lines.append(texts.BUDGET_USAGE)
     removable = [p.id for p in people if not p.from_settings]
     if len(removable) > MAX_BUTTONS:
         lines.append(f"Remove buttons for the first {MAX_BUTTONS} only; "

@@ -46,6 +46,17 @@ async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchSer
                 await query.answer(texts.CANCELLED.format(id=batch_id))
             else:
                 await query.answer(texts.NOTHING_TO_CANCEL)
+        elif action == "auto":  # issue 14: every clip to 4K as soon as it is collected
+            if callback_data.value not in ("0", "1") or view.status != "draft":
+                await query.answer(texts.NOT_ON_DRAFT if view.status != "draft" else
+                                   "That option does not exist.", show_alert=True)
+                return
+            if callback_data.value == "1":
+                await batches.set_auto_upscale(batch_id, uid, view.preset)
+                await query.answer(texts.AUTO_UPSCALE_SET)
+            else:
+                await batches.clear_auto_upscale(batch_id, uid)
+                await query.answer(texts.AUTO_UPSCALE_UNSET)
         elif action in SETTINGS_ACTIONS:
             change = _setting(action, callback_data.value)
             if change is None:

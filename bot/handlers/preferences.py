@@ -27,6 +27,7 @@ def defaults_text(d: UserDefaults) -> str:
         f"Aspect: {d.aspect} · Outputs per image: {d.outputs}\n"
         f"💳 {_per_output(d)} credits per video on the {d.plan.capitalize()} plan\n"
         f"🎞 Finished clips: {REVIEW_MODE_WORDS.get(d.review_mode, d.review_mode)}\n"
+        f"{texts.AUTO_UPSCALE_ON if d.auto_upscale else texts.AUTO_UPSCALE_OFF}\n"
         "Tap to change; each batch card can still be changed before it starts."
     )
 
@@ -46,7 +47,8 @@ def _markup(d: UserDefaults):
     label = "🎞 Switch to an album per image" if other == "albums" else "🎞 Switch to one review message"
     button = InlineKeyboardButton(text=label, callback_data=CardCb(action="review", batch_id=DEFAULTS_ID,
                                                                    value=other).pack())
-    return InlineKeyboardMarkup(inline_keyboard=[*markup.inline_keyboard[:-1], [button],
+    auto = keyboards.auto_upscale_button(DEFAULTS_ID, d.auto_upscale)  # issue 14
+    return InlineKeyboardMarkup(inline_keyboard=[*markup.inline_keyboard[:-1], [button], [auto],
                                                  *markup.inline_keyboard[-1:]])
 
 
@@ -85,6 +87,10 @@ async def change_default(query: CallbackQuery, callback_data: CardCb, users: Use
                 await users.set_default(uid, "resolution", callback_data.value)
         elif callback_data.action == "review":
             await users.set_default(uid, "review_mode", callback_data.value)
+        elif callback_data.action == "auto":
+            if callback_data.value not in ("0", "1"):
+                raise ValueError(callback_data.value)
+            await users.set_default(uid, "auto_upscale", callback_data.value == "1")
         elif callback_data.action == "back":
             await query.answer("Saved.")
             if query.message is not None:

@@ -148,6 +148,7 @@ class BatchView:
     pairs: bool = False          # consecutive images are start and end frames (1→2, 3→4 …)
     flow_1080p: bool = False     # fetch Flow's own 1080p of every clip (the CLI's --flow-1080p)
     plan: str = "pro"            # the account's plan these settings and prices are for
+    auto_upscale: str | None = None  # the 4K preset every clip gets once collected (None: off)
     items: list[ItemView] = field(default_factory=list)
     clips: list[ClipView] = field(default_factory=list)
     exports: list[ExportView] = field(default_factory=list)
@@ -508,6 +509,11 @@ class BatchService:
         await self.db.write_sync(lambda conn: repo.kv_set(
             conn, f"batch.{batch_id}.auto_upscale", preset, now))
 
+    async def clear_auto_upscale(self, batch_id: int, user_id: int) -> None:
+        """Stop upscaling every clip of the batch on its own (clips already queued go on)."""
+        await self._own(batch_id, user_id)
+        await self.db.write_sync(lambda conn: repo.kv_delete(conn, f"batch.{batch_id}.auto_upscale"))
+
     async def request_export(self, batch_id: int, user_id: int, resolution: str = "720p",
                              clip_ids: list[int] | None = None) -> int | None:
         """Queue a zip of the selected clips (all ready ones when none is selected).
@@ -592,6 +598,7 @@ class BatchService:
             progress_message_id=batch["progress_message_id"],
             duration=batch["duration"], resolution=batch["resolution"], pairs=bool(batch["pairs"]),
             flow_1080p=bool(batch["flow_1080p"]), plan=plan,
+            auto_upscale=await repo.kv_read(self.db, f"batch.{batch_id}.auto_upscale"),
             counts=dict(Counter(r["status"] for r in items)),
             items=[ItemView(r["id"], r["position"], r["prompt"], _path(r["image_path"]), r["status"],
                             r["progress"], r["attempts"], r["error_code"],

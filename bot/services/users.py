@@ -33,6 +33,7 @@ class UserDefaults:
     resolution: str = "720p"
     plan: str = "pro"
     review_mode: str = "view"   # view: one review message per batch | albums: an album per image
+    auto_upscale: bool = False  # every clip of a new batch is upscaled to 4K once collected
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,8 @@ class UserService:
             review_mode = getattr(self.settings.telegram, "review_mode", "view")
         return UserDefaults(aspect=aspect, outputs=outputs, model=model, preset=preset,
                             duration=duration, resolution=resolution, plan=plan,
-                            review_mode=review_mode)
+                            review_mode=review_mode,
+                            auto_upscale=saved.get("auto_upscale") is True)
 
     async def set_default(self, user_id: int, name: str, value: Any) -> UserDefaults:
         """Change one default (aspect, outputs, model, preset, duration, resolution); invalid
@@ -177,6 +179,7 @@ class UserService:
             "outputs": lambda v: isinstance(v, int) and 1 <= v <= 4,
             "preset": lambda v: v in PRESETS,
             "review_mode": lambda v: v in ("view", "albums"),
+            "auto_upscale": lambda v: isinstance(v, bool),
         }
         if name not in valid or not valid[name](value):
             raise ValueError(f"invalid {name}: {value!r}")

@@ -65,12 +65,14 @@ def card_text(view: BatchView, credits: int, seconds: float,
         f"{what_line(view)}\n"
         f"📐 {view.aspect} · 🎞 {texts.esc(view.model)} · {view.duration} s · {view.resolution}"
         f"{cost}"
+        + (f"\n{texts.AUTO_UPSCALE_CARD}" if view.auto_upscale and view.status in ("draft", "running")
+           else "")
     )
 
 
 def card_markup(view: BatchView) -> InlineKeyboardMarkup | None:
     if view.status == "draft":
-        return keyboards.card(view.id)
+        return keyboards.card(view.id, auto_upscale=view.auto_upscale is not None)
     if view.status == "running":
         return keyboards.running(view.id)
     return None
@@ -88,6 +90,8 @@ async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[
         aspect=d.aspect, outputs=d.outputs, model=d.model, source="telegram",
         duration=d.duration, resolution=d.resolution,
     )
+    if d.auto_upscale:  # the user's default (issue 14); the card's toggle can still change it
+        await batches.set_auto_upscale(batch_id, user_id, d.preset)
     view = await batches.get(batch_id)
     credits, seconds = await batches.estimate(view)
     budget = await batches.budget_check(view)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aiogram.types import BotCommand, InlineKeyboardMarkup
+from aiogram.types import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import ASPECTS, MODELS, PRESETS
@@ -40,7 +40,17 @@ CARD_MODELS = tuple(m for m in MODELS if m != catalog.VEO_LITE_LOW)
 PRESET_LABELS = {"fast": "⚡ Fast", "balanced": "⚖️ Balanced", "high": "💎 High"}
 
 
-def card(batch_id: int) -> InlineKeyboardMarkup:
+def auto_upscale_button(batch_id: int, on: bool) -> InlineKeyboardButton:
+    """The auto-4K toggle of a card (or of /settings with batch_id 0); it shows the current state
+    and sets the other one (a double tap lands on the same state)."""
+    return InlineKeyboardButton(text=texts.AUTO_UPSCALE_ON if on else texts.AUTO_UPSCALE_OFF,
+                                callback_data=CardCb(action="auto", batch_id=batch_id,
+                                                     value="0" if on else "1").pack())
+
+
+def card(batch_id: int, auto_upscale: bool | None = None) -> InlineKeyboardMarkup:
+    """A draft's card: Start, Settings, Cancel, and the auto-4K toggle when `auto_upscale` is
+    given (None leaves it out)."""
     kb = InlineKeyboardBuilder()
     # Bot API 9.4 button styles: Start green, Cancel red (clients without styles ignore them).
     kb.button(text=texts.START_BUTTON, callback_data=CardCb(action="start", batch_id=batch_id),
@@ -49,6 +59,8 @@ def card(batch_id: int) -> InlineKeyboardMarkup:
     kb.button(text=texts.CANCEL_BUTTON, callback_data=CardCb(action="cancel", batch_id=batch_id),
               style="danger")
     kb.adjust(1, 2)
+    if auto_upscale is not None:
+        kb.row(auto_upscale_button(batch_id, auto_upscale))
     return kb.as_markup()
 
 

@@ -79,6 +79,8 @@ async def test_budget_refused_then_fits_and_the_card_shows_what_it_leaves(telegr
         # The running batch is committed: the next card counts it as used.
         card = await _card(telegram, ANN, "a kite over the sea")
         assert f"{cost} used · this batch leaves {cost}" in card.content
+        listing = await _admin(telegram, "/users", "Allowed users")
+        assert f"💳 {cost}/{cost * 3} per day" in listing.content
         rows = await app.services["audit"].page(0)
         start = next(e for e in rows[0] if e.action == "batch_start")
         assert (start.actor_id, start.credits) == (ANN, cost)
@@ -197,3 +199,28 @@ async def test_a_batch_behind_another_users_work_shows_its_place_and_start(teleg
         assert "ready ≈" in waiting.content
         # Ann's own batch waits behind nobody: no place-in-line message for her.
         assert last_with(telegram, ANN, "in line") is None
+
+
+async def test_auto_upscale_is_a_user_default_and_a_card_toggle(telegram, tmp_path):
+    async with running_bot(bot_settings(telegram, tmp_path), with_pipeline=False) as app:
+        await telegram.send_command(ANN, "/settings")
+        prefs = await telegram.wait_for(lambda t: last_with(t, ANN, "Your defaults"))
+        assert "Auto 4K: off" in prefs.content
+        await telegram.press(ANN, prefs.message_id, prefs.button_data("⬆️ Auto 4K: off"))
+        await telegram.wait_for(lambda t: "Auto 4K: on" in t.message(ANN, prefs.message_id).content)
+        assert (await app.services["users"].defaults(ANN)).auto_upscale
+
+        card = await _card(telegram, ANN)
+        assert "upscaled to 4K as soon as it is ready" in card.content
+        batches = app.services["batches"]
+        assert (await batches.get(1)).auto_upscale == (await app.services["users"].defaults(ANN)).preset
+        await telegram.press(ANN, card.message_id, card.button_data("⬆️ Auto 4K: on"))
+        await telegram.wait_for(lambda t: "Auto 4K: off" in str(t.message(ANN, card.message_id).reply_markup))
+        assert (await batches.get(1)).auto_upscale is None
+        assert "as soon as it is ready" not in telegram.message(ANN, card.message_id).content
+        # A forged value changes nothing.
+        answers = len(telegram.answers)
+        await telegram.press(ANN, card.message_id, "bc:auto:1:7", forge=True)
+        await telegram.wait_for(lambda t: len(t.answers) > answers)
+        assert "does not exist" in telegram.answers[-1]["text"]
+        assert (await batches.get(1)).auto_upscale is None
