@@ -210,13 +210,31 @@ class Canary:
         return await repo.kv_read(self.db, KV_CANARY) or {}
 
     async def submit_clear(self) -> bool:
-        """True when the next submission may go ahead; otherwise a check is (being) run."""
+        """True when the next ready submission may go ahead; otherwise a check is (being) run.
+        A cheap look before claiming; `clear_for(task)` decides for the task actually claimed."""
         if self.running:
             return False
-        now = self.clock.now()
-        started = await self._newest_waiting_batch_start(now)
+        started = await self._newest_waiting_batch_start(self.clock.now())
         if started is None:
             return True  # nothing ready to submit: nothing to guard
+        return await self._clear_since(started)
+
+    async def clear_for(self, task: Any) -> bool:
+        """Whether the claimed submit `task` may submit now (else a check is (being) run).
+
+        Asked after the claim as well, because a batch started between the look and the claim
+        must not slip through unchecked."""
+        if self.running:
+            return False
+        row = await self.db.fetchone(
+            "SELECT coalesce(b.started_at, b.created_at) FROM items i "
+            "JOIN batches b ON b.id = i.batch_id WHERE i.id = ?", (task.payload.get("item_id"),))
+        if row is None or row[0] is None:
+            return True  # not an item of a batch: nothing of ours to judge
+        return await self._clear_since(row[0])
+
+    async def _clear_since(self, started: float) -> bool:
+        now = self.clock.now()
         st = await self.state()
         ok_at = st.get("ok_at")
         if ok_at is not None and now - ok_at < self.interval_s and ok_at >= started:

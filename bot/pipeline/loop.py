@@ -272,6 +272,12 @@ class Pipeline:
                     task = await self.queue.claim(self.owner, [kind])
                     if task is None:
                         break
+                    if kind == stages.SUBMIT and self.canary is not None \
+                            and not await self.canary.clear_for(task):
+                        # Its batch started after the look above: back, without using an attempt.
+                        with contextlib.suppress(LeaseLost):
+                            await self.queue.reschedule(task.id, self.owner, stages.SLOT_WAIT_S)
+                        break
                     self._start(task)
             await self._update_download_gate()
 

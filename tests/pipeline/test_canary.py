@@ -210,3 +210,37 @@ async def test_canary_never_pauses_a_2026_page_for_the_classic_registrys_sake(
     assert status in ("ok", "unsupported"), state  # "ok" once check.py covers flow2026
     assert pause is None and state.get("ok_at") is not None
     assert (await sim.counters())["submissions"] == 0
+
+
+async def test_a_submit_claimed_without_the_look_before_is_still_checked(
+        sim, chromium, sim_session_file, tmp_path):
+    """Regression: the canary's look for a ready submit came before the claim, so a submit the
+    claim took another way (here: a dead worker's expired lease, never seen by the look) went
+    out without any check."""
+    await sim.configure(landing=False, variant="feb2026")
+    settings = make_settings(tmp_path / "data", sim.base_url)
+    notifier = RecordingNotifier()
+    [frame] = make_frames(tmp_path / "frames", 1)
+    async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
+        svc = BatchService(pipe.db, pipe.queue, settings, SystemClock(), settings.paths.data_dir)
+        batch_id = await svc.create_batch(USER, CHAT, [NewItem(frame, "claimed elsewhere")],
+                                          aspect="9:16", outputs=1, model="Veo 3.1 - Fast")
+        now = SystemClock().now()
+
+        def started_by_a_dead_worker(conn) -> None:
+            conn.execute("UPDATE batches SET status = 'running', started_at = ? WHERE id = ?",
+                         (now, batch_id))
+            item_id = conn.execute("SELECT id FROM items WHERE batch_id = ?", (batch_id,)).fetchone()[0]
+            repo.set_item(conn, item_id, now, status="queued")
+            task_id = pipe.queue.add(conn, stages.submit_task(batch_id, item_id, 1, 0))
+            conn.execute("UPDATE tasks SET status = 'running', attempts = 1, lease_owner = ?, "
+                         "lease_expires_at = ? WHERE id = ?",
+                         ("pipeline@another-host:1:dead", now - 60, task_id))
+
+        await pipe.db.write_sync(started_by_a_dead_worker)
+        await eventually(lambda: paused(pipe.db), timeout=60)
+        await asyncio.sleep(1.0)
+        gens = await pipe.db.fetchone("SELECT count(*) FROM generations")
+        pause = await paused(pipe.db)
+    assert (await sim.counters())["submissions"] == 0 and gens[0] == 0
+    assert pause["kind"] == "drift"
