@@ -26,6 +26,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import FSInputFile, InputMediaVideo
+from aiogram.utils.chat_action import ChatActionSender
 
 from bot.config import Settings
 from bot.pipeline.delivery import decide_delivery
@@ -367,8 +368,11 @@ class TelegramNotifier:
         how = decide_delivery(size, telegram=self.settings.telegram, storage=self.settings.storage,
                               is_zip=name.endswith(".zip"))
         if how.kind in ("document", "video"):
-            await self.bot.send_chat_action(chat_id, "upload_video" if name.endswith(".mp4") else "upload_document")
-            await self.bot.send_document(chat_id, FSInputFile(path, name), caption=caption)
+            # aiogram's ChatActionSender repeats the action every 5 s while a large upload runs
+            # (a one-off action fades after 5 s, long before a 4K file is up).
+            action = "upload_video" if name.endswith(".mp4") else "upload_document"
+            async with ChatActionSender(bot=self.bot, chat_id=chat_id, action=action):
+                await self.bot.send_document(chat_id, FSInputFile(path, name), caption=caption)
             return
         link = await self.link_for(path, name) if how.kind == "link" and self.link_for is not None else None
         if link:
