@@ -157,6 +157,33 @@ async def _browser_mode(settings: Settings) -> tuple[bool, str]:
     return True, detail
 
 
+@check("flow drift canary", required=False)
+async def _canary(settings: Settings) -> tuple[bool, str]:
+    """The pipeline's last look at Flow's page (bot/pipeline/canary.py), from the database."""
+    import time
+
+    from bot.pipeline.canary import KV_CANARY, PAUSE_KIND
+    from bot.storage import repo
+    from bot.storage.db import Database
+
+    if not settings.flow.canary:
+        return False, "off (FLOW_CANARY=false): drift is noticed only when a submission fails"
+    path = settings.paths.database_path
+    if not path.exists():
+        return True, "on; no check yet (runs before the first batch's first submission)"
+    async with Database(path) as db:
+        state = await repo.kv_read(db, KV_CANARY) or {}
+        pause = await repo.kv_read(db, repo.KV_PAUSE)
+    if pause is not None and pause.get("kind") == PAUSE_KIND:
+        return False, f"PAUSED for drift: {pause.get('detail', '')[:160]}; fix, then /resume"
+    if "at" not in state:
+        return True, "on; no check yet (runs before the first batch's first submission)"
+    ago = max(0.0, time.time() - state["at"]) / 3600
+    return state.get("status") in ("ok", "fallback", "unsupported"), (
+        f"last check {ago:.1f} h ago: {state.get('status')}"
+        + (f" ({state['error']})" if state.get("status") == "error" and state.get("error") else ""))
+
+
 async def run_checks(settings: Settings | None) -> list[CheckResult]:
     """Run every registered check; without valid settings only the settings row is reported."""
     results: list[CheckResult] = []

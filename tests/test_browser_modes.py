@@ -305,3 +305,28 @@ def test_doctor_cli_warns_without_token_or_admins_but_passes(tmp_path):
     admins_row = next(ln for ln in out.stdout.splitlines() if "telegram admins" in ln)
     assert token_row.startswith("warn") and "@BotFather" in token_row
     assert admins_row.startswith("warn") and "TELEGRAM_ADMIN_IDS" in admins_row
+
+
+async def test_doctor_row_drift_canary_reads_the_last_check_and_a_drift_pause(tmp_path):
+    from bot.config import PathSettings
+    from bot.doctor import _canary
+    from bot.pipeline.canary import KV_CANARY
+    from bot.storage import repo
+    from bot.storage.db import Database
+
+    settings = doctor_settings()
+    settings.paths = PathSettings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    ok, detail = await _canary(settings)
+    assert ok and "no check yet" in detail
+    async with Database(settings.paths.database_path) as db:
+        now = db.now()
+        await db.write_sync(lambda conn: repo.kv_set(conn, KV_CANARY, {"at": now - 7200, "status": "ok",
+                                                                        "ok_at": now - 7200}, now))
+    ok, detail = await _canary(settings)
+    assert ok and "last check 2.0 h ago: ok" in detail
+    async with Database(settings.paths.database_path) as db:
+        await db.write_sync(lambda conn: repo.set_pause(conn, "drift", "prompt missing", now))
+    ok, detail = await _canary(settings)
+    assert not ok and "PAUSED for drift: prompt missing" in detail and "/resume" in detail
+    ok, detail = await _canary(doctor_settings(canary=False))
+    assert not ok and "FLOW_CANARY=false" in detail
