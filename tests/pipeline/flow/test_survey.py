@@ -143,3 +143,28 @@ async def test_survey_on_the_classic_ui_says_it_reads_only_the_2026_ui(sim, flow
                                  str(sim_session_file), "--dir", str(tmp_path / "s"))
     assert code == 1 and "classic UI" in out and "flowbot flow check" in out
     assert not (tmp_path / "s").exists() or survey.latest(tmp_path / "s") is None
+
+
+async def test_survey_reads_the_same_matrix_on_a_vietnamese_page(sim, flowsim_url, sim_session_file,
+                                                                chromium):
+    """The walk anchors on tags, ligatures and numbers, so a page in another language gives the
+    same options and prices; only the labels differ (and the diff says so)."""
+    from bot.config import FlowSettings
+
+    await sim.configure(**QUIET)
+    found = {}
+    for lang in ("en", "vi"):
+        settings = FlowSettings(_env_file=None, step_timeout_s=15.0, ui_lang=lang)  # type: ignore[call-arg]
+        context = await chromium.new_context(storage_state=str(sim_session_file))
+        try:
+            found[lang] = await survey.survey_page(await context.new_page(), f"{flowsim_url}/", settings)
+        finally:
+            await context.close()
+    en, vi = found["en"], found["vi"]
+    assert (en["lang"], vi["lang"]) == ("en", "vi")
+    assert vi["options"] == en["options"] and vi["prices"] == en["prices"]
+    assert vi["labels"]["buttons"] != en["labels"]["buttons"]
+    changes = survey.diff(en, vi)
+    assert 'lang: "en" → "vi"' in changes
+    assert not [c for c in changes if c.startswith(("options", "prices"))]
+    assert submits(await sim.wire()) == []
