@@ -16,6 +16,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.review import upscale_reply, zip_reply
 from bot.services.batches import BatchError, BatchService, BudgetExceededError, NotYourBatchError
+from bot.services.dialogs import DialogService
 from bot.services.review import ReviewService, ViewClip
 from bot.telegram import texts
 from bot.telegram.callbacks import ViewCb, small_number
@@ -215,10 +216,12 @@ async def on_new_prompt(message: Message, pending: Any, notifier: TelegramNotifi
                          f"This costs {cost} credits.", reply_markup=kb.as_markup())
 
 
-async def _number_for_view(message: Message, notifier: TelegramNotifier) -> Any:
+async def _number_for_view(message: Message, notifier: TelegramNotifier, dialogs: DialogService) -> Any:
     number = small_number((message.text or "").strip())
     if number is None or message.from_user is None:
         return False
+    if await dialogs.get(message.from_user.id, message.chat.id) is not None:
+        return False  # images wait for their prompt: a number is that prompt, not a jump
     state = await notifier.review.latest_view(message.from_user.id, message.chat.id)
     return {"number": number, "view_batch": state.batch_id} if state is not None else False
 

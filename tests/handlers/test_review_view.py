@@ -21,7 +21,15 @@ import pytest
 from bot.pipeline import stages
 from bot.storage import repo
 from tests.fixtures.media import make_clip
-from tests.handlers.harness import ANN, BOB, bot_settings, image_bytes, last_with, running_bot
+from tests.handlers.harness import (
+    ANN,
+    BOB,
+    bot_settings,
+    eventually,
+    image_bytes,
+    last_with,
+    running_bot,
+)
 
 N_IMAGES, OUTPUTS = 40, 2
 FORGED_ID = "That button is no longer valid."  # an id past the bound does not parse
@@ -90,6 +98,10 @@ async def progress(app, batch_id: int, *, finished: bool = False) -> None:
         await db.execute("UPDATE batches SET status = 'done', finished_at = ? WHERE id = ?", (db.now(), batch_id))
     ev = await stages.progress_event(db, batch_id, app.settings)
     await (app.notifier.batch_finished(ev) if finished else app.notifier.batch_progress(ev))
+
+
+async def _has_dialog(app) -> bool:
+    return await app.services["dialogs"].get(ANN, ANN) is not None
 
 
 async def item_ids(app, batch_id: int) -> list[int]:
@@ -169,6 +181,7 @@ async def test_paging_selection_counts_and_forged_payloads(telegram, tmp_path, s
         # Forged payloads: a clip of no batch, a number past the end, someone else's batch.
         before = (telegram.message(ANN, mid).caption, len(telegram.message(ANN, mid).edits))
         good = telegram.message(ANN, mid).button_data("▶")
+        await telegram.wait_for(lambda t: any("3 clip(s) selected" in (a["text"] or "") for a in t.answers))
         n0 = len(telegram.answers)
         forged_clip = good.rsplit(":", 2)[0] + ":99999:"
         await telegram.press(ANN, mid, forged_clip, forge=True)
@@ -207,6 +220,14 @@ async def test_paging_selection_counts_and_forged_payloads(telegram, tmp_path, s
         # A number sent as text jumps the view.
         await telegram.send_text(ANN, "1")
         await telegram.wait_for(lambda t: "clip 1 of 4" in t.message(ANN, mid).caption)
+        # But while images wait for their prompt, a number is that prompt, not a jump.
+        await telegram.send_document(ANN, image_bytes(seed=9), "late.jpg")
+        await telegram.wait_for(lambda t: last_with(t, ANN, "without a prompt"))
+        await eventually(lambda: _has_dialog(app))
+        await telegram.send_text(ANN, "123")
+        await telegram.wait_for(lambda t: last_with(t, ANN, f"Batch #{batch_id + 1}"), timeout=30)
+        assert (await app.services["batches"].get(batch_id + 1)).items[0].prompt == "123"
+        assert "clip 1 of 4" in telegram.message(ANN, mid).caption
 
 
 async def test_again_and_new_prompt_confirm_the_cost_and_join_the_view(telegram, tmp_path, small_clip):
