@@ -56,6 +56,7 @@ _METHODS_USED = (
     methods.AnswerCallbackQuery, methods.SendChatAction, methods.SendVideo, methods.SendDocument,
     methods.SendMediaGroup, methods.SendPhoto, methods.DeleteMessage, methods.GetFile,
     methods.SetMyCommands, methods.GetUpdates, methods.SetMessageReaction,
+    methods.EditMessageMedia, methods.EditMessageCaption,  # the review view (issue 13)
 )
 
 
