@@ -403,10 +403,12 @@ export function Composer({ projectId, onSubmitted }) {
     const payload = { projectId, requests };
     if (!trusted) payload.trusted = false;
     S.inflight = true; renderSubmit();
-    let res;
-    try { res = await rpc(rpcId, payload); } finally { S.inflight = false; }
+    // Armed at the click, not at the reply (which comes seconds later): the tiles may show
+    // before the reply does.
     S.submits += 1;
     if (cfg.trigger_swallow) S.swallowArmed = true;
+    let res;
+    try { res = await rpc(rpcId, payload); } finally { S.inflight = false; }
     if (res.error) { snack(res.error.message || t("generic_error")); renderSubmit(); return; }
     if (typeof res.remainingCredits === "number") S.credits = res.remainingCredits;
     renderSubmit();
