@@ -373,3 +373,25 @@ async def test_the_real_pipeline_on_flowsim_fills_the_view(telegram, sim, chromi
             assert not telegram.albums(ANN) and [t for t, _ in sheet.buttons()] == ["1", "2"]
     finally:
         await flow.close()
+
+
+async def test_the_real_pipeline_on_flowsim_2026_fills_the_view(telegram, sim, chromium, sim_session_file, tmp_path):
+    """The same on flowsim's flow2026 variant: the view does not depend on the Flow UI."""
+    from tests.handlers.test_flow2026_journeys import _Bot, _settings
+    from tests.pipeline.flow.flow2026 import QUIET
+
+    await sim.configure(**QUIET)
+    settings = _settings(telegram, sim, tmp_path, default_outputs=2)
+    settings.telegram.review_mode = "view"
+    async with _Bot(settings, sim_session_file, tmp_path, chromium):
+        await telegram.send_document(ANN, image_bytes(), "dune.jpg", "image/jpeg", caption="a kite over the dunes")
+        card = await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #1"))
+        await telegram.wait_for(lambda t: "Start" in str(t.message(ANN, card.message_id).buttons()))
+        await telegram.press(ANN, card.message_id, telegram.message(ANN, card.message_id).button_data("Start"))
+        await telegram.wait_for(lambda t: last_with(t, ANN, "is finished"), timeout=180)
+        sheet = await telegram.wait_for(lambda t: next((m for m in t.outbox(ANN) if m.kind == "photo"), None))
+        view = view_of(telegram, ANN)
+        assert view is not None and "clip 1 of 2 · image 1" in view.caption
+        await telegram.press(ANN, view.message_id, view.button_data("▶"))
+        await telegram.wait_for(lambda t: "clip 2 of 2" in t.message(ANN, view.message_id).caption)
+        assert not telegram.albums(ANN) and [t for t, _ in sheet.buttons()] == ["1", "2"]
