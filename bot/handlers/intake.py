@@ -57,8 +57,11 @@ async def on_photo(message: Message, bot: Bot, users: UserService, intake: Intak
             await message.answer(texts.PHOTO_HINT)
         photo = message.photo[-1]
         name = f"photo {message.message_id}"
-        slot.set_result(await _fetch_image(message, bot, photo.file_id, name, photo.file_size,
-                                           incoming_dir, download_limit))
+        image = await _fetch_image(message, bot, photo.file_id, name, photo.file_size,
+                                   incoming_dir, download_limit)
+        slot.set_result(image)
+        if image is not None:  # after the slot: the receipt never holds up the drop
+            await _receipt(message)
     finally:
         if not slot.done():
             slot.set_result(None)
@@ -83,6 +86,8 @@ async def on_document(message: Message, bot: Bot, intake: IntakeCollector, incom
         else:
             result = await _fetch_prompts(message, bot, name, download_limit)
         slot.set_result(result)
+        if isinstance(result, IncomingImage):  # after the slot: the receipt never holds up the drop
+            await _receipt(message)
     finally:
         if not slot.done():
             slot.set_result(None)
@@ -144,7 +149,6 @@ async def _fetch_image(message: Message, bot: Bot, file_id: str, name: str, size
         if path is not None:  # an error or shutdown mid-download: the file has no owner
             path.unlink(missing_ok=True)
         raise
-    await _receipt(message)
     return IncomingImage(message.message_id, message.media_group_id, message.caption, path, name, w, h)
 
 
