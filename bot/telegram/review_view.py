@@ -126,16 +126,25 @@ class ReviewViewer:
             shown_id = clip_id if clip_id in by_id else (
                 state.clip_id if state is not None and state.clip_id in by_id else clips[0].id)
             clip = by_id[shown_id]
-            caption = view_caption(view, clips, clip)
+            message_id = state.message_id if state is not None else None
+            limit = self.batches.settings.telegram.upload_limit_bytes
+            fits = [c for c in clips if c.file_id is not None or c.size <= limit]
+            if message_id is None and clip not in fits:
+                if not fits:
+                    log.warning("no clip of batch %s fits an upload; no review view", batch_id)
+                    return None
+                clip = fits[0]  # the view is a video message: it starts on one Telegram takes
+            too_large = clip not in fits
+            caption = view_caption(view, clips, clip, too_large=too_large)
             markup = view_keyboard(view, clips, clip, menu)
             digest = _digest(clip.id, caption, markup)
-            message_id = state.message_id if state is not None else None
             if message_id is not None and state is not None:
                 if digest == state.rendered:
                     return clip
                 try:
-                    sent = await self._edit(view.chat_id, message_id, clip, state.clip_id != clip.id,
-                                            caption, markup)
+                    # A clip too large to upload keeps the media shown and says so in the caption.
+                    sent = await self._edit(view.chat_id, message_id, clip,
+                                            state.clip_id != clip.id and not too_large, caption, markup)
                 except TelegramBadRequest as err:
                     if "not modified" in str(err):
                         sent = None
@@ -208,7 +217,7 @@ class ReviewViewer:
                 Path(path).unlink(missing_ok=True)  # the sheet's owner: Telegram holds it now
 
 
-def view_caption(view: BatchView, clips: list[ViewClip], clip: ViewClip) -> str:
+def view_caption(view: BatchView, clips: list[ViewClip], clip: ViewClip, *, too_large: bool = False) -> str:
     """"clip 7 of 80 · image 4 · prompt …", the clip's selection, the batch's count and state."""
     selected = sum(c.selected for c in clips)
     prompt = clip.prompt if len(clip.prompt) <= PROMPT_CHARS else clip.prompt[:PROMPT_CHARS - 1] + "…"
@@ -216,6 +225,9 @@ def view_caption(view: BatchView, clips: list[ViewClip], clip: ViewClip) -> str:
              f" · v{clip.variant}",
              texts.esc(prompt),
              f"{'✅ Selected' if clip.selected else '☐ Not selected'} · {selected} of {len(clips)} selected"]
+    if too_large:
+        lines.append(f"⚠️ This clip ({texts.size_mb(clip.size)}) is too large to preview here; the video "
+                     "above is another one. It can still be selected, upscaled and zipped.")
     live = [i for i in view.items if i.status != "cancelled"]
     waiting = [i for i in live if i.status not in ("done", "failed")]
     if waiting:

@@ -64,7 +64,8 @@ async def make_batch(telegram, app, n: int, outputs: int = OUTPUTS) -> int:
     return batch_id
 
 
-async def finish_item(app, item_id: int, clip_src: Path, *, outputs: int = OUTPUTS) -> None:
+async def finish_item(app, item_id: int, clip_src: Path, *, outputs: int = OUTPUTS,
+                      sizes: dict[int, int] | None = None) -> None:
     """What collect leaves behind for a finished generation, then deliver's previews event."""
     db, data_dir = app.services["batches"].db, Path(app.settings.paths.data_dir)
     item = await db.fetchone("SELECT * FROM items WHERE id = ?", (item_id,))
@@ -84,7 +85,8 @@ async def finish_item(app, item_id: int, clip_src: Path, *, outputs: int = OUTPU
         for v, path in enumerate(paths, 1):
             repo.insert_clip(conn, item_id=item_id, gen_id=gen, variant=v, tile_id=f"t{gen}-{v}", now=now)
             cid = conn.execute("SELECT id FROM clips WHERE generation_id = ? AND variant = ?", (gen, v)).fetchone()[0]
-            repo.set_clip(conn, cid, now, status="ready", path_720=str(path), size_720=os.path.getsize(path))
+            size = (sizes or {}).get(v, os.path.getsize(path))  # a size the Bot API refuses, as recorded
+            repo.set_clip(conn, cid, now, status="ready", path_720=str(path), size_720=size)
         repo.set_item(conn, item_id, now, status="done", progress=100)
 
     await db.write_sync(tx)
@@ -395,3 +397,29 @@ async def test_the_real_pipeline_on_flowsim_2026_fills_the_view(telegram, sim, c
         await telegram.press(ANN, view.message_id, view.button_data("▶"))
         await telegram.wait_for(lambda t: "clip 2 of 2" in t.message(ANN, view.message_id).caption)
         assert not telegram.albums(ANN) and [t for t, _ in sheet.buttons()] == ["1", "2"]
+
+
+async def test_a_clip_too_large_to_upload_is_never_uploaded_and_says_so(telegram, tmp_path, small_clip):
+    settings = bot_settings(telegram, tmp_path / "data", review_mode="view")
+    big = 60 * 1024 * 1024  # over the cloud Bot API's 50 MB upload limit
+    async with running_bot(settings) as app:
+        batch_id = await make_batch(telegram, app, 2)
+        ids = await item_ids(app, batch_id)
+        await finish_item(app, ids[0], small_clip, sizes={1: big})
+        # The view is a video message: it starts on the first clip Telegram takes.
+        view = await telegram.wait_for(lambda t: view_of(t, ANN))
+        assert "clip 2 of 2" in view.caption and len(telegram.calls_to("sendVideo")) == 1
+        mid, shown = view.message_id, telegram.message(ANN, view.message_id).payload["video"]["file_id"]
+        await telegram.press(ANN, mid, view.button_data("◀"))
+        await telegram.wait_for(lambda t: "clip 1 of 2" in t.message(ANN, mid).caption)
+        msg = telegram.message(ANN, mid)
+        assert "too large to preview" in msg.caption and msg.payload["video"]["file_id"] == shown
+        assert telegram.calls_to("editMessageMedia") == []
+        # It can still be selected.
+        await telegram.press(ANN, mid, msg.button_data("☐ 1/2"))
+        await telegram.wait_for(lambda t: "Upscale selected (1)" in str(t.message(ANN, mid).buttons()))
+        # Paging on to a clip that fits shows its video again.
+        await finish_item(app, ids[1], small_clip)
+        await telegram.press(ANN, mid, telegram.message(ANN, mid).button_data("▶"))
+        await telegram.wait_for(lambda t: "clip 2 of 4" in t.message(ANN, mid).caption
+                                and "too large" not in t.message(ANN, mid).caption)
