@@ -33,6 +33,7 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import PRESETS
+from bot.pipeline.contactsheet import ContactSheetError
 from bot.services.batches import BatchService, BatchView
 from bot.services.review import ReviewService, ViewClip
 from bot.telegram import texts
@@ -194,7 +195,12 @@ class ReviewViewer:
             key = ",".join(str(c.id) for c in clips)
             if key == state.sheet_key:
                 return
-            path = await self.review.contact_sheet(batch_id, clips)
+            try:
+                path = await self.review.contact_sheet(batch_id, clips)
+            except (ContactSheetError, OSError) as err:
+                # The sheet is a convenience: the view and the closing message go out without it.
+                log.warning("no contact sheet for batch %s: %s", batch_id, err)
+                return
             try:
                 caption, markup = sheet_caption(view, clips), sheet_keyboard(batch_id, clips)
                 message_id = state.sheet_message_id

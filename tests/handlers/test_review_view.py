@@ -423,3 +423,17 @@ async def test_a_clip_too_large_to_upload_is_never_uploaded_and_says_so(telegram
         await telegram.press(ANN, mid, telegram.message(ANN, mid).button_data("▶"))
         await telegram.wait_for(lambda t: "clip 2 of 4" in t.message(ANN, mid).caption
                                 and "too large" not in t.message(ANN, mid).caption)
+
+
+async def test_contact_sheet_failure_does_not_hold_up_the_closing_message(telegram, tmp_path):
+    """Regression: a sheet FFmpeg cannot make (an unreadable clip) must not stop the finish."""
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video at all")
+    settings = bot_settings(telegram, tmp_path / "data", review_mode="view")
+    async with running_bot(settings) as app:
+        batch_id = await make_batch(telegram, app, 1)
+        await finish_item(app, (await item_ids(app, batch_id))[0], bad)
+        await progress(app, batch_id, finished=True)
+        await telegram.wait_for(lambda t: last_with(t, ANN, "is finished"))
+        assert view_of(telegram, ANN) is not None
+        assert not any(m.kind == "photo" for m in telegram.outbox(ANN))
