@@ -32,6 +32,9 @@ from bot.storage import repo
 ReviewMode = Literal["view", "albums"]
 REVIEW_MODES: tuple[ReviewMode, ...] = ("view", "albums")
 DEFAULT_MODE: ReviewMode = "view"
+# A "New prompt" waits this long for its text; later texts are ordinary messages again (a
+# forgotten tap must not take someone's next prompt days later).
+PROMPT_WAIT_S = 30 * 60
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,15 @@ class ReviewService:
             conn, _prompt_key(user_id), {"batch_id": batch_id, "item_id": item_id}, now))
 
     async def pending_prompt(self, user_id: int) -> PendingPrompt | None:
-        value = await repo.kv_read(self.db, _prompt_key(user_id))
+        """The "New prompt" waiting for this user's text (None: none, or it waited too long)."""
+        row = await self.db.fetchone("SELECT value, updated_at FROM kv WHERE key = ?",
+                                     (_prompt_key(user_id),))
+        if row is None or self.batches.clock.now() - row[1] > PROMPT_WAIT_S:
+            return None
+        try:
+            value = json.loads(row[0])
+        except ValueError:
+            return None
         if not isinstance(value, dict):
             return None
         return PendingPrompt(int(value["batch_id"]), int(value["item_id"]), value.get("prompt"))

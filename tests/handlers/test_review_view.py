@@ -437,3 +437,24 @@ async def test_contact_sheet_failure_does_not_hold_up_the_closing_message(telegr
         await telegram.wait_for(lambda t: last_with(t, ANN, "is finished"))
         assert view_of(telegram, ANN) is not None
         assert not any(m.kind == "photo" for m in telegram.outbox(ANN))
+
+
+async def test_a_forgotten_new_prompt_does_not_take_a_later_text(telegram, tmp_path, small_clip):
+    settings = bot_settings(telegram, tmp_path / "data", review_mode="view")
+    async with running_bot(settings) as app:
+        batch_id = await make_batch(telegram, app, 1)
+        await finish_item(app, (await item_ids(app, batch_id))[0], small_clip)
+        await progress(app, batch_id, finished=True)
+        view = await telegram.wait_for(lambda t: view_of(t, ANN))
+        await telegram.press(ANN, view.message_id, view.button_data("New prompt"))
+        await eventually(lambda: _pending(app))
+        db = app.services["batches"].db
+        await db.execute("UPDATE kv SET updated_at = updated_at - 3600 WHERE key LIKE 'review.new_prompt.%'")
+        before = len(telegram.outbox(ANN))
+        await telegram.send_text(ANN, "a lantern drifting over the lake")
+        await telegram.wait_for(lambda t: len(t.outbox(ANN)) > before)
+        assert last_with(telegram, ANN, "New clips of image") is None, telegram.dump()
+
+
+async def _pending(app) -> bool:
+    return await app.notifier.review.pending_prompt(ANN) is not None
