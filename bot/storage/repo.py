@@ -152,11 +152,14 @@ def finish_batch_if_done(conn: sqlite3.Connection, batch_id: int, now: float) ->
         (now, batch_id),
     )
     if cur.rowcount == 1:
-        # The audit log's other half of a batch_start (issue 14): what Flow actually billed.
+        # The audit log's other half of a batch_start (issue 14): what Flow actually billed
+        # since the batch last finished (a retry or "again" runs a finished batch once more).
         conn.execute(
             "INSERT INTO audit (at, actor_id, action, batch_id, credits) SELECT ?, b.user_id, "
             "'batch_billed', b.id, (SELECT coalesce(sum(g.credits), 0) FROM generations g "
-            "JOIN items i ON i.id = g.item_id WHERE i.batch_id = b.id) FROM batches b WHERE b.id = ?",
+            "JOIN items i ON i.id = g.item_id WHERE i.batch_id = b.id) - (SELECT "
+            "coalesce(sum(a.credits), 0) FROM audit a WHERE a.batch_id = b.id AND a.action = "
+            "'batch_billed') FROM batches b WHERE b.id = ?",
             (now, batch_id))
     return cur.rowcount == 1
 
