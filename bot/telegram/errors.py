@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -45,9 +46,16 @@ def _where(update: Update) -> tuple[str, int | None]:
     return f"an update ({update.event_type})", None
 
 
-def make_error_handler(admin_ids: Iterable[int]) -> Callable[..., Awaitable[bool]]:
+# The same error in the same place alerts admins once per this many seconds: a handler that
+# fails for everyone must not flood the admins' chats (Telegram would throttle the bot).
+ALERT_QUIET_S = 300.0
+
+
+def make_error_handler(admin_ids: Iterable[int], *,
+                       quiet_s: float = ALERT_QUIET_S) -> Callable[..., Awaitable[bool]]:
     """The `errors` observer: log with a reference, alert admins, answer the user."""
     admins = tuple(admin_ids)
+    last_alert: dict[tuple[str, str], float] = {}
 
     async def on_error(event: ErrorEvent, bot: Bot, **_: Any) -> bool:
         update = event.update
@@ -57,6 +65,10 @@ def make_error_handler(admin_ids: Iterable[int]) -> Callable[..., Awaitable[bool
         log.error("unhandled %s [ref %s] in update %s (%s)", error, ref, update.update_id, where,
                   exc_info=event.exception)
         await _answer_user(update, bot, ref)
+        now = time.monotonic()
+        if now - last_alert.get((error, where), float("-inf")) < quiet_s:
+            return True  # told already: this reference is in the log
+        last_alert[(error, where)] = now
         alert = texts.admin_error_alert(ref, error, where, user_id)
         for admin in admins:
             # An admin who never opened the chat, or Telegram down: the log still has it all.

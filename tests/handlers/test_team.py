@@ -167,6 +167,12 @@ async def test_an_unhandled_handler_error_alerts_admins_with_the_users_reference
         assert "TelegramBadRequest" in alert.content and "a button press" in alert.content
         for text in (sorry.content, alert.content):
             assert "Traceback" not in text and "File \"" not in text
+        # The same failure again: the user gets a new reference, the admins are not flooded.
+        telegram.fail_next("editMessageText", status=400)
+        card = telegram.message(ANN, card.message_id)
+        await telegram.press(ANN, card.message_id, card.button_data("Settings"))
+        await telegram.wait_for(lambda t: len([m for m in t.outbox(ANN) if "admins have been told" in (m.content or "")]) == 2)
+        assert len([m for m in telegram.outbox(ADMIN) if "Unhandled error" in (m.content or "")]) == 1
 
 
 async def test_each_image_gets_a_reaction_as_its_receipt(telegram, tmp_path):
