@@ -149,8 +149,11 @@ async def test_every_admin_command_leaves_an_audit_row(telegram, tmp_path):
         for n in range(15):  # two pages: paged with buttons
             await app.services["audit"].record(ADMIN, "pause", detail=f"n{n}")
         page = await _admin(telegram, "/audit", "Page 1 of")
-        await telegram.press(ADMIN, page.message_id, page.button_data("Older ➡️"))
+        qid = await telegram.press(ADMIN, page.message_id, page.button_data("Older ➡️"))
         await telegram.wait_for(lambda t: "Page 2 of" in t.message(ADMIN, page.message_id).content)
+        # aiogram's CallbackAnswerMiddleware answered the press (no spinner left behind).
+        await telegram.wait_for(lambda t: any(a["callback_query_id"] == qid for a in t.answers))
+        assert last_with(telegram, ADMIN, "Unhandled error") is None
 
 
 async def test_an_unhandled_handler_error_alerts_admins_with_the_users_reference(telegram, tmp_path):
