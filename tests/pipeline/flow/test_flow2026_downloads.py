@@ -100,3 +100,26 @@ async def test_flow_retry_on_the_right_failed_tile_only(client26, sim):
     assert len(again.tile_ids) == 1 and again.tile_ids[0] not in handle.tile_ids
     [status] = await wait_terminal(client26, again)
     assert status.state == "done"
+
+
+async def test_download_when_the_composer_floats_over_the_tile(flowsim_url, sim, sim_session_file,
+                                                                 chromium, tmp_path):
+    # Regression: with seven uploads and clips in the grid, a tile's centre lay under the fixed
+    # composer; the mouse moved onto the composer, the hotbar never showed ('tile_more' missing)
+    # and the pipeline's collect task failed again and again. The pointer now goes to a point
+    # that really hits the tile.
+    from .flow2026 import png
+
+    await sim.configure(variant="flow2026", generation_seconds=3, slots=12, poll_ms=1000)
+    client = client_2026(flowsim_url, sim_session_file, tmp_path, chromium, accept_upload_terms=True)
+    await client.start()
+    try:
+        handles = [await client.submit(GenerationRequest(png(tmp_path / f"{i}.png"), f"slot {i}", "16:9",
+                                                         1, "Veo 3.1 - Fast")) for i in range(7)]
+        for handle in handles:
+            await wait_terminal(client, handle)
+        for handle in handles:
+            await client.download(handle, handle.tile_ids[0], tmp_path / f"{handle.tile_ids[0]}.mp4")
+    finally:
+        await client.close()
+    assert (await sim.downloads()).get("720p") == 7

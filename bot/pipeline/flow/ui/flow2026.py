@@ -108,6 +108,18 @@ _CHIPS_JS = """([chipSel, imgSel]) => [...document.querySelectorAll(chipSel)].sl
   return img ? {src: img.getAttribute('src') || '', alt: img.getAttribute('alt') || ''} : null;
 })"""
 
+# A point inside `el` that the pointer would really hit (not the composer or the top bar over it).
+_POINT_JS = """(el) => {
+  const r = el.getBoundingClientRect();
+  for (const [fx, fy] of [[0.5, 0.35], [0.5, 0.2], [0.3, 0.3], [0.7, 0.3], [0.5, 0.6], [0.5, 0.8]]) {
+    const x = r.left + r.width * fx, y = r.top + r.height * fy;
+    if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
+    const hit = document.elementFromPoint(x, y);
+    if (hit && el.contains(hit)) return [x, y];
+  }
+  return null;
+}"""
+
 _TEXT_JS = """(el) => {
   const out = [];
   const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, {
@@ -994,19 +1006,25 @@ class Flow2026Ui(UiGeneration):
             await side.close()
 
     async def _tile_menu(self, page: Page, tile: Locator, size: str) -> Locator:
-        """A real mouse move onto the tile reveals its toolbar (`hover()` does not)."""
+        """A real mouse move onto the tile reveals its toolbar (`hover()` does not). The point
+        must hit the tile itself: the composer and the top bar float over the grid."""
         t = self.timeout
-        for _ in range(4):
-            box = await tile.bounding_box()
-            if box is None:
-                raise NotFound("tile box")
-            await page.mouse.move(box["x"] + 5, box["y"] + 5)
-            await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=4)
-            more = await probe(tile, "tile_more", registry=REG)
-            if more is not None:
-                await click(more.locator, t, REG)
-                return await self._size_item(page, size)
-            await asyncio.sleep(0.1)
+        for attempt in range(6):
+            point = await tile.evaluate(_POINT_JS)
+            if point is None:
+                await tile.evaluate("(el, start) => el.scrollIntoView({block: start ? 'start' : 'center'})",
+                                    attempt % 2 == 1)
+                await asyncio.sleep(0.1)
+                continue
+            x, y = point
+            await page.mouse.move(x - 12, y - 9)
+            await page.mouse.move(x, y, steps=4)
+            try:
+                more = await find(tile, "tile_more", 1.0, registry=REG)
+            except NotFound:
+                continue
+            await click(more, t, REG)
+            return await self._size_item(page, size)
         raise NotFound("tile_more")
 
     async def _size_item(self, page: Page, size: str) -> Locator:
