@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 
-.PHONY: setup system-deps venv test lint run doctor bench-queue clean
+.PHONY: setup system-deps venv test lint run doctor bench-queue clean locales
 
 setup: system-deps venv
 
@@ -36,6 +36,11 @@ run: setup
 
 doctor: setup
 	$(VENV)/bin/flowbot doctor
+
+# After changing a text: re-extract the msgids, merge them into each language, compile the .mo
+# files (committed, so a fresh clone needs no build step).
+locales: venv
+	$(PY) scripts/locales.py
 
 bench-queue: venv
 	$(PY) bench/queue.py

@@ -42,6 +42,7 @@ from bot.storage.queue import TaskQueue
 from bot.storage.sweep import sweep_at_start
 from bot.telegram import keyboards
 from bot.telegram.errors import install_error_handler
+from bot.telegram.i18n import DEFAULT, LANGUAGES, UserI18nMiddleware
 from bot.telegram.intake import IntakeCollector
 from bot.telegram.limits import FitToLimits
 from bot.telegram.middlewares import AccessMiddleware, ButtonOrderMiddleware, ServicesMiddleware
@@ -116,10 +117,18 @@ class BotApp:
         await asyncio.gather(*(db.fetchone("SELECT 1") for _ in range(8)))
 
     async def set_commands(self) -> None:
-        await self.bot.set_my_commands(keyboards.USER_COMMANDS, scope=BotCommandScopeDefault())
+        """The command menus: English for everyone, plus one per other language (Telegram shows
+        the user the menu of their app's language_code, else the one without)."""
+        for lang in LANGUAGES:
+            code = None if lang == DEFAULT else lang
+            await self.bot.set_my_commands(keyboards.commands(lang), scope=BotCommandScopeDefault(),
+                                           language_code=code)
         for admin in self.settings.telegram.admin_ids:
             with contextlib.suppress(Exception):  # an admin who never opened the chat
-                await self.bot.set_my_commands(keyboards.ADMIN_COMMANDS, scope=BotCommandScopeChat(chat_id=admin))
+                for lang in LANGUAGES:
+                    await self.bot.set_my_commands(
+                        keyboards.commands(lang, admin=True), scope=BotCommandScopeChat(chat_id=admin),
+                        language_code=None if lang == DEFAULT else lang)
 
     async def stop(self) -> None:
         if self._polling is not None:
@@ -218,6 +227,8 @@ def build_bot_app(
         "download_limit": settings.telegram.download_limit_bytes,
     }
     dp = Dispatcher()
+    # The locale first, so every answer after it (the access refusal too) is in it.
+    dp.update.outer_middleware(UserI18nMiddleware(users))
     dp.update.outer_middleware(ButtonOrderMiddleware())
     dp.update.outer_middleware(AccessMiddleware(users))
     dp.update.outer_middleware(ServicesMiddleware(services))

@@ -18,6 +18,7 @@ def build_routers() -> list[Router]:
         card,
         history,
         intake,
+        language,
         preferences,
         review,
         review_view,
@@ -26,7 +27,7 @@ def build_routers() -> list[Router]:
         textvideo,
     )
 
-    modules = [_fresh(m) for m in (admin, start, preferences, card, review, review_view, history,
+    modules = [_fresh(m) for m in (admin, start, language, preferences, card, review, review_view, history,
                                    textvideo,
                                    intake)]
     # team (admins' /audit and /users budget) goes first: admin's /users would take the budget form.

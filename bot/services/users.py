@@ -192,6 +192,21 @@ class UserService:
         )
         return await self.defaults(user_id)
 
+    async def language(self, user_id: int) -> str | None:
+        """The language the user picked with /language (None: follow their Telegram language)."""
+        value = (await self._settings_json(user_id)).get("language")
+        return value if isinstance(value, str) else None
+
+    async def set_language(self, user_id: int, language: str) -> None:
+        """Store the user's /language choice in settings_json (the caller checks it is offered)."""
+        saved = await self._settings_json(user_id)
+        saved["language"] = language
+        await self._ensure_row(user_id)
+        await self.db.execute(
+            "UPDATE users SET settings_json = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(saved), self.db.now(), user_id),
+        )
+
     async def default_prompt(self, user_id: int) -> str | None:
         row = await self.db.fetchone("SELECT default_prompt FROM users WHERE id = ?", (user_id,))
         return row[0] if row and row[0] else None

@@ -96,3 +96,9 @@ class ViewCb(CallbackData, prefix="rw"):
 
 
 ALL_FACTORIES = (CardCb, ClipCb, ReviewCb, QueueCb, UsersCb, TextCb, AuditCb, ViewCb)
+
+
+class LangCb(CallbackData, prefix="lang"):
+    """/language: the language picked (checked against i18n.LANGUAGES by the handler)."""
+
+    code: Annotated[str, Field(max_length=8)]

@@ -11,28 +11,45 @@ from bot.config import ASPECTS, MODELS, PRESETS
 from bot.pipeline import catalog
 from bot.telegram import texts
 from bot.telegram.callbacks import CardCb, ClipCb, QueueCb, ReviewCb, TextCb, UsersCb
+from bot.telegram.i18n import DEFAULT, gettext, i18n
 
-USER_COMMANDS = [
-    BotCommand(command="start", description="What this bot does"),
-    BotCommand(command="help", description="How to use it"),
-    BotCommand(command="status", description="Your running batches"),
-    BotCommand(command="history", description="Your recent batches"),
-    BotCommand(command="settings", description="Default model, duration, aspect and outputs"),
-    BotCommand(command="video", description="Text-to-video: one prompt per line"),
-    BotCommand(command="prompt", description="Set a default prompt"),
-    BotCommand(command="cancel", description="Cancel the current dialog or batch"),
-]
-ADMIN_COMMANDS = USER_COMMANDS + [
-    BotCommand(command="session", description="Flow sign-in state"),
-    BotCommand(command="login", description="Sign in to Flow with cookies"),
-    BotCommand(command="pause", description="Pause work on the Flow account"),
-    BotCommand(command="resume", description="Resume work"),
-    BotCommand(command="queue", description="What is waiting"),
-    BotCommand(command="stats", description="Generations, credits, failures"),
-    BotCommand(command="users", description="Allowed users"),
-    BotCommand(command="screenshot", description="The browser page now"),
-    BotCommand(command="audit", description="Who did what, and credits spent"),
-]
+# The command menus: (command, msgid). User descriptions are translated per menu language
+# (`commands(locale)`); the admin ones stay English, like the rest of the admin texts.
+_USER_COMMANDS = (
+    ("start", texts.N_("What this bot does")),
+    ("help", texts.N_("How to use it")),
+    ("status", texts.N_("Your running batches")),
+    ("history", texts.N_("Your recent batches")),
+    ("settings", texts.N_("Default model, duration, aspect and outputs")),
+    ("video", texts.N_("Text-to-video: one prompt per line")),
+    ("prompt", texts.N_("Set a default prompt")),
+    ("language", texts.N_("Change my language")),
+    ("cancel", texts.N_("Cancel the current dialog or batch")),
+)
+_ADMIN_COMMANDS = (
+    ("session", "Flow sign-in state"),
+    ("login", "Sign in to Flow with cookies"),
+    ("pause", "Pause work on the Flow account"),
+    ("resume", "Resume work"),
+    ("queue", "What is waiting"),
+    ("stats", "Generations, credits, failures"),
+    ("users", "Allowed users"),
+    ("screenshot", "The browser page now"),
+    ("audit", "Who did what, and credits spent"),
+)
+
+
+def commands(locale: str, admin: bool = False) -> list[BotCommand]:
+    """The command menu in `locale` (the admins' menu adds their commands, in English)."""
+    with i18n.use_locale(locale):
+        menu = [BotCommand(command=c, description=gettext(d)) for c, d in _USER_COMMANDS]
+    if admin:
+        menu += [BotCommand(command=c, description=d) for c, d in _ADMIN_COMMANDS]
+    return menu
+
+
+USER_COMMANDS = commands(DEFAULT)
+ADMIN_COMMANDS = commands(DEFAULT, admin=True)
 
 MODEL_LABELS = {m: catalog.short_label(m) for m in MODELS}
 # The lower-priority Lite exists only on some accounts (FLOW_2026 §5): not offered on the card.
@@ -55,7 +72,7 @@ def card(batch_id: int, auto_upscale: bool | None = None) -> InlineKeyboardMarku
     # Bot API 9.4 button styles: Start green, Cancel red (clients without styles ignore them).
     kb.button(text=texts.START_BUTTON, callback_data=CardCb(action="start", batch_id=batch_id),
               style="success")
-    kb.button(text="⚙️ Settings", callback_data=CardCb(action="settings", batch_id=batch_id))
+    kb.button(text=texts.SETTINGS_BUTTON, callback_data=CardCb(action="settings", batch_id=batch_id))
     kb.button(text=texts.CANCEL_BUTTON, callback_data=CardCb(action="cancel", batch_id=batch_id),
               style="danger")
     kb.adjust(1, 2)

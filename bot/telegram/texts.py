@@ -1,137 +1,195 @@
-"""Every sentence the bot says, in one place, so wording stays consistent and reviewable."""
+"""Every sentence the bot says, in one place, translated through gettext (aiogram's i18n).
+
+The catalogues live in `bot/locales/<lang>/LC_MESSAGES/messages.po` (see `bot/telegram/i18n.py`).
+A module constant such as `texts.START` is not a fixed string: the module's `__getattr__` looks it
+up in the user's locale each time it is read (the i18n middleware sets the locale per update, the
+notifier per batch), so call sites stay `texts.START` / `texts.TOO_MANY.format(n=…, max=…)`.
+Placeholders are always named (`{count}`), so translators may reorder them.
+"""
 
 from __future__ import annotations
 
 import html
+from typing import Any
+
+from bot.telegram.i18n import gettext as _
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention: mark for extraction only
+    """Mark a msgid for `pybabel extract` without translating it here."""
+    return message
+
 
 MAX_PROMPT_CHARS = 1800
 MIN_PROMPT_CHARS = 3
+RECEIPT_REACTION = "👍"  # set on each image message as its receipt (setMessageReaction)
 
-START = (
-    "👋 I turn your images (or just prompts) into videos with Google Flow (Veo 3.1 or Omni), "
-    "then upscale the ones you pick to 4K.\n\n"
-    "1. Send one or more images with a caption: the caption is the prompt.\n"
-    "2. Check the batch card and press ▶️ Start.\n"
-    "3. Pick the clips you like, then ⬆️ Upscale to 4K or 🗜 Zip them.\n\n"
-    "/help lists everything I understand."
-)
-
-HELP = (
-    "<b>How to use me</b>\n"
-    "• Send images (photos, image files or an album). The caption is the prompt for every image "
-    "of that message or album.\n"
-    "• No caption? I ask for a prompt, or use your default from /prompt.\n"
-    "• Many images with different prompts: send a <code>.txt</code> file (one prompt per line, "
-    "in the order of the images) or a <code>.csv</code> with columns <code>file,prompt</code>.\n"
-    "• Images sent as <i>files</i> keep full quality; photos are recompressed by Telegram.\n"
-    "• No images at all: <code>/video</code> with one prompt per line, or a prompts file and ✍️.\n"
-    "• ⚙️ Settings on a batch card: model, duration, resolution, aspect, outputs, and start+end "
-    "pairs (images 1→2, 3→4 … as first and last frame); the estimate follows.\n"
-    "• Under each video: 🆓 1080p (Flow, free) or ⬆️ our own 4K.\n\n"
-    "<b>Commands</b>\n"
-    "/status – your running batches\n"
-    "/history – your recent batches\n"
-    "/settings – your default model, duration, resolution, aspect and outputs\n"
-    "/video &lt;prompts&gt; – text-to-video, one prompt per line\n"
-    "/prompt &lt;text&gt; – set a default prompt (/prompt off to clear)\n"
-    "/cancel – stop what you are doing (dialog or running batch)"
-)
-
-ADMIN_HELP = (
-    "\n\n<b>Admin</b>\n"
-    "/session – Flow sign-in state and a screenshot\n"
-    "/login – send a storage_state JSON or cookies export to sign in\n"
-    "/pause, /resume – stop or restart work on the Flow account\n"
-    "/queue – what is waiting (with cancel buttons)\n"
-    "/stats – generations, credits and failures\n"
-    "/users – allowed users (/users add ID, /users remove ID, /users budget ID CREDITS day|month)\n"
-    "/audit – who did what, and the credits spent\n"
-    "/screenshot – the browser page right now"
-)
-
-PRIVATE_BOT = "🔒 Sorry, this is a private bot. Ask its owner to give you access."
-ADMIN_ONLY = "⛔ That command is for the bot's admins."
-PHOTO_HINT = (
-    "💡 Tip: send images as <i>files</i> (📎 → File) to keep their full quality; "
-    "Telegram recompresses photos."
-)
-ASK_PROMPT = (
-    "✍️ I have {n} image(s) without a prompt. Send me the prompt as a text message "
-    "(it applies to all of them), or /cancel."
-)
-PROMPT_EMPTY = "That prompt is empty. Describe the video you want, for example: <i>the cat turns its head and smiles</i>."
-PROMPT_SHORT = f"That prompt is too short: use at least {MIN_PROMPT_CHARS} characters."
-PROMPT_LONG = f"That prompt is too long ({{n}} characters): keep it under {MAX_PROMPT_CHARS}."
-PROMPT_SET = "✅ Default prompt saved. Images sent without a caption will use it."
-PROMPT_CLEARED = "Default prompt cleared. I will ask for a prompt when an image has none."
-PROMPT_SHOW = "Your default prompt: <i>{prompt}</i>\nChange it with /prompt &lt;text&gt; or clear it with /prompt off."
-PROMPT_NONE = "You have no default prompt. Set one with /prompt &lt;text&gt;."
-NOTHING_TO_CANCEL = "Nothing to cancel."
-DIALOG_CANCELLED = "Cancelled: the images waiting for a prompt were dropped."
-TEXT_WITHOUT_CONTEXT = "Send me images with a caption to start, or /help."
-UNKNOWN_COMMAND = "I don't know the command {command}. /help lists the ones I understand."
-INTERNAL_ERROR = (
-    "⚠️ Sorry, something went wrong on my side and that did not work. Please try again in a "
-    "moment; if it keeps happening, tell the bot's admin."
-)
-INTERNAL_ERROR_SHORT = "⚠️ Sorry, something went wrong on my side. Please try again."
-PROMPTS_ORDER_UNSURE = (
-    "❌ {r} file(s) of this drop could not be used, so I cannot tell which prompt of the file "
-    "belongs to which image. Send the images again, or answer with one prompt for all of them."
-)
-
-BAD_FILE_TYPE = "❌ <b>{name}</b> is not an image I can use. Send JPEG, PNG or WebP images."
-BAD_EMPTY = "❌ <b>{name}</b> is empty (0 bytes)."
-BAD_TOO_BIG = "❌ <b>{name}</b> is {mb:.1f} MB; Telegram lets bots download at most {limit} MB. Send a smaller image."
-BAD_PIXELS = "❌ <b>{name}</b> is {w}×{h} pixels, too large to use. Send an image under {max_mp} megapixels."
-BAD_BOMB = "❌ <b>{name}</b> has far too many pixels to use. Send an image under {max_mp} megapixels."
-BAD_TINY = "❌ <b>{name}</b> is only {w}×{h} pixels; send an image at least {min_side} px on each side."
-BAD_CORRUPT = "❌ <b>{name}</b> could not be opened as an image. It may be damaged; try exporting it again."
-BAD_DOWNLOAD = "❌ I could not download <b>{name}</b> from Telegram. Please send it again."
-TOO_MANY = "❌ That is {n} images; one batch holds at most {max}. Send them in smaller groups."
-PROMPTS_FILE_BAD = "❌ I could not read that prompts file: {why}"
-PROMPTS_FILE_MISMATCH = (
-    "❌ The prompts file has {p} prompt(s) for {i} image(s). Use one prompt per image "
-    "(or a single prompt for all)."
-)
-PROMPTS_FILE_ALONE = (
-    "📄 Got {p} prompt(s). Now send the {p} image(s) they belong to, in the same order, "
-    "or tap ✍️ below to make text-only videos of them (no images)."
-)
-TEXT_ONLY_BUTTON = "✍️ Text-only videos from these prompts"
-VIDEO_USAGE = (
-    "✍️ <b>Text-to-video</b>: send <code>/video</code> followed by your prompts, one per line, "
-    "for example:\n<code>/video a red kite over the sea\na lighthouse at dusk</code>\n"
-    "Each line becomes one clip of a new batch. A <code>.txt</code> prompts file works too."
-)
-VIDEO_LINE_BAD = "❌ Line {n}: {why}\nNothing was created; fix that line and send /video again."
-VIDEO_TOO_MANY = "❌ That is {n} prompts; one batch holds at most {max}. Split them into smaller batches."
-TEXT_ONLY_GONE = "Those prompts are no longer waiting (already used or cancelled). Send them again."
-
-CARD_STATUS = {
-    "draft": "📝 Ready to start",
-    "running": "⏳ Running",
-    "done": "✅ Finished",
-    "cancelled": "🚫 Cancelled",
+# name -> msgid; read as `texts.NAME` (translated at that moment, see `__getattr__`).
+_MESSAGES: dict[str, str] = {
+    "START": N_(
+        "👋 I turn your images (or just prompts) into videos with Google Flow (Veo 3.1 or Omni), "
+        "then upscale the ones you pick to 4K.\n\n"
+        "1. Send one or more images with a caption: the caption is the prompt.\n"
+        "2. Check the batch card and press ▶️ Start.\n"
+        "3. Pick the clips you like, then ⬆️ Upscale to 4K or 🗜 Zip them.\n\n"
+        "/help lists everything I understand. /language changes my language."),
+    "HELP": N_(
+        "<b>How to use me</b>\n"
+        "• Send images (photos, image files or an album). The caption is the prompt for every image "
+        "of that message or album.\n"
+        "• No caption? I ask for a prompt, or use your default from /prompt.\n"
+        "• Many images with different prompts: send a <code>.txt</code> file (one prompt per line, "
+        "in the order of the images) or a <code>.csv</code> with columns <code>file,prompt</code>.\n"
+        "• Images sent as <i>files</i> keep full quality; photos are recompressed by Telegram.\n"
+        "• No images at all: <code>/video</code> with one prompt per line, or a prompts file and ✍️.\n"
+        "• ⚙️ Settings on a batch card: model, duration, resolution, aspect, outputs, and start+end "
+        "pairs (images 1→2, 3→4 … as first and last frame); the estimate follows.\n"
+        "• Under each video: 🆓 1080p (Flow, free) or ⬆️ our own 4K.\n\n"
+        "<b>Commands</b>\n"
+        "/status – your running batches\n"
+        "/history – your recent batches\n"
+        "/settings – your default model, duration, resolution, aspect and outputs\n"
+        "/video &lt;prompts&gt; – text-to-video, one prompt per line\n"
+        "/prompt &lt;text&gt; – set a default prompt (/prompt off to clear)\n"
+        "/language – change the language I speak\n"
+        "/cancel – stop what you are doing (dialog or running batch)"),
+    # Admin-only texts stay English on purpose (the admins are the operators); see ADMIN_HELP.
+    "PRIVATE_BOT": N_("🔒 Sorry, this is a private bot. Ask its owner to give you access."),
+    "ADMIN_ONLY": N_("⛔ That command is for the bot's admins."),
+    "PHOTO_HINT": N_(
+        "💡 Tip: send images as <i>files</i> (📎 → File) to keep their full quality; "
+        "Telegram recompresses photos."),
+    "ASK_PROMPT": N_(
+        "✍️ I have {n} image(s) without a prompt. Send me the prompt as a text message "
+        "(it applies to all of them), or /cancel."),
+    "PROMPT_EMPTY": N_(
+        "That prompt is empty. Describe the video you want, for example: "
+        "<i>the cat turns its head and smiles</i>."),
+    "PROMPT_SET": N_("✅ Default prompt saved. Images sent without a caption will use it."),
+    "PROMPT_CLEARED": N_("Default prompt cleared. I will ask for a prompt when an image has none."),
+    "PROMPT_SHOW": N_(
+        "Your default prompt: <i>{prompt}</i>\n"
+        "Change it with /prompt &lt;text&gt; or clear it with /prompt off."),
+    "PROMPT_NONE": N_("You have no default prompt. Set one with /prompt &lt;text&gt;."),
+    "NOTHING_TO_CANCEL": N_("Nothing to cancel."),
+    "DIALOG_CANCELLED": N_("Cancelled: the images waiting for a prompt were dropped."),
+    "TEXT_WITHOUT_CONTEXT": N_("Send me images with a caption to start, or /help."),
+    "UNKNOWN_COMMAND": N_("I don't know the command {command}. /help lists the ones I understand."),
+    "INTERNAL_ERROR": N_(
+        "⚠️ Sorry, something went wrong on my side and that did not work. Please try again in a "
+        "moment; if it keeps happening, tell the bot's admin."),
+    "INTERNAL_ERROR_SHORT": N_("⚠️ Sorry, something went wrong on my side. Please try again."),
+    "PROMPTS_ORDER_UNSURE": N_(
+        "❌ {r} file(s) of this drop could not be used, so I cannot tell which prompt of the file "
+        "belongs to which image. Send the images again, or answer with one prompt for all of them."),
+    "BAD_FILE_TYPE": N_("❌ <b>{name}</b> is not an image I can use. Send JPEG, PNG or WebP images."),
+    "BAD_EMPTY": N_("❌ <b>{name}</b> is empty (0 bytes)."),
+    "BAD_TOO_BIG": N_(
+        "❌ <b>{name}</b> is {mb:.1f} MB; Telegram lets bots download at most {limit} MB. "
+        "Send a smaller image."),
+    "BAD_PIXELS": N_(
+        "❌ <b>{name}</b> is {w}×{h} pixels, too large to use. Send an image under {max_mp} megapixels."),
+    "BAD_BOMB": N_(
+        "❌ <b>{name}</b> has far too many pixels to use. Send an image under {max_mp} megapixels."),
+    "BAD_TINY": N_(
+        "❌ <b>{name}</b> is only {w}×{h} pixels; send an image at least {min_side} px on each side."),
+    "BAD_CORRUPT": N_(
+        "❌ <b>{name}</b> could not be opened as an image. It may be damaged; try exporting it again."),
+    "BAD_DOWNLOAD": N_("❌ I could not download <b>{name}</b> from Telegram. Please send it again."),
+    "TOO_MANY": N_("❌ That is {n} images; one batch holds at most {max}. Send them in smaller groups."),
+    "PROMPTS_FILE_BAD": N_("❌ I could not read that prompts file: {why}"),
+    "PROMPTS_FILE_MISMATCH": N_(
+        "❌ The prompts file has {p} prompt(s) for {i} image(s). Use one prompt per image "
+        "(or a single prompt for all)."),
+    "PROMPTS_FILE_ALONE": N_(
+        "📄 Got {p} prompt(s). Now send the {p} image(s) they belong to, in the same order, "
+        "or tap ✍️ below to make text-only videos of them (no images)."),
+    "TEXT_ONLY_BUTTON": N_("✍️ Text-only videos from these prompts"),
+    "VIDEO_USAGE": N_(
+        "✍️ <b>Text-to-video</b>: send <code>/video</code> followed by your prompts, one per line, "
+        "for example:\n<code>/video a red kite over the sea\na lighthouse at dusk</code>\n"
+        "Each line becomes one clip of a new batch. A <code>.txt</code> prompts file works too."),
+    "VIDEO_LINE_BAD": N_("❌ Line {n}: {why}\nNothing was created; fix that line and send /video again."),
+    "VIDEO_TOO_MANY": N_(
+        "❌ That is {n} prompts; one batch holds at most {max}. Split them into smaller batches."),
+    "TEXT_ONLY_GONE": N_(
+        "Those prompts are no longer waiting (already used or cancelled). Send them again."),
+    "CANCELLED": N_("🚫 Batch #{id} cancelled. Nothing more will be spent on it."),
+    "STARTED": N_("▶️ Batch #{id} started."),
+    "ALREADY_STARTED": N_("Batch #{id} is already {status}."),
+    "NOT_YOURS": N_("That button is not for you."),
+    "GONE": N_("That batch no longer exists."),
+    "PAUSED_NOTE": N_("\n⏸ The Flow account is paused; work resumes when an admin fixes it."),
+    "START_BUTTON": N_("▶️ Start"),
+    "CANCEL_BUTTON": N_("✖️ Cancel"),
+    "SETTINGS_BUTTON": N_("⚙️ Settings"),
+    "AUTO_UPSCALE_ON": N_("⬆️ Auto 4K: on"),
+    "AUTO_UPSCALE_OFF": N_("⬆️ Auto 4K: off"),
+    "AUTO_UPSCALE_SET": N_("Every clip of new batches is upscaled to 4K as soon as it is ready."),
+    "AUTO_UPSCALE_UNSET": N_("Clips are upscaled to 4K only when you pick them."),
+    "AUTO_UPSCALE_CARD": N_("⬆️ Every clip is upscaled to 4K as soon as it is ready"),
+    "NOT_ON_DRAFT": N_("This batch already started; that can no longer change."),
+    "LANGUAGE_PICK": N_("🌐 Choose the language I speak with you:"),
+    "LANGUAGE_SET": N_("✅ From now on I speak English with you."),
+    "LANGUAGE_UNKNOWN": N_("That language is not offered. Pick one of the buttons of /language."),
 }
-CANCELLED = "🚫 Batch #{id} cancelled. Nothing more will be spent on it."
-STARTED = "▶️ Batch #{id} started."
-ALREADY_STARTED = "Batch #{id} is already {status}."
-NOT_YOURS = "That button is not for you."
-GONE = "That batch no longer exists."
-PAUSED_NOTE = "\n⏸ The Flow account is paused; work resumes when an admin fixes it."
 
-STATE_LABELS = {
-    "pending": "waiting",
-    "queued": "queued",
-    "submitting": "submitting",
-    "generating": "generating",
-    "collecting": "downloading",
-    "done": "done",
-    "failed": "failed",
-    "cancelled": "cancelled",
-    "paused": "paused",
+# Texts read with values already filled in (limits from this module): name -> (msgid, values).
+_PREFILLED: dict[str, tuple[str, dict[str, Any]]] = {
+    "PROMPT_SHORT": (N_("That prompt is too short: use at least {min} characters."),
+                     {"min": MIN_PROMPT_CHARS}),
+    # `{n}` stays for the caller's .format(n=…).
+    "PROMPT_LONG": (N_("That prompt is too long ({n} characters): keep it under {max}."),
+                    {"max": MAX_PROMPT_CHARS}),
 }
+
+# Word tables (a batch's status on its card, an item's state in progress lines).
+_TABLES: dict[str, dict[str, str]] = {
+    "CARD_STATUS": {
+        "draft": N_("📝 Ready to start"),
+        "running": N_("⏳ Running"),
+        "done": N_("✅ Finished"),
+        "cancelled": N_("🚫 Cancelled"),
+    },
+    "STATE_LABELS": {
+        "pending": N_("waiting"),
+        "queued": N_("queued"),
+        "submitting": N_("submitting"),
+        "generating": N_("generating"),
+        "collecting": N_("downloading"),
+        "done": N_("done"),
+        "failed": N_("failed"),
+        "cancelled": N_("cancelled"),
+        "paused": N_("paused"),
+    },
+}
+
+
+def _fill(text: str, values: dict[str, Any]) -> str:
+    # Only the given fields: any other `{field}` is left for the caller's .format().
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", str(value))
+    return text
+
+
+def __getattr__(name: str) -> Any:
+    """`texts.NAME`: the message in the current locale (evaluated on every read, never cached)."""
+    if name in _MESSAGES:
+        return _(_MESSAGES[name])
+    if name in _PREFILLED:
+        msgid, values = _PREFILLED[name]
+        return _fill(_(msgid), values)
+    if name in _TABLES:
+        return {key: _(msgid) for key, msgid in _TABLES[name].items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def msgids() -> list[str]:
+    """Every msgid this module reads (for the catalogue test: each must be in every .po)."""
+    out = list(_MESSAGES.values()) + [m for m, _v in _PREFILLED.values()]
+    for table in _TABLES.values():
+        out.extend(table.values())
+    return out
 
 
 def esc(text: object) -> str:
@@ -151,14 +209,14 @@ def clip(text: object, limit: int) -> str:
 def duration(seconds: float | None) -> str:
     """A rough human duration: '45 s', '3 min', '1 h 20 min'."""
     if seconds is None:
-        return "unknown"
+        return _("unknown")
     s = max(0, int(round(seconds)))
     if s < 60:
-        return f"{s} s"
+        return _("{s} s").format(s=s)
     m = (s + 30) // 60
     if m < 60:
-        return f"{m} min"
-    return f"{m // 60} h {m % 60} min"
+        return _("{m} min").format(m=m)
+    return _("{h} h {m} min").format(h=m // 60, m=m % 60)
 
 
 def bar(done: int, total: int, width: int = 12) -> str:
@@ -170,17 +228,25 @@ def bar(done: int, total: int, width: int = 12) -> str:
 
 
 def size_mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    """A file size in MB with one decimal."""
+    return _("{mb} MB").format(mb=f"{size / (1024 * 1024):.1f}")
 
 
 # -- issue 14: a bot a team can share ---------------------------------------------------------
-# Every new sentence is a named constant or a small function of plain values, so that the
-# coming i18n catalogue can take each over by name.
 
-RECEIPT_REACTION = "👍"  # set on each image message as its receipt (setMessageReaction)
-START_BUTTON = "▶️ Start"
-CANCEL_BUTTON = "✖️ Cancel"
-
+# Admin-only texts (the /users budget form, /audit, the admin alert, ADMIN_HELP) stay English:
+# the admins operate the bot and its logs are English.
+ADMIN_HELP = (
+    "\n\n<b>Admin</b>\n"
+    "/session – Flow sign-in state and a screenshot\n"
+    "/login – send a storage_state JSON or cookies export to sign in\n"
+    "/pause, /resume – stop or restart work on the Flow account\n"
+    "/queue – what is waiting (with cancel buttons)\n"
+    "/stats – generations, credits and failures\n"
+    "/users – allowed users (/users add ID, /users remove ID, /users budget ID CREDITS day|month)\n"
+    "/audit – who did what, and the credits spent\n"
+    "/screenshot – the browser page right now"
+)
 BUDGET_USAGE = (
     "Budgets: <code>/users budget ID CREDITS day</code>, <code>/users budget ID CREDITS month</code> "
     "or <code>/users budget ID off</code>. Admins are never limited."
@@ -205,18 +271,27 @@ def budget_tag(credits: int, period: str, used: int) -> str:
 
 def budget_line(credits: int, period: str, used: int, cost: int, left_after: int) -> str:
     """The card's budget line: what the batch would leave of it, or by how much it is over."""
-    per = BUDGET_PERIOD_WORDS[period]
+    # One sentence per period: "per day"/"per month" do not translate word by word.
     if left_after >= 0:
-        return f"👛 Your budget: {credits} per {per}, {used} used · this batch leaves {left_after}"
-    return (f"👛 Your budget: {credits} per {per}, {used} used · ⚠️ this batch needs {cost}, "
-            f"{-left_after} more than is left")
+        msg = (_("👛 Your budget: {credits} per day, {used} used · this batch leaves {left}")
+               if period == "day" else
+               _("👛 Your budget: {credits} per month, {used} used · this batch leaves {left}"))
+        return msg.format(credits=credits, used=used, left=left_after)
+    msg = (_("👛 Your budget: {credits} per day, {used} used · ⚠️ this batch needs {cost}, "
+             "{over} more than is left") if period == "day" else
+           _("👛 Your budget: {credits} per month, {used} used · ⚠️ this batch needs {cost}, "
+             "{over} more than is left"))
+    return msg.format(credits=credits, used=used, cost=cost, over=-left_after)
 
 
 def budget_refused(cost: int, left: int, period: str) -> str:
     """Start refused: the batch does not fit the user's budget (a button alert, ≤ 200 chars)."""
-    return (f"⛔ This batch needs {cost} credits but your budget has {left} left this "
-            f"{BUDGET_PERIOD_WORDS[period]}. Make it smaller (fewer outputs, a cheaper model) "
-            f"or ask an admin.")
+    msg = (_("⛔ This batch needs {cost} credits but your budget has {left} left today. "
+             "Make it smaller (fewer outputs, a cheaper model) or ask an admin.")
+           if period == "day" else
+           _("⛔ This batch needs {cost} credits but your budget has {left} left this month. "
+             "Make it smaller (fewer outputs, a cheaper model) or ask an admin."))
+    return msg.format(cost=cost, left=left)
 
 
 AUDIT_TITLE = "<b>Audit log</b>"
@@ -240,18 +315,20 @@ def audit_line(when: str, actor: int | None, action: str, batch_id: int | None,
 
 
 def audit_footer(page: int, pages: int, total: int) -> str:
+    """The /audit pager's footer."""
     return f"Page {page + 1} of {pages} · {total} entries · newest first, times in UTC"
 
 
 def internal_error(ref: str) -> str:
     """The polite answer to an unhandled error, with the reference the admins also got."""
-    return (f"⚠️ Sorry, something went wrong on my side and that did not work. The admins have "
-            f"been told (reference <code>{ref}</code>). Please try again in a moment.")
+    return _("⚠️ Sorry, something went wrong on my side and that did not work. The admins have "
+             "been told (reference <code>{ref}</code>). Please try again in a moment.").format(ref=ref)
 
 
 def internal_error_short(ref: str) -> str:
     """The same, for a button's alert (plain text, ≤ 200 chars)."""
-    return f"⚠️ Sorry, something went wrong on my side. The admins have been told (ref {ref})."
+    return _("⚠️ Sorry, something went wrong on my side. The admins have been told (ref {ref}).")\
+        .format(ref=ref)
 
 
 def admin_error_alert(ref: str, error: str, where: str, user_id: int | None) -> str:
@@ -263,23 +340,17 @@ def admin_error_alert(ref: str, error: str, where: str, user_id: int | None) -> 
 
 def queue_place(place: int, batches_ahead: int) -> str:
     """A waiting batch's place in line (other users' work ahead of it)."""
-    ahead = f"{batches_ahead} batch{'es' if batches_ahead != 1 else ''} of other users ahead"
-    return f"🕒 Waiting: place {place} in line ({ahead})"
+    if batches_ahead == 1:
+        return _("🕒 Waiting: place {place} in line (1 batch of other users ahead)").format(place=place)
+    return _("🕒 Waiting: place {place} in line ({ahead} batches of other users ahead)").format(
+        place=place, ahead=batches_ahead)
 
 
 def starts_in(relative: str, at: str) -> str:
     """The start estimate of a waiting batch; `at` is a date-time entity (HTML)."""
-    return f"▶️ starts in about {relative} (≈ {at})"
+    return _("▶️ starts in about {relative} (≈ {at})").format(relative=relative, at=at)
 
 
 def ready_in(relative: str, at: str) -> str:
     """The relative ETA with the absolute time next to it; `at` is a date-time entity (HTML)."""
-    return f"⏱ about {relative} left · ready ≈ {at}"
-
-
-AUTO_UPSCALE_ON = "⬆️ Auto 4K: on"
-AUTO_UPSCALE_OFF = "⬆️ Auto 4K: off"
-AUTO_UPSCALE_SET = "Every clip of new batches is upscaled to 4K as soon as it is ready."
-AUTO_UPSCALE_UNSET = "Clips are upscaled to 4K only when you pick them."
-AUTO_UPSCALE_CARD = "⬆️ Every clip is upscaled to 4K as soon as it is ready"
-NOT_ON_DRAFT = "This batch already started; that can no longer change."
+    return _("⏱ about {relative} left · ready ≈ {at}").format(relative=relative, at=at)

@@ -1,0 +1,87 @@
+"""The gettext catalogues are complete and consistent (issue 14, languages).
+
+Fails when a msgid the code uses lacks a Russian or Vietnamese translation, when a translation's
+placeholders or HTML tags differ from the English, when the .pot misses a msgid of the sources,
+or when a committed .mo is stale against its .po (`make locales` fixes the last two).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.telegram import keyboards, texts
+from bot.telegram.i18n import LANGUAGES, LOCALES_DIR, i18n
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = ["bot/telegram/texts.py", "bot/telegram/keyboards.py", "bot/handlers/language.py"]
+TRANSLATED = [lang for lang in LANGUAGES if lang != "en"]
+FIELD = re.compile(r"\{[^{}]*\}")
+TAG = re.compile(r"</?[a-z]+[^>]*>")
+
+
+def catalog(lang: str):
+    with open(LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
+        return read_po(f, locale=lang)
+
+
+def source_msgids() -> set[str]:
+    found = set()
+    for source in SOURCES:
+        for _line, message, _comments, _context in extract_from_file(
+                "python", ROOT / source, keywords={"_": None, "N_": None}):
+            found.add(message)
+    return found
+
+
+def test_sources_are_extracted_into_the_template():
+    with open(LOCALES_DIR / "messages.pot", "rb") as f:
+        template = {m.id for m in read_po(f) if m.id}
+    missing = source_msgids() - template
+    assert not missing, f"run `make locales`: not in messages.pot: {sorted(missing)[:5]}"
+    assert set(texts.msgids()) <= template
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_msgid_is_translated_with_the_same_placeholders_and_tags(lang):
+    po = catalog(lang)
+    assert not po.fuzzy, f"{lang}: the catalogue is marked fuzzy (gettext would skip it)"
+    problems = []
+    for msgid in sorted(source_msgids()):
+        message = po.get(msgid)
+        if message is None or not message.string or message.fuzzy:
+            problems.append(f"missing: {msgid[:60]!r}")
+            continue
+        if Counter(FIELD.findall(msgid)) != Counter(FIELD.findall(message.string)):
+            problems.append(f"placeholders differ: {msgid[:60]!r}")
+        if Counter(TAG.findall(msgid)) != Counter(TAG.findall(message.string)):
+            problems.append(f"HTML tags differ: {msgid[:60]!r}")
+    assert not problems, f"{lang}: " + "; ".join(problems[:10])
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_committed_mo_matches_its_po(lang):
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog(lang))
+    committed = (LOCALES_DIR / lang / "LC_MESSAGES" / "messages.mo").read_bytes()
+    assert committed == compiled.getvalue(), f"{lang}: messages.mo is stale, run `make locales`"
+
+
+def test_texts_follow_the_current_locale():
+    assert texts.STARTED.format(id=7) == "▶️ Batch #7 started."
+    with i18n.use_locale("ru"):
+        assert texts.STARTED.format(id=7) == "▶️ Пакет #7 запущен."
+        assert texts.CARD_STATUS["draft"] == "📝 Готов к запуску"
+        assert "1800" in texts.PROMPT_LONG and "{n}" in texts.PROMPT_LONG
+    with i18n.use_locale("vi"):
+        assert texts.STARTED.format(id=7) == "▶️ Đã bắt đầu lô #7."
+        assert [c.description for c in keyboards.commands("vi")][-1] == \
+            "Hủy hội thoại hoặc lô hiện tại"
+    assert texts.STARTED.format(id=7) == "▶️ Batch #7 started."
