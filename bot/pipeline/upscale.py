@@ -14,7 +14,6 @@ import asyncio
 import inspect
 import logging
 import os
-import re
 import secrets
 import shutil
 import time
@@ -109,20 +108,6 @@ def build_command(
         cmd += ["-c:a", "aac", "-b:a", "192k"]
     cmd += ["-movflags", "+faststart", "-f", "mp4", str(out)]
     return cmd
-
-
-def remove_partials(folder: Path) -> list[Path]:
-    """Delete temporary `.NAME.XXXXXXXX.part` files a killed process left in `folder`.
-
-    Runs and exports clean up after themselves; only a process killed outright (power loss,
-    SIGKILL) leaves one, so call this at startup for the folders outputs go to.
-    """
-    removed = []
-    for path in Path(folder).glob(".*.part"):
-        if re.fullmatch(r"\..+\.[0-9a-f]{8}\.part", path.name) and path.is_file():
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
 
 
 class _Progress:
@@ -257,5 +242,5 @@ class Upscaler:
         return UpscaleFailedError(f"ffmpeg failed (exit {code}): {detail}")
 
 
-__all__ = ["PRESETS", "DiskFullError", "Preset", "Upscaler", "build_command", "remove_partials",
+__all__ = ["PRESETS", "DiskFullError", "Preset", "Upscaler", "build_command",
            "target_size"]

@@ -223,14 +223,3 @@ async def test_doctor_shows_the_encoder(tmp_path):
     assert required is False
     ok, detail = await fn(load_settings(None))
     assert ok and ("libx264" in detail or "nvenc" in detail)
-
-
-def test_remove_partials_only_touches_our_temporary_files(tmp_path):
-    from bot.pipeline.upscale import remove_partials
-
-    ours = [tmp_path / ".clip_4k.mp4.0a1b2c3d.part", tmp_path / ".b12.zip.deadbeef.part"]
-    keep = [tmp_path / "clip_4k.mp4", tmp_path / ".hidden.part", tmp_path / "x.0a1b2c3d.part"]
-    for path in ours + keep:
-        path.write_bytes(b"x")
-    assert sorted(remove_partials(tmp_path)) == sorted(ours)
-    assert sorted(os.listdir(tmp_path)) == sorted(p.name for p in keep)
