@@ -25,4 +25,6 @@ VOLUME ["/data"]
 HEALTHCHECK --interval=300s --timeout=30s --start-period=30s --retries=3 \
     CMD ["flowbot", "doctor"]
 
+# SIGTERM (docker stop) makes `flowbot serve` stop gracefully; a second one forces it.
+STOPSIGNAL SIGTERM
 CMD ["flowbot", "serve"]
