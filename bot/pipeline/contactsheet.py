@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import secrets
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,16 +44,22 @@ async def make_contact_sheet(clips: Sequence[SheetClip], dest: Path, *, portrait
                              ffmpeg: str = "ffmpeg") -> Path:
     """Write the sheet of `clips` (at most `MAX_CLIPS`) to `dest`; returns `dest`.
 
-    The JPEG is written to a temporary name beside `dest` and renamed into place (the start-up
-    sweep owns a leftover `.NAME.XXXXXXXX.part`); per-clip frames live in a temporary folder
-    deleted before returning. Raises `ContactSheetError` when FFmpeg fails.
+    The JPEG is written to a temporary name beside `dest` and renamed into place, and the
+    per-clip frames are written beside it too, as `.NAME.XXXXXXXX.NNNN.part`, deleted before
+    returning: both temp-name shapes are the start-up sweep's (`bot/storage/sweep.py`), so a
+    process killed mid-sheet leaves nothing behind for good (a system temp folder would).
+    Raises `ContactSheetError` when FFmpeg fails.
     """
     clips = list(clips)[:MAX_CLIPS]
     if not clips:
         raise ContactSheetError("no clips")
     w, h = PORTRAIT if portrait else LANDSCAPE
     dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="flowbot-sheet-") as tmp:
+    stem = f".{dest.name}.{secrets.token_hex(4)}".replace("%", "%%")  # an FFmpeg pattern below
+    frames = [dest.parent / f"{stem}.{i:04d}.part".replace("%%", "%") for i in range(len(clips))]
+    fd, part = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.close(fd)
+    try:
         for i, clip in enumerate(clips):
             label = str(clip.number)
             vf = (f"scale={w}:{h}:force_original_aspect_ratio=decrease,"
@@ -61,19 +68,17 @@ async def make_contact_sheet(clips: Sequence[SheetClip], dest: Path, *, portrait
                   "box=1:boxcolor=black@0.65:boxborderw=5")
             await _run([ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
                         "-i", str(clip.path), "-frames:v", "1", "-vf", vf,
-                        str(Path(tmp) / f"{i:04d}.png")])
+                        "-f", "image2", "-c:v", "png", str(frames[i])])
         cols, rows = grid(len(clips))
-        fd, part = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-        os.close(fd)
-        try:
-            await _run([ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-                        "-framerate", "1", "-i", str(Path(tmp) / "%04d.png"),
-                        "-vf", f"tile={cols}x{rows}:padding={PAD}:margin={PAD}:color=0x202020",
-                        "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg", part])
-            os.replace(part, dest)
-        finally:
-            if os.path.exists(part):
-                os.unlink(part)
+        await _run([ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+                    "-f", "image2", "-c:v", "png", "-framerate", "1",
+                    "-i", str(dest.parent / f"{stem}.%04d.part"),
+                    "-vf", f"tile={cols}x{rows}:padding={PAD}:margin={PAD}:color=0x202020",
+                    "-frames:v", "1", "-q:v", "3", "-f", "image2", "-c:v", "mjpeg", part])
+        os.replace(part, dest)
+    finally:
+        for path in [*frames, Path(part)]:
+            path.unlink(missing_ok=True)
     return dest
 
 

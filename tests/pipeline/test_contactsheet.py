@@ -53,3 +53,44 @@ async def test_a_clip_ffmpeg_cannot_read_is_an_error_and_leaves_nothing(tmp_path
     else:
         raise AssertionError("a broken clip must fail the sheet")
     assert not dest.exists() and list(dest.parent.iterdir()) == []
+
+
+async def test_contact_sheet_frames_killed_mid_sheet_are_left_where_the_sweep_deletes_them(tmp_path):
+    """Regression: the per-clip frames lived in a system temp folder (`flowbot-sheet-*`) that
+    no start-up sweep covers, so a hard kill mid-sheet leaked them for good. The process that
+    makes the sheet is SIGKILLed (by its FFmpeg, at the tiling step); every file it left is
+    under the data dir, and the start-up sweep deletes all of them."""
+    import os
+    import shutil
+    import stat
+    import sys
+
+    from bot.storage.sweep import sweep_at_start
+
+    data = tmp_path / "data"
+    clip = make_clip(tmp_path / "c.mp4", 180, 320, 0.5, audio=False)
+    wrapper = tmp_path / "ffmpeg"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *tile=*) kill -9 $PPID; sleep 5; exit 1;; esac\n'
+        f'exec {shutil.which("ffmpeg")} "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IEXEC)
+    script = (
+        "import asyncio, sys\n"
+        "from pathlib import Path\n"
+        "from bot.pipeline.contactsheet import SheetClip, make_contact_sheet\n"
+        f"clips = [SheetClip(n, Path({str(clip)!r})) for n in range(1, 4)]\n"
+        f"asyncio.run(make_contact_sheet(clips, Path({str(data / 'sheets' / 'batch1.jpg')!r}),"
+        f" portrait=True, ffmpeg={str(wrapper)!r}))\n")
+    env = {**os.environ, "TMPDIR": str(tmp_path / "systmp")}
+    (tmp_path / "systmp").mkdir()
+    import asyncio
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", script, env=env,
+                                                cwd=os.getcwd())
+    assert await proc.wait() == -9
+    left = sorted(p.name for p in (data / "sheets").iterdir())
+    assert len(left) == 4, left  # three frames and the sheet's own temp file
+    assert list((tmp_path / "systmp").iterdir()) == []  # nothing outside the data dir
+    removed = sweep_at_start(data)
+    assert sorted(p.name for p in removed) == left
+    assert list((data / "sheets").iterdir()) == []
