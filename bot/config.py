@@ -132,6 +132,8 @@ class FlowSettings(_Group):
     rate_limit_backoff_s: float = Field(default=120.0, ge=0)
     sim_port: int = Field(default=0, ge=0, le=65535)
     sim_generation_seconds: float = Field(default=90.0, gt=0)
+    # FLOW_BACKEND=simulator: which Flow UI flowsim serves (flow2026: the one users see today).
+    sim_variant: Literal["classic", "feb2026", "flow2026"] = "flow2026"
 
     @field_validator("cdp_url")
     @classmethod

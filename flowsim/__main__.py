@@ -26,7 +26,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--upscale-seconds", type=float, default=None)
     p.add_argument("--slots", type=int, default=5)
     p.add_argument("--credits", type=int, default=1000)
-    p.add_argument("--variant", choices=list(VARIANTS), default="classic")
+    p.add_argument("--variant", choices=list(VARIANTS), default="flow2026",
+                   help="which Flow UI to serve (default: flow2026, the one users see today)")
     p.add_argument("--plan", choices=["pro", "ultra"], default="pro",
                    help="flow2026: the account's plan (prices, durations, 4K)")
     p.add_argument("--no-landing", action="store_true", help="skip the first-run landing")

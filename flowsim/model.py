@@ -24,7 +24,7 @@ class SimConfig:
     credits: int = 1000
     high_demand: bool = False
     rate_limit_per_minute: int | None = None
-    variant: str = "classic"
+    variant: str = "flow2026"  # the Flow users see since September 2026
     unusual_activity: bool = False
     landing: bool = True  # show the first-run "Create with Flow" landing once after reset
     promo_delay: float | None = None  # seconds after a project page loads: a "Skip" promo pops up

@@ -217,9 +217,11 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
         # The simulated account lives in the out dir too, so a re-run reattaches to its renders.
         simulator = await start_simulator(flow_cfg, session_file, state_dir=out / "flowsim")
         flow_cfg.base_url = simulator.base_url
-        if needs_flow_2026(args, model, duration, resolution):
-            # Text-only, start+end, other models/durations and Flow's 1080p exist only on the new
-            # Flow: run the simulator as that variant (its rights dialog already accepted).
+        if flow_cfg.sim_variant != "flow2026" and needs_flow_2026(args, model, duration,
+                                                                  resolution):
+            # FLOW_SIM_VARIANT=classic, but text-only, start+end, other models/durations and
+            # Flow's 1080p exist only on the new Flow: run the simulator as that variant (its
+            # rights dialog already accepted).
             flow_cfg.base_url = await asyncio.to_thread(_simulate_flow_2026, simulator.base_url)
     elif not session_file.exists():
         print(f"flowbot batch: no Flow session at {session_file}; sign in first "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.async_api import expect
 
 from tests.flowsim.pages import (
@@ -16,6 +17,9 @@ from tests.flowsim.pages import (
     settings,
     submit,
 )
+
+# The classic UI (flowsim serves flow2026 by default).
+pytestmark = pytest.mark.flowsim_variant("classic")
 
 
 async def test_portrait_frames_to_video_happy_path(chromium, sim, flowsim_url, tmp_path):

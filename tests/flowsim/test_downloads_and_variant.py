@@ -3,6 +3,7 @@ switched while a page is open."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
 from flowsim import texts
@@ -15,6 +16,9 @@ from tests.flowsim.pages import (
     submit,
     toasts,
 )
+
+# The classic UI (flowsim serves flow2026 by default).
+pytestmark = pytest.mark.flowsim_variant("classic")
 
 
 def video_size(path) -> tuple[int, int]:

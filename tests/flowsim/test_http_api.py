@@ -12,6 +12,9 @@ import pytest
 from flowsim.control import SyncSimControl
 from tests.flowsim.pages import ffprobe
 
+# The classic UI (flowsim serves flow2026 by default).
+pytestmark = pytest.mark.flowsim_variant("classic")
+
 DEADLINE_S = 120
 
 

@@ -6,9 +6,13 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import pytest
 
 from flowsim.control import SimControl
 from tests.fixtures.flowsim import spawn_flowsim, stop_flowsim
+
+# The classic UI (flowsim serves flow2026 by default).
+pytestmark = pytest.mark.flowsim_variant("classic")
 
 DEADLINE_S = 120
 
@@ -32,7 +36,8 @@ async def generate(http: aiohttp.ClientSession, base: str, project: str, prompt:
 async def test_restart_keeps_account_and_finishes_running_tiles(tmp_path):
     # Short on purpose: the running tile cannot finish before the restart, because stopping
     # kills its render and a tile is done only once its clip exists.
-    args = ("--state-dir", str(tmp_path / "state"), "--generation-seconds", "2")
+    args = ("--state-dir", str(tmp_path / "state"), "--generation-seconds", "2",
+            "--variant", "classic")
     proc, base = spawn_flowsim(*args, log_path=tmp_path / "flowsim.log")
     sim = SimControl(base)
     try:

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.async_api import expect
 
 from flowsim import texts
 from tests.flowsim.pages import WAIT_MS, new_page, open_new_project, settings, submit, toasts
+
+# The classic UI (flowsim serves flow2026 by default).
+pytestmark = pytest.mark.flowsim_variant("classic")
 
 
 async def test_slots_full_refuses_and_submits_nothing(chromium, sim, flowsim_url):
@@ -181,6 +185,7 @@ async def test_open_project_page_follows_a_reset(chromium, sim, flowsim_url):
     context, page = await new_page(chromium, sim)
     project_url = await open_new_project(page, flowsim_url)
     await sim.reset()  # the project no longer exists on the server
+    await sim.configure(variant="classic")  # a reset restores the default variant
     await expect(page.get_by_role("heading", name="Project not found")).to_be_visible()
     assert page.url == project_url
     await context.close()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.clock import FakeClock, SystemClock
 from bot.pipeline import canary, stages
 from bot.pipeline.flow.client import PlaywrightFlowClient
@@ -21,6 +23,8 @@ from tests.services.harness import (
     running_pipeline,
 )
 
+# The classic UI and its drifted feb2026 build (flowsim serves flow2026 by default).
+pytestmark = pytest.mark.flowsim_variant("classic")
 USER, CHAT = 101, 202
 
 
@@ -39,7 +43,7 @@ async def paused(db) -> dict | None:
 async def test_batch_on_drifted_variant_pauses_before_any_submission(
         sim, chromium, sim_session_file, tmp_path):
     await sim.configure(landing=False, variant="feb2026")
-    settings = make_settings(tmp_path / "data", sim.base_url)
+    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
     notifier = RecordingNotifier()
     frames = make_frames(tmp_path / "frames", 2)
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
@@ -65,7 +69,7 @@ async def test_batch_on_drifted_variant_pauses_before_any_submission(
 async def test_lenient_canary_warns_once_and_the_batch_runs(sim, chromium, sim_session_file, tmp_path):
     # FLOW_CANARY_STRICT=false: drift the driver survives is reported, spending goes on.
     await sim.configure(landing=False, variant="feb2026", generation_seconds=2)
-    settings = make_settings(tmp_path / "data", sim.base_url, canary_strict=False)
+    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic", canary_strict=False)
     notifier = RecordingNotifier()
     frames = make_frames(tmp_path / "frames", 1)
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
@@ -91,7 +95,7 @@ async def test_lenient_canary_warns_once_and_the_batch_runs(sim, chromium, sim_s
 async def test_clean_page_is_checked_before_the_first_submission_of_each_batch(
         sim, chromium, sim_session_file, tmp_path):
     await sim.configure(landing=False, generation_seconds=2)
-    settings = make_settings(tmp_path / "data", sim.base_url)
+    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
     notifier = RecordingNotifier()
     frames = make_frames(tmp_path / "frames", 2)
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
@@ -129,7 +133,7 @@ async def admin_tasks(db) -> list[str]:
 async def test_daily_check_runs_again_after_a_day_while_idle(sim, chromium, sim_session_file, tmp_path):
     await sim.configure(landing=False)
     clock = FakeClock()
-    settings = make_settings(tmp_path / "data", sim.base_url)
+    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
     can, db, client = await canary_on(settings, sim_session_file, chromium, tmp_path, clock)
     try:
         await can.tick()
@@ -218,7 +222,7 @@ async def test_a_submit_claimed_without_the_look_before_is_still_checked(
     claim took another way (here: a dead worker's expired lease, never seen by the look) went
     out without any check."""
     await sim.configure(landing=False, variant="feb2026")
-    settings = make_settings(tmp_path / "data", sim.base_url)
+    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
     notifier = RecordingNotifier()
     [frame] = make_frames(tmp_path / "frames", 1)
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:

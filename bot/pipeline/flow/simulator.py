@@ -24,7 +24,12 @@ from bot.pipeline.flow.session import write_private
 
 log = logging.getLogger(__name__)
 _LISTENING = re.compile(r"listening on (http://\S+)")
-APP_PATH = "/fx/tools/flow"
+APP_PATH = "/fx/tools/flow"  # the classic (and feb2026) app; flow2026 lives at the root
+
+
+def app_url(root: str, variant: str) -> str:
+    """The Flow app URL the driver opens on a simulator at `root` serving `variant`."""
+    return root + "/" if variant == "flow2026" else root + APP_PATH
 
 
 @dataclass
@@ -49,6 +54,7 @@ async def start_simulator(
     cmd = [
         sys.executable, "-m", "flowsim", "--port", str(settings.sim_port),
         "--generation-seconds", str(settings.sim_generation_seconds),
+        "--variant", settings.sim_variant,
     ]
     if state_dir is not None:
         cmd += ["--state-dir", str(state_dir)]
@@ -68,6 +74,10 @@ async def start_simulator(
     try:
         root = await asyncio.wait_for(_read_url(proc), startup_timeout)
         state = await asyncio.to_thread(_fetch_state, root)
+        if settings.sim_variant == "flow2026" and not settings.accept_upload_terms:
+            # The simulated account accepted Flow's upload rights dialog long ago: trying the
+            # bot must not stop at a dialog only an admin may accept on a real account.
+            await asyncio.to_thread(_configure, root, {"upload_consent": False})
     except BaseException:
         await stop()
         raise
@@ -80,7 +90,7 @@ async def start_simulator(
         drain.cancel()
 
     log.info("flowsim started at %s", root)
-    return RunningSimulator(root, root + APP_PATH, proc, stop_all)
+    return RunningSimulator(root, app_url(root, settings.sim_variant), proc, stop_all)
 
 
 async def _read_url(proc: asyncio.subprocess.Process) -> str:
@@ -98,6 +108,14 @@ async def _drain(proc: asyncio.subprocess.Process) -> None:
     assert proc.stdout is not None
     while await proc.stdout.readline():
         pass
+
+
+def _configure(root: str, values: dict) -> None:
+    body = json.dumps(values).encode()
+    req = urllib.request.Request(f"{root}/__sim__/configure", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        resp.read()
 
 
 def _fetch_state(root: str) -> dict:

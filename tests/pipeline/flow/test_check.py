@@ -8,10 +8,15 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.pipeline.flow.api import GenerationRequest
 from bot.pipeline.flow.check import BROKEN, FALLBACK, OK, exit_code, run_check
 
 from .helpers import wait_terminal
+
+# The classic UI (flowsim serves flow2026 by default).
+pytestmark = pytest.mark.flowsim_variant("classic")
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.errors import (
     AudioFailedError,
     HighDemandError,
@@ -21,6 +23,9 @@ from bot.pipeline.flow.tiles import read_tiles
 from flowsim.texts import FAILURES
 
 from .helpers import wait_terminal
+
+# The classic UI (flowsim serves flow2026 by default).
+pytestmark = pytest.mark.flowsim_variant("classic")
 
 # flowsim failure-script key -> (error class, percent the failure waits for).
 EXPECTED = {

@@ -6,12 +6,17 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
+
 from bot.clock import SystemClock
 from bot.pipeline.flow.api import GenerationRequest
 from bot.pipeline.flow.client import PlaywrightFlowClient
 
 from .conftest import flow_settings
 from .helpers import chromium_browsers, wait_terminal
+
+# The classic UI (flowsim serves flow2026 by default).
+pytestmark = pytest.mark.flowsim_variant("classic")
 
 
 async def test_browser_killed_mid_generation_relaunches_and_reattaches(

@@ -17,6 +17,9 @@ from bot.errors import (
 )
 from bot.pipeline.flow.api import GenerationRequest
 
+# The classic UI (flowsim serves flow2026 by default).
+pytestmark = pytest.mark.flowsim_variant("classic")
+
 
 def req(frames, prompt: str, outputs: int = 1) -> GenerationRequest:
     return GenerationRequest(frames["portrait"], prompt, "9:16", outputs)

@@ -15,6 +15,9 @@ from bot.pipeline.flow.download import DownloadIncompleteError
 
 from .helpers import wait_terminal
 
+# The classic UI (flowsim serves flow2026 by default).
+pytestmark = pytest.mark.flowsim_variant("classic")
+
 
 def probe_size(path) -> tuple[int, int, float]:
     out = subprocess.run(
