@@ -389,6 +389,9 @@ class Pipeline:
         except Exception as err:
             log.info("session check failed: %s", err)
             return
+        # The page shows the account's plan: note it, as /session does, so prices follow it.
+        noted = self.clock.now()
+        await self.db.write_sync(lambda conn: repo.note_plan(conn, info, noted))
         if info.signed_in:
             await resume_account(self.db, self.queue, self.clock.now(),
                                  "The Flow session works again; the queue resumed.")

@@ -55,12 +55,8 @@ class AccountService:
     async def note_session(self, info: Any) -> str | None:
         """Remember the plan the page showed (`SessionInfo.extra["plan"]`): it wins over FLOW_PLAN
         for prices and offered durations. Returns the plan noted, if any."""
-        plan = str((getattr(info, "extra", None) or {}).get("plan") or "").lower()
-        if plan not in ("pro", "ultra"):
-            return None
         now = self.clock.now()
-        await self.db.write_sync(lambda conn: repo.kv_set(conn, repo.KV_PLAN, plan, now))
-        return plan
+        return await self.db.write_sync(lambda conn: repo.note_plan(conn, info, now))
 
     async def state(self) -> AccountState:
         pause = await repo.kv_read(self.db, repo.KV_PAUSE) or {}

@@ -73,6 +73,17 @@ async def plan_read(db: Database, configured: str) -> str:
     return seen if seen in ("pro", "ultra") else configured
 
 
+def note_plan(conn: sqlite3.Connection, info: Any, now: float) -> str | None:
+    """Remember the plan a session check saw on the page (`SessionInfo.extra["plan"]`): it wins
+    over FLOW_PLAN for prices and offered durations. Returns the plan noted, if any. Every
+    session check calls this (/session and the pipeline's own), so prices follow the account."""
+    plan = str((getattr(info, "extra", None) or {}).get("plan") or "").lower()
+    if plan not in ("pro", "ultra"):
+        return None
+    kv_set(conn, KV_PLAN, plan, now)
+    return plan
+
+
 # -- account pause / backoff ------------------------------------------------------------------
 
 def set_pause(conn: sqlite3.Connection, kind: str, detail: str, now: float) -> bool:

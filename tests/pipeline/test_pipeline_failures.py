@@ -118,3 +118,25 @@ async def test_session_expiry_pauses_alerts_and_resumes(sim, chromium, sim_sessi
     counters = await sim.counters()
     assert counters["submissions"] == 5  # nothing submitted twice across the pause
     assert counters["max_active_renders"] <= 5
+
+
+async def test_pipeline_session_check_notes_the_plan_the_page_shows(sim, chromium, sim_session_file,
+                                                                    tmp_path):
+    """Regression: only /session noted the plan the Flow page shows (SessionInfo.extra["plan"]),
+    so prices stayed on FLOW_PLAN until an admin typed it. The pipeline's own session check
+    (while paused for an expired session) notes it too."""
+    from bot.storage import repo
+
+    await sim.configure(variant="flow2026", plan="ultra", landing=False)
+    settings = make_settings(tmp_path / "data", sim.base_url)
+    assert settings.flow.plan == "pro"
+    notifier = RecordingNotifier()
+    async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
+        account = AccountService(pipe.db, pipe.queue, SystemClock())
+        await pipe.db.write_sync(lambda conn: repo.set_pause(conn, "session_expired", "test", 0.0))
+
+        async def resumed() -> bool:
+            return not (await account.state()).paused
+
+        await eventually(resumed, timeout=60)
+        assert await repo.plan_read(pipe.db, settings.flow.plan) == "ultra"
