@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "bot" / "locales"
 POT = LOCALES / "messages.pot"
 SOURCES = ["bot/telegram/texts.py", "bot/telegram/keyboards.py", "bot/handlers/language.py"]
-LANGS = ["en", "ru", "vi"]
+LANGS = ["ru", "vi"]  # English is the source language: msgids are the English texts
 
 
 def pybabel(*args: str) -> None:

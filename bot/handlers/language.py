@@ -10,7 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.services.users import UserService
 from bot.telegram import texts
 from bot.telegram.callbacks import LangCb
-from bot.telegram.i18n import LANGUAGES, i18n
+from bot.telegram.i18n import LANGUAGES, i18n, remember
 
 router = Router(name=__name__)
 
@@ -37,6 +37,7 @@ async def picked(callback: CallbackQuery, callback_data: LangCb, users: UserServ
         await callback.answer(texts.LANGUAGE_UNKNOWN, show_alert=True)
         return
     await users.set_language(callback.from_user.id, callback_data.code)
+    remember(callback.from_user.id, callback_data.code)
     # The rest of this update already runs in the old locale: switch for the answer.
     with i18n.use_locale(callback_data.code):
         done = texts.LANGUAGE_SET

@@ -31,23 +31,23 @@ def card_status(view: BatchView) -> str:
     done, failed = view.counts.get("done", 0), view.counts.get("failed", 0)
     if view.status == "done":
         if failed and not done:
-            return f"❌ Failed: {'the image' if failed == 1 else f'all {failed} images'} failed"
-        return f"✅ Finished: {done} done" + (f", {failed} failed" if failed else "")
+            return texts.card_failed(failed)
+        return texts.card_finished(done, failed)
     if view.status == "cancelled":
-        return "🚫 Cancelled" + (f" ({done} done before the cancel)" if done else "")
+        return texts.card_cancelled(done)
     return texts.CARD_STATUS.get(view.status, view.status)
 
 
 def what_line(view: BatchView) -> str:
     """What the batch makes: images, text-only prompts, or start+end pairs, and outputs each."""
-    n, each = view.total, f"{view.outputs} video{'s' if view.outputs != 1 else ''} each"
+    n, each = view.total, texts.outputs_each(view.outputs)
     if view.text_only:
-        return f"✍️ {n} prompt{'s' if n != 1 else ''}, text only · {each}"
+        return texts.what_text_only(n, each)
     if view.pairs and view.status == "draft":
-        return f"🎬 {n} images → {n // 2} start+end clip{'s' if n // 2 != 1 else ''} · {each}"
+        return texts.what_pairs(n, n // 2, each)
     if any(i.kind == "interpolation" for i in view.items):
-        return f"🎬 {n} start+end clip{'s' if n != 1 else ''} · {each}"
-    return f"🖼 {n} image{'s' if n != 1 else ''} · {each}"
+        return texts.what_clips(n, each)
+    return texts.what_images(n, each)
 
 
 def card_text(view: BatchView, credits: int, seconds: float,
@@ -55,15 +55,15 @@ def card_text(view: BatchView, credits: int, seconds: float,
     """The card; `budget` (a draft's check against the owner's budget) adds what it leaves."""
     status = card_status(view)
     # The estimate is of work still to do: only meaningful before and while the batch runs.
-    cost = (f"\n💳 about {credits} credits · ⏱ about {texts.duration(seconds)}"
+    cost = ("\n" + texts.card_cost(credits, texts.duration(seconds))
             if view.status in ("draft", "running") else "")
     if budget is not None and view.status == "draft":
         cost += "\n" + texts.budget_line(budget.budget.credits, budget.budget.period, budget.used,
                                          budget.cost, budget.left_after)
     return (
-        f"<b>Batch #{view.id}</b> · {status}\n"
+        f"{texts.card_head(view.id, status)}\n"
         f"{what_line(view)}\n"
-        f"📐 {view.aspect} · 🎞 {texts.esc(view.model)} · {view.duration} s · {view.resolution}"
+        f"📐 {view.aspect} · 🎞 {texts.esc(view.model)} · {texts.duration(view.duration)} · {view.resolution}"
         f"{cost}"
         + (f"\n{texts.AUTO_UPSCALE_CARD}" if view.auto_upscale and view.status in ("draft", "running")
            else "")
@@ -115,8 +115,8 @@ def progress_text(ev: BatchProgress, *, finished: bool = False, cancelled: bool 
     done = sum(ev.counts.get(s, 0) for s in ("done", "failed", "cancelled"))
     # A late progress event of a finished batch must not turn the message back to "Working".
     finished = finished or cancelled or (ev.total > 0 and done >= ev.total)
-    head = "🚫 Cancelled" if cancelled else "✅ Finished" if finished else "⏳ Working"
-    lines = [f"<b>Batch #{ev.batch_id}</b> · {head}", f"{texts.bar(done, ev.total)} {done}/{ev.total}"]
+    lines = [texts.progress_head(ev.batch_id, finished, cancelled),
+             f"{texts.bar(done, ev.total)} {done}/{ev.total}"]
     parts = [
         f"{texts.STATE_LABELS.get(s, s)} {ev.counts[s]}"
         for s in PROGRESS_ORDER if ev.counts.get(s)
@@ -130,12 +130,12 @@ def progress_text(ev: BatchProgress, *, finished: bool = False, cancelled: bool 
     if not finished and ev.eta_s is not None:
         wait = ev.starts_in_s if ev.queue_place is not None and ev.starts_in_s else 0.0
         if ev.at is None:
-            lines.append(f"⏱ about {texts.duration(ev.eta_s)} left")
+            lines.append(texts.time_left(texts.duration(ev.eta_s)))
         else:
             lines.append(texts.ready_in(texts.duration(ev.eta_s + wait),
                                         clock_time(ev.at, ev.eta_s + wait)))
     for position, reason in ev.failures[:10]:
-        lines.append(f"❌ Image {position}: {texts.esc(reason)}")
+        lines.append(texts.image_failed_line(position, texts.esc(reason)))
     if len(ev.failures) > 10:
-        lines.append(f"… and {len(ev.failures) - 10} more failures")
+        lines.append(texts.more_failures(len(ev.failures) - 10))
     return "\n".join(lines)

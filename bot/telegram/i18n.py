@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -51,4 +53,52 @@ class UserI18nMiddleware(I18nMiddleware):
         if user is None:
             return DEFAULT
         saved = await self.users.language(user.id)
-        return pick_locale(saved, user.language_code)
+        locale = pick_locale(saved, user.language_code)
+        _seen[user.id] = locale
+        return locale
+
+
+# user id -> the locale of their latest update. Messages the pipeline sends later (progress,
+# previews) follow it; after a restart, until the user's next update, only a stored /language
+# choice is known (Telegram tells a bot the language_code only with an update).
+_seen: dict[int, str] = {}
+
+
+async def owner_locale(db: Any, user_id: int | None) -> str:
+    """The locale for a message to `user_id` outside an update (the notifier)."""
+    if user_id is None:
+        return DEFAULT
+    if user_id in _seen:
+        return _seen[user_id]
+    row = await db.fetchone("SELECT settings_json FROM users WHERE id = ?", (user_id,))
+    try:
+        saved = json.loads(row[0]).get("language") if row and row[0] else None
+    except (ValueError, AttributeError):
+        saved = None
+    return pick_locale(saved if isinstance(saved, str) else None, None)
+
+
+def in_owner_locale(method):
+    """Decorate a notifier method whose first argument is an event with `user_id` (or a batch
+    id): the method runs in that user's locale."""
+
+    @functools.wraps(method)
+    async def wrapper(self, first, *args, **kwargs):
+        user_id = getattr(first, "user_id", None)
+        if user_id is None and isinstance(first, int):
+            view = await self.batches.get(first)
+            user_id = view.user_id if view is not None else None
+        with i18n.use_locale(await owner_locale(self.batches.db, user_id)):
+            return await method(self, first, *args, **kwargs)
+
+    return wrapper
+
+
+def remember(user_id: int, locale: str) -> None:
+    """The user just picked `locale` (/language): later pipeline messages use it at once."""
+    _seen[user_id] = locale
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of `singular`/`plural` for `n` in the current locale (its plural rules)."""
+    return i18n.gettext(singular, plural, n)

@@ -46,6 +46,7 @@ from bot.services.dialogs import MessageRefs
 from bot.services.review import ReviewService
 from bot.telegram import keyboards, texts
 from bot.telegram.cards import card_markup, card_text, progress_text
+from bot.telegram.i18n import in_owner_locale
 from bot.telegram.review_view import ReviewViewer
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class TelegramNotifier:
 
     # -- progress -------------------------------------------------------------------------------
 
+    @in_owner_locale
     async def batch_progress(self, event: BatchProgress) -> None:
         if event.chat_id is None:
             return
@@ -147,6 +149,7 @@ class TelegramNotifier:
         await self.batches.set_progress_message(ev.batch_id, msg.message_id)
         st.message_id, st.text = msg.message_id, text
 
+    @in_owner_locale
     async def batch_finished(self, event: BatchProgress) -> None:
         """The batch ended (all items done/failed, or cancelled and its paid renders in).
 
@@ -168,23 +171,19 @@ class TelegramNotifier:
             await self._guard(self._redraw_card(view), event.user_id)
         key = f"finished.{event.batch_id}.{event.counts.get('done', 0)}.{event.counts.get('failed', 0)}"
         done, failed = event.counts.get("done", 0), event.counts.get("failed", 0)
-        if cancelled:
-            text = f"🚫 Batch #{event.batch_id} was cancelled: {done} done, {failed} failed."
-        else:
-            text = f"🏁 Batch #{event.batch_id} is finished: {done} done, {failed} failed."
+        text = texts.batch_ended(event.batch_id, cancelled, done, failed)
         view_mode = await self.review.mode(event.user_id) == "view"
         if done and view_mode:
             await self._guard(self.viewer.show(event.batch_id), event.user_id)
             await self._guard(self.viewer.sheet(event.batch_id), event.user_id)
         if await self.refs.was_sent(key):
             return
-        if done and view_mode:
-            text += " Page through the clips in the review message, select, then ⬆️ Upscale or 🗜 Zip."
-        elif done:
-            text += " Pick clips with ☐ under the videos, then ⬆️ Upscale or 🗜 Zip."
+        if done:
+            text += texts.batch_ended_hint(view_mode)
         await self._guard(self.bot.send_message(event.chat_id, text), event.user_id)
         await self.refs.mark_sent(key)
 
+    @in_owner_locale
     async def show_place_in_line(self, batch_id: int) -> None:
         """Post a just-started batch's progress at once when it waits behind other users' work
         (its place in line and start estimate); otherwise the pipeline's first event does."""
@@ -192,6 +191,7 @@ class TelegramNotifier:
         if ev is not None and ev.chat_id is not None and ev.queue_place is not None:
             await self.batch_progress(ev)
 
+    @in_owner_locale
     async def show_batch_state(self, batch_id: int, *, card: bool = True) -> None:
         """Redraw a batch's status displays from the database after a change outside the
         pipeline (a cancel by the user or an admin, a retry that restarts a finished batch).
@@ -233,6 +233,7 @@ class TelegramNotifier:
 
     # -- previews and failures ------------------------------------------------------------------
 
+    @in_owner_locale
     async def item_previews(self, event: ItemPreviews) -> None:
         if event.chat_id is None or not event.clips:
             return
@@ -294,10 +295,11 @@ class TelegramNotifier:
             reply_markup=markup,
         ))
 
+    @in_owner_locale
     async def item_failed(self, event: ItemFailed) -> None:
         if event.chat_id is None:
             return
-        text = f"❌ <b>Image {event.position}</b> of batch #{event.batch_id} failed: {texts.esc(event.reason)}"
+        text = texts.item_failed(event.position, event.batch_id, texts.esc(event.reason))
         markup = keyboards.retry(event.batch_id, event.item_id) if event.retryable_by_user else None
         await self._guard(self.bot.send_message(event.chat_id, text, reply_markup=markup), event.user_id)
 
@@ -321,6 +323,7 @@ class TelegramNotifier:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
+    @in_owner_locale
     async def clip_upscaled(self, event: ClipUpscaled) -> None:
         if event.chat_id is None:
             return
@@ -336,6 +339,7 @@ class TelegramNotifier:
                           event.user_id)
         await self.refs.mark_sent(key)
 
+    @in_owner_locale
     async def export_ready(self, event: ExportReady) -> None:
         if event.chat_id is None:
             return
@@ -350,6 +354,7 @@ class TelegramNotifier:
                 event.chat_id, p, s, p.name, lb)), event.user_id)
         await self.refs.mark_sent(key)
 
+    @in_owner_locale
     async def file_failed(self, event: FileFailed) -> None:
         """A promised 4K file or zip will not come: say so, and how to try again."""
         if event.chat_id is None:

@@ -13,6 +13,7 @@ import html
 from typing import Any
 
 from bot.telegram.i18n import gettext as _
+from bot.telegram.i18n import ngettext
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention: mark for extraction only
@@ -73,6 +74,7 @@ _MESSAGES: dict[str, str] = {
     "PROMPT_NONE": N_("You have no default prompt. Set one with /prompt &lt;text&gt;."),
     "NOTHING_TO_CANCEL": N_("Nothing to cancel."),
     "DIALOG_CANCELLED": N_("Cancelled: the images waiting for a prompt were dropped."),
+    "NEW_PROMPT_CANCELLED": N_("Cancelled: the new prompt for the review view was dropped."),
     "TEXT_WITHOUT_CONTEXT": N_("Send me images with a caption to start, or /help."),
     "UNKNOWN_COMMAND": N_("I don't know the command {command}. /help lists the ones I understand."),
     "INTERNAL_ERROR": N_(
@@ -354,3 +356,109 @@ def starts_in(relative: str, at: str) -> str:
 def ready_in(relative: str, at: str) -> str:
     """The relative ETA with the absolute time next to it; `at` is a date-time entity (HTML)."""
     return _("⏱ about {relative} left · ready ≈ {at}").format(relative=relative, at=at)
+
+
+# -- the batch card and progress (bot/telegram/cards.py) and the notifier's closing lines -------
+
+def card_head(batch_id: int, status: str) -> str:
+    """The card's first line."""
+    return _("<b>Batch #{id}</b> · {status}").format(id=batch_id, status=status)
+
+
+def card_failed(failed: int) -> str:
+    """A finished batch where every image failed."""
+    if failed == 1:
+        return _("❌ Failed: the image failed")
+    return ngettext("❌ Failed: all {n} images failed", "❌ Failed: all {n} images failed",
+                    failed).format(n=failed)
+
+
+def card_finished(done: int, failed: int) -> str:
+    """A finished batch's status line."""
+    if failed:
+        return _("✅ Finished: {done} done, {failed} failed").format(done=done, failed=failed)
+    return _("✅ Finished: {done} done").format(done=done)
+
+
+def card_cancelled(done: int) -> str:
+    """A cancelled batch's status line."""
+    if done:
+        return _("🚫 Cancelled ({done} done before the cancel)").format(done=done)
+    return _("🚫 Cancelled")
+
+
+def outputs_each(outputs: int) -> str:
+    """How many videos each image (or prompt) makes."""
+    return ngettext("{n} video each", "{n} videos each", outputs).format(n=outputs)
+
+
+def what_text_only(n: int, each: str) -> str:
+    """What a text-only batch makes."""
+    return ngettext("✍️ {n} prompt, text only · {each}", "✍️ {n} prompts, text only · {each}",
+                    n).format(n=n, each=each)
+
+
+def what_pairs(n: int, clips: int, each: str) -> str:
+    """What a draft of start+end pairs makes."""
+    return ngettext("🎬 {n} images → {clips} start+end clip · {each}",
+                    "🎬 {n} images → {clips} start+end clips · {each}",
+                    clips).format(n=n, clips=clips, each=each)
+
+
+def what_clips(n: int, each: str) -> str:
+    """What a running batch of start+end pairs makes."""
+    return ngettext("🎬 {n} start+end clip · {each}", "🎬 {n} start+end clips · {each}",
+                    n).format(n=n, each=each)
+
+
+def what_images(n: int, each: str) -> str:
+    """What a batch of images makes."""
+    return ngettext("🖼 {n} image · {each}", "🖼 {n} images · {each}", n).format(n=n, each=each)
+
+
+def card_cost(credits: int, time: str) -> str:
+    """The card's estimate line."""
+    return _("💳 about {credits} credits · ⏱ about {time}").format(credits=credits, time=time)
+
+
+def progress_head(batch_id: int, finished: bool, cancelled: bool) -> str:
+    """The progress message's first line."""
+    head = _("🚫 Cancelled") if cancelled else _("✅ Finished") if finished else _("⏳ Working")
+    return card_head(batch_id, head)
+
+
+def time_left(relative: str) -> str:
+    """The relative ETA alone (no clock time known)."""
+    return _("⏱ about {relative} left").format(relative=relative)
+
+
+def image_failed_line(position: int, reason: str) -> str:
+    """One failure in the progress message (`reason` already escaped)."""
+    return _("❌ Image {position}: {reason}").format(position=position, reason=reason)
+
+
+def more_failures(n: int) -> str:
+    """The progress message lists ten failures at most."""
+    return _("… and {n} more failures").format(n=n)
+
+
+def batch_ended(batch_id: int, cancelled: bool, done: int, failed: int) -> str:
+    """The closing message of a batch."""
+    if cancelled:
+        return _("🚫 Batch #{id} was cancelled: {done} done, {failed} failed.").format(
+            id=batch_id, done=done, failed=failed)
+    return _("🏁 Batch #{id} is finished: {done} done, {failed} failed.").format(
+        id=batch_id, done=done, failed=failed)
+
+
+def batch_ended_hint(view_mode: bool) -> str:
+    """What to do next, after the closing message."""
+    if view_mode:
+        return _(" Page through the clips in the review message, select, then ⬆️ Upscale or 🗜 Zip.")
+    return _(" Pick clips with ☐ under the videos, then ⬆️ Upscale or 🗜 Zip.")
+
+
+def item_failed(position: int, batch_id: int, reason: str) -> str:
+    """An image of a batch failed (`reason` already escaped)."""
+    return _("❌ <b>Image {position}</b> of batch #{id} failed: {reason}").format(
+        position=position, id=batch_id, reason=reason)

@@ -36,14 +36,15 @@ def source_msgids() -> set[str]:
     found = set()
     for source in SOURCES:
         for _line, message, _comments, _context in extract_from_file(
-                "python", ROOT / source, keywords={"_": None, "N_": None}):
-            found.add(message)
+                "python", ROOT / source, keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
+            found.add(message)  # a (singular, plural) tuple for ngettext
     return found
 
 
 def test_sources_are_extracted_into_the_template():
     with open(LOCALES_DIR / "messages.pot", "rb") as f:
         template = {m.id for m in read_po(f) if m.id}
+    template |= {t[0] for t in template if isinstance(t, tuple)}
     missing = source_msgids() - template
     assert not missing, f"run `make locales`: not in messages.pot: {sorted(missing)[:5]}"
     assert set(texts.msgids()) <= template
@@ -54,19 +55,24 @@ def test_every_msgid_is_translated_with_the_same_placeholders_and_tags(lang):
     po = catalog(lang)
     assert not po.fuzzy, f"{lang}: the catalogue is marked fuzzy (gettext would skip it)"
     problems = []
-    for msgid in sorted(source_msgids()):
-        message = po.get(msgid)
-        if message is None or not message.string or message.fuzzy:
-            problems.append(f"missing: {msgid[:60]!r}")
+    for msgid in sorted(source_msgids(), key=str):
+        english = msgid if isinstance(msgid, tuple) else (msgid,)
+        message = po.get(english[0])
+        forms = message.string if message is not None else ""
+        forms = forms if isinstance(forms, tuple) else (forms,)
+        if message is None or message.fuzzy or not all(forms) \
+                or len(forms) != (po.num_plurals if len(english) > 1 else 1):
+            problems.append(f"missing: {english[0][:60]!r}")
             continue
-        if Counter(FIELD.findall(msgid)) != Counter(FIELD.findall(message.string)):
-            problems.append(f"placeholders differ: {msgid[:60]!r}")
-        if Counter(TAG.findall(msgid)) != Counter(TAG.findall(message.string)):
-            problems.append(f"HTML tags differ: {msgid[:60]!r}")
+        for form in forms:  # every plural form carries every placeholder and tag
+            if Counter(FIELD.findall(english[-1])) != Counter(FIELD.findall(form)):
+                problems.append(f"placeholders differ: {english[0][:60]!r}")
+            if Counter(TAG.findall(english[-1])) != Counter(TAG.findall(form)):
+                problems.append(f"HTML tags differ: {english[0][:60]!r}")
     assert not problems, f"{lang}: " + "; ".join(problems[:10])
 
 
-@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("lang", TRANSLATED)
 def test_committed_mo_matches_its_po(lang):
     compiled = io.BytesIO()
     write_mo(compiled, catalog(lang))
@@ -76,7 +82,10 @@ def test_committed_mo_matches_its_po(lang):
 
 def test_texts_follow_the_current_locale():
     assert texts.STARTED.format(id=7) == "▶️ Batch #7 started."
+    assert texts.what_images(2, texts.outputs_each(1)) == "🖼 2 images · 1 video each"
     with i18n.use_locale("ru"):
+        assert texts.what_images(5, texts.outputs_each(2)) == "🖼 5 изображений · 2 видео на каждое"
+        assert texts.what_images(3, "x") == "🖼 3 изображения · x"
         assert texts.STARTED.format(id=7) == "▶️ Пакет #7 запущен."
         assert texts.CARD_STATUS["draft"] == "📝 Готов к запуску"
         assert "1800" in texts.PROMPT_LONG and "{n}" in texts.PROMPT_LONG
