@@ -11,6 +11,7 @@ from bot.services.batches import BatchService
 from bot.services.dialogs import DialogService
 from bot.telegram import texts
 from bot.telegram.callbacks import CardCb
+from bot.telegram.notifier import TelegramNotifier
 
 router = Router(name=__name__)
 
@@ -45,10 +46,17 @@ async def history(message: Message, batches: BatchService) -> None:
 
 
 @router.message(Command("cancel"))
-async def cancel(message: Message, dialogs: DialogService, batches: BatchService) -> None:
+async def cancel(message: Message, dialogs: DialogService, batches: BatchService,
+                 notifier: TelegramNotifier) -> None:
     uid = message.from_user.id
+    # A pending "New prompt" of the review view is a dialog too: /cancel drops it, or the
+    # next text would still be taken as that prompt (and its confirmation could still spend).
+    prompt_dropped = await _drop_new_prompt(uid, notifier)
     if await dialogs.clear(uid, message.chat.id):
         await message.answer(texts.DIALOG_CANCELLED)
+        return
+    if prompt_dropped:
+        await message.answer(texts.NEW_PROMPT_CANCELLED)
         return
     active = [b for b in await batches.list_for_user(uid, limit=20) if b.status in ("draft", "running")]
     if not active:
@@ -59,3 +67,13 @@ async def cancel(message: Message, dialogs: DialogService, batches: BatchService
         kb.button(text=f"✖️ Cancel #{b.id}", callback_data=CardCb(action="cancel", batch_id=b.id))
     kb.adjust(2)
     await message.answer("Which batch should I cancel?", reply_markup=kb.as_markup())
+
+
+async def _drop_new_prompt(uid: int, notifier: TelegramNotifier) -> bool:
+    """Drop the user's pending "New prompt" and put the view's buttons back; False if none."""
+    pending = await notifier.review.pending_prompt(uid)
+    if pending is None:
+        return False
+    await notifier.review.drop_prompt(uid)
+    await notifier.viewer.show(pending.batch_id)  # its "Cancel new prompt" menu goes away
+    return True

@@ -458,3 +458,47 @@ async def test_a_forgotten_new_prompt_does_not_take_a_later_text(telegram, tmp_p
 
 async def _pending(app) -> bool:
     return await app.notifier.review.pending_prompt(ANN) is not None
+
+
+async def test_cancel_clears_a_pending_new_prompt(telegram, tmp_path, small_clip):
+    """Regression: /cancel said "Nothing to cancel" while the view waited for a "New prompt":
+    the next text was still taken as the prompt. /cancel drops it (before the text is sent and
+    while its cost waits for a yes), the view gets its buttons back, and nothing is submitted."""
+    settings = bot_settings(telegram, tmp_path / "data", review_mode="view")
+    async with running_bot(settings) as app:
+        batch_id = await make_batch(telegram, app, 1)
+        for item_id in await item_ids(app, batch_id):
+            await finish_item(app, item_id, small_clip)
+        await progress(app, batch_id, finished=True)
+        view = await telegram.wait_for(lambda t: (v := view_of(t, ANN)) and "clip 1 of 2" in v.caption and v)
+        mid, db = view.message_id, app.services["batches"].db
+
+        async def submits() -> int:
+            return (await db.fetchone("SELECT count(*) FROM tasks WHERE kind = 'submit'"))[0]
+
+        base = await submits()
+        # Before the text: /cancel drops the wait; the next text is not a prompt.
+        await telegram.press(ANN, mid, view.button_data("New prompt"))
+        await telegram.wait_for(lambda t: "Cancel new prompt" in str(t.message(ANN, mid).buttons()))
+        await telegram.send_text(ANN, "/cancel")
+        await telegram.wait_for(lambda t: last_with(t, ANN, "new prompt for the review view was dropped"))
+        await telegram.wait_for(lambda t: "Again" in str(t.message(ANN, mid).buttons()))
+        assert await app.notifier.review.pending_prompt(ANN) is None
+        await telegram.send_text(ANN, "the boat sails into a sunset")
+        await telegram.wait_for(lambda t: last_with(t, ANN, "Send me images with a caption"))
+        assert last_with(telegram, ANN, "New clips of image") is None
+
+        # After the text, while its cost waits for a yes: /cancel drops it; the yes spends nothing.
+        await telegram.press(ANN, mid, telegram.message(ANN, mid).button_data("New prompt"))
+        await telegram.wait_for(lambda t: "Cancel new prompt" in str(t.message(ANN, mid).buttons()))
+        await telegram.send_text(ANN, "the boat sinks slowly")
+        confirm = await telegram.wait_for(lambda t: last_with(t, ANN, "New clips of image 1"))
+        await telegram.send_text(ANN, "/cancel")
+        await telegram.wait_for(
+            lambda t: sum("review view was dropped" in (m.content or "") for m in t.outbox(ANN)) == 2)
+        await telegram.press(ANN, confirm.message_id, confirm.button_data("Yes"))
+        await telegram.wait_for(lambda t: any("or cancelled" in (a["text"] or "") for a in t.answers))
+        assert await submits() == base
+        # With nothing pending, /cancel is about batches again.
+        await telegram.send_text(ANN, "/cancel")
+        await telegram.wait_for(lambda t: last_with(t, ANN, "Nothing to cancel"))
