@@ -75,7 +75,6 @@ _MESSAGES: dict[str, str] = {
     "NOTHING_TO_CANCEL": N_("Nothing to cancel."),
     "DIALOG_CANCELLED": N_("Cancelled: the images waiting for a prompt were dropped."),
     "NEW_PROMPT_CANCELLED": N_("Cancelled: the new prompt for the review view was dropped."),
-    "NEW_PROMPT_CANCELLED": N_("Cancelled: the new prompt for the review view was dropped."),
     "TEXT_WITHOUT_CONTEXT": N_("Send me images with a caption to start, or /help."),
     "UNKNOWN_COMMAND": N_("I don't know the command {command}. /help lists the ones I understand."),
     "INTERNAL_ERROR": N_(
