@@ -386,6 +386,18 @@ class PlaywrightFlowClient:
             await self._goto(page, project_url)
         return page
 
+    def _signed_out_now(self) -> SessionExpiredError | None:
+        """A `SessionExpiredError` when one of our pages now shows a sign-in address."""
+        if self._ui is None:
+            return None
+        pages = [self.session.current_page, *self._aux.values()]
+        for page in pages:
+            if page is not None and not page.is_closed():
+                found = _expired(self._ui, page)
+                if found is not None:
+                    return found
+        return None
+
     # --- evidence -------------------------------------------------------------------------
     async def _guard(self, label: str, op):
         """Run one locked operation inside a trace chunk; turn surprises into evidence."""
@@ -393,6 +405,13 @@ class PlaywrightFlowClient:
         try:
             result = await op()
         except UnknownPageStateError as err:
+            expired = self._signed_out_now()
+            if expired is not None and err.code != "outcome_unknown":
+                # The page lost the session under us (it navigated to sign-in): that is what
+                # the admin must hear, not an unknown page. A click of unknown outcome stays
+                # unknown (it must be reconciled before anything is submitted again).
+                await self.session.end_chunk()
+                raise expired from err
             if err.screenshot is None:
                 err.screenshot, err.trace = await self.session.capture(f"{label}-{err.code}")
             raise
@@ -405,6 +424,10 @@ class PlaywrightFlowClient:
                 raise RetryableFlowError(
                     f"the browser went away during {label}", code="browser_crashed"
                 ) from err
+            expired = self._signed_out_now()
+            if expired is not None:
+                await self.session.end_chunk()
+                raise expired from err
             shot, trace = await self.session.capture(label)
             raise UnknownPageStateError(
                 f"{label}: {err}", screenshot=shot, trace=trace
@@ -414,6 +437,16 @@ class PlaywrightFlowClient:
             raise
         await self.session.end_chunk()
         return result
+
+
+def _expired(ui: UiGeneration, page: Page) -> SessionExpiredError | None:
+    try:
+        ui.check_url(page)
+    except SessionExpiredError as err:
+        return err
+    except FlowError:
+        return None
+    return None
 
 
 def _same_page(url: str, project_url: str) -> bool:
