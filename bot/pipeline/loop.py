@@ -33,6 +33,7 @@ from bot.pipeline import canary, policy, slots, stages
 from bot.pipeline.flow.api import FlowClient
 from bot.pipeline.notifier import Notifier
 from bot.storage import repo
+from bot.storage.batch_images import prune_batch_images
 from bot.storage.db import Database
 from bot.storage.queue import Task, TaskQueue, worker_id
 
@@ -237,12 +238,15 @@ class Pipeline:
         await self.housekeeping()
 
     async def housekeeping(self) -> int:
-        """Delete finished tasks older than a week, at most once an hour; returns how many."""
+        """Delete finished tasks older than a week, and the image copies of batches finished
+        that long ago, at most once an hour; returns how many tasks."""
         now = self.clock.now()
         if now - self._last_prune < PRUNE_EVERY_S:
             return 0
         self._last_prune = now
-        return await self.queue.prune(PRUNE_AFTER_S)
+        pruned = await self.queue.prune(PRUNE_AFTER_S)
+        await prune_batch_images(self.db, self.ctx.data_dir, PRUNE_AFTER_S)
+        return pruned
 
     def wake(self) -> None:
         """Claim follow-up work now instead of at the next tick."""

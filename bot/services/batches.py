@@ -37,6 +37,7 @@ from bot.pipeline import catalog, policy, stages
 from bot.services.audit import record_audit
 from bot.services.budgets import BudgetCheck, BudgetService
 from bot.storage import repo
+from bot.storage.batch_images import batch_images_dir, delete_batch_images
 from bot.storage.blobstore import sha256_file
 from bot.storage.db import Database
 from bot.storage.queue import NewTask, TaskQueue
@@ -243,7 +244,7 @@ class BatchService:
             conn, user_id=user_id, chat_id=chat_id, source=source, aspect=aspect, outputs=outputs,
             model=model, preset=preset, title=title, now=now, duration=duration,
             resolution=resolution, pairs=pairs, flow_1080p=flow_1080p))
-        folder = self.data_dir / "images" / f"batch{batch_id}"
+        folder = batch_images_dir(self.data_dir, batch_id)
 
         def copy_images() -> list[tuple[int, str, str | None, str]]:
             # Copying and hashing up to 50 images is disk work: keep it off the event loop.
@@ -383,7 +384,8 @@ class BatchService:
         await self._own(batch_id, user_id)
         now = self.clock.now()
 
-        def tx(conn: sqlite3.Connection) -> None:
+        def tx(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute("SELECT status FROM batches WHERE id = ?", (batch_id,)).fetchone()
             conn.execute(
                 "UPDATE tasks SET status = 'cancelled', finished_at = ?, updated_at = ? "
                 "WHERE status = 'queued' AND kind = ? AND idempotency_key LIKE ?",
@@ -395,8 +397,11 @@ class BatchService:
                 (now, batch_id))
             conn.execute("UPDATE batches SET status = 'cancelled', finished_at = ? WHERE id = ? "
                          "AND status IN ('draft', 'running')", (now, batch_id))
+            return row[0] if row is not None else None
 
-        await self.db.write_sync(tx)
+        if await self.db.write_sync(tx) == "draft":
+            # A draft never reached Flow: nothing will read its image copies again.
+            await asyncio.to_thread(delete_batch_images, self.data_dir, batch_id)
         return await self._view(batch_id)
 
     async def retry_item(self, item_id: int, user_id: int) -> bool:
