@@ -67,6 +67,9 @@ def _scope_key(p: Params) -> str:
     key = ":".join([str(scope["type"])] + [str(scope[k]) for k in ("chat_id", "user_id")
                                             if k in scope])
     lang = p.get_str("language_code")
+    # Telegram takes a two-letter ISO 639-1 code or none (an empty one means none).
+    if lang and not re.fullmatch(r"[a-z]{2}", lang):
+        raise bad_request("LANGUAGE_CODE_INVALID")
     return f"{key}|{lang}" if lang else key
 
 
