@@ -86,3 +86,21 @@ async def test_interpolation_binds_start_and_end(client26, sim, tmp_path):
     assert entry["kind"] == "interpolation" and entry["model"] == "Veo 3.1 - Lite"
     assert len(entry["media_ids"]) == 2 and set(entry["media_ids"]) == set(uploads.values())
     assert handle.kind == "interpolation" and list(handle.frame_media_ids) == entry["media_ids"]
+
+
+async def test_set_model_waited_a_fixed_pause_for_the_rerender(flowsim_url, sim, sim_session_file,
+                                                               chromium, tmp_path):
+    """Regression: after a model change the driver waited 0.15 s for the other groups, but Flow
+    re-renders them later (flowsim: model_rerender_ms); a click in between was lost and the
+    duration went out as the model's default (8 s), or the read-back refused the submit."""
+    await sim.configure(**{**QUIET, "model_rerender_ms": 1200, "plan": "ultra"})
+    client = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
+    await client.start()
+    try:
+        await client.submit(GenerationRequest(None, "a red kite over dunes", "16:9", 3,
+                                              "Veo 3.1 - Fast", duration=4, resolution="720p"))
+    finally:
+        await client.close()
+    [entry] = submits(await sim.wire())
+    assert (entry["kind"], entry["model"], entry["duration"], entry["count"]) == \
+        ("t2v", "Veo 3.1 - Fast", 4, 3)

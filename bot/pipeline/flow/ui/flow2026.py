@@ -103,6 +103,24 @@ _GROUPS_JS = """(panel) => {
   return {groups, model: trig ? words(trig) : null};
 }"""
 
+# A model change re-renders the model's own groups (resolution, duration, count) some time later
+# (FLOW_2026 §5); a JS property (not a DOM attribute) marks the groups present before the change.
+_MARK_GROUPS_JS = """(panel) => {
+  const root = document.querySelector(panel);
+  if (!root) return 0;
+  const groups = root.querySelectorAll('[role=radiogroup]');
+  groups.forEach((g) => { g.__flowbotBeforeModel = true; });
+  return groups.length;
+}"""
+# Per group of the panel, in _GROUPS_JS order: whether it is still one from before the change.
+_STALE_GROUPS_JS = """(panel) => {
+  const root = document.querySelector(panel);
+  if (!root) return null;
+  return [...root.querySelectorAll('[role=radiogroup]')].map((g) => g.__flowbotBeforeModel === true);
+}"""
+_MODEL_GROUPS = ("resolution", "duration", "count")
+MODEL_RERENDER_LIMIT_S = 3.0  # a UI that updates the groups in place is waited for this long
+
 _CHIPS_JS = """([chipSel, imgSel]) => [...document.querySelectorAll(chipSel)].slice(0, 2).map((c) => {
   const img = c.querySelector(imgSel);
   return img ? {src: img.getAttribute('src') || '', alt: img.getAttribute('alt') || ''} : null;
@@ -575,6 +593,7 @@ class Flow2026Ui(UiGeneration):
         t = self.timeout
         if _norm((await self._groups(page))["model"]) == model:
             return
+        await page.evaluate(_MARK_GROUPS_JS, S.SETTINGS_PANEL_CSS)
         await click(await find(page, "model_trigger", t, registry=REG), t, REG)
         menu = await find(page, "model_menu", t, registry=REG)
         items = menu.locator(S.MENUITEM_CSS)
@@ -592,7 +611,30 @@ class Flow2026Ui(UiGeneration):
             await page.keyboard.press("Escape")
             await asyncio.sleep(0.05)
         await self._open_settings(page)
+        # Not a fixed pause: the re-render comes model_rerender_ms (about 300 ms) later, and a
+        # click on a group before it lands on an element about to be replaced.
+        await self._until_rerendered(page, min(t, MODEL_RERENDER_LIMIT_S))
         await _settle(lambda: self._groups(page))
+
+    async def _until_rerendered(self, page: Page, limit: float) -> bool:
+        """Wait (at most `limit` s) until the model's own groups (resolution, duration, count)
+        are all new elements, i.e. the re-render after a model change has happened."""
+        deadline = time.monotonic() + limit
+        while True:
+            # Both reads list the panel's radiogroups in the same document order.
+            stale = await page.evaluate(_STALE_GROUPS_JS, S.SETTINGS_PANEL_CSS) or []
+            try:
+                groups = await self._groups(page)
+            except NotFound:
+                groups = {}
+            own = [gi for name, (gi, _) in ((n, g) for n, g in groups.items() if n != "model")
+                   if name in _MODEL_GROUPS]
+            if own and all(gi < len(stale) and not stale[gi] for gi in own):
+                return True
+            if time.monotonic() >= deadline:
+                log.debug("model groups not re-rendered within %.1f s; read as they are", limit)
+                return False
+            await asyncio.sleep(0.05)
 
     async def _model_is(self, page: Page, model: str) -> bool:
         try:
