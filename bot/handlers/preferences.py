@@ -21,22 +21,15 @@ DEFAULTS_ID = 0
 
 
 def defaults_text(d: UserDefaults) -> str:
-    return (
-        "<b>Your defaults for new batches</b>\n"
-        f"Model: {texts.esc(d.model)} · {d.duration} s · {d.resolution}\n"
-        f"Aspect: {d.aspect} · Outputs per image: {d.outputs}\n"
-        f"💳 {_per_output(d)} credits per video on the {d.plan.capitalize()} plan\n"
-        f"🎞 Finished clips: {REVIEW_MODE_WORDS.get(d.review_mode, d.review_mode)}\n"
-        f"{texts.AUTO_UPSCALE_ON if d.auto_upscale else texts.AUTO_UPSCALE_OFF}\n"
-        "Tap to change; each batch card can still be changed before it starts."
-    )
+    return texts.defaults_text(model=d.model, seconds=d.duration, resolution=d.resolution,
+                               aspect=d.aspect, outputs=d.outputs, credits=_per_output(d),
+                               plan=d.plan, review_mode=d.review_mode, auto_upscale=d.auto_upscale)
 
 
 def _per_output(d: UserDefaults) -> int:
     return catalog.credits_per_output(d.model, d.plan, d.duration, d.resolution)  # type: ignore[arg-type]
 
 
-REVIEW_MODE_WORDS = {"view": "one review message per batch", "albums": "an album per image"}
 
 
 def _markup(d: UserDefaults):
@@ -44,7 +37,7 @@ def _markup(d: UserDefaults):
                                      duration=d.duration, resolution=d.resolution)
     # Issue 13: the review mode is a per-user default only (a batch card has no such row).
     other = "albums" if d.review_mode == "view" else "view"
-    label = "🎞 Switch to an album per image" if other == "albums" else "🎞 Switch to one review message"
+    label = texts.review_mode_switch(other)
     button = InlineKeyboardButton(text=label, callback_data=CardCb(action="review", batch_id=DEFAULTS_ID,
                                                                    value=other).pack())
     auto = keyboards.auto_upscale_button(DEFAULTS_ID, d.auto_upscale)  # issue 14
@@ -100,7 +93,7 @@ async def change_default(query: CallbackQuery, callback_data: CardCb, users: Use
             await query.answer()
             return
     except (ValueError, IndexError):
-        await query.answer("That option does not exist.", show_alert=True)
+        await query.answer(texts.OPTION_MISSING, show_alert=True)
         return
     d = await users.defaults(uid)
     await query.answer("Saved.")

@@ -23,6 +23,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent, Update
 
 from bot.telegram import texts
+from bot.telegram.i18n import i18n, known_locale
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ def make_error_handler(admin_ids: Iterable[int], *,
         where, user_id = _where(update)
         log.error("unhandled %s [ref %s] in update %s (%s)", error, ref, update.update_id, where,
                   exc_info=event.exception)
-        await _answer_user(update, bot, ref)
+        # The error handler runs outside the i18n middleware: answer in the user's locale.
+        with i18n.use_locale(known_locale(user_id)):
+            await _answer_user(update, bot, ref)
         now = time.monotonic()
         if now - last_alert.get((error, where), float("-inf")) < quiet_s:
             return True  # told already: this reference is in the log

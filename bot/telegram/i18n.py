@@ -102,3 +102,9 @@ def remember(user_id: int, locale: str) -> None:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of `singular`/`plural` for `n` in the current locale (its plural rules)."""
     return i18n.gettext(singular, plural, n)
+
+
+def known_locale(user_id: int | None) -> str:
+    """The locale of the user's latest update (English if unknown): for answers given outside
+    the middleware's scope, such as the dispatcher's error handler."""
+    return _seen.get(user_id, DEFAULT) if user_id is not None else DEFAULT

@@ -11,7 +11,8 @@ from bot.config import ASPECTS, MODELS, PRESETS
 from bot.pipeline import catalog
 from bot.telegram import texts
 from bot.telegram.callbacks import CardCb, ClipCb, QueueCb, ReviewCb, TextCb, UsersCb
-from bot.telegram.i18n import DEFAULT, gettext, i18n
+from bot.telegram.i18n import DEFAULT, gettext, i18n, ngettext
+from bot.telegram.i18n import gettext as _
 
 # The command menus: (command, msgid). User descriptions are translated per menu language
 # (`commands(locale)`); the admin ones stay English, like the rest of the admin texts.
@@ -83,7 +84,7 @@ def card(batch_id: int, auto_upscale: bool | None = None) -> InlineKeyboardMarku
 
 def running(batch_id: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text="✖️ Cancel batch", callback_data=CardCb(action="cancel", batch_id=batch_id),
+    kb.button(text=_("✖️ Cancel batch"), callback_data=CardCb(action="cancel", batch_id=batch_id),
               style="danger")
     return kb.as_markup()
 
@@ -105,7 +106,7 @@ def card_settings(batch_id: int, aspect: str, outputs: int, model: str, *, plan:
         kb.button(text=label, callback_data=CardCb(action="aspect", batch_id=batch_id, value=str(i)))
     rows.append(len(ASPECTS))
     for n in range(1, 5):
-        label = ("• " if n == outputs else "") + f"{n} output{'s' if n > 1 else ''}"
+        label = ("• " if n == outputs else "") + ngettext("{n} output", "{n} outputs", n).format(n=n)
         kb.button(text=label, callback_data=CardCb(action="outputs", batch_id=batch_id, value=str(n)))
     rows.append(4)
     offered = [m for m in CARD_MODELS if m in catalog.models_for(plan)]  # type: ignore[arg-type]
@@ -119,7 +120,7 @@ def card_settings(batch_id: int, aspect: str, outputs: int, model: str, *, plan:
         d, r = catalog.normalise(model, plan, duration, resolution)  # type: ignore[arg-type]
         if len(offer.durations) > 1:
             for sec in offer.durations:
-                kb.button(text=("• " if sec == d else "") + f"⏱ {sec} s",
+                kb.button(text=("• " if sec == d else "") + "⏱ " + texts.duration(sec),
                           callback_data=CardCb(action="dur", batch_id=batch_id, value=str(sec)))
             rows.append(len(offer.durations))
         if len(offer.resolutions) > 1:
@@ -128,10 +129,10 @@ def card_settings(batch_id: int, aspect: str, outputs: int, model: str, *, plan:
                           callback_data=CardCb(action="res", batch_id=batch_id, value=res))
             rows.append(len(offer.resolutions))
     if pairs is not None:
-        kb.button(text=("☑️" if pairs else "☐") + " 🎬 Pairs: first + last frame (1→2, 3→4…)",
+        kb.button(text=("☑️" if pairs else "☐") + " " + _("🎬 Pairs: first + last frame (1→2, 3→4…)"),
                   callback_data=CardCb(action="pairs", batch_id=batch_id, value="0" if pairs else "1"))
         rows.append(1)
-    kb.button(text="✔️ Done", callback_data=CardCb(action="back", batch_id=batch_id))
+    kb.button(text=_("✔️ Done"), callback_data=CardCb(action="back", batch_id=batch_id))
     rows.append(1)
     kb.adjust(*rows)
     return kb.as_markup()
@@ -155,9 +156,9 @@ def review(
             text=f"{'✅' if selected else '☐'} {variant}",
             callback_data=ClipCb(batch_id=batch_id, item_id=item_id, clip_id=clip_id, sel=int(not selected)),
         )
-    kb.button(text="⬆️ Upscale selected to 4K", callback_data=ReviewCb(action="upscale", batch_id=batch_id, item_id=item_id))
+    kb.button(text=_("⬆️ Upscale selected to 4K"), callback_data=ReviewCb(action="upscale", batch_id=batch_id, item_id=item_id))
     # Flow renders its own 1080p for free (FLOW_2026 §9); a 4K asked for later starts from it.
-    kb.button(text="🆓 1080p (Flow, free)", callback_data=ReviewCb(action="flow1080", batch_id=batch_id, item_id=item_id))
+    kb.button(text=_("🆓 1080p (Flow, free)"), callback_data=ReviewCb(action="flow1080", batch_id=batch_id, item_id=item_id))
     kb.button(text="🗜 Zip 720p", callback_data=ReviewCb(action="zip", batch_id=batch_id, item_id=item_id, value="720p"))
     kb.button(text="🗜 Zip 4K", callback_data=ReviewCb(action="zip", batch_id=batch_id, item_id=item_id, value="4k"))
     kb.adjust(max(1, len(clips)), 2, 2)
@@ -168,21 +169,21 @@ def presets(batch_id: int, item_id: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for p in PRESETS:
         kb.button(text=PRESET_LABELS[p], callback_data=ReviewCb(action="preset", batch_id=batch_id, item_id=item_id, value=p))
-    kb.button(text="↩️ Back", callback_data=ReviewCb(action="back", batch_id=batch_id, item_id=item_id))
+    kb.button(text=_("↩️ Back"), callback_data=ReviewCb(action="back", batch_id=batch_id, item_id=item_id))
     kb.adjust(3, 1)
     return kb.as_markup()
 
 
 def retry(batch_id: int, item_id: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text="🔁 Retry", callback_data=ReviewCb(action="retry", batch_id=batch_id, item_id=item_id))
+    kb.button(text=_("🔁 Retry"), callback_data=ReviewCb(action="retry", batch_id=batch_id, item_id=item_id))
     return kb.as_markup()
 
 
 def retry_confirm(batch_id: int, item_id: int, credits: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=f"✅ Yes, spend {credits} credits", callback_data=ReviewCb(action="retry_ok", batch_id=batch_id, item_id=item_id))
-    kb.button(text="✖️ No", callback_data=ReviewCb(action="retry_no", batch_id=batch_id, item_id=item_id))
+    kb.button(text=_("✅ Yes, spend {credits} credits").format(credits=credits), callback_data=ReviewCb(action="retry_ok", batch_id=batch_id, item_id=item_id))
+    kb.button(text=_("✖️ No"), callback_data=ReviewCb(action="retry_no", batch_id=batch_id, item_id=item_id))
     kb.adjust(1)
     return kb.as_markup()
 

@@ -131,6 +131,7 @@ _MESSAGES: dict[str, str] = {
     "AUTO_UPSCALE_UNSET": N_("Clips are upscaled to 4K only when you pick them."),
     "AUTO_UPSCALE_CARD": N_("⬆️ Every clip is upscaled to 4K as soon as it is ready"),
     "NOT_ON_DRAFT": N_("This batch already started; that can no longer change."),
+    "OPTION_MISSING": N_("That option does not exist."),
     "LANGUAGE_PICK": N_("🌐 Choose the language I speak with you:"),
     "LANGUAGE_SET": N_("✅ From now on I speak English with you."),
     "LANGUAGE_UNKNOWN": N_("That language is not offered. Pick one of the buttons of /language."),
@@ -462,3 +463,36 @@ def item_failed(position: int, batch_id: int, reason: str) -> str:
     """An image of a batch failed (`reason` already escaped)."""
     return _("❌ <b>Image {position}</b> of batch #{id} failed: {reason}").format(
         position=position, id=batch_id, reason=reason)
+
+
+# -- /settings (bot/handlers/preferences.py) -------------------------------------------------
+
+def review_mode_words(mode: str) -> str:
+    """How finished clips are shown, in words."""
+    return {"view": _("one review message per batch"),
+            "albums": _("an album per image")}.get(mode, mode)
+
+
+def review_mode_switch(to: str) -> str:
+    """The /settings button that switches the review mode to `to`."""
+    return _("🎞 Switch to an album per image") if to == "albums" else \
+        _("🎞 Switch to one review message")
+
+
+def defaults_text(*, model: str, seconds: int, resolution: str, aspect: str, outputs: int,
+                  credits: int, plan: str, review_mode: str, auto_upscale: bool) -> str:
+    """The /settings message: the user's defaults for new batches."""
+    return _(
+        "<b>Your defaults for new batches</b>\n"
+        "Model: {model} · {duration} · {resolution}\n"
+        "Aspect: {aspect} · Outputs per image: {outputs}\n"
+        "💳 {credits} credits per video on the {plan} plan\n"
+        "🎞 Finished clips: {review_mode}\n"
+        "{auto_upscale}\n"
+        "Tap to change; each batch card can still be changed before it starts."
+    ).format(model=esc(model), duration=duration(seconds), resolution=resolution,
+             aspect=aspect, outputs=outputs, credits=credits, plan=plan.capitalize(),
+             review_mode=review_mode_words(review_mode),
+             auto_upscale=__getattr__("AUTO_UPSCALE_ON" if auto_upscale else "AUTO_UPSCALE_OFF"))
+
+
