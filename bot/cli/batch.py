@@ -23,8 +23,11 @@ import csv
 import hashlib
 import json
 import shutil
+import signal
 import sys
+import threading
 import time
+from collections.abc import Coroutine
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -89,7 +92,55 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"flowbot batch: {err}", file=sys.stderr)
         return 2
-    return asyncio.run(_main(args, settings, items))
+    return asyncio.run(_until_signalled(_main(args, settings, items)))
+
+
+async def _until_signalled(main: Coroutine[Any, Any, int], bound_s: float | None = None) -> int:
+    """Run the batch until it ends or SIGTERM/SIGINT stops it, the way `flowbot serve` stops.
+
+    The first signal cancels the batch: its `finally` stops the pipeline (running steps get a
+    few seconds, leases are handed back), closes Flow (the session is saved) and stops the
+    simulator child; the status is 128 + the signal (the batch did not finish; the same command
+    resumes it). A second signal, or a stop that overruns `bound_s`, kills every child and
+    exits at once.
+    """
+    from bot.cli.serve import SHUTDOWN_BOUND_S, force_exit
+
+    bound = SHUTDOWN_BOUND_S if bound_s is None else bound_s
+    loop = asyncio.get_running_loop()
+    task = loop.create_task(main)
+    received: list[signal.Signals] = []
+    watchdogs: list[threading.Timer] = []
+
+    def on_signal(sig: signal.Signals) -> None:
+        received.append(sig)
+        if len(received) > 1:
+            force_exit(f"second signal ({sig.name})", 128 + int(sig))
+        print(f"flowbot batch: {sig.name} received: stopping within {bound:.0f} s "
+              "(send it again to force)", file=sys.stderr, flush=True)
+        task.cancel()
+        # A thread, not the loop: the bound must hold even if the loop is stuck.
+        watchdog = threading.Timer(bound, force_exit, (f"the stop took over {bound:.0f} s", 1))
+        watchdog.daemon = True
+        watchdog.start()
+        watchdogs.append(watchdog)
+
+    watched = (signal.SIGTERM, signal.SIGINT)
+    for sig in watched:
+        loop.add_signal_handler(sig, on_signal, sig)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if not received:
+            raise
+        print(f"flowbot batch: stopped after {received[0].name}; run the same command again to "
+              "resume", file=sys.stderr, flush=True)
+        return 128 + int(received[0])
+    finally:
+        for sig in watched:
+            loop.remove_signal_handler(sig)
+        for watchdog in watchdogs:
+            watchdog.cancel()
 
 
 def check_options(args: argparse.Namespace, settings, count: int) -> tuple[str, int, str]:
@@ -198,6 +249,7 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
     from bot.storage import repo
     from bot.storage.db import Database
     from bot.storage.queue import TaskQueue
+    from bot.storage.sweep import sweep_temp_files
 
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -210,6 +262,10 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
     db_path = settings.paths.database or out / "flowbot-batch.sqlite3"
     simulator = None
     session_file = settings.session_file
+    if flow_cfg.backend == "simulator":
+        session_file = out / ".flowsim-session.json"
+    # What a killed run left half-written in the out dir (nothing writes there yet).
+    sweep_temp_files([out], session_files=[session_file])
     if flow_cfg.backend == "simulator":
         from bot.pipeline.flow.simulator import start_simulator
 
