@@ -20,6 +20,7 @@ import pytest
 
 from bot.cli.batch import fingerprint, read_input
 from flowsim.control import SyncSimControl
+from tests.fixtures.flowsim import app_url
 from tests.services.harness import make_frames
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,9 +54,10 @@ def test_read_input_errors_say_what_is_wrong(tmp_path, content, message):
         read_input(target, None)
 
 
-def _env(sim_url: str, session: Path, data: Path) -> dict[str, str]:
+def _env(sim_url: str, session: Path, data: Path, variant: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOW_", "PATHS_", "UPSCALE_"))}
-    env.update(FLOW_BACKEND="browser", FLOW_BASE_URL=f"{sim_url}/fx/tools/flow",
+    env.update(FLOW_BACKEND="browser", FLOW_BASE_URL=app_url(sim_url, variant),
+               FLOW_ACCEPT_UPLOAD_TERMS="true",
                FLOW_SESSION_FILE=str(session), FLOW_POLL_INTERVAL_S="0.3", FLOW_STEP_TIMEOUT_S="8",
                PATHS_DATA_DIR=str(data), FLOW_RENDER_SLOTS="5")
     return env
@@ -92,7 +94,11 @@ def _run_with_kills(cmd: list[str], env: dict[str, str], kills: int, log_path: P
                               timeout=240).returncode
 
 
-async def test_sigkill_at_random_moments_never_pays_twice(sim, sim_session_file, tmp_path):
+# flowsim's default (the Flow users see today), and once on the classic UI.
+@pytest.mark.parametrize("variant", [
+    "flow2026", pytest.param("classic", marks=pytest.mark.flowsim_variant("classic"))])
+async def test_sigkill_at_random_moments_never_pays_twice(sim, sim_session_file, tmp_path,
+                                                          variant):
     await sim.configure(landing=False, generation_seconds=3)
     items, kills = 6, 10
     make_frames(tmp_path / "imgs", items)
@@ -100,7 +106,7 @@ async def test_sigkill_at_random_moments_never_pays_twice(sim, sim_session_file,
     cmd = [sys.executable, "-m", "bot", "--env-file", "/dev/null", "batch", str(tmp_path / "imgs"),
            "--prompt", "crash me", "--outputs", "1", "--out", str(out), "--events-log", str(events),
            "--quiet"]
-    env = _env(sim.base_url, sim_session_file, tmp_path / "data")
+    env = _env(sim.base_url, sim_session_file, tmp_path / "data", variant)
     final = await asyncio.to_thread(_run_with_kills, cmd, env, kills, tmp_path / "runs.log",
                                     sim.base_url)
     runs_log = (tmp_path / "runs.log").read_text()
