@@ -262,7 +262,7 @@ class TelegramNotifier:
         await self.refs.mark_sent(key)
 
     async def _send_previews(self, ev: ItemPreviews, key: str) -> None:
-        caption = texts.esc(f"Image {ev.position}: {ev.prompt}")[:1000]
+        caption = texts.esc(texts.preview_caption(ev.position, ev.prompt))[:1000]
         clips = [c for c in ev.clips if c.size <= self.upload_limit]
         if not await self.refs.was_sent(f"{key}.buttons"):
             await self.bot.send_chat_action(ev.chat_id, "upload_video")
@@ -288,10 +288,9 @@ class TelegramNotifier:
         ready = [c for c in view.clips if c.item_id == ev.item_id and c.status == "ready"]
         markup = keyboards.review(ev.batch_id, ev.item_id, [(c.id, n, c.selected) for n, c in enumerate(ready, 1)])
         skipped = len(ev.clips) - len(clips)
-        note = f"\n({skipped} clip(s) too large to preview here.)" if skipped else ""
+        text = texts.previews_message(ev.position, len(ready), skipped)
         await self._once(f"{key}.buttons", lambda: self.bot.send_message(
-            ev.chat_id,
-            f"🎬 <b>Image {ev.position}</b>: {len(ready)} clip(s). Tap to select, then upscale or zip.{note}",
+            ev.chat_id, text,
             reply_markup=markup,
         ))
 
@@ -349,7 +348,7 @@ class TelegramNotifier:
         n = len(event.parts)
         for i, part in enumerate(event.parts, 1):
             size = part.stat().st_size if part.exists() else 0
-            label = f"🗜 Batch #{event.batch_id} · {event.resolution.upper()}" + (f" · part {i}/{n}" if n > 1 else "")
+            label = texts.export_label(event.batch_id, event.resolution.upper(), i, n)
             await self._guard(self._once(f"{key}.part{i}", lambda p=part, s=size, lb=label: self._send_file(
                 event.chat_id, p, s, p.name, lb)), event.user_id)
         await self.refs.mark_sent(key)
@@ -359,13 +358,11 @@ class TelegramNotifier:
         """A promised 4K file or zip will not come: say so, and how to try again."""
         if event.chat_id is None:
             return
-        reason = texts.esc(event.reason.splitlines()[-1] if event.reason.strip() else "unknown error")[:300]
+        reason = texts.esc(event.reason.splitlines()[-1] if event.reason.strip() else texts.unknown_error())[:300]
         if event.what == "upscale":
-            text = (f"⚠️ A 4K upscale of batch #{event.batch_id} failed: {reason}\n"
-                    "Select the clip and press ⬆️ Upscale to try again.")
+            text = texts.upscale_failed(event.batch_id, reason)
         else:
-            text = (f"⚠️ The zip of batch #{event.batch_id} could not be made: {reason}\n"
-                    "Press 🗜 Zip to try again.")
+            text = texts.zip_failed(event.batch_id, reason)
         await self._guard(self.bot.send_message(event.chat_id, text), event.user_id)
 
     async def _send_file(self, chat_id: int, path: Path, size: int, name: str, caption: str) -> None:
@@ -382,12 +379,12 @@ class TelegramNotifier:
         link = await self.link_for(path, name) if how.kind == "link" and self.link_for is not None else None
         if link:
             await self.bot.send_message(
-                chat_id, f'{caption}\n{texts.esc(how.reason)}: <a href="{texts.esc(link)}">download {texts.esc(name)}</a>'
+                chat_id, texts.download_link(caption, texts.esc(how.reason), texts.esc(link), texts.esc(name))
             )
             return
         choices = "".join(f"\n• {texts.esc(c)}" for c in how.choices)
         await self.bot.send_message(
-            chat_id, f"{caption}\n⚠️ {texts.esc(name)}: {texts.esc(how.reason)}. What you can do:{choices}"
+            chat_id, texts.cannot_send(caption, texts.esc(name), texts.esc(how.reason), choices)
         )
 
     # -- admins --------------------------------------------------------------------------------

@@ -496,3 +496,58 @@ def defaults_text(*, model: str, seconds: int, resolution: str, aspect: str, out
              auto_upscale=__getattr__("AUTO_UPSCALE_ON" if auto_upscale else "AUTO_UPSCALE_OFF"))
 
 
+
+
+# -- the notifier's previews and files (bot/telegram/notifier.py) ------------------------------
+
+def preview_caption(position: int, prompt: str) -> str:
+    """A preview video's caption (plain text; the caller escapes it)."""
+    return _("Image {position}: {prompt}").format(position=position, prompt=prompt)
+
+
+def previews_message(position: int, clips: int, skipped: int) -> str:
+    """The message under an image's preview album, with its selection buttons."""
+    text = ngettext("🎬 <b>Image {position}</b>: {n} clip. Tap to select, then upscale or zip.",
+                    "🎬 <b>Image {position}</b>: {n} clips. Tap to select, then upscale or zip.",
+                    clips).format(position=position, n=clips)
+    if skipped:
+        text += "\n" + ngettext("({n} clip too large to preview here.)",
+                                "({n} clips too large to preview here.)", skipped).format(n=skipped)
+    return text
+
+
+def upscale_failed(batch_id: int, reason: str) -> str:
+    """A promised 4K file will not come (`reason` already escaped)."""
+    return _("⚠️ A 4K upscale of batch #{id} failed: {reason}\n"
+             "Select the clip and press ⬆️ Upscale to try again.").format(id=batch_id, reason=reason)
+
+
+def zip_failed(batch_id: int, reason: str) -> str:
+    """A promised zip will not come (`reason` already escaped)."""
+    return _("⚠️ The zip of batch #{id} could not be made: {reason}\n"
+             "Press 🗜 Zip to try again.").format(id=batch_id, reason=reason)
+
+
+def unknown_error() -> str:
+    """A failure without a reason."""
+    return _("unknown error")
+
+
+def export_label(batch_id: int, resolution: str, part: int, parts: int) -> str:
+    """A zip's caption."""
+    if parts > 1:
+        return _("🗜 Batch #{id} · {resolution} · part {part}/{parts}").format(
+            id=batch_id, resolution=resolution, part=part, parts=parts)
+    return _("🗜 Batch #{id} · {resolution}").format(id=batch_id, resolution=resolution)
+
+
+def download_link(caption: str, reason: str, link: str, name: str) -> str:
+    """A file too large to send, offered as a link (all values already escaped)."""
+    return _('{caption}\n{reason}: <a href="{link}">download {name}</a>').format(
+        caption=caption, reason=reason, link=link, name=name)
+
+
+def cannot_send(caption: str, name: str, reason: str, choices: str) -> str:
+    """A file that can be neither sent nor linked (all values already escaped)."""
+    return _("{caption}\n⚠️ {name}: {reason}. What you can do:{choices}").format(
+        caption=caption, name=name, reason=reason, choices=choices)
