@@ -413,6 +413,7 @@ class BatchService:
             raise NotFoundError("No such item.")
         if item["user_id"] != user_id:
             raise NotYourBatchError("This item belongs to someone else.")
+        check_images_kept(item)
         now = self.clock.now()
         cost = await self.retry_cost(item_id)
         if self.budgets is not None:
@@ -702,6 +703,19 @@ def _check(aspect: str, outputs: int, model: str, plan: str, duration: int | Non
 def _list(values: Iterable[str]) -> str:
     v = list(values)
     return v[0] if len(v) == 1 else ", ".join(v[:-1]) + " or " + v[-1]
+
+
+IMAGES_GONE = ("The image of this item is no longer kept (a finished batch keeps its images for "
+               "a week). Send the image again to make new clips of it.")
+
+
+def check_images_kept(item: sqlite3.Row | dict) -> None:
+    """Raise `BatchError` when an item's frames were deleted with its batch's image copies
+    (`bot/storage/batch_images.py`): submitting it again could only fail in Flow."""
+    for key in ("image_path", "end_image_path"):
+        path = item[key]
+        if path and not Path(path).exists():
+            raise BatchError(IMAGES_GONE)
 
 
 def _check_pairs(images: int, items: int) -> None:

@@ -26,6 +26,7 @@ from bot.services.batches import (
     BudgetExceededError,
     NotFoundError,
     NotYourBatchError,
+    check_images_kept,
 )
 from bot.storage import repo
 
@@ -193,6 +194,7 @@ class ReviewService:
             raise NotYourBatchError("That image is not part of this batch.")
         if item["status"] != "done":
             raise BatchError("That image has no finished clips yet.")
+        check_images_kept(item)
         root = await self._root(item_id)
         cost = await self.cost(item_id)
         budgets = self.batches.budgets

@@ -53,3 +53,40 @@ async def test_batch_image_copies_are_deleted_when_cancelled_as_draft_or_past_re
     # A finished batch past retention loses its copies; one with an item still to submit and
     # an open draft keep theirs.
     assert folders() == [f"batch{b}" for b in (retrying, draft)]
+
+
+async def test_again_or_retry_after_the_images_were_pruned_is_refused_politely(db, queue, clock,
+                                                                               tmp_path):
+    """The sibling of the owner above: once a finished batch's image copies are gone, "Again"
+    and "Retry" of its items say so and queue nothing (they could only fail in Flow)."""
+    import pytest
+
+    from bot.services.batches import IMAGES_GONE, BatchError
+    from bot.services.review import ReviewService
+
+    data = tmp_path / "data"
+    settings = load_settings(None)
+    svc = BatchService(db, queue, settings, clock, data)
+    src = tmp_path / "img.jpg"
+    src.write_bytes(image_bytes(seed=3))
+    batch_id = await svc.create_batch(USER, CHAT, [NewItem(str(src), "a"), NewItem(str(src), "b")],
+                                      aspect="9:16", outputs=1, model="Veo 3.1 - Fast")
+    done_id, failed_id = [r[0] for r in await db.fetchall(
+        "SELECT id FROM items WHERE batch_id = ? ORDER BY position", (batch_id,))]
+    await db.execute("UPDATE items SET status = 'done' WHERE id = ?", (done_id,))
+    await db.execute("UPDATE items SET status = 'failed' WHERE id = ?", (failed_id,))
+    await db.execute("UPDATE batches SET status = 'done', finished_at = ? WHERE id = ?",
+                     (db.now(), batch_id))
+    pipeline = Pipeline(db, queue, None, None, None, None, settings, clock, data_dir=data)
+    clock.advance(PRUNE_AFTER_S + 1)
+    await pipeline.housekeeping()
+    assert os.listdir(data / "images") == []
+
+    with pytest.raises(BatchError, match="no longer kept"):
+        await svc.retry_item(failed_id, USER)
+    with pytest.raises(BatchError) as err:
+        await ReviewService(svc).again(batch_id, USER, done_id, 0)
+    assert str(err.value) == IMAGES_GONE
+    statuses = [r[0] for r in await db.fetchall(
+        "SELECT status FROM items WHERE batch_id = ? ORDER BY position", (batch_id,))]
+    assert statuses == ["done", "failed"]  # nothing queued, nothing added
