@@ -49,7 +49,7 @@ async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchSer
         elif action == "auto":  # issue 14: every clip to 4K as soon as it is collected
             if callback_data.value not in ("0", "1") or view.status != "draft":
                 await query.answer(texts.NOT_ON_DRAFT if view.status != "draft" else
-                                   "That option does not exist.", show_alert=True)
+                                   texts.OPTION_MISSING, show_alert=True)
                 return
             if callback_data.value == "1":
                 await batches.set_auto_upscale(batch_id, uid, view.preset)
@@ -60,10 +60,10 @@ async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchSer
         elif action in SETTINGS_ACTIONS:
             change = _setting(action, callback_data.value)
             if change is None:
-                await query.answer("That option does not exist.", show_alert=True)
+                await query.answer(texts.OPTION_MISSING, show_alert=True)
                 return
             await batches.update_settings(batch_id, uid, **change)
-            await query.answer("Updated.")
+            await query.answer(texts.UPDATED)
         else:  # settings / back
             await query.answer()
     except BudgetExceededError as err:

@@ -23,12 +23,12 @@ async def status(message: Message, batches: BatchService) -> None:
     active = [b for b in await batches.list_for_user(message.from_user.id, limit=20)
               if b.status in ("draft", "running")]
     if not active:
-        await message.answer("Nothing is running. Send images with a caption to start a batch.")
+        await message.answer(texts.NOTHING_RUNNING)
         return
-    lines = ["<b>Your batches in progress</b>"]
+    lines = [texts.IN_PROGRESS_TITLE]
     for b in active:
-        lines.append(f"{STATUS_ICONS[b.status]} #{b.id}: {b.done} done, {b.failed} failed of {b.total}"
-                     + (" (not started)" if b.status == "draft" else ""))
+        lines.append(texts.status_line(STATUS_ICONS[b.status], b.id, b.done, b.failed, b.total,
+                                       b.status == "draft"))
     await message.answer("\n".join(lines))
 
 
@@ -36,12 +36,12 @@ async def status(message: Message, batches: BatchService) -> None:
 async def history(message: Message, batches: BatchService) -> None:
     recent = await batches.list_for_user(message.from_user.id, limit=10)
     if not recent:
-        await message.answer("No batches yet. Send images with a caption to start one.")
+        await message.answer(texts.NO_BATCHES)
         return
-    lines = ["<b>Your recent batches</b>"]
+    lines = [texts.RECENT_TITLE]
     for b in recent:
-        lines.append(f"{STATUS_ICONS.get(b.status, '•')} #{b.id} · {b.total} image(s) · "
-                     f"{b.done} done · {b.failed} failed · {b.status}")
+        lines.append(texts.history_line(STATUS_ICONS.get(b.status, "•"), b.id, b.total, b.done,
+                                        b.failed, b.status))
     await message.answer("\n".join(lines))
 
 
@@ -64,9 +64,9 @@ async def cancel(message: Message, dialogs: DialogService, batches: BatchService
         return
     kb = InlineKeyboardBuilder()
     for b in active:
-        kb.button(text=f"✖️ Cancel #{b.id}", callback_data=CardCb(action="cancel", batch_id=b.id))
+        kb.button(text=texts.CANCEL_NUMBER.format(id=b.id), callback_data=CardCb(action="cancel", batch_id=b.id))
     kb.adjust(2)
-    await message.answer("Which batch should I cancel?", reply_markup=kb.as_markup())
+    await message.answer(texts.WHICH_TO_CANCEL, reply_markup=kb.as_markup())
 
 
 async def _drop_new_prompt(uid: int, notifier: TelegramNotifier) -> bool:

@@ -122,7 +122,7 @@ async def on_unknown_command(message: Message) -> None:
 
 @router.message(~F.text)
 async def on_other_content(message: Message) -> None:
-    await message.answer("I only understand images, prompts files and text. Try /help.")
+    await message.answer(texts.ONLY_UNDERSTAND)
 
 
 # -- fetching ---------------------------------------------------------------------------------
@@ -304,4 +304,4 @@ async def _create(bot: Bot, user_id: int, chat_id: int, entries: list[dict[str, 
 @router.callback_query()
 async def on_unknown_button(query: CallbackQuery) -> None:
     """A payload no factory parses (forged, or from an older version): answer, change nothing."""
-    await query.answer("That button is no longer valid.", show_alert=True)
+    await query.answer(texts.BUTTON_INVALID, show_alert=True)

@@ -132,6 +132,15 @@ _MESSAGES: dict[str, str] = {
     "AUTO_UPSCALE_CARD": N_("⬆️ Every clip is upscaled to 4K as soon as it is ready"),
     "NOT_ON_DRAFT": N_("This batch already started; that can no longer change."),
     "OPTION_MISSING": N_("That option does not exist."),
+    "UPDATED": N_("Updated."),
+    "ONLY_UNDERSTAND": N_("I only understand images, prompts files and text. Try /help."),
+    "BUTTON_INVALID": N_("That button is no longer valid."),
+    "NOTHING_RUNNING": N_("Nothing is running. Send images with a caption to start a batch."),
+    "IN_PROGRESS_TITLE": N_("<b>Your batches in progress</b>"),
+    "NO_BATCHES": N_("No batches yet. Send images with a caption to start one."),
+    "RECENT_TITLE": N_("<b>Your recent batches</b>"),
+    "WHICH_TO_CANCEL": N_("Which batch should I cancel?"),
+    "CANCEL_NUMBER": N_("✖️ Cancel #{id}"),
     "LANGUAGE_PICK": N_("🌐 Choose the language I speak with you:"),
     "LANGUAGE_SET": N_("✅ From now on I speak English with you."),
     "LANGUAGE_UNKNOWN": N_("That language is not offered. Pick one of the buttons of /language."),
@@ -551,3 +560,24 @@ def cannot_send(caption: str, name: str, reason: str, choices: str) -> str:
     """A file that can be neither sent nor linked (all values already escaped)."""
     return _("{caption}\n⚠️ {name}: {reason}. What you can do:{choices}").format(
         caption=caption, name=name, reason=reason, choices=choices)
+
+
+# -- /status and /history (bot/handlers/history.py) ------------------------------------------
+
+def status_line(icon: str, batch_id: int, done: int, failed: int, total: int, draft: bool) -> str:
+    """One batch in /status."""
+    if draft:
+        return _("{icon} #{id}: {done} done, {failed} failed of {total} (not started)").format(
+            icon=icon, id=batch_id, done=done, failed=failed, total=total)
+    return _("{icon} #{id}: {done} done, {failed} failed of {total}").format(
+        icon=icon, id=batch_id, done=done, failed=failed, total=total)
+
+
+def history_line(icon: str, batch_id: int, total: int, done: int, failed: int, status: str) -> str:
+    """One batch in /history (`status` is the batch's state word)."""
+    words = {"draft": _("draft"), "running": _("running"), "done": _("done"),
+             "cancelled": _("cancelled")}
+    return ngettext("{icon} #{id} · {total} image · {done} done · {failed} failed · {status}",
+                    "{icon} #{id} · {total} images · {done} done · {failed} failed · {status}",
+                    total).format(icon=icon, id=batch_id, total=total, done=done, failed=failed,
+                                  status=words.get(status, status))
