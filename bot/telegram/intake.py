@@ -181,13 +181,13 @@ def parse_prompts_file(data: bytes, name: str) -> tuple[list[str], dict[str, str
     Returns the prompts in order and, for a CSV with a file column, a file-name → prompt map.
     """
     if not data.strip():
-        raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why="it is empty."))
+        raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why=texts.WHY_EMPTY))
     if len(data) > MAX_PROMPTS_FILE_BYTES:
-        raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why="it is larger than 512 KB."))
+        raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why=texts.WHY_TOO_LARGE))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why="it is not UTF-8 text.")) from None
+        raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why=texts.WHY_NOT_UTF8)) from None
     prompts: list[str] = []
     by_name: dict[str, str] = {}
     if name.lower().endswith(".csv"):
@@ -196,7 +196,7 @@ def parse_prompts_file(data: bytes, name: str) -> tuple[list[str], dict[str, str
         except csv.Error as err:
             # e.g. a field over the csv module's 128 KiB limit, or a NUL byte
             raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(
-                why=f"it is not a valid CSV file ({texts.esc(err)}).")) from None
+                why=texts.WHY_BAD_CSV.format(error=texts.esc(err)))) from None
         header = [c.strip().lower() for c in rows[0]] if rows else []
         if "prompt" in header:
             p_col = header.index("prompt")
@@ -206,7 +206,7 @@ def parse_prompts_file(data: bytes, name: str) -> tuple[list[str], dict[str, str
             p_col, f_col = (1, 0) if rows and len(rows[0]) >= 2 else (0, None)
         for n, row in enumerate(rows, 1):
             if p_col >= len(row):
-                raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why=f"row {n} has no prompt."))
+                raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why=texts.WHY_ROW_NO_PROMPT.format(n=n)))
             prompt = _line_prompt(row[p_col], n)
             prompts.append(prompt)
             if f_col is not None and f_col < len(row) and row[f_col].strip():
@@ -216,11 +216,11 @@ def parse_prompts_file(data: bytes, name: str) -> tuple[list[str], dict[str, str
             if line.strip():
                 prompts.append(_line_prompt(line, n))
     if not prompts:
-        raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why="it has no prompts."))
+        raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why=texts.WHY_NO_PROMPTS))
     if len(prompts) > MAX_PROMPTS_PER_FILE:
         # Kept in the dialog and re-read at every message: bounded like everything stored.
         raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(
-            why=f"it has {len(prompts)} prompts; at most {MAX_PROMPTS_PER_FILE} are used."))
+            why=texts.WHY_TOO_MANY_PROMPTS.format(n=len(prompts), max=MAX_PROMPTS_PER_FILE)))
     return prompts, by_name
 
 
@@ -228,7 +228,7 @@ def _line_prompt(value: str, n: int) -> str:
     try:
         return check_prompt(value)
     except IntakeRejected as err:
-        raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why=f"line {n}: {err}")) from None
+        raise IntakeRejected(texts.PROMPTS_FILE_BAD.format(why=texts.WHY_LINE.format(n=n, error=err))) from None
 
 
 # -- collecting ---------------------------------------------------------------------------------
