@@ -55,7 +55,6 @@ ADMIN_COMMANDS = commands(DEFAULT, admin=True)
 MODEL_LABELS = {m: catalog.short_label(m) for m in MODELS}
 # The lower-priority Lite exists only on some accounts (FLOW_2026 §5): not offered on the card.
 CARD_MODELS = tuple(m for m in MODELS if m != catalog.VEO_LITE_LOW)
-PRESET_LABELS = {"fast": "⚡ Fast", "balanced": "⚖️ Balanced", "high": "💎 High"}
 
 
 def auto_upscale_button(batch_id: int, on: bool) -> InlineKeyboardButton:
@@ -168,7 +167,7 @@ def review(
 def presets(batch_id: int, item_id: int) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     for p in PRESETS:
-        kb.button(text=PRESET_LABELS[p], callback_data=ReviewCb(action="preset", batch_id=batch_id, item_id=item_id, value=p))
+        kb.button(text=texts.preset_label(p), callback_data=ReviewCb(action="preset", batch_id=batch_id, item_id=item_id, value=p))
     kb.button(text=_("↩️ Back"), callback_data=ReviewCb(action="back", batch_id=batch_id, item_id=item_id))
     kb.adjust(3, 1)
     return kb.as_markup()

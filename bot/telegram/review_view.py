@@ -41,7 +41,6 @@ from bot.telegram.callbacks import ViewCb
 
 log = logging.getLogger(__name__)
 
-PRESET_LABELS = {"fast": "⚡ Fast", "balanced": "⚖️ Balanced", "high": "💎 High"}
 SHEET_BUTTONS = 96          # number buttons under the sheet (12 rows of 8; the limit is 100)
 PROMPT_CHARS = 300
 
@@ -227,17 +226,15 @@ def view_caption(view: BatchView, clips: list[ViewClip], clip: ViewClip, *, too_
     """"clip 7 of 80 · image 4 · prompt …", the clip's selection, the batch's count and state."""
     selected = sum(c.selected for c in clips)
     prompt = clip.prompt if len(clip.prompt) <= PROMPT_CHARS else clip.prompt[:PROMPT_CHARS - 1] + "…"
-    lines = [f"🎬 <b>Batch #{view.id}</b> · clip {clip.number} of {len(clips)} · image {clip.image}"
-             f" · v{clip.variant}",
+    lines = [texts.view_head(view.id, clip.number, len(clips), clip.image, clip.variant),
              texts.esc(prompt),
-             f"{'✅ Selected' if clip.selected else '☐ Not selected'} · {selected} of {len(clips)} selected"]
+             texts.view_selection(clip.selected, selected, len(clips))]
     if too_large:
-        lines.append(f"⚠️ This clip ({texts.size_mb(clip.size)}) is too large to preview here; the video "
-                     "above is another one. It can still be selected, upscaled and zipped.")
+        lines.append(texts.view_too_large(texts.size_mb(clip.size)))
     live = [i for i in view.items if i.status != "cancelled"]
     waiting = [i for i in live if i.status not in ("done", "failed")]
     if waiting:
-        lines.append(f"⏳ {len(live) - len(waiting)} of {len(live)} images finished; more clips join here.")
+        lines.append(texts.view_waiting(len(live) - len(waiting), len(live)))
     return "\n".join(lines)
 
 
@@ -247,24 +244,24 @@ def view_keyboard(view: BatchView, clips: list[ViewClip], clip: ViewClip, menu: 
     i = clip.number - 1
     if menu.kind == "presets":
         for p in PRESETS:
-            kb.button(text=PRESET_LABELS.get(p, p), callback_data=ViewCb(action="pre", batch_id=b, clip_id=clip.id, value=p))
-        kb.button(text="↩️ Back", callback_data=ViewCb(action="back", batch_id=b, clip_id=clip.id))
+            kb.button(text=texts.preset_label(p), callback_data=ViewCb(action="pre", batch_id=b, clip_id=clip.id, value=p))
+        kb.button(text=texts.BACK_BUTTON, callback_data=ViewCb(action="back", batch_id=b, clip_id=clip.id))
         kb.adjust(len(PRESETS), 1)
         return kb.as_markup()
     if menu.kind == "zip":
         kb.button(text="🗜 720p", callback_data=ViewCb(action="zp", batch_id=b, clip_id=clip.id, value="720p"))
         kb.button(text="🗜 4K", callback_data=ViewCb(action="zp", batch_id=b, clip_id=clip.id, value="4k"))
-        kb.button(text="↩️ Back", callback_data=ViewCb(action="back", batch_id=b, clip_id=clip.id))
+        kb.button(text=texts.BACK_BUTTON, callback_data=ViewCb(action="back", batch_id=b, clip_id=clip.id))
         kb.adjust(2, 1)
         return kb.as_markup()
     if menu.kind == "again":
-        kb.button(text=f"✅ Yes, spend {menu.cost} credits",
+        kb.button(text=texts.spend_confirm(menu.cost),
                   callback_data=ViewCb(action="agok", batch_id=b, clip_id=clip.id, value=str(menu.ticket)))
-        kb.button(text="✖️ No", callback_data=ViewCb(action="back", batch_id=b, clip_id=clip.id))
+        kb.button(text=texts.NO_BUTTON, callback_data=ViewCb(action="back", batch_id=b, clip_id=clip.id))
         kb.adjust(1)
         return kb.as_markup()
     if menu.kind == "prompt":
-        kb.button(text="✖️ Cancel new prompt", callback_data=ViewCb(action="no", batch_id=b, clip_id=clip.id))
+        kb.button(text=texts.CANCEL_NEW_PROMPT, callback_data=ViewCb(action="no", batch_id=b, clip_id=clip.id))
         return kb.as_markup()
     prev_clip, next_clip = clips[i - 1], clips[(i + 1) % len(clips)]
     kb.button(text="◀", callback_data=ViewCb(action="go", batch_id=b, clip_id=prev_clip.id))
@@ -273,18 +270,18 @@ def view_keyboard(view: BatchView, clips: list[ViewClip], clip: ViewClip, menu: 
     kb.button(text="▶", callback_data=ViewCb(action="go", batch_id=b, clip_id=next_clip.id))
     same = [c for c in clips if c.item_id == clip.item_id]
     every = all(c.selected for c in same)
-    kb.button(text=(f"☐ Unselect all of image {clip.image}" if every else f"☑️ Select all of image {clip.image}"),
+    kb.button(text=texts.view_select_all(clip.image, every),
               callback_data=ViewCb(action="all", batch_id=b, clip_id=clip.id, value="0" if every else "1"))
     n = sum(c.selected for c in clips)
-    kb.button(text=f"⬆️ Upscale selected ({n})", callback_data=ViewCb(action="up", batch_id=b, clip_id=clip.id))
-    kb.button(text=f"🗜 Zip selected ({n})" if n else f"🗜 Zip all ({len(clips)})",
+    kb.button(text=texts.view_upscale(n), callback_data=ViewCb(action="up", batch_id=b, clip_id=clip.id))
+    kb.button(text=texts.view_zip(n, len(clips)),
               callback_data=ViewCb(action="zip", batch_id=b, clip_id=clip.id))
-    kb.button(text=f"🆓 1080p (Flow, free) ({n})", callback_data=ViewCb(action="hd", batch_id=b, clip_id=clip.id))
+    kb.button(text=texts.view_flow1080(n), callback_data=ViewCb(action="hd", batch_id=b, clip_id=clip.id))
     rows = [3, 1, 2, 1]
     item = next((it for it in view.items if it.id == clip.item_id), None)
     if item is not None and item.status == "done" and view.status != "cancelled":
-        kb.button(text="🔁 Again", callback_data=ViewCb(action="ag", batch_id=b, clip_id=clip.id))
-        kb.button(text="✏️ New prompt", callback_data=ViewCb(action="np", batch_id=b, clip_id=clip.id))
+        kb.button(text=texts.AGAIN_BUTTON, callback_data=ViewCb(action="ag", batch_id=b, clip_id=clip.id))
+        kb.button(text=texts.NEW_PROMPT_BUTTON, callback_data=ViewCb(action="np", batch_id=b, clip_id=clip.id))
         rows.append(2)
     kb.adjust(*rows)
     return kb.as_markup()
@@ -293,13 +290,8 @@ def view_keyboard(view: BatchView, clips: list[ViewClip], clip: ViewClip, menu: 
 def sheet_caption(view: BatchView, clips: list[ViewClip]) -> str:
     from bot.pipeline.contactsheet import MAX_CLIPS
 
-    text = (f"🗂 <b>Batch #{view.id}</b>: {len(clips)} clip(s) at a glance, numbered as in the review "
-            "view. Tap a number (or send it) to jump there.")
-    if len(clips) > MAX_CLIPS:
-        text += f" The sheet shows the first {MAX_CLIPS}."
-    elif len(clips) > SHEET_BUTTONS:
-        text += f" Buttons go up to {SHEET_BUTTONS}; send a higher number."
-    return text
+    return texts.sheet_caption(view.id, len(clips), MAX_CLIPS if len(clips) > MAX_CLIPS else None,
+                               SHEET_BUTTONS if len(clips) > SHEET_BUTTONS else None)
 
 
 def sheet_keyboard(batch_id: int, clips: list[ViewClip]) -> InlineKeyboardMarkup:

@@ -133,6 +133,11 @@ _MESSAGES: dict[str, str] = {
     "NOT_ON_DRAFT": N_("This batch already started; that can no longer change."),
     "OPTION_MISSING": N_("That option does not exist."),
     "UPDATED": N_("Updated."),
+    "BACK_BUTTON": N_("↩️ Back"),
+    "NO_BUTTON": N_("✖️ No"),
+    "CANCEL_NEW_PROMPT": N_("✖️ Cancel new prompt"),
+    "AGAIN_BUTTON": N_("🔁 Again"),
+    "NEW_PROMPT_BUTTON": N_("✏️ New prompt"),
     # Why a prompts file was refused (they follow "I could not read that prompts file:").
     "WHY_EMPTY": N_("it is empty."),
     "WHY_TOO_LARGE": N_("it is larger than 512 KB."),
@@ -590,3 +595,78 @@ def history_line(icon: str, batch_id: int, total: int, done: int, failed: int, s
                     "{icon} #{id} · {total} images · {done} done · {failed} failed · {status}",
                     total).format(icon=icon, id=batch_id, total=total, done=done, failed=failed,
                                   status=words.get(status, status))
+
+
+# -- the review view (bot/telegram/review_view.py) ---------------------------------------------
+
+def preset_label(preset: str) -> str:
+    """A 4K upscale preset's button."""
+    return {"fast": _("⚡ Fast"), "balanced": _("⚖️ Balanced"), "high": _("💎 High")}.get(preset, preset)
+
+
+def view_head(batch_id: int, number: int, total: int, image: int, variant: int) -> str:
+    """The review view's first line: which clip of the batch is shown."""
+    return _("🎬 <b>Batch #{id}</b> · clip {number} of {total} · image {image} · v{variant}").format(
+        id=batch_id, number=number, total=total, image=image, variant=variant)
+
+
+def view_selection(selected: bool, count: int, total: int) -> str:
+    """The shown clip's selection and the batch's count."""
+    if selected:
+        return _("✅ Selected · {count} of {total} selected").format(count=count, total=total)
+    return _("☐ Not selected · {count} of {total} selected").format(count=count, total=total)
+
+
+def view_too_large(size: str) -> str:
+    """The shown clip could not be previewed."""
+    return _("⚠️ This clip ({size}) is too large to preview here; the video above is another one. "
+             "It can still be selected, upscaled and zipped.").format(size=size)
+
+
+def view_waiting(finished: int, total: int) -> str:
+    """Images of the batch still rendering."""
+    return _("⏳ {finished} of {total} images finished; more clips join here.").format(
+        finished=finished, total=total)
+
+
+def view_select_all(image: int, every: bool) -> str:
+    """The button that (un)selects every clip of an image."""
+    if every:
+        return _("☐ Unselect all of image {image}").format(image=image)
+    return _("☑️ Select all of image {image}").format(image=image)
+
+
+def view_zip(selected: int, total: int) -> str:
+    """The zip button with its live count."""
+    if selected:
+        return _("🗜 Zip selected ({n})").format(n=selected)
+    return _("🗜 Zip all ({n})").format(n=total)
+
+
+def view_upscale(selected: int) -> str:
+    """The upscale button with its live count."""
+    return _("⬆️ Upscale selected ({n})").format(n=selected)
+
+
+def view_flow1080(selected: int) -> str:
+    """Flow's free 1080p button with its live count."""
+    return _("🆓 1080p (Flow, free) ({n})").format(n=selected)
+
+
+def spend_confirm(credits: int) -> str:
+    """The confirmation button of a paid action."""
+    return _("✅ Yes, spend {credits} credits").format(credits=credits)
+
+
+def sheet_caption(batch_id: int, clips: int, max_clips: int | None, max_buttons: int | None) -> str:
+    """The contact sheet's caption; `max_clips`/`max_buttons` when the sheet/buttons stop short."""
+    # English says "clip(s)" in both forms; the other languages decline by their own rules.
+    text = ngettext("🗂 <b>Batch #{id}</b>: {n} clip(s) at a glance, numbered as in the review view. "
+                    "Tap a number (or send it) to jump there.",
+                    "🗂 <b>Batch #{id}</b>: {n} clip(s) at a glance, numbered as in the review view. "
+                    "Tap a number (or send it) to jump there.", clips).format(id=batch_id, n=clips)
+    if max_clips is not None:
+        text += " " + _("The sheet shows the first {n}.").format(n=max_clips)
+    elif max_buttons is not None:
+        text += " " + _("Buttons go up to {n}; send a higher number.").format(n=max_buttons)
+    return text
