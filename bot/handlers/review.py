@@ -44,7 +44,7 @@ async def on_clip(query: CallbackQuery, callback_data: ClipCb, batches: BatchSer
     if view is None:
         return
     selected = len(view.selected_clips)
-    await query.answer(f"{selected} clip(s) selected in batch #{view.id}.")
+    await query.answer(texts.CLIPS_SELECTED.format(count=selected, id=view.id))
     await _set_markup(query, item_keyboard(view, callback_data.item_id))
 
 
@@ -62,9 +62,9 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
             return
         if cb.action == "upscale":
             if not view.selected_clips:
-                await query.answer("Select at least one clip first (tap ☐ under a video).", show_alert=True)
+                await query.answer(texts.SELECT_FIRST_ALBUM, show_alert=True)
                 return
-            await query.answer("Choose the 4K quality.")
+            await query.answer(texts.CHOOSE_QUALITY)
             await _set_markup(query, keyboards.presets(view.id, cb.item_id))
         elif cb.action == "preset":
             queued = await batches.request_upscale(view.id, uid, cb.value)
@@ -72,13 +72,12 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
             await _set_markup(query, item_keyboard(view, cb.item_id))
         elif cb.action == "flow1080":
             if not view.selected_clips:
-                await query.answer("Select at least one clip first (tap ☐ under a video).", show_alert=True)
+                await query.answer(texts.SELECT_FIRST_ALBUM, show_alert=True)
                 return
             queued = await batches.request_flow_1080p(view.id, uid)
             await query.answer(
-                f"🆓 Asking Flow for the 1080p of {queued} clip(s); they arrive here as files. "
-                "If Flow's never comes, I upscale them myself and say so." if queued
-                else "Flow's 1080p of those clips was already asked for.", show_alert=not queued)
+                texts.FLOW1080_ASKED.format(n=queued) if queued
+                else texts.FLOW1080_ALREADY, show_alert=not queued)
         elif cb.action == "back":
             await query.answer()
             await _set_markup(query, item_keyboard(view, cb.item_id))
@@ -89,19 +88,19 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
         elif cb.action == "retry":
             item = next((i for i in view.items if i.id == cb.item_id), None)
             if item is None or item.status != "failed":
-                await query.answer("This image is not failed (or is already being retried).")
+                await query.answer(texts.NOT_FAILED)
                 return
             cost = await batches.retry_cost(item.id)
             await query.answer()
             await _set_markup(query, keyboards.retry_confirm(view.id, item.id, cost))
         elif cb.action == "retry_ok":
             again = await batches.retry_item(cb.item_id, uid)
-            await query.answer("🔁 Retrying." if again else "Already retried.")
+            await query.answer(texts.RETRYING if again else texts.ALREADY_RETRIED)
             await _set_markup(query, None)
             if again:
                 await notifier.show_batch_state(view.id)  # a finished batch runs again
         elif cb.action == "retry_no":
-            await query.answer("Not retried.")
+            await query.answer(texts.NOT_RETRIED)
             await _set_markup(query, keyboards.retry(view.id, cb.item_id))
         else:
             await query.answer()
@@ -112,13 +111,13 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
 def upscale_reply(view: BatchView, preset: str, queued: int) -> str:
     """What the 4K button promises, from what `request_upscale` actually queued."""
     if queued:
-        return f"⬆️ Upscaling {queued} clip(s) to 4K; they arrive here as files."
+        return texts.UPSCALING.format(n=queued)
     chosen = [c for c in view.selected_clips if c.status == "ready"]
     if not chosen:
-        return "No clip is selected any more: tap ☐ under a video first."
+        return texts.NONE_SELECTED
     if all(c.status_4k == "ready" and c.preset_4k == preset for c in chosen):
-        return "Those clips are already upscaled with that quality; the 4K files were sent above."
-    return "Those clips are already being upscaled; the 4K files arrive here when done."
+        return texts.ALREADY_UPSCALED
+    return texts.BEING_UPSCALED
 
 
 def zip_reply(view: BatchView, resolution: str, export_id: int | None) -> str:
@@ -126,19 +125,18 @@ def zip_reply(view: BatchView, resolution: str, export_id: int | None) -> str:
     label = resolution.upper()
     if export_id is None:
         if resolution == "4k":
-            return ("Nothing to zip in 4K yet: no clip of this batch is upscaled. Select clips, "
-                    "press ⬆️ Upscale, and zip once the 4K files have arrived.")
-        return "Nothing to zip yet: no clip of this batch is ready."
+            return texts.NOTHING_TO_ZIP_4K
+        return texts.NOTHING_TO_ZIP
     export = next((e for e in view.exports if e.id == export_id), None)
     if export is not None and export.status == "delivered":
-        return f"That {label} zip was already sent above; select other clips for a new one."
+        return texts.ZIP_ALREADY_SENT.format(label=label)
     have = [c for c in view.clips if (c.path_4k if resolution == "4k" else c.path_720)]
     chosen = [c for c in have if c.selected] or have
-    text = f"🗜 Preparing the {label} zip of {len(chosen)} clip(s); it arrives here shortly."
+    text = texts.ZIP_PREPARING.format(label=label, n=len(chosen))
     if resolution == "4k":
         waiting = [c for c in view.selected_clips if c.status_4k in ("queued", "running")]
         if waiting:
-            text += f" {len(waiting)} clip(s) still upscaling are not in it: zip again once they arrive."
+            text += texts.ZIP_WAITING.format(n=len(waiting))
     return text
 
 

@@ -26,8 +26,6 @@ from bot.telegram.review_view import Menu
 
 router = Router(name=__name__)
 
-NO_CLIP = "That clip is not in this batch's review."
-NO_NUMBER = "There is no clip with that number in this batch."
 
 
 @router.callback_query(ViewCb.filter())
@@ -47,14 +45,14 @@ async def on_view(query: CallbackQuery, callback_data: ViewCb, batches: BatchSer
     if cb.action == "n":
         number = small_number(cb.value)
         if number is None or not 1 <= number <= len(clips):
-            await query.answer(NO_NUMBER, show_alert=True)
+            await query.answer(texts.NO_NUMBER, show_alert=True)
             return
         await viewer.show(view.id, clip_id=clips[number - 1].id)
-        await query.answer(f"Clip {number} is in the review view.")
+        await query.answer(texts.CLIP_IN_VIEW.format(number=number))
         return
     clip = next((c for c in clips if c.id == cb.clip_id), None)
     if clip is None:
-        await query.answer(NO_CLIP, show_alert=True)
+        await query.answer(texts.NO_CLIP, show_alert=True)
         return
     try:
         await _act(query, cb, view.id, uid, clip, clips, batches, review, notifier)
@@ -75,7 +73,7 @@ async def _act(query: CallbackQuery, cb: ViewCb, batch_id: int, uid: int, clip: 
     elif a in ("sel", "all"):
         flag = small_number(cb.value)
         if flag not in (0, 1):
-            await query.answer("That option does not exist.", show_alert=True)
+            await query.answer(texts.OPTION_MISSING, show_alert=True)
             return
         if a == "sel":
             await review.select(batch_id, uid, clip.id, bool(flag))
@@ -83,13 +81,13 @@ async def _act(query: CallbackQuery, cb: ViewCb, batch_id: int, uid: int, clip: 
             await review.select_item(batch_id, uid, clip.item_id, bool(flag))
         shown = await viewer.show(batch_id, clip_id=clip.id)
         count = sum(c.selected for c in await review.clips(batch_id))
-        await query.answer(f"{count} clip(s) selected in batch #{batch_id}." if shown else "")
+        await query.answer(texts.CLIPS_SELECTED.format(count=count, id=batch_id) if shown else "")
     elif a == "up":
         if not any(c.selected for c in clips):
-            await query.answer("Select at least one clip first (☐ in the middle).", show_alert=True)
+            await query.answer(texts.SELECT_FIRST_VIEW, show_alert=True)
             return
         await viewer.show(batch_id, clip_id=clip.id, menu=Menu("presets"))
-        await query.answer("Choose the 4K quality.")
+        await query.answer(texts.CHOOSE_QUALITY)
     elif a == "pre":
         view = await batches.get(batch_id, uid)
         queued = await batches.request_upscale(batch_id, uid, cb.value)
@@ -97,10 +95,10 @@ async def _act(query: CallbackQuery, cb: ViewCb, batch_id: int, uid: int, clip: 
         await viewer.show(batch_id, clip_id=clip.id)
     elif a == "zip":
         await viewer.show(batch_id, clip_id=clip.id, menu=Menu("zip"))
-        await query.answer("Which size?")
+        await query.answer(texts.WHICH_SIZE)
     elif a == "zp":
         if cb.value not in ("720p", "4k"):
-            await query.answer("That option does not exist.", show_alert=True)
+            await query.answer(texts.OPTION_MISSING, show_alert=True)
             return
         export_id = await batches.request_export(batch_id, uid, cb.value)
         after = await batches.get(batch_id, uid)
@@ -108,49 +106,46 @@ async def _act(query: CallbackQuery, cb: ViewCb, batch_id: int, uid: int, clip: 
         await viewer.show(batch_id, clip_id=clip.id)
     elif a == "hd":
         if not any(c.selected for c in clips):
-            await query.answer("Select at least one clip first (☐ in the middle).", show_alert=True)
+            await query.answer(texts.SELECT_FIRST_VIEW, show_alert=True)
             return
         queued = await batches.request_flow_1080p(batch_id, uid)
         await query.answer(
-            f"🆓 Asking Flow for the 1080p of {queued} clip(s); they arrive here as files. "
-            "If Flow's never comes, I upscale them myself and say so." if queued
-            else "Flow's 1080p of those clips was already asked for.", show_alert=not queued)
+            texts.FLOW1080_ASKED.format(n=queued) if queued
+            else texts.FLOW1080_ALREADY, show_alert=not queued)
     elif a == "ag":
         cost, ticket = await review.cost(clip.item_id), await review.again_ticket(clip.item_id)
         await viewer.show(batch_id, clip_id=clip.id, menu=Menu("again", cost, ticket))
-        await query.answer(f"New clips of image {clip.image} with the same prompt cost {cost} credits.")
+        await query.answer(texts.AGAIN_COST.format(image=clip.image, cost=cost))
     elif a == "agok":
         ticket = small_number(cb.value)
         made = None if ticket is None else await review.again(batch_id, uid, clip.item_id, ticket)
-        await query.answer(f"🔁 New clips of image {clip.image} are on their way; they join this view."
-                           if made else "Already asked for: those clips are on their way.")
+        await query.answer(texts.AGAIN_MADE.format(image=clip.image) if made else texts.ALREADY_ASKED)
         await viewer.show(batch_id, clip_id=clip.id)
         if made:
             await notifier.show_batch_state(batch_id)
     elif a == "np":
         await review.await_prompt(uid, batch_id, clip.item_id)
         await viewer.show(batch_id, clip_id=clip.id, menu=Menu("prompt"))
-        await query.answer(f"Send the new prompt for image {clip.image} as a message.", show_alert=True)
+        await query.answer(texts.SEND_NEW_PROMPT.format(image=clip.image), show_alert=True)
     elif a == "npok":
         pending = await review.pending_prompt(uid)
         ticket = small_number(cb.value)
         if pending is None or pending.prompt is None or pending.batch_id != batch_id or ticket is None:
-            await query.answer("Already asked for, or cancelled.")
+            await query.answer(texts.ASKED_OR_CANCELLED)
             await _close_confirmation(query)
             return
         made = await review.again(batch_id, uid, pending.item_id, ticket, prompt=pending.prompt)
         await review.drop_prompt(uid)
-        await query.answer("✏️ New clips with your prompt are on their way; they join the review view."
-                           if made else "Already asked for: those clips are on their way.")
-        await _close_confirmation(query, "✏️ Asked for." if made else None)
+        await query.answer(texts.NEW_PROMPT_MADE if made else texts.ALREADY_ASKED)
+        await _close_confirmation(query, texts.ASKED if made else None)
         await viewer.show(batch_id)  # the view's "Cancel new prompt" goes back to its buttons
         if made:
             await notifier.show_batch_state(batch_id)
     elif a == "no":
         await review.drop_prompt(uid)
-        await query.answer("Not changed.")
+        await query.answer(texts.NOT_CHANGED)
         if query.message is not None and getattr(query.message, "video", None) is None:
-            await _close_confirmation(query, "✖️ Cancelled.")
+            await _close_confirmation(query, texts.CANCELLED_SHORT)
         await viewer.show(batch_id, clip_id=clip.id)
     elif a == "back":
         await query.answer()
@@ -208,12 +203,12 @@ async def on_new_prompt(message: Message, pending: Any, notifier: TelegramNotifi
 
     kb = InlineKeyboardBuilder()
     anchor = clips[0].id if clips else 0
-    kb.button(text=f"✅ Yes, spend {cost} credits",
+    kb.button(text=texts.spend_confirm(cost),
               callback_data=ViewCb(action="npok", batch_id=pending.batch_id, clip_id=anchor, value=str(ticket)))
-    kb.button(text="✖️ No", callback_data=ViewCb(action="no", batch_id=pending.batch_id, clip_id=anchor))
+    kb.button(text=texts.NO_BUTTON, callback_data=ViewCb(action="no", batch_id=pending.batch_id, clip_id=anchor))
     kb.adjust(1)
-    await message.answer(f"✏️ New clips of image {image} with the prompt:\n<i>{texts.esc(prompt[:500])}</i>\n"
-                         f"This costs {cost} credits.", reply_markup=kb.as_markup())
+    await message.answer(texts.NEW_PROMPT_CONFIRM.format(image=image, prompt=texts.esc(prompt[:500]),
+                                                         cost=cost), reply_markup=kb.as_markup())
 
 
 async def _number_for_view(message: Message, notifier: TelegramNotifier, dialogs: DialogService) -> Any:
@@ -230,7 +225,7 @@ async def _number_for_view(message: Message, notifier: TelegramNotifier, dialogs
 async def on_number(message: Message, number: int, view_batch: int, notifier: TelegramNotifier) -> None:
     clips = await notifier.review.clips(view_batch)
     if not 1 <= number <= len(clips):
-        await message.answer(f"Batch #{view_batch} has clips 1 to {len(clips)}; there is no clip {number}.")
+        await message.answer(texts.NO_SUCH_CLIP.format(id=view_batch, count=len(clips), number=number))
         return
     await notifier.viewer.show(view_batch, clip_id=clips[number - 1].id)
-    await message.answer(f"👆 Clip {number} of batch #{view_batch} is in the review view.")
+    await message.answer(texts.JUMPED.format(number=number, id=view_batch))
