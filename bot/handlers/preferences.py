@@ -85,7 +85,7 @@ async def change_default(query: CallbackQuery, callback_data: CardCb, users: Use
                 raise ValueError(callback_data.value)
             await users.set_default(uid, "auto_upscale", callback_data.value == "1")
         elif callback_data.action == "back":
-            await query.answer("Saved.")
+            await query.answer(texts.SAVED)
             if query.message is not None:
                 await query.message.edit_reply_markup(reply_markup=None)
             return
@@ -96,7 +96,7 @@ async def change_default(query: CallbackQuery, callback_data: CardCb, users: Use
         await query.answer(texts.OPTION_MISSING, show_alert=True)
         return
     d = await users.defaults(uid)
-    await query.answer("Saved.")
+    await query.answer(texts.SAVED)
     if query.message is not None:
         try:
             await query.message.edit_text(defaults_text(d), reply_markup=_markup(d))

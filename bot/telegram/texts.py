@@ -133,6 +133,7 @@ _MESSAGES: dict[str, str] = {
     "NOT_ON_DRAFT": N_("This batch already started; that can no longer change."),
     "OPTION_MISSING": N_("That option does not exist."),
     "UPDATED": N_("Updated."),
+    "SAVED": N_("Saved."),
     # The review view's and the albums' answers (bot/handlers/review_view.py, review.py).
     # English keeps "clip(s)": these are short button answers, counted only in words elsewhere.
     "NO_CLIP": N_("That clip is not in this batch's review."),
