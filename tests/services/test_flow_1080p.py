@@ -3,6 +3,8 @@ the real pipeline on flowsim with real FFmpeg."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.clock import SystemClock
 from bot.pipeline.probe import probe
 from bot.services.batches import BatchService, NewItem
@@ -11,12 +13,13 @@ from tests.services.harness import RecordingNotifier, make_frames, make_settings
 USER = 5
 
 
+@pytest.mark.flowsim_variant("classic")
 async def test_flow_1080p_that_never_arrives_falls_back_to_our_upscale_and_says_so(
         sim, chromium, sim_session_file, tmp_path):
     # The classic page's 1080p is never driven: the driver reports upscale_timeout at once,
     # exactly what a 1080p that never renders looks like to the pipeline.
     await sim.configure(landing=False, generation_seconds=2)
-    settings = make_settings(tmp_path / "data", sim.base_url)
+    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
     notifier = RecordingNotifier()
     frames = make_frames(tmp_path / "f", 1, size=(720, 1280))
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
