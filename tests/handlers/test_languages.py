@@ -117,3 +117,19 @@ async def test_journey_in_each_language(lang, telegram, sim, chromium, sim_sessi
             assert previews and all(m.files for m in previews)
     finally:
         await flow.close()
+
+
+async def test_error_reference_reaches_the_user_in_their_language(telegram, tmp_path):
+    # Regression: the dispatcher's error handler runs outside the i18n middleware, so its polite
+    # answer came out in English for everyone.
+    telegram.user(ANN, "Ann", language_code="vi")
+    settings = bot_settings(telegram, tmp_path / "data")
+    async with running_bot(settings, with_pipeline=False):
+        await telegram.send_photo(ANN, image_bytes(), caption="clouds roll over the hills")
+        card = await telegram.wait_for(lambda t: last_with(t, ANN, "Lô #1"))
+        telegram.fail_next("editMessageText", status=400)  # the redraw fails: the error escapes
+        await telegram.press(ANN, card.message_id, card.button_data("Cài đặt"))
+        await telegram.wait_for(lambda t: any("Quản trị viên đã được báo" in (a.get("text") or "")
+                                              for a in t.answers)
+                                or last_with(t, ANN, "Quản trị viên đã được báo"))
+        assert last_with(telegram, ANN, "admins have been told") is None
