@@ -207,6 +207,21 @@ class UserService:
             (json.dumps(saved), self.db.now(), user_id),
         )
 
+    async def note_telegram_locale(self, user_id: int, locale: str) -> None:
+        """Remember the locale of the user's Telegram app, for messages sent after a restart
+        before their next update. Allowed users only: a stranger's update must create no row."""
+        if await self.role_of(user_id) is None:
+            return
+        saved = await self._settings_json(user_id)
+        if saved.get("telegram_locale") == locale:
+            return
+        saved["telegram_locale"] = locale
+        await self._ensure_row(user_id)
+        await self.db.execute(
+            "UPDATE users SET settings_json = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(saved), self.db.now(), user_id),
+        )
+
     async def default_prompt(self, user_id: int) -> str | None:
         row = await self.db.fetchone("SELECT default_prompt FROM users WHERE id = ?", (user_id,))
         return row[0] if row and row[0] else None

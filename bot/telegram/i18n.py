@@ -54,13 +54,16 @@ class UserI18nMiddleware(I18nMiddleware):
             return DEFAULT
         saved = await self.users.language(user.id)
         locale = pick_locale(saved, user.language_code)
-        _seen[user.id] = locale
+        if _seen.get(user.id) != locale:  # first update of this process, or a change
+            _seen[user.id] = locale
+            await self.users.note_telegram_locale(user.id, pick_locale(None, user.language_code))
         return locale
 
 
 # user id -> the locale of their latest update. Messages the pipeline sends later (progress,
-# previews) follow it; after a restart, until the user's next update, only a stored /language
-# choice is known (Telegram tells a bot the language_code only with an update).
+# previews) follow it; after a restart, until the user's next update, the stored /language
+# choice or the stored locale of their Telegram app (settings_json "telegram_locale") is used:
+# Telegram tells a bot the language_code only with an update.
 _seen: dict[int, str] = {}
 
 
@@ -72,10 +75,13 @@ async def owner_locale(db: Any, user_id: int | None) -> str:
         return _seen[user_id]
     row = await db.fetchone("SELECT settings_json FROM users WHERE id = ?", (user_id,))
     try:
-        saved = json.loads(row[0]).get("language") if row and row[0] else None
-    except (ValueError, AttributeError):
-        saved = None
-    return pick_locale(saved if isinstance(saved, str) else None, None)
+        stored = json.loads(row[0]) if row and row[0] else {}
+    except ValueError:
+        stored = {}
+    stored = stored if isinstance(stored, dict) else {}
+    chosen, app = stored.get("language"), stored.get("telegram_locale")
+    return pick_locale(chosen if isinstance(chosen, str) else None,
+                       app if isinstance(app, str) else None)
 
 
 def in_owner_locale(method):

@@ -133,3 +133,23 @@ async def test_error_reference_reaches_the_user_in_their_language(telegram, tmp_
                                               for a in t.answers)
                                 or last_with(t, ANN, "Quản trị viên đã được báo"))
         assert last_with(telegram, ANN, "admins have been told") is None
+
+
+async def test_after_a_restart_pipeline_messages_keep_the_telegram_language(telegram, tmp_path):
+    from bot.telegram import i18n as i18n_module
+    from tests.handlers.harness import STRANGER
+
+    telegram.user(ANN, "Ann", language_code="ru")
+    telegram.user(STRANGER, "Eve", language_code="ru")
+    settings = bot_settings(telegram, tmp_path / "data")
+    async with running_bot(settings) as app:
+        await telegram.send_command(ANN, "/start")
+        await telegram.wait_for(lambda t: last_with(t, ANN, "Я превращаю"))
+        await telegram.send_command(STRANGER, "/start")
+        await telegram.wait_for(lambda t: last_with(t, STRANGER, "закрытый бот"))
+        db = app.services["users"].db
+        i18n_module._seen.clear()  # what a restart forgets: only the database remains
+        assert await i18n_module.owner_locale(db, ANN) == "ru"
+        assert await i18n_module.owner_locale(db, BOB) == "en"
+        # A stranger's language is not stored: their update creates no user row.
+        assert await db.fetchone("SELECT 1 FROM users WHERE id = ?", (STRANGER,)) is None
