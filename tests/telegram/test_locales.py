@@ -94,3 +94,14 @@ def test_texts_follow_the_current_locale():
         assert [c.description for c in keyboards.commands("vi")][-1] == \
             "Hủy hội thoại hoặc lô hiện tại"
     assert texts.STARTED.format(id=7) == "▶️ Batch #7 started."
+
+
+def test_every_text_the_code_reads_exists():
+    # `texts.NAME` is resolved at run time (module __getattr__), so a typo would only fail when
+    # that answer is due: check every name the code reads.
+    used = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        used |= set(re.findall(r"\btexts\.([A-Z][A-Z0-9_]+)\b", path.read_text(encoding="utf-8")))
+    used.discard("NAME")  # the docstrings' example
+    missing = sorted(name for name in used if not hasattr(texts, name))
+    assert not missing, missing
