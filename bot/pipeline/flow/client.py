@@ -75,6 +75,7 @@ class PlaywrightFlowClient:
         self.stale_reload_s = stale_reload_s
         self._last_change: dict[str, tuple[tuple, float]] = {}
         self._lock = asyncio.Lock()
+        self._submits_waiting = 0
         self._project_url: str | None = None  # the project this client session submits into
         self._aux: dict[str, Page] = {}  # pages showing other projects (reattached handles)
         self._epoch = -1  # session.relaunches when _aux / _project_url were valid
@@ -186,8 +187,53 @@ class PlaywrightFlowClient:
         answer was seen, so call `find_submission()` before submitting the prompt again;
         `WrongSubmissionError` carries the handle of what really went out (it was paid for).
         """
-        async with self._lock:
+        self._submits_waiting += 1  # upload_ahead yields the page to a waiting submit
+        try:
+            await self._lock.acquire()
+        finally:
+            self._submits_waiting -= 1
+        try:
             return await self._guard("submit", lambda: self._submit(request))
+        finally:
+            self._lock.release()
+
+    async def upload_ahead(self, paths) -> int:
+        """Upload frames of later submits into the current project while renders run; returns
+        how many were uploaded now.
+
+        Only on flow2026, once the batch's project exists. Each upload is recorded in the
+        ledger (a restart does not upload it again) and the next submit of that frame only
+        picks it. One frame per page-lock turn, and none while a submit waits for the page: an
+        upload never delays a submit that has a free slot by more than the one in progress.
+        """
+        done = 0
+        for path in paths:
+            project = self._project_url
+            if project is None or self._ui is None or self._ui.name != "flow2026":
+                break
+            key = str(Path(path))
+            if key in self.ledger.uploads_in(project):
+                continue
+            if self._submits_waiting > 0 or self._lock.locked():
+                break
+            async with self._lock:
+                if self._project_url != project:
+                    break
+                await self._guard("upload_ahead",
+                                  lambda p=Path(path), k=key, u=project: self._upload_ahead(p, k, u))
+            done += 1
+        return done
+
+    async def _upload_ahead(self, path: Path, key: str, project: str) -> None:
+        page = await self._work_page()
+        if not _same_page(page.url, project):
+            await self._goto(page, project)
+        ui = await self._ui_for(page)
+        await ui.ensure_page_ok(page)
+        await ui.dismiss_overlays(page)
+        mid, name = await ui.upload_ahead(page, path)
+        self.ledger.add_upload(project, key, mid, name)
+        log.debug("uploaded %s ahead as %s", path.name, name)
 
     async def _submit(self, req: GenerationRequest) -> FlowHandle:
         page = await self._work_page()
@@ -203,11 +249,21 @@ class PlaywrightFlowClient:
             ui = await self._ui_for(page)
         await ui.ensure_page_ok(page)
         await ui.dismiss_overlays(page)
+        if hasattr(ui, "ahead"):
+            ui.ahead = self.ledger.uploads_in(self._project_url)
 
         def before_click(ids) -> None:
             self.ledger.see(ids, self.clock.now())
 
-        done = await ui.submit(page, req, before_click)
+        try:
+            done = await ui.submit(page, req, before_click)
+        finally:
+            # Frames this submit uploaded are stored in the project: a later submit of the same
+            # frame (a retry, a restart) picks them instead of paying the upload again.
+            stored = self.ledger.uploads_in(self._project_url)
+            for key, (mid, name) in getattr(ui, "ahead", {}).items():
+                if stored.get(key) != (mid, name):
+                    self.ledger.add_upload(self._project_url, key, mid, name)
         self.last_timings = done.marks
         self.ledger.see(done.tile_ids, done.submitted_at)
         proof = done.proof

@@ -27,11 +27,15 @@ class Ledger:
         self.path = Path(path)
         self.projects: list[str] = []
         self.seen: dict[str, float] = {}
+        # Frames uploaded ahead, per project: image path → [media id, run-unique name], so a
+        # restarted process picks them instead of uploading the same frame again.
+        self.uploads: dict[str, dict[str, list[str]]] = {}
         if self.path.exists():
             try:
                 data = json.loads(self.path.read_text())
                 self.projects = list(data.get("projects", []))
                 self.seen = {k: float(v) for k, v in data.get("seen", {}).items()}
+                self.uploads = {k: dict(v) for k, v in data.get("uploads", {}).items()}
             except (ValueError, OSError) as err:
                 log.warning("ignoring unreadable driver ledger %s: %s", self.path, err)
 
@@ -40,7 +44,17 @@ class Ledger:
             self.projects.remove(url)
         self.projects.append(url)
         del self.projects[:-MAX_PROJECTS]
+        self.uploads = {k: v for k, v in self.uploads.items() if k in self.projects}
         self._save()
+
+    def add_upload(self, project_url: str, path: str, media_id: str, name: str) -> None:
+        """Record that `path` is stored in `project_url`'s library as `name` (`media_id`)."""
+        self.uploads.setdefault(project_url, {})[path] = [media_id, name]
+        self._save()
+
+    def uploads_in(self, project_url: str) -> dict[str, tuple[str, str]]:
+        """The frames uploaded ahead into `project_url`: path → (media id, name)."""
+        return {k: (v[0], v[1]) for k, v in self.uploads.get(project_url, {}).items()}
 
     def see(self, tile_ids, at: float) -> None:
         """Record tile ids not seen before with time `at` (earlier sightings are kept)."""
@@ -58,5 +72,5 @@ class Ledger:
         return first is None or first >= after
 
     def _save(self) -> None:
-        data = {"projects": self.projects, "seen": self.seen}
+        data = {"projects": self.projects, "seen": self.seen, "uploads": self.uploads}
         write_private(self.path, json.dumps(data).encode())

@@ -191,6 +191,9 @@ class Flow2026Ui(UiGeneration):
         super().__init__(settings, wire)
         self.plan: str | None = None  # seen on the account button (PRO/ULTRA)
         self._quote_seen: int | None = None  # the popover's quote of the current submit
+        # Frames uploaded ahead into the current project (path → (media id, run-unique name)),
+        # set by the client from its ledger before each submit: the submit only picks them.
+        self.ahead: dict[str, tuple[str, str]] = {}
 
     # --- page checks --------------------------------------------------------------------------
     async def signed_out_reason(self, page: Page) -> str | None:
@@ -327,16 +330,29 @@ class Flow2026Ui(UiGeneration):
         await self._scroll_top(page)
         await self._agent_off(page)
         frames: list[tuple[str, str]] = []
-        for path in (req.image_path, req.end_image_path):
-            if path is not None:
-                path = Path(path)
-                if path not in uploads:
-                    uploads[path] = await self._upload(page, path)
-                frames.append(uploads[path])
+        ahead_before = dict(self.ahead)
+        paths = [Path(p) for p in (req.image_path, req.end_image_path) if p is not None]
+        for path in paths:
+            if path not in uploads:
+                uploads[path] = self.ahead.get(str(path)) or await self._upload(page, path)
+                self.ahead[str(path)] = uploads[path]  # stored now: the client records it
+            frames.append(uploads[path])
         marks["uploaded"] = time.monotonic()
         await self._configure(page, req)
         marks["configured"] = time.monotonic()
-        await self._bind_frames(page, frames)
+        try:
+            await self._bind_frames(page, frames)
+        except FrameNotBound as err:
+            early = [p for p in paths if uploads[p] == ahead_before.get(str(p))]
+            if err.code != "picker_missing" or not early:
+                raise
+            # An asset uploaded ahead is not in the picker (deleted, another library): upload
+            # the frame now, as a submit without it would.
+            log.info("a frame uploaded ahead is not in the picker; uploading it again")
+            for path in early:
+                uploads[path] = self.ahead[str(path)] = await self._upload(page, path)
+            frames = [uploads[p] for p in paths]
+            await self._bind_frames(page, frames)
         marks["bound"] = time.monotonic()
         await self._type_prompt(page, req.prompt)
         marks["typed"] = time.monotonic()
@@ -414,6 +430,12 @@ class Flow2026Ui(UiGeneration):
         await find(page, "prompt_box", t, registry=REG)
 
     # upload --------------------------------------------------------------------------------------
+    async def upload_ahead(self, page: Page, image: Path) -> tuple[str, str]:
+        """Upload `image` into the open project's library now, for a later submit to pick
+        (the composer is left as it was: nothing is bound); (media id, run-unique name)."""
+        await self._scroll_top(page)
+        return await self._upload(page, image)
+
     async def _upload(self, page: Page, image: Path) -> tuple[str, str]:
         """Upload `image` to the project library under a run-unique name; (media id, name)."""
         t = self.timeout
@@ -465,8 +487,10 @@ class Flow2026Ui(UiGeneration):
                     return result["mediaId"]
             dialog = await probe(page, "consent_dialog", registry=REG)
             if dialog is not None:
-                await self._consent(page)
+                # Forget the refusal before agreeing: the page re-sends the upload the moment
+                # the dialog closes, and its reply may land while _consent still waits.
                 replies.clear()
+                await self._consent(page)
             await asyncio.sleep(0.05)
         raise NotFound(f"upload reply for {name}")
 
