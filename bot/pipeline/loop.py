@@ -46,6 +46,8 @@ logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
 # Downloads pause when a render is predicted to finish within this many seconds (one download
 # holds the page for one to a few seconds on a loaded machine; the next submit must not wait).
 DOWNLOAD_GUARD_S = 3.0
+# How many waiting submits (in claim order) get their frames uploaded ahead at once.
+UPLOAD_AHEAD_ITEMS = 4
 # Seconds between looks at an expired session while the account is paused.
 SESSION_CHECK_S = 30.0
 # Finished tasks are kept a week (for /stats and post-mortems), swept once an hour.
@@ -113,6 +115,7 @@ class Pipeline:
         self._tick_idle = asyncio.Event()
         self._tick_idle.set()
         self._slot_freeing_soon = False
+        self._ahead: asyncio.Task | None = None  # frames of waiting submits being uploaded
         self._last_session_check = float("-inf")
         self._last_prune = float("-inf")
         self._progress_seen: dict[int, tuple] = {}
@@ -157,6 +160,9 @@ class Pipeline:
                 await asyncio.wait_for(self._tick_idle.wait(), self.tick_timeout_s)
         if self.canary is not None:
             await self.canary.stop()  # a check spends nothing: cut it short
+        if self._ahead is not None and not self._ahead.done():
+            self._ahead.cancel()  # an upload ahead is optional: the submit uploads it itself
+            await asyncio.gather(self._ahead, return_exceptions=True)
         running = [t for group in self._running.values() for t in group]
         if running:
             _, pending = await asyncio.wait(running, timeout=grace_s)
@@ -325,6 +331,32 @@ class Pipeline:
             self.ctx.downloads_ok.clear()
         else:
             self.ctx.downloads_ok.set()
+            await self._maybe_upload_ahead()
+
+    async def _maybe_upload_ahead(self) -> None:
+        """Give the browser's idle time (no submit runs, no slot frees soon) to uploading the
+        frames of submits waiting for a render slot into the project, so each of those submits
+        only picks its stored frame (flow2026; the client records what it uploaded)."""
+        upload = getattr(self.ctx.flow, "upload_ahead", None)
+        if upload is None or self._stopping or self._ahead is not None and not self._ahead.done():
+            return
+        rows = await self.db.fetchall(
+            "SELECT i.image_path, i.end_image_path FROM tasks t "
+            "JOIN items i ON i.id = json_extract(t.payload, '$.item_id') "
+            "WHERE t.status = 'queued' AND t.kind = ? ORDER BY t.run_after, t.id LIMIT ?",
+            (stages.SUBMIT, UPLOAD_AHEAD_ITEMS))
+        paths = [Path(p) for row in rows for p in row if p and Path(p).exists()]
+        if paths:
+            self._ahead = asyncio.get_running_loop().create_task(
+                self._upload_ahead(upload, paths), name="upload-ahead")
+
+    async def _upload_ahead(self, upload, paths: list[Path]) -> None:
+        try:
+            n = await upload(paths)
+            if n:
+                log.debug("uploaded %d frame(s) ahead of their submits", n)
+        except Exception as err:  # best effort: each submit uploads its frame itself if needed
+            log.info("uploading frames ahead stopped: %s", err)
 
     async def _run(self, task: Task) -> None:
         """Run one step with a lease heartbeat; unexpected errors go back to the queue."""

@@ -5,7 +5,10 @@ wire (each i2v bound its own frame's media id)."""
 
 from __future__ import annotations
 
+from bot.clock import SystemClock
 from bot.pipeline.flow.api import GenerationRequest
+from bot.services.batches import BatchService, NewItem
+from tests.services.harness import RecordingNotifier, make_frames, make_settings, running_pipeline
 
 from .flow2026 import QUIET, client_2026, png, submits
 
@@ -47,3 +50,35 @@ async def test_frames_uploaded_ahead_once_across_a_restart_and_each_submit_binds
     by_order = [u["mediaId"] for u in uploads]
     assert [e["media_ids"][0] for e in entries] == by_order
     assert [h.frame_media_ids for h in handles] == [(by_order[1],), (by_order[2],)]
+
+
+async def test_pipeline_uploads_waiting_items_frames_while_a_render_runs(sim, chromium,
+                                                                         sim_session_file,
+                                                                         tmp_path):
+    # One render slot: items 2 and 3 wait for it while item 1 renders (10 s, long enough for
+    # the loop to see no slot freeing soon); their frames go up in that time.
+    await sim.configure(**QUIET, generation_seconds=10.0)
+    settings = make_settings(tmp_path / "data", sim.base_url, render_slots=1,
+                             step_timeout_s=15.0)
+    if "canary" in type(settings.flow).model_fields:
+        settings.flow.canary = False  # the drift canary has its own tests
+    frames = make_frames(tmp_path / "frames", 3)
+    async with running_pipeline(settings, sim_session_file, RecordingNotifier(),
+                                browser=chromium) as pipe:
+        svc = BatchService(pipe.db, pipe.queue, settings, SystemClock(), settings.paths.data_dir)
+        batch_id = await svc.create_batch(1, None, [NewItem(f, f"shot {i}") for i, f in
+                                                    enumerate(frames)],
+                                          aspect="9:16", outputs=1, model="Veo 3.1 - Fast",
+                                          source="cli")
+        await svc.start(batch_id, 1)
+        assert await pipe.wait_batch(batch_id, timeout=240) == "done"
+    uploads = await sim.uploads()
+    entries = submits(await sim.wire())
+    assert len(entries) == 3 and all(e["kind"] == "i2v" for e in entries)
+    used = [e["media_ids"][0] for e in entries]
+    # Each frame uploaded once, and each i2v bound its own frame's upload.
+    assert len(uploads) == 3 and sorted(used) == sorted(u["mediaId"] for u in uploads)
+    assert len(set(used)) == 3
+    at = {u["mediaId"]: u["at"] for u in uploads}
+    # Items 2 and 3 were uploaded ahead: before item 2's submit went out.
+    assert at[used[1]] < entries[1]["at"] and at[used[2]] < entries[1]["at"]
