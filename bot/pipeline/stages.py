@@ -354,8 +354,20 @@ async def _chain_watch(ctx: StageContext, task: Task, owner: str, item: sqlite3.
 async def _submit_new(ctx: StageContext, task: Task, owner: str, item: sqlite3.Row,
                       gen: sqlite3.Row) -> None:
     screenshot = None
+    request = request_for(item, gen["plan"] or ctx.settings.flow.plan)
+    retry = await _flow_retry_target(ctx, item, gen)
     try:
-        handle = await ctx.flow.submit(request_for(item, gen["plan"] or ctx.settings.flow.plan))
+        if retry is None:
+            handle = await ctx.flow.submit(request)
+        else:
+            try:
+                handle = await ctx.flow.retry_tile(*retry)  # type: ignore[attr-defined]
+            except RetryableFlowError as err:
+                if err.code != "retry_unavailable":
+                    raise
+                log.info("Flow's Retry is not available for item %s (%s); submitting again",
+                         item["id"], err.text or err)
+                handle = await ctx.flow.submit(request)
     except UnknownPageStateError as err:
         # Did the click happen? Look before deciding; never submit twice.
         screenshot = err.screenshot
@@ -380,6 +392,32 @@ async def _submit_new(ctx: StageContext, task: Task, owner: str, item: sqlite3.R
     # reconciles it through find_submission before trying again.
     await _record(ctx, gen["id"], item["id"], handle)
     await _chain_watch(ctx, task, owner, item, gen)
+
+
+async def _flow_retry_target(ctx: StageContext, item: sqlite3.Row,
+                             gen: sqlite3.Row) -> tuple[FlowHandle, str] | None:
+    """The failed tile Flow's own Retry can redo for this try: the item's previous generation
+    failed in Flow on the 2026 UI with one tile (same project, prompt and frame; no second
+    upload or settings pass). None: submit as usual. Several tiles: submit again (one Retry
+    per tile would need several handles in one generation row)."""
+    if not hasattr(ctx.flow, "retry_tile"):
+        return None
+    prev = await ctx.db.write_sync(lambda conn: conn.execute(
+        "SELECT * FROM generations WHERE item_id = ? AND id < ? ORDER BY id DESC LIMIT 1",
+        (item["id"], gen["id"])).fetchone())
+    if prev is None or prev["status"] != "failed" or not prev["project_url"]:
+        return None
+    tiles = json.loads(prev["tile_ids_json"] or "[]")
+    billed = json.loads(prev["billed_json"] or "null") or {}
+    if len(tiles) != 1 or billed.get("ui") != "flow2026":
+        return None
+    handle = _handle(prev, item["prompt"])
+    handle = FlowHandle(handle.project_url, handle.tile_ids, handle.submitted_at, handle.prompt,
+                        kind=billed.get("kind"),
+                        frame_media_ids=tuple(billed.get("frame_media_ids") or ()),
+                        model_key=billed.get("model_key"), duration=billed.get("duration"),
+                        count=billed.get("count"), ui="flow2026")
+    return handle, tiles[0]
 
 
 async def _safe_find(ctx: StageContext, item: sqlite3.Row, gen: sqlite3.Row) -> FlowHandle | None:
