@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from bot.clock import SystemClock
 from bot.errors import PolicyViolationError, ProminentPeopleError, TermsViolationError
 from bot.services.account import AccountService
@@ -22,8 +20,6 @@ from tests.services.harness import (
     running_pipeline,
 )
 
-# Still on the classic UI: on flow2026 these three fail (not yet diagnosed, see the h11 report).
-pytestmark = pytest.mark.flowsim_variant("classic")
 USER, CHAT = 7, 70
 
 
@@ -43,7 +39,7 @@ async def test_ten_items_with_a_scripted_mix_of_failures(sim, chromium, sim_sess
     for text in ("something_wrong", "audio_failed", "high_demand", "couldnt_generate",
                  "generation_failed", "policy", "prominent_people", "terms"):
         await sim.fail_next(1, text)
-    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
+    settings = make_settings(tmp_path / "data", sim.base_url)
     notifier = RecordingNotifier()
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
         svc, batch_id = await _batch(pipe, settings, make_frames(tmp_path / "f", 10))
@@ -72,7 +68,7 @@ async def test_ten_items_with_a_scripted_mix_of_failures(sim, chromium, sim_sess
 async def test_retry_budgets_run_out_and_unknown_texts_alert_admins(sim, chromium, sim_session_file,
                                                                      tmp_path):
     await sim.configure(landing=False)
-    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic", transient_max_retries=2)
+    settings = make_settings(tmp_path / "data", sim.base_url, transient_max_retries=2)
     notifier = RecordingNotifier()
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
         # "Something went wrong" three times: the first try and 2 retries, then final.
@@ -96,7 +92,7 @@ async def test_retry_budgets_run_out_and_unknown_texts_alert_admins(sim, chromiu
 
 async def test_session_expiry_pauses_alerts_and_resumes(sim, chromium, sim_session_file, tmp_path):
     await sim.configure(landing=False, generation_seconds=3)
-    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
+    settings = make_settings(tmp_path / "data", sim.base_url)
     notifier = RecordingNotifier()
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
         account = AccountService(pipe.db, pipe.queue, SystemClock())
@@ -132,7 +128,7 @@ async def test_pipeline_session_check_notes_the_plan_the_page_shows(sim, chromiu
     from bot.storage import repo
 
     await sim.configure(variant="flow2026", plan="ultra", landing=False)
-    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
+    settings = make_settings(tmp_path / "data", sim.base_url)
     assert settings.flow.plan == "pro"
     notifier = RecordingNotifier()
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
