@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pytest
+
 from bot.clock import SystemClock
 from bot.pipeline.flow.client import PlaywrightFlowClient
 from tests.handlers.harness import ANN, bot_settings, image_bytes, last_with, running_bot
@@ -14,9 +16,12 @@ from tests.handlers.harness import ANN, bot_settings, image_bytes, last_with, ru
 PIPELINE = {"tick_s": 0.3, "session_check_s": 0.5}
 
 
-async def test_album_to_4k_and_zip(telegram, sim, chromium, sim_session_file, tmp_path):
+# flowsim's default (the Flow users see today), and once on the classic UI.
+@pytest.mark.parametrize("variant", [
+    "flow2026", pytest.param("classic", marks=pytest.mark.flowsim_variant("classic"))])
+async def test_album_to_4k_and_zip(telegram, sim, chromium, sim_session_file, tmp_path, variant):
     await sim.configure(landing=False)
-    settings = bot_settings(telegram, tmp_path / "data", sim.base_url)
+    settings = bot_settings(telegram, tmp_path / "data", sim.base_url, variant=variant)
     settings.upscale.preset = "fast"
     flow = PlaywrightFlowClient(settings.flow, sim_session_file, SystemClock(),
                                 tmp_path / "data" / "artifacts", browser=chromium)
