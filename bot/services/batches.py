@@ -476,10 +476,7 @@ class BatchService:
         preset = preset or batch["upscale_preset"]
         if preset not in PRESETS:
             raise BatchError(f"Unknown preset {preset!r}; use one of {', '.join(PRESETS)}.")
-        ids = clip_ids if clip_ids is not None else [
-            r[0] for r in await self.db.fetchall(
-                "SELECT c.id FROM clips c JOIN items i ON i.id = c.item_id WHERE i.batch_id = ? "
-                "AND c.selected = 1 AND c.status = 'ready'", (batch_id,))]
+        ids = clip_ids if clip_ids is not None else await self._selected_ready_clips(batch_id)
         if not ids:
             return 0
         await self._check_clips(batch_id, ids)
@@ -488,16 +485,19 @@ class BatchService:
         return await self.db.write_sync(lambda conn: sum(
             stages.enqueue_upscale(ctx, conn, batch_id, cid, preset, now) for cid in ids))
 
+    async def _selected_ready_clips(self, batch_id: int) -> list[int]:
+        """Ids of the batch's clips the user selected that are ready to upscale or fetch."""
+        return [r[0] for r in await self.db.fetchall(
+            "SELECT c.id FROM clips c JOIN items i ON i.id = c.item_id WHERE i.batch_id = ? "
+            "AND c.selected = 1 AND c.status = 'ready'", (batch_id,))]
+
     async def request_flow_1080p(self, batch_id: int, user_id: int,
                                  clip_ids: list[int] | None = None) -> int:
         """Ask Flow for its free 1080p of the given (default: selected) clips; returns how many
         were queued. A clip whose 1080p never comes gets our own 4K upscale instead, and its
         delivery says so. A double tap queues nothing new."""
         await self._own(batch_id, user_id)
-        ids = clip_ids if clip_ids is not None else [
-            r[0] for r in await self.db.fetchall(
-                "SELECT c.id FROM clips c JOIN items i ON i.id = c.item_id WHERE i.batch_id = ? "
-                "AND c.selected = 1 AND c.status = 'ready'", (batch_id,))]
+        ids = clip_ids if clip_ids is not None else await self._selected_ready_clips(batch_id)
         if not ids:
             return 0
         await self._check_clips(batch_id, ids)

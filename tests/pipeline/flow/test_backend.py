@@ -24,7 +24,7 @@ async def test_simulator_backend_signs_in_and_secrets_stay_out(
     # What a new user sets: no Google account, just FLOW_BACKEND=simulator.
     monkeypatch.setenv("FLOW_BACKEND", "simulator")
     monkeypatch.setenv("FLOW_SIM_GENERATION_SECONDS", "2")
-    monkeypatch.setenv("FLOW_STEP_TIMEOUT_S", "8")
+    monkeypatch.setenv("FLOW_STEP_TIMEOUT_S", "20")  # the backend runs flowsim with Flow's real 4.5 s submit reply
     monkeypatch.setenv("PATHS_DATA_DIR", str(tmp_path / "data"))
     settings = load_settings(env_file=None)
     runtime = await open_flow(settings, SystemClock(), browser=chromium)
