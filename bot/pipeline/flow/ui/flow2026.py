@@ -288,9 +288,14 @@ class Flow2026Ui(UiGeneration):
             log.warning("credits link not found in the account panel")
         finally:
             close = await probe(page, "account_panel_close", registry=REG)
-            if close is not None:
-                await close.locator.click(timeout=2000)
-            else:
+            try:
+                if close is None:
+                    await page.keyboard.press("Escape")
+                else:
+                    await close.locator.click(timeout=2000)
+            except PlaywrightError:
+                # A late first-visit modal (the changelog) can land over the open panel.
+                await self.dismiss_overlays(page)
                 await page.keyboard.press("Escape")
         return credits, extra
 
