@@ -83,18 +83,21 @@ class FrameNotBound(UnknownPageStateError):
     code = "frame_not_bound"
 
 
+# An element's visible words without its icon ligatures.
+_TEXT_JS = """(el) => {
+  const out = [];
+  const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, {
+    acceptNode: (n) => n.parentElement && n.parentElement.closest('mat-icon')
+      ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+  while (walk.nextNode()) { const t = walk.currentNode.textContent.trim(); if (t) out.push(t); }
+  return out.join(' ');
+}"""
+
 _GROUPS_JS = """(panel) => {
   const root = document.querySelector(panel);
   if (!root) return null;
   const ligs = (el) => [...el.querySelectorAll('mat-icon')].map((m) => m.textContent.trim());
-  const words = (el) => {
-    const out = [];
-    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, {
-      acceptNode: (n) => n.parentElement && n.parentElement.closest('mat-icon')
-        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
-    while (walk.nextNode()) { const t = walk.currentNode.textContent.trim(); if (t) out.push(t); }
-    return out.join(' ');
-  };
+  const words = """ + _TEXT_JS + """;
   const groups = [...root.querySelectorAll('[role=radiogroup]')].map((g) =>
     [...g.querySelectorAll('[role=radio]')].map((r) => ({
       text: words(r), ligs: ligs(r), checked: r.getAttribute('aria-checked') === 'true',
@@ -138,14 +141,6 @@ _POINT_JS = """(el) => {
   return null;
 }"""
 
-_TEXT_JS = """(el) => {
-  const out = [];
-  const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, {
-    acceptNode: (n) => n.parentElement && n.parentElement.closest('mat-icon')
-      ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
-  while (walk.nextNode()) { const t = walk.currentNode.textContent.trim(); if (t) out.push(t); }
-  return out.join(' ');
-}"""
 
 # Scroll the grid until the tile whose thumbnail carries `mid` is rendered; leave it there.
 _REVEAL_JS = """async ({grid, tile, thumb, mid}) => {
