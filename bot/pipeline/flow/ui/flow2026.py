@@ -599,15 +599,12 @@ class Flow2026Ui(UiGeneration):
             return
         radio = (page.locator(S.SETTINGS_PANEL_CSS).locator(S.RADIOGROUP_CSS).nth(gi)
                  .locator(S.RADIO_CSS).nth(idx))
-        for attempt in range(3):  # a radio sometimes ignores a click: again, with the mouse
-            if attempt == 0:
-                await click(radio, self.timeout, REG)
-            else:
-                box = await radio.bounding_box()
-                if box:
-                    await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        for _ in range(3):  # a radio sometimes ignores a click (FLOW_2026 §5): click again
+            # Every attempt through `click`: a first-visit modal that opens late (between two
+            # attempts) covers the popover, and a raw mouse click would land on its backdrop.
+            await click(radio, self.timeout, REG)
             try:
-                await until(lambda: _attr_is(radio, "aria-checked", "true"), 0.6, f"{name} checked")
+                await until(lambda: _attr_is(radio, "aria-checked", "true"), 1.0, f"{name} checked")
                 return
             except NotFound:
                 log.debug("%s radio ignored a click", name)
