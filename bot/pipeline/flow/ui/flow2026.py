@@ -366,7 +366,9 @@ class Flow2026Ui(UiGeneration):
             async with page.expect_response(lambda r: rpc_of(r.url) in SUBMIT_KINDS,
                                             timeout=t * 1000) as info:
                 marks["create_clicked"] = time.monotonic()
-                await button.click(timeout=t * 1000)  # a trusted click (FLOW_2026 §7)
+                # A trusted click (FLOW_2026 §7), through `click`: a modal that opened late
+                # over the button is closed first instead of waiting out the step time-out.
+                await click(button, t, REG)
             response = await info.value
         except PlaywrightTimeoutError as err:
             raise UnknownPageStateError(
