@@ -42,9 +42,60 @@ from bot.storage.blobstore import sha256_file
 from bot.storage.db import Database
 from bot.storage.queue import NewTask, TaskQueue
 
+# Why a batch request was refused: a stable code -> its English sentence (str(error): logs and
+# the CLI). Each code's `params` are plain values; the Telegram layer words every code in the
+# user's language (bot/telegram/texts.py, `batch_error`), so this layer never imports gettext.
+IMAGES_GONE = ("The image of this item is no longer kept (a finished batch keeps its images for "
+               "a week). Send the image again to make new clips of it.")
+BATCH_ERRORS: dict[str, str] = {
+    "no_prompts": "A batch needs at least one prompt.",
+    "image_not_found": "Image not found: {path}",
+    "empty_prompt": "Empty prompt for {name}.",
+    "empty_prompt_text_only": "Empty prompt for a text-only item.",
+    "settings_locked": "This batch already started; its settings can no longer change.",
+    "cancelled": "This batch was cancelled.",
+    "budget": "This batch needs {cost} credits; the budget has {left} left this {period}.",
+    "no_item": "No such item.",
+    "no_image": "No such image.",
+    "no_clip": "No such clip.",
+    "no_batch": "No batch #{id}.",
+    "item_not_yours": "This item belongs to someone else.",
+    "batch_not_yours": "This batch belongs to someone else.",
+    "clip_not_yours": "This clip belongs to someone else.",
+    "clip_not_in_batch": "This clip is not part of that batch.",
+    "clips_not_in_batch": "Some of these clips are not part of this batch.",
+    "clip_not_in_review": "That clip is not part of this batch.",
+    "image_not_in_batch": "That image is not part of this batch.",
+    "no_finished_clips": "That image has no finished clips yet.",
+    "bad_preset": "Unknown preset {preset!r}; use one of {presets}.",
+    "bad_export_resolution": "Resolution must be 720p or 4k.",
+    "bad_aspect": "Aspect must be one of {aspects}.",
+    "bad_outputs": "Outputs per prompt must be 1 to 4.",
+    "bad_model": "Model must be one of: {models} (the {plan} plan).",
+    "bad_duration": "{model} makes {durations} clips on the {plan} plan.",
+    "bad_resolution": "{model} renders {resolutions} only.",
+    "images_gone": IMAGES_GONE,
+    "pairs_need_images": ("Start+end pairs need an image for every clip; text-only prompts "
+                          "cannot be paired."),
+    "pairs_odd": ("Start+end pairs need an even number of images: you sent {images}. "
+                  "Add or remove one image (1→2, 3→4 … are paired); nothing was spent."),
+    "pairs_odd_short": "Start+end pairs need an even number of images.",
+}
+
 
 class BatchError(FlowbotError):
-    """A batch request that cannot be done; the message is fit to show the user."""
+    """A batch request that cannot be done: `code` (a key of `BATCH_ERRORS`) and its `params`.
+
+    `str(error)` is the English sentence (logs, the CLI); the bot words `code` itself in the
+    user's language. `message` overrides the English only where a list needs joining."""
+
+    def __init__(self, code: str, message: str | None = None, **params: object) -> None:
+        english = BATCH_ERRORS.get(code)
+        if message is None:
+            message = english.format(**params) if english is not None else code
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class BudgetExceededError(BatchError):
@@ -53,8 +104,7 @@ class BudgetExceededError(BatchError):
     `check` says by how much; the Telegram layer words it (texts.budget_refused)."""
 
     def __init__(self, check: BudgetCheck) -> None:
-        super().__init__(f"This batch needs {check.cost} credits; the budget has {check.left} "
-                         f"left this {check.budget.period}.")
+        super().__init__("budget", cost=check.cost, left=check.left, period=check.budget.period)
         self.check = check
 
 
@@ -224,7 +274,7 @@ class BatchService:
         the model on the account's plan (`catalog`), or `BatchError` says what does.
         """
         if not items:
-            raise BatchError("A batch needs at least one prompt.")
+            raise BatchError("no_prompts")
         flow = self.settings.flow
         aspect, outputs, model = (aspect or flow.default_aspect, outputs or flow.default_outputs,
                                   model or flow.default_model)
@@ -233,10 +283,11 @@ class BatchService:
         preset = preset or self.settings.upscale.preset
         for item in items:
             if item.image_path is not None and not Path(item.image_path).is_file():
-                raise BatchError(f"Image not found: {item.image_path}")
+                raise BatchError("image_not_found", path=str(item.image_path))
             if not item.prompt.strip():
-                name = Path(item.image_path).name if item.image_path else "a text-only item"
-                raise BatchError(f"Empty prompt for {name}.")
+                if item.image_path is None:
+                    raise BatchError("empty_prompt_text_only")
+                raise BatchError("empty_prompt", name=Path(item.image_path).name)
         if pairs:
             _check_pairs(sum(1 for i in items if i.image_path is not None), len(items))
         now = self.clock.now()
@@ -283,12 +334,12 @@ class BatchService:
         """
         batch = await self._own(batch_id, user_id)
         if batch["status"] != "draft":
-            raise BatchStateError("This batch already started; its settings can no longer change.")
+            raise BatchStateError("settings_locked")
         plan = await self.plan()
         new_model = model or batch["model"]
         if model is not None and model != batch["model"]:
             if model not in catalog.models_for(plan):  # type: ignore[arg-type]
-                raise BatchError(_models_text(plan))
+                raise _bad_model(plan)
             keep_d, keep_r = catalog.normalise(model, plan, batch["duration"],  # type: ignore[arg-type]
                                                batch["resolution"])
             duration, resolution = duration or keep_d, resolution or keep_r
@@ -296,7 +347,7 @@ class BatchService:
                               plan, duration or batch["duration"],
                               resolution or batch["resolution"])
         if preset is not None and preset not in PRESETS:
-            raise BatchError(f"Unknown preset {preset!r}; use one of {', '.join(PRESETS)}.")
+            raise BatchError("bad_preset", preset=preset, presets=", ".join(PRESETS))
         if pairs:
             rows = await self.db.fetchall(
                 "SELECT image_path FROM items WHERE batch_id = ? AND status != 'cancelled'",
@@ -346,7 +397,7 @@ class BatchService:
         """Queue every pending item for submission; a second call changes nothing."""
         batch = await self._own(batch_id, user_id)
         if batch["status"] == "cancelled":
-            raise BatchStateError("This batch was cancelled.")
+            raise BatchStateError("cancelled")
         now = self.clock.now()
         plan = await self.plan()
         credits = 0
@@ -410,9 +461,9 @@ class BatchService:
             "SELECT i.*, b.user_id, b.outputs, b.status AS batch_status FROM items i "
             "JOIN batches b ON b.id = i.batch_id WHERE i.id = ?", (item_id,))
         if item is None:
-            raise NotFoundError("No such item.")
+            raise NotFoundError("no_item")
         if item["user_id"] != user_id:
-            raise NotYourBatchError("This item belongs to someone else.")
+            raise NotYourBatchError("item_not_yours")
         check_images_kept(item)
         now = self.clock.now()
         cost = await self.retry_cost(item_id)
@@ -448,7 +499,7 @@ class BatchService:
         """
         clip = await self._own_clip(clip_id, user_id)
         if batch_id is not None and clip["batch_id"] != batch_id:
-            raise NotYourBatchError("This clip is not part of that batch.")
+            raise NotYourBatchError("clip_not_in_batch")
         now = self.clock.now()
         await self.db.write_sync(lambda conn: conn.execute(
             "UPDATE clips SET selected = 1 - selected, updated_at = ? WHERE id = ?", (now, clip_id)))
@@ -475,7 +526,7 @@ class BatchService:
         batch = await self._own(batch_id, user_id)
         preset = preset or batch["upscale_preset"]
         if preset not in PRESETS:
-            raise BatchError(f"Unknown preset {preset!r}; use one of {', '.join(PRESETS)}.")
+            raise BatchError("bad_preset", preset=preset, presets=", ".join(PRESETS))
         ids = clip_ids if clip_ids is not None else await self._selected_ready_clips(batch_id)
         if not ids:
             return 0
@@ -510,7 +561,7 @@ class BatchService:
         """Upscale every clip to 4K as soon as it is collected (the CLI's --upscale)."""
         await self._own(batch_id, user_id)
         if preset not in PRESETS:
-            raise BatchError(f"Unknown preset {preset!r}; use one of {', '.join(PRESETS)}.")
+            raise BatchError("bad_preset", preset=preset, presets=", ".join(PRESETS))
         now = self.clock.now()
         await self.db.write_sync(lambda conn: repo.kv_set(
             conn, f"batch.{batch_id}.auto_upscale", preset, now))
@@ -529,7 +580,7 @@ class BatchService:
         """
         await self._own(batch_id, user_id)
         if resolution not in ("720p", "4k"):
-            raise BatchError("Resolution must be 720p or 4k.")
+            raise BatchError("bad_export_resolution")
         column = "path_4k" if resolution == "4k" else "path_720"
         if clip_ids is None:
             rows = await self.db.fetchall(
@@ -580,7 +631,7 @@ class BatchService:
                                      "FROM items i JOIN batches b ON b.id = i.batch_id "
                                      "WHERE i.id = ?", (item_id,))
         if row is None:
-            raise NotFoundError("No such item.")
+            raise NotFoundError("no_item")
         plan = await self.plan()
         model, duration, resolution = priced(row[1], plan, row[2], row[3])
         return row[0] * catalog.credits_per_output(model, plan, duration, resolution)  # type: ignore[arg-type]
@@ -636,13 +687,13 @@ class BatchService:
     async def _batch(self, batch_id: int) -> sqlite3.Row:
         row = await self.db.fetchone("SELECT * FROM batches WHERE id = ?", (batch_id,))
         if row is None:
-            raise NotFoundError(f"No batch #{batch_id}.")
+            raise NotFoundError("no_batch", id=batch_id)
         return row
 
     async def _own(self, batch_id: int, user_id: int | None) -> sqlite3.Row:
         row = await self._batch(batch_id)
         if user_id is not None and row["user_id"] != user_id:
-            raise NotYourBatchError("This batch belongs to someone else.")
+            raise NotYourBatchError("batch_not_yours")
         return row
 
     async def _own_clip(self, clip_id: int, user_id: int) -> sqlite3.Row:
@@ -650,9 +701,9 @@ class BatchService:
             "SELECT c.*, b.user_id, i.batch_id FROM clips c JOIN items i ON i.id = c.item_id "
             "JOIN batches b ON b.id = i.batch_id WHERE c.id = ?", (clip_id,))
         if row is None:
-            raise NotFoundError("No such clip.")
+            raise NotFoundError("no_clip")
         if row["user_id"] != user_id:
-            raise NotYourBatchError("This clip belongs to someone else.")
+            raise NotYourBatchError("clip_not_yours")
         return row
 
     async def _check_clips(self, batch_id: int, clip_ids: list[int]) -> None:
@@ -661,7 +712,7 @@ class BatchService:
             f"SELECT c.id FROM clips c JOIN items i ON i.id = c.item_id WHERE i.batch_id = ? "
             f"AND c.id IN ({marks})", (batch_id, *clip_ids))
         if len(rows) != len(set(clip_ids)):
-            raise NotYourBatchError("Some of these clips are not part of this batch.")
+            raise NotYourBatchError("clips_not_in_batch")
 
 
 class _QueueCtx:
@@ -671,9 +722,9 @@ class _QueueCtx:
         self.queue = queue
 
 
-def _models_text(plan: str) -> str:
-    return (f"Model must be one of: {', '.join(catalog.models_for(plan))} "  # type: ignore[arg-type]
-            f"(the {plan.capitalize()} plan).")
+def _bad_model(plan: str) -> BatchError:
+    models = list(catalog.models_for(plan))  # type: ignore[arg-type]
+    return BatchError("bad_model", models=", ".join(models), plan=plan.capitalize())
 
 
 def _check(aspect: str, outputs: int, model: str, plan: str, duration: int | None,
@@ -684,19 +735,22 @@ def _check(aspect: str, outputs: int, model: str, plan: str, duration: int | Non
     choices it has.
     """
     if aspect not in ASPECTS:
-        raise BatchError(f"Aspect must be one of {', '.join(ASPECTS)}.")
+        raise BatchError("bad_aspect", aspects=", ".join(ASPECTS))
     if not 1 <= int(outputs) <= 4:
-        raise BatchError("Outputs per prompt must be 1 to 4.")
+        raise BatchError("bad_outputs")
     if model not in catalog.models_for(plan):  # type: ignore[arg-type]
-        raise BatchError(_models_text(plan))
+        raise _bad_model(plan)
     offer = catalog.offer(model, plan)  # type: ignore[arg-type]
     d = offer.default_duration if duration is None and not strict else duration
     r = offer.default_resolution if resolution is None and not strict else resolution
     if d not in offer.durations:
-        raise BatchError(f"{model} makes {_list(f'{x} s' for x in offer.durations)} clips on the "
-                         f"{plan.capitalize()} plan.")
+        raise BatchError("bad_duration", model=model, durations=list(offer.durations),
+                         plan=plan.capitalize(),
+                         message=f"{model} makes {_list(f'{x} s' for x in offer.durations)} clips "
+                                 f"on the {plan.capitalize()} plan.")
     if r not in offer.resolutions:
-        raise BatchError(f"{model} renders {_list(offer.resolutions)} only.")
+        raise BatchError("bad_resolution", model=model, resolutions=list(offer.resolutions),
+                         message=f"{model} renders {_list(offer.resolutions)} only.")
     return int(d), str(r)  # type: ignore[arg-type]
 
 
@@ -705,27 +759,21 @@ def _list(values: Iterable[str]) -> str:
     return v[0] if len(v) == 1 else ", ".join(v[:-1]) + " or " + v[-1]
 
 
-IMAGES_GONE = ("The image of this item is no longer kept (a finished batch keeps its images for "
-               "a week). Send the image again to make new clips of it.")
-
-
 def check_images_kept(item: sqlite3.Row | dict) -> None:
     """Raise `BatchError` when an item's frames were deleted with its batch's image copies
     (`bot/storage/batch_images.py`): submitting it again could only fail in Flow."""
     for key in ("image_path", "end_image_path"):
         path = item[key]
         if path and not Path(path).exists():
-            raise BatchError(IMAGES_GONE)
+            raise BatchError("images_gone")
 
 
 def _check_pairs(images: int, items: int) -> None:
     """Start+end pairing needs images only, and an even number of them."""
     if images != items:
-        raise BatchError("Start+end pairs need an image for every clip; text-only prompts "
-                         "cannot be paired.")
+        raise BatchError("pairs_need_images")
     if images % 2:
-        raise BatchError(f"Start+end pairs need an even number of images: you sent {images}. "
-                         f"Add or remove one image (1→2, 3→4 … are paired); nothing was spent.")
+        raise BatchError("pairs_odd", images=images)
 
 
 def _merge_pairs(conn: sqlite3.Connection, batch_id: int, now: float) -> None:
@@ -737,7 +785,7 @@ def _merge_pairs(conn: sqlite3.Connection, batch_id: int, now: float) -> None:
     rows = conn.execute("SELECT id, image_path FROM items WHERE batch_id = ? AND status = "
                         "'pending' ORDER BY position", (batch_id,)).fetchall()
     if len(rows) % 2:
-        raise BatchError("Start+end pairs need an even number of images.")
+        raise BatchError("pairs_odd_short")
     for n, (first, second) in enumerate(zip(rows[::2], rows[1::2], strict=True), start=1):
         conn.execute("DELETE FROM items WHERE id = ?", (second["id"],))
         conn.execute("UPDATE items SET kind = 'interpolation', end_image_path = ?, position = ?, "

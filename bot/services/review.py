@@ -167,7 +167,7 @@ class ReviewService:
         row = await self.db.fetchone("SELECT 1 FROM clips c JOIN items i ON i.id = c.item_id "
                                      "WHERE c.id = ? AND i.batch_id = ?", (clip_id, batch_id))
         if row is None:
-            raise NotYourBatchError("That clip is not part of this batch.")
+            raise NotYourBatchError("clip_not_in_review")
 
     # -- Again and New prompt -------------------------------------------------------------------
 
@@ -191,9 +191,9 @@ class ReviewService:
         item = await self.db.fetchone("SELECT * FROM items WHERE id = ? AND batch_id = ?",
                                       (item_id, batch_id))
         if item is None:
-            raise NotYourBatchError("That image is not part of this batch.")
+            raise NotYourBatchError("image_not_in_batch")
         if item["status"] != "done":
-            raise BatchError("That image has no finished clips yet.")
+            raise BatchError("no_finished_clips")
         check_images_kept(item)
         root = await self._root(item_id)
         cost = await self.cost(item_id)
@@ -213,7 +213,7 @@ class ReviewService:
             outputs, status = conn.execute("SELECT outputs, status FROM batches WHERE id = ?",
                                            (batch_id,)).fetchone()
             if status == "cancelled":
-                raise BatchError("This batch was cancelled.")
+                raise BatchError("cancelled")
             position = conn.execute("SELECT coalesce(max(position), 0) + 1 FROM items WHERE "
                                     "batch_id = ?", (batch_id,)).fetchone()[0]
             new_id = repo.insert_item(conn, batch_id=batch_id, position=position,
@@ -235,7 +235,7 @@ class ReviewService:
         row = await self.db.fetchone("SELECT coalesce(source_item_id, id) FROM items WHERE id = ?",
                                      (item_id,))
         if row is None:
-            raise NotFoundError("No such image.")
+            raise NotFoundError("no_image")
         return int(row[0])
 
     async def await_prompt(self, user_id: int, batch_id: int, item_id: int) -> None:
