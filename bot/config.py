@@ -123,6 +123,11 @@ class FlowSettings(_Group):
     default_aspect: Literal["16:9", "9:16"] = "9:16"
     default_outputs: int = Field(default=2, ge=1, le=4)
     render_slots: int = Field(default=5, ge=1, le=20)
+    # Outputs that may wait in Flow's own visible queue (flow.google.com shows them as queued
+    # tiles, FLOW_2026 §8/§11) beyond the render slots: they start the moment a slot frees,
+    # without waiting for us to see the render end and submit. 0 turns it off; never used on
+    # a UI generation without a queue (classic), nor while a "too quickly" backoff lowers the cap.
+    queue_ahead: int = Field(default=4, ge=0, le=20)
     step_timeout_s: float = Field(default=30.0, gt=0)
     generation_timeout_s: float = Field(default=600.0, gt=0)
     poll_interval_s: float = Field(default=2.0, gt=0)

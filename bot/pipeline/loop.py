@@ -273,7 +273,7 @@ class Pipeline:
             for kind in stages.KINDS:
                 if pause is not None and kind in stages.FLOW_KINDS:
                     continue
-                while len(self._running[kind]) < self.limits[kind] and not self._stopping:
+                while len(self._running[kind]) < self._limit(kind) and not self._stopping:
                     if kind == stages.SUBMIT and not await self._submit_fits():
                         break
                     if kind == stages.SUBMIT and self.canary is not None \
@@ -291,11 +291,19 @@ class Pipeline:
                     self._start(task)
             await self._update_download_gate()
 
+    def _limit(self, kind: str) -> int:
+        """Tasks of `kind` at once. One submit more where the page is given back while Flow
+        answers a submit (flow2026): the next one prepares during that answer."""
+        limit = self.limits[kind]
+        if kind == stages.SUBMIT and self.ctx.flow.overlaps_submits:
+            limit += 1
+        return limit
+
     async def _submit_fits(self) -> bool:
         """Whether the next ready submit fits the free render slots (peeked before claiming)."""
         now = self.clock.now()
-        state = await slots.snapshot(self.db, self.settings.flow, now)
-        if now < state.backoff_until or state.free <= 0 and state.in_flight > 0:
+        state = await slots.snapshot(self.db, self.settings.flow, now, self.ctx.flow.queue_room)
+        if now < state.backoff_until or state.room <= 0 and state.in_flight > 0:
             return False
         row = await self.db.fetchone(
             "SELECT payload FROM tasks WHERE status = 'queued' AND kind = ? AND run_after <= ? "

@@ -22,15 +22,23 @@ LOWERED_CAP_PERIODS = 3
 
 @dataclass(frozen=True)
 class SlotState:
-    """Slots at one moment: the cap that applies now, slots in use, and any backoff."""
+    """Slots at one moment: the cap that applies now, slots in use, any backoff, and how many
+    outputs may wait in Flow's own queue beyond the cap (`queue`)."""
 
     cap: int
     in_flight: int
     backoff_until: float = 0.0
+    queue: int = 0
 
     @property
     def free(self) -> int:
+        """Render slots not in use."""
         return max(0, self.cap - self.in_flight)
+
+    @property
+    def room(self) -> int:
+        """Outputs that may still be submitted: free slots plus what Flow's queue may hold."""
+        return max(0, self.cap + self.queue - self.in_flight)
 
     def fits(self, outputs: int, now: float) -> bool:
         """Whether a prompt of `outputs` may be submitted now.
@@ -40,7 +48,7 @@ class SlotState:
         """
         if now < self.backoff_until:
             return False
-        return outputs <= self.free or (self.in_flight == 0 and self.cap > 0)
+        return outputs <= self.room or (self.in_flight == 0 and self.cap > 0)
 
 
 def current_cap(backoff: dict | None, flow: FlowSettings, now: float) -> tuple[int, float]:
@@ -53,17 +61,26 @@ def current_cap(backoff: dict | None, flow: FlowSettings, now: float) -> tuple[i
     return cap, float(backoff.get("until", 0.0))
 
 
-async def snapshot(db: Database, flow: FlowSettings, now: float) -> SlotState:
-    """The slot state from the database."""
+def _queue(cap: int, flow: FlowSettings, queue_room: int) -> int:
+    # While a backoff lowers the cap, Flow just said "too quickly": nothing waits in its queue.
+    return queue_room if cap >= flow.render_slots else 0
+
+
+async def snapshot(db: Database, flow: FlowSettings, now: float, queue_room: int = 0) -> SlotState:
+    """The slot state from the database; `queue_room`: what the Flow client's page may hold
+    in its own queue (`FlowClient.queue_room`)."""
     backoff = await repo.kv_read(db, repo.KV_BACKOFF)
     cap, until = current_cap(backoff, flow, now)
-    return SlotState(cap=cap, in_flight=await repo.in_flight_outputs_async(db), backoff_until=until)
+    return SlotState(cap=cap, in_flight=await repo.in_flight_outputs_async(db), backoff_until=until,
+                     queue=_queue(cap, flow, queue_room))
 
 
-def snapshot_sync(conn: sqlite3.Connection, flow: FlowSettings, now: float) -> SlotState:
+def snapshot_sync(conn: sqlite3.Connection, flow: FlowSettings, now: float,
+                  queue_room: int = 0) -> SlotState:
     """`snapshot` inside a transaction."""
     cap, until = current_cap(repo.kv_get(conn, repo.KV_BACKOFF), flow, now)
-    return SlotState(cap=cap, in_flight=repo.in_flight_outputs(conn), backoff_until=until)
+    return SlotState(cap=cap, in_flight=repo.in_flight_outputs(conn), backoff_until=until,
+                     queue=_queue(cap, flow, queue_room))
 
 
 def apply_rate_limit(conn: sqlite3.Connection, flow: FlowSettings, now: float) -> None:

@@ -245,12 +245,17 @@ async def run_submit(ctx: StageContext, task: Task, owner: str) -> None:
                 return "skip", None, None
             if repo.kv_get(conn, repo.KV_PAUSE) is not None:
                 return "paused", item, None
-            if repo.unsettled_submission(conn, item_id) is not None:
+            other = repo.unsettled_submission(conn, item_id)
+            if other is not None and not (ctx.flow.overlaps_submits
+                                          and _prompt_key(other["prompt"]) != _prompt_key(item["prompt"])):
                 # Another item's submission is not settled yet (it may or may not have been
                 # clicked). Reconciling it looks for its tiles by prompt and time, so no new
-                # submission may start meanwhile: its tiles could be taken for the other's.
+                # submission of the same prompt may start meanwhile: its tiles could be taken
+                # for the other's. Where Flow's answer names the tiles (flow2026), another
+                # prompt may go while that answer is awaited.
                 return "wait", item, None
-            if not slots.snapshot_sync(conn, ctx.settings.flow, now).fits(item["outputs"], now):
+            if not slots.snapshot_sync(conn, ctx.settings.flow, now,
+                                       ctx.flow.queue_room).fits(item["outputs"], now):
                 return "wait", item, None
             attempt = repo.next_attempt(conn, item_id)
             gen_id = repo.insert_generation(conn, item_id=item_id, attempt=attempt,
@@ -278,6 +283,11 @@ async def run_submit(ctx: StageContext, task: Task, owner: str) -> None:
             continue  # marked lost: nothing was submitted, so submit now
         await _submit_new(ctx, task, owner, item, gen)
         return
+
+
+def _prompt_key(prompt: str | None) -> str:
+    """Prompts that a look-up by prompt could confuse compare equal (space and case folded)."""
+    return " ".join((prompt or "").split()).casefold()
 
 
 def repo_gen(conn: sqlite3.Connection, gen_id: int) -> sqlite3.Row:

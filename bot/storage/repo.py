@@ -228,9 +228,10 @@ def open_generation(conn: sqlite3.Connection, item_id: int) -> sqlite3.Row | Non
 
 
 def unsettled_submission(conn: sqlite3.Connection, except_item: int) -> sqlite3.Row | None:
-    """A generation of another live item still 'submitting' (clicked or not, unknown), if any."""
+    """A generation of another live item still 'submitting' (clicked or not, unknown), if any,
+    with its item's `prompt`."""
     return conn.execute(
-        "SELECT g.* FROM generations g JOIN items i ON i.id = g.item_id "
+        "SELECT g.*, i.prompt AS prompt FROM generations g JOIN items i ON i.id = g.item_id "
         "WHERE g.status = 'submitting' AND g.item_id != ? "
         "AND i.status NOT IN ('done', 'failed', 'cancelled') LIMIT 1",
         (except_item,),

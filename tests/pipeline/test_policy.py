@@ -112,6 +112,31 @@ def test_slot_state_counts_outputs_in_flight(conn):
     assert slots.SlotState(cap=2, in_flight=0).fits(4, now)
 
 
+def test_flows_own_queue_adds_room_beyond_the_render_slots(conn):
+    now = 1000.0
+    b = repo.insert_batch(conn, user_id=1, chat_id=1, source="cli", aspect="9:16", outputs=2,
+                          model="Veo 3.1 - Fast", preset="fast", title=None, now=now)
+    for pos in (1, 2, 3):
+        item = repo.insert_item(conn, batch_id=b, position=pos, image_path="x", image_sha256=None,
+                                prompt="p", now=now)
+        repo.insert_generation(conn, item_id=item, attempt=1, outputs=2, model="m", aspect="9:16",
+                               now=now)
+    # 6 outputs in flight on 5 slots: one already waits in Flow's queue; 3 more may join it.
+    state = slots.snapshot_sync(conn, FLOW, now, queue_room=4)
+    assert (state.free, state.room) == (0, 3)
+    assert state.fits(2, now) and not state.fits(4, now)
+    assert not slots.snapshot_sync(conn, FLOW, now).fits(1, now)  # no queue (classic)
+
+
+def test_no_queueing_ahead_while_a_backoff_lowers_the_cap(conn):
+    now = 1000.0
+    slots.apply_rate_limit(conn, FLOW, now)
+    assert not slots.snapshot_sync(conn, FLOW, now + 1, queue_room=4).fits(1, now + 1)
+    lowered = slots.snapshot_sync(conn, FLOW, now + 121, queue_room=4)
+    assert lowered.cap < FLOW.render_slots and lowered.queue == 0
+    assert slots.snapshot_sync(conn, FLOW, now + 121 + 4 * 120, queue_room=4).queue == 4
+
+
 def test_too_quickly_stops_submits_then_lowers_the_cap_for_a_while(conn):
     now = 1000.0
     slots.apply_rate_limit(conn, FLOW, now)

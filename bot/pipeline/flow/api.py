@@ -157,3 +157,11 @@ class FlowClient(Protocol):
 
     async def screenshot(self) -> bytes:
         """A PNG of the current page, for admins."""
+
+    @property
+    def queue_room(self) -> int:
+        """Outputs that may wait in Flow's own queue beyond the render slots (0: none)."""
+
+    @property
+    def overlaps_submits(self) -> bool:
+        """Whether a submit of another prompt may start while one waits for Flow's answer."""

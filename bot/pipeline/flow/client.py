@@ -38,7 +38,7 @@ from bot.pipeline.flow.ledger import Ledger
 from bot.pipeline.flow.locate import NotFound
 from bot.pipeline.flow.selectors import SIGNIN_URL_MARK
 from bot.pipeline.flow.session import BrowserSession
-from bot.pipeline.flow.ui import UiGeneration
+from bot.pipeline.flow.ui import PageTurn, UiGeneration
 from bot.pipeline.flow.wire import Wire
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,17 @@ class PlaywrightFlowClient:
     def ui_name(self) -> str | None:
         """The UI generation in use ("classic" / "flow2026"), None before the first page."""
         return self._ui.name if self._ui else None
+
+    @property
+    def queue_room(self) -> int:
+        """Outputs that may wait in Flow's own queue beyond the render slots right now:
+        `FLOW_QUEUE_AHEAD` once the page showed a UI generation with a queue, else 0."""
+        return self.settings.queue_ahead if self._ui is not None and self._ui.queues else 0
+
+    @property
+    def overlaps_submits(self) -> bool:
+        """Whether a second submit may start while one waits for Flow's answer (flow2026)."""
+        return self._ui is not None and self._ui.overlaps_submits
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -187,15 +198,16 @@ class PlaywrightFlowClient:
         answer was seen, so call `find_submission()` before submitting the prompt again;
         `WrongSubmissionError` carries the handle of what really went out (it was paid for).
         """
+        turn = PageTurn(self._lock)
         self._submits_waiting += 1  # upload_ahead yields the page to a waiting submit
         try:
-            await self._lock.acquire()
+            await turn.take()
         finally:
             self._submits_waiting -= 1
         try:
-            return await self._guard("submit", lambda: self._submit(request))
+            return await self._guard("submit", lambda: self._submit(request, turn))
         finally:
-            self._lock.release()
+            turn.give_back()
 
     async def upload_ahead(self, paths) -> int:
         """Upload frames of later submits into the current project while renders run; returns
@@ -235,7 +247,7 @@ class PlaywrightFlowClient:
         self.ledger.add_upload(project, key, mid, name)
         log.debug("uploaded %s ahead as %s", path.name, name)
 
-    async def _submit(self, req: GenerationRequest) -> FlowHandle:
+    async def _submit(self, req: GenerationRequest, turn: PageTurn) -> FlowHandle:
         page = await self._work_page()
         await self.session.save_state()  # cookies the last operation refreshed (if any)
         if self._project_url is None:
@@ -256,7 +268,7 @@ class PlaywrightFlowClient:
             self.ledger.see(ids, self.clock.now())
 
         try:
-            done = await ui.submit(page, req, before_click)
+            done = await ui.submit(page, req, before_click, turn)
         finally:
             # Frames this submit uploaded are stored in the project: a later submit of the same
             # frame (a retry, a restart) picks them instead of paying the upload again.

@@ -3,6 +3,8 @@ submit is checked against `sim.wire()`, which proves what the page billed and no
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest
@@ -149,3 +151,38 @@ async def test_radio_retry_clicked_the_backdrop_of_a_late_modal(flowsim_url, sim
         await client.close()
     [entry] = submits(await sim.wire())
     assert (entry["kind"], entry["aspect"], entry["duration"], entry["count"]) == ("t2v", "9:16", 4, 1)
+
+
+async def test_next_submit_prepares_while_flow_answers_the_last(flowsim_url, sim, sim_session_file,
+                                                                 chromium, tmp_path):
+    """Flow answers a submit seconds after the click (FLOW_2026 §7). The page is given back
+    meanwhile: the next submit configures and types during that answer, and its own click
+    waits for the button (disabled until the answer came). Each handle is the answer to its
+    own request, never the other's."""
+    await sim.configure(**{**QUIET, "submit_reply_ms": 2500})
+    client = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
+    await client.start()
+    try:
+        first = asyncio.create_task(client.submit(GenerationRequest(
+            None, "a paper boat on a puddle", "9:16", 2, "Omni 1.1 Flash", duration=4, resolution="360p")))
+        await asyncio.sleep(0)  # the first takes the page first
+        second = asyncio.create_task(client.submit(GenerationRequest(
+            None, "snow on a red mailbox", "16:9", 1, "Omni 1.1 Flash", duration=6, resolution="720p")))
+        h1 = await first
+        marks1 = dict(client.last_timings)
+        h2 = await second
+        marks2 = dict(client.last_timings)
+    finally:
+        await client.close()
+    assert client.overlaps_submits
+    # The second began on the page after the first's click and before the first's answer.
+    assert marks1["create_clicked"] < marks2["page_ready"] < marks1["handle"]
+    assert marks2["create_clicked"] > marks1["handle"]  # its click waited for that answer
+    one, two = submits(await sim.wire())
+    assert (one["count"], one["aspect"], one["duration"]) == (2, "9:16", 4)
+    assert (two["count"], two["aspect"], two["duration"]) == (1, "16:9", 6)
+    by_prompt: dict[str, set[str]] = {}
+    for tile in await sim.tiles():
+        by_prompt.setdefault(tile["prompt"], set()).add(tile["tile_id"])
+    assert set(h1.tile_ids) == by_prompt["a paper boat on a puddle"] and len(h1.tile_ids) == 2
+    assert set(h2.tile_ids) == by_prompt["snow on a red mailbox"] and len(h2.tile_ids) == 1

@@ -55,11 +55,12 @@ async def test_frames_uploaded_ahead_once_across_a_restart_and_each_submit_binds
 async def test_pipeline_uploads_waiting_items_frames_while_a_render_runs(sim, chromium,
                                                                          sim_session_file,
                                                                          tmp_path):
-    # One render slot: items 2 and 3 wait for it while item 1 renders (10 s, long enough for
-    # the loop to see no slot freeing soon); their frames go up in that time.
+    # One render slot and nothing queued in Flow ahead: items 2 and 3 wait for the slot while
+    # item 1 renders (10 s, long enough for the loop to see no slot freeing soon); their frames
+    # go up in that time.
     await sim.configure(**QUIET, generation_seconds=10.0)
     settings = make_settings(tmp_path / "data", sim.base_url, render_slots=1,
-                             step_timeout_s=15.0)
+                             step_timeout_s=15.0, queue_ahead=0)
     if "canary" in type(settings.flow).model_fields:
         settings.flow.canary = False  # the drift canary has its own tests
     frames = make_frames(tmp_path / "frames", 3)

@@ -46,6 +46,27 @@ _DETECT_JS = """() => {
 _SETTLE_S = 1.5
 
 
+class PageTurn:
+    """One operation's turn on the work page (the client's page lock), which the operation may
+    hand back early, e.g. while it only waits for Flow's answer to a click, and take again."""
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self._lock = lock
+        self.held = False
+
+    async def take(self) -> None:
+        """Wait for the page (a cancelled wait leaves it not held)."""
+        if not self.held:
+            await self._lock.acquire()
+            self.held = True
+
+    def give_back(self) -> None:
+        """Let others use the page; a no-op when not held."""
+        if self.held:
+            self.held = False
+            self._lock.release()
+
+
 @dataclass
 class Submitted:
     """What a submit produced: the new tile ids and, where the page tells, the proof of billing."""
@@ -74,6 +95,12 @@ class UiGeneration:
 
     name = "base"
     registry: dict[str, list[Sel]] = {}
+    # Whether Flow keeps prompts beyond the render slots in a visible queue (queued tiles)
+    # instead of refusing them.
+    queues = False
+    # Whether `submit` gives the page back while Flow answers, so that the next submit may
+    # prepare meanwhile (its handle comes from that answer, never from tiles by prompt).
+    overlaps_submits = False
 
     def __init__(self, settings: FlowSettings, wire: Wire | None = None) -> None:
         self.settings = settings
@@ -110,9 +137,12 @@ class UiGeneration:
     async def goto_project(self, page: Page, project_url: str) -> None:
         raise NotImplementedError
 
-    async def submit(self, page: Page, req: GenerationRequest, before_click) -> Submitted:
+    async def submit(self, page: Page, req: GenerationRequest, before_click,
+                     turn: PageTurn | None = None) -> Submitted:
         """Configure, attach frames, type the prompt, guard, click Start; `before_click(ids)`
-        receives the tile ids already in the grid right before the click."""
+        receives the tile ids already in the grid right before the click. `turn`: the page
+        lock held for this submit; a generation may give it back while it only waits for
+        Flow's answer, and must take it again before touching the page."""
         raise NotImplementedError
 
     async def statuses(self, page: Page, handle: FlowHandle, *, scan: bool = False,

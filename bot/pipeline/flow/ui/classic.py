@@ -27,7 +27,7 @@ from bot.pipeline.flow.download import DownloadIncompleteError, open_720p_item, 
 from bot.pipeline.flow.locate import NotFound, find_any, probe
 from bot.pipeline.flow.selectors import SELECTORS, SIGNIN_URL_MARK
 from bot.pipeline.flow.tiles import read_tiles, scroll_grid_top, shows_prompt, state_of
-from bot.pipeline.flow.ui import Candidate, Submitted, UiGeneration
+from bot.pipeline.flow.ui import Candidate, PageTurn, Submitted, UiGeneration
 
 log = logging.getLogger(__name__)
 ALL = "__all_tiles__"  # a tile id that never exists: makes a scan read the whole grid
@@ -79,7 +79,8 @@ class ClassicUi(UiGeneration):
                 "the classic Flow UI cannot make " + ", ".join(problems),
             )
 
-    async def submit(self, page: Page, req: GenerationRequest, before_click) -> Submitted:
+    async def submit(self, page: Page, req: GenerationRequest, before_click,
+                     turn: PageTurn | None = None) -> Submitted:
         self.check_supported(req)
         t = self.timeout
         marks = {"page_ready": time.monotonic()}

@@ -58,7 +58,7 @@ from bot.pipeline.flow.api import FlowHandle, GenerationRequest, TileStatus
 from bot.pipeline.flow.classify import classify, classify_failure
 from bot.pipeline.flow.download import DownloadIncompleteError, verify_clip
 from bot.pipeline.flow.locate import NotFound, click, find, find_any, probe, until
-from bot.pipeline.flow.ui import Candidate, Submitted, UiGeneration
+from bot.pipeline.flow.ui import Candidate, PageTurn, Submitted, UiGeneration
 from bot.pipeline.flow.ui import flow2026_selectors as S
 from bot.pipeline.flow.wire import OPS, SUBMIT_KINDS, UPLOAD, request_payload, rpc_of
 
@@ -75,6 +75,17 @@ class SettingsMismatch(UnknownPageStateError):
     """A settings group did not keep (or does not show) what we chose: nothing was clicked."""
 
     code = "settings_mismatch"
+
+
+class TileGone(NotFound):
+    """A revealed tile is no longer in the virtualised grid."""
+
+
+# Flow answers a submit 4-5 s after the click (FLOW_2026 §7): allowed on top of the step time-out.
+SUBMIT_REPLY_S = 10.0
+
+# How long a tile just revealed may take to be found again before it counts as gone.
+TILE_GONE_MS = 1500
 
 
 class FrameNotBound(UnknownPageStateError):
@@ -180,6 +191,8 @@ class Flow2026Ui(UiGeneration):
     """`UiGeneration` for flow.google.com (see the module docstring)."""
 
     name = "flow2026"
+    queues = True  # FLOW_2026 §8: `flow-pending-tile.queued`
+    overlaps_submits = True  # the page is given back while Flow answers a submit
     registry = REG
 
     def __init__(self, settings, wire=None) -> None:
@@ -304,13 +317,20 @@ class Flow2026Ui(UiGeneration):
         return self.plan or self.settings.plan
 
     # --- submit --------------------------------------------------------------------------------
-    async def submit(self, page: Page, req: GenerationRequest, before_click) -> Submitted:
-        """All steps and the click; "unusual activity" → reload, pause, again (bounded)."""
+    async def submit(self, page: Page, req: GenerationRequest, before_click,
+                     turn: PageTurn | None = None) -> Submitted:
+        """All steps and the click; "unusual activity" → reload, pause, again (bounded).
+
+        The page is given back (`turn`) between the click and Flow's answer (4-5 s, FLOW_2026
+        §7): the next submit prepares meanwhile, and its own click waits until the button is
+        enabled again, i.e. until this answer came."""
         uploads: dict[Path, tuple[str, str]] = {}
         tries = self.settings.unusual_activity_retries
         for attempt in range(tries + 1):
+            if turn is not None:
+                await turn.take()
             try:
-                return await self._submit_once(page, req, before_click, uploads)
+                return await self._submit_once(page, req, before_click, uploads, turn)
             except UnusualActivityError as err:
                 if attempt >= tries:
                     log.error("unusual activity %d times in a row: pausing the account", attempt + 1)
@@ -319,11 +339,14 @@ class Flow2026Ui(UiGeneration):
                 log.warning("unusual activity (try %d of %d): reload, wait %.0f s, submit again",
                             attempt + 1, tries + 1, self.settings.unusual_activity_wait_s)
                 await asyncio.sleep(self.settings.unusual_activity_wait_s)
+                if turn is not None:
+                    await turn.take()
                 await self.goto_project(page, _strip_query(page.url))
         raise AssertionError("unreachable")
 
     async def _submit_once(self, page: Page, req: GenerationRequest, before_click,
-                           uploads: dict[Path, tuple[str, str]]) -> Submitted:
+                           uploads: dict[Path, tuple[str, str]],
+                           turn: PageTurn | None = None) -> Submitted:
         t = self.timeout
         marks = {"page_ready": time.monotonic()}
         self._quote_seen = None
@@ -359,22 +382,32 @@ class Flow2026Ui(UiGeneration):
         quote = await self._money_guard(page, req, frames)
         marks["guarded"] = time.monotonic()
         pid = _project_id(page.url)
-        before_click({m for m, s in self.wire.media.items() if s.media.get("projectId") == pid})
         button = await find(page, "submit", t, registry=REG)
+        # Disabled while the page waits for the answer to an earlier submit.
         await until(button.is_enabled, t, "submit (enabled)")
+        before_click({m for m, s in self.wire.media.items() if s.media.get("projectId") == pid})
+        unseen = UnknownPageStateError(
+            "Start generation was clicked but the page's submit was not seen; "
+            "reconcile with find_submission before submitting again", code="outcome_unknown")
         try:
-            async with page.expect_response(lambda r: rpc_of(r.url) in SUBMIT_KINDS,
-                                            timeout=t * 1000) as info:
+            # The request, not the response: answers of two submits may be in flight at once.
+            async with page.expect_request(lambda r: rpc_of(r.url) in SUBMIT_KINDS,
+                                           timeout=t * 1000) as info:
                 marks["create_clicked"] = time.monotonic()
                 # A trusted click (FLOW_2026 §7), through `click`: a modal that opened late
                 # over the button is closed first instead of waiting out the step time-out.
                 await click(button, t, REG)
-            response = await info.value
+            request = await info.value
         except PlaywrightTimeoutError as err:
-            raise UnknownPageStateError(
-                "Start generation was clicked but the page's submit was not seen; "
-                "reconcile with find_submission before submitting again", code="outcome_unknown",
-            ) from err
+            raise unseen from err
+        if turn is not None:
+            turn.give_back()  # nothing below touches the page
+        try:
+            response = await asyncio.wait_for(request.response(), t + SUBMIT_REPLY_S)
+        except (TimeoutError, PlaywrightError) as err:
+            raise unseen from err
+        if response is None:
+            raise unseen
         submitted_at = time.time()
         ids, proof = await self._read_submit(response, req, frames)
         proof["credits"] = quote
@@ -1044,14 +1077,25 @@ class Flow2026Ui(UiGeneration):
             raise DownloadIncompleteError(f"tile is {seen.media.get('status')}, not done")
         seconds = (seen.media.get("durationSeconds") if seen else None) or handle.duration
         wait = self.timeout if size == "720p" else self.settings.upscale_1080_timeout_s
-        await self._scroll_top(page)
-        found = await page.evaluate(_REVEAL_JS, {"grid": S.GRID_CSS, "tile": S.TILE_CSS,
-                                                 "thumb": S.THUMB_CSS, "mid": tile_id})
-        if found:
+        found = False
+        for attempt in range(3):
+            await self._scroll_top(page)
+            found = await page.evaluate(_REVEAL_JS, {"grid": S.GRID_CSS, "tile": S.TILE_CSS,
+                                                     "thumb": S.THUMB_CSS, "mid": tile_id})
+            if not found:
+                break
             tile = page.locator(S.TILE_CSS).filter(
                 has=page.locator(f'img[src*="{tile_id}"], video[src*="{tile_id}"]')).first
-            item = await self._tile_menu(page, tile, size)
+            try:
+                item = await self._tile_menu(page, tile, size)
+            except TileGone:
+                # The virtualised grid re-rendered (new tiles on top, a poll) and dropped the
+                # row it had just revealed: reveal it again.
+                log.debug("tile %s left the grid after it was revealed (%d)", tile_id, attempt + 1)
+                continue
             return await self._save(page, item, dest, wait, ffprobe_bin, seconds, size)
+        if found:
+            raise NotFound(f"tile {tile_id} (it leaves the grid each time it is revealed)")
         # No tile carries the id (opaque thumbnails after a reload): the clip's edit view.
         log.debug("tile %s not matched in the grid; using its edit view", tile_id)
         side = await page.context.new_page()
@@ -1075,7 +1119,10 @@ class Flow2026Ui(UiGeneration):
         must hit the tile itself: the composer and the top bar float over the grid."""
         t = self.timeout
         for attempt in range(6):
-            point = await tile.evaluate(_POINT_JS)
+            try:
+                point = await tile.evaluate(_POINT_JS, timeout=TILE_GONE_MS)
+            except PlaywrightTimeoutError as err:
+                raise TileGone() from err
             if point is None:
                 await tile.evaluate("(el, start) => el.scrollIntoView({block: start ? 'start' : 'center'})",
                                     attempt % 2 == 1)
