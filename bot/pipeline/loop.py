@@ -33,7 +33,7 @@ from bot.pipeline import canary, policy, slots, stages
 from bot.pipeline.flow.api import FlowClient
 from bot.pipeline.notifier import Notifier
 from bot.storage import repo
-from bot.storage.batch_images import prune_batch_images
+from bot.storage.batch_images import expire_drafts, prune_batch_images
 from bot.storage.db import Database
 from bot.storage.queue import Task, TaskQueue, worker_id
 
@@ -52,6 +52,8 @@ UPLOAD_AHEAD_ITEMS = 4
 SESSION_CHECK_S = 30.0
 # Finished tasks are kept a week (for /stats and post-mortems), swept once an hour.
 PRUNE_AFTER_S = 7 * 86400.0
+# A draft card nobody started for this long is cancelled and its image copies go.
+DRAFT_EXPIRY_S = 30 * 86400.0
 PRUNE_EVERY_S = 3600.0
 
 
@@ -244,14 +246,16 @@ class Pipeline:
         await self.housekeeping()
 
     async def housekeeping(self) -> int:
-        """Delete finished tasks older than a week, and the image copies of batches finished
-        that long ago, at most once an hour; returns how many tasks."""
+        """Delete finished tasks older than a week and the image copies of batches finished
+        that long ago, expire drafts nobody started for a month, at most once an hour;
+        returns how many tasks."""
         now = self.clock.now()
         if now - self._last_prune < PRUNE_EVERY_S:
             return 0
         self._last_prune = now
         pruned = await self.queue.prune(PRUNE_AFTER_S)
         await prune_batch_images(self.db, self.ctx.data_dir, PRUNE_AFTER_S)
+        await expire_drafts(self.db, self.ctx.data_dir, DRAFT_EXPIRY_S)
         return pruned
 
     def wake(self) -> None:

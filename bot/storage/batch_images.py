@@ -2,8 +2,9 @@
 
 A batch copies its images when it is created (the originals in `data/incoming` go away with
 the dialog). The copies are needed while the batch can still submit to Flow: until it is
-cancelled as a draft (nothing was ever submitted), or until a finished batch (done or
-cancelled) is past the queue's retention, when its tasks are pruned too. Then they go.
+cancelled as a draft (nothing was ever submitted), until a draft nobody started expires
+(`expire_drafts`), or until a finished batch (done or cancelled) is past the queue's
+retention, when its tasks are pruned too. Then they go.
 """
 
 from __future__ import annotations
@@ -30,6 +31,31 @@ def delete_batch_images(data_dir: Path, batch_id: int) -> bool:
         return False
     shutil.rmtree(folder, ignore_errors=True)
     return True
+
+
+async def expire_drafts(db: Database, data_dir: Path, older_than_s: float) -> list[int]:
+    """Cancel drafts created more than `older_than_s` ago and never started, and delete their
+    image copies (nothing of a draft ever reached Flow); returns the batch ids. Pressing Start
+    on such a card afterwards says the batch is cancelled."""
+    now = db.now()
+    cutoff = now - older_than_s
+
+    def tx(conn) -> list[int]:
+        ids = [r[0] for r in conn.execute(
+            "SELECT id FROM batches WHERE status = 'draft' AND created_at < ?", (cutoff,))]
+        for batch_id in ids:
+            conn.execute("UPDATE items SET status = 'cancelled', updated_at = ? "
+                         "WHERE batch_id = ? AND status = 'pending'", (now, batch_id))
+            conn.execute("UPDATE batches SET status = 'cancelled', finished_at = ? "
+                         "WHERE id = ? AND status = 'draft'", (now, batch_id))
+        return ids
+
+    ids = await db.write_sync(tx)
+    for batch_id in ids:
+        await asyncio.to_thread(delete_batch_images, data_dir, batch_id)
+    if ids:
+        log.info("expired %d draft batch(es) nobody started", len(ids))
+    return ids
 
 
 async def prune_batch_images(db: Database, data_dir: Path, older_than_s: float) -> list[int]:
