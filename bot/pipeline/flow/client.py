@@ -34,7 +34,7 @@ from bot.errors import (
 )
 from bot.pipeline.flow import ui as generations
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest, SessionInfo, TileStatus
-from bot.pipeline.flow.ledger import Ledger
+from bot.pipeline.flow.ledger import Ledger, upload_key
 from bot.pipeline.flow.locate import NotFound
 from bot.pipeline.flow.selectors import SIGNIN_URL_MARK
 from bot.pipeline.flow.session import BrowserSession
@@ -223,7 +223,7 @@ class PlaywrightFlowClient:
             project = self._project_url
             if project is None or self._ui is None or self._ui.name != "flow2026":
                 break
-            key = str(Path(path))
+            key = upload_key(path)
             if key in self.ledger.uploads_in(project):
                 continue
             if self._submits_waiting > 0 or self._lock.locked():
@@ -264,18 +264,25 @@ class PlaywrightFlowClient:
         if hasattr(ui, "ahead"):
             ui.ahead = self.ledger.uploads_in(self._project_url)
 
-        def before_click(ids) -> None:
-            self.ledger.see(ids, self.clock.now())
-
-        try:
-            done = await ui.submit(page, req, before_click, turn)
-        finally:
+        def record_uploads() -> None:
             # Frames this submit uploaded are stored in the project: a later submit of the same
             # frame (a retry, a restart) picks them instead of paying the upload again.
             stored = self.ledger.uploads_in(self._project_url)
             for key, (mid, name) in getattr(ui, "ahead", {}).items():
                 if stored.get(key) != (mid, name):
                     self.ledger.add_upload(self._project_url, key, mid, name)
+
+        def before_click(ids) -> None:
+            self.ledger.see(ids, self.clock.now())
+            # Now, while this submit holds the page: once it gives the page back during Flow's
+            # answer, the next submit replaces `ui.ahead`.
+            record_uploads()
+
+        try:
+            done = await ui.submit(page, req, before_click, turn)
+        finally:
+            if turn.held:  # failed before its click: what it uploaded is kept all the same
+                record_uploads()
         self.last_timings = done.marks
         self.ledger.see(done.tile_ids, done.submitted_at)
         proof = done.proof

@@ -20,6 +20,17 @@ log = logging.getLogger(__name__)
 MAX_PROJECTS = 20
 
 
+
+def upload_key(path: str | Path) -> str:
+    """What identifies an uploaded frame: its path with its size and modification time, so a
+    different image later written under the same path is uploaded, never the stale one picked."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        return str(p)
+    return f"{p}|{st.st_size}|{st.st_mtime_ns}"
+
 class Ledger:
     """Projects and first-seen times of tiles, persisted as JSON."""
 
@@ -47,13 +58,14 @@ class Ledger:
         self.uploads = {k: v for k, v in self.uploads.items() if k in self.projects}
         self._save()
 
-    def add_upload(self, project_url: str, path: str, media_id: str, name: str) -> None:
-        """Record that `path` is stored in `project_url`'s library as `name` (`media_id`)."""
-        self.uploads.setdefault(project_url, {})[path] = [media_id, name]
+    def add_upload(self, project_url: str, key: str, media_id: str, name: str) -> None:
+        """Record that the file of `key` (`upload_key`) is stored in `project_url`'s library as
+        `name` (`media_id`)."""
+        self.uploads.setdefault(project_url, {})[key] = [media_id, name]
         self._save()
 
     def uploads_in(self, project_url: str) -> dict[str, tuple[str, str]]:
-        """The frames uploaded ahead into `project_url`: path → (media id, name)."""
+        """The frames uploaded into `project_url`: `upload_key` → (media id, name)."""
         return {k: (v[0], v[1]) for k, v in self.uploads.get(project_url, {}).items()}
 
     def see(self, tile_ids, at: float) -> None:

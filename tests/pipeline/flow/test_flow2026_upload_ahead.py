@@ -83,3 +83,25 @@ async def test_pipeline_uploads_waiting_items_frames_while_a_render_runs(sim, ch
     at = {u["mediaId"]: u["at"] for u in uploads}
     # Items 2 and 3 were uploaded ahead: before item 2's submit went out.
     assert at[used[1]] < entries[1]["at"] and at[used[2]] < entries[1]["at"]
+
+
+async def test_ledger_keyed_uploads_by_path_only(flowsim_url, sim, sim_session_file, chromium,
+                                                 tmp_path):
+    """Regression: the driver ledger keyed an uploaded frame by its path alone, so another
+    image later written under the same path was never uploaded: its submit picked the old
+    asset and Flow animated the wrong picture. The key now holds size and modification time."""
+    await sim.configure(**QUIET)
+    path = png(tmp_path / "frame.png", colour=(200, 40, 40))
+    c = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
+    await c.start()
+    try:
+        first = await c.submit(_req(path, 0))
+        png(path, colour=(40, 40, 200), size=(640, 400))  # a new picture, same file name
+        second = await c.submit(_req(path, 1))
+        assert await c.upload_ahead([path]) == 0  # the new one is stored now
+    finally:
+        await c.close()
+    uploads = await sim.uploads()
+    assert len(uploads) == 2
+    assert first.frame_media_ids == (uploads[0]["mediaId"],)
+    assert second.frame_media_ids == (uploads[1]["mediaId"],)

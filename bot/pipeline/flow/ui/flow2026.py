@@ -57,6 +57,7 @@ from bot.pipeline import catalog
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest, TileStatus
 from bot.pipeline.flow.classify import classify, classify_failure
 from bot.pipeline.flow.download import DownloadIncompleteError, verify_clip
+from bot.pipeline.flow.ledger import upload_key
 from bot.pipeline.flow.locate import NotFound, click, find, find_any, probe, until
 from bot.pipeline.flow.ui import Candidate, PageTurn, Submitted, UiGeneration
 from bot.pipeline.flow.ui import flow2026_selectors as S
@@ -357,8 +358,8 @@ class Flow2026Ui(UiGeneration):
         paths = [Path(p) for p in (req.image_path, req.end_image_path) if p is not None]
         for path in paths:
             if path not in uploads:
-                uploads[path] = self.ahead.get(str(path)) or await self._upload(page, path)
-                self.ahead[str(path)] = uploads[path]  # stored now: the client records it
+                uploads[path] = self.ahead.get(upload_key(path)) or await self._upload(page, path)
+                self.ahead[upload_key(path)] = uploads[path]  # stored now: the client records it
             frames.append(uploads[path])
         marks["uploaded"] = time.monotonic()
         await self._configure(page, req)
@@ -366,14 +367,14 @@ class Flow2026Ui(UiGeneration):
         try:
             await self._bind_frames(page, frames)
         except FrameNotBound as err:
-            early = [p for p in paths if uploads[p] == ahead_before.get(str(p))]
+            early = [p for p in paths if uploads[p] == ahead_before.get(upload_key(p))]
             if err.code != "picker_missing" or not early:
                 raise
             # An asset uploaded ahead is not in the picker (deleted, another library): upload
             # the frame now, as a submit without it would.
             log.info("a frame uploaded ahead is not in the picker; uploading it again")
             for path in early:
-                uploads[path] = self.ahead[str(path)] = await self._upload(page, path)
+                uploads[path] = self.ahead[upload_key(path)] = await self._upload(page, path)
             frames = [uploads[p] for p in paths]
             await self._bind_frames(page, frames)
         marks["bound"] = time.monotonic()
