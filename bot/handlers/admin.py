@@ -46,11 +46,6 @@ router.callback_query.middleware(AdminAuditMiddleware())
 
 refusals = Router(name=__name__ + ".refusals")
 
-LOGIN_ASK = (
-    "🔑 Send the Flow session as a <b>document</b>: a Playwright <code>storage_state</code> "
-    "JSON or a cookies export (JSON) made while signed in to Flow. I will check it, store it "
-    "privately and delete your message. /cancel to stop."
-)
 MAX_SESSION_DOC = 2 * 1024 * 1024
 MAX_PAUSE_REASON = 200
 MAX_LISTED_USERS = 50  # one line each in /users: the list stays far below 4,096 characters
@@ -86,20 +81,22 @@ async def refuse_button(query: CallbackQuery) -> None:
 @router.message(Command("session"))
 async def session(message: Message, account: AccountService, flow: FlowClient | None = None) -> None:
     state = await account.state()
-    lines = ["<b>Flow session</b>"]
+    lines = [texts.SESSION_TITLE]
     if flow is None:
-        lines.append("No Flow client is running.")
+        lines.append(texts.NO_FLOW_CLIENT)
         await message.answer("\n".join(lines))
         return
     info = await flow.check_session()
     plan = await account.note_session(info)
-    lines.append(("✅ Signed in" if info.signed_in else "❌ Not signed in") + f" — {texts.esc(info.detail)}")
+    # The driver's detail is its own (English) words, quoted as they came.
+    lines.append(texts.session_state(info.signed_in, texts.esc(info.detail)))
     if plan:
-        lines.append(f"Plan: {plan.capitalize()}")
+        lines.append(texts.session_plan(plan.capitalize()))
     if info.credits is not None:
-        lines.append(f"Credits seen: {info.credits}")
+        lines.append(texts.credits_seen(info.credits))
     if info.checked_at:
-        lines.append("Checked: " + time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(info.checked_at)))
+        lines.append(texts.session_checked(
+            time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(info.checked_at))))
     lines.append(_pause_line(state))
     await message.answer("\n".join(lines))
     await _send_screenshot(message, flow)
@@ -108,7 +105,7 @@ async def session(message: Message, account: AccountService, flow: FlowClient | 
 @router.message(Command("screenshot"))
 async def screenshot(message: Message, flow: FlowClient | None = None) -> None:
     if flow is None:
-        await message.answer("No Flow client is running.")
+        await message.answer(texts.NO_FLOW_CLIENT)
         return
     await _send_screenshot(message, flow)
 
@@ -117,9 +114,9 @@ async def _send_screenshot(message: Message, flow: FlowClient) -> None:
     try:
         png = await flow.screenshot()
     except Exception as err:  # noqa: BLE001 - a dead browser should not break the command
-        await message.answer(f"Could not take a screenshot ({type(err).__name__}).")
+        await message.answer(texts.screenshot_failed(type(err).__name__))
         return
-    await message.answer_photo(BufferedInputFile(png, "flow.png"), caption="The Flow page right now.")
+    await message.answer_photo(BufferedInputFile(png, "flow.png"), caption=texts.SCREENSHOT_CAPTION)
 
 
 @router.message(Command("login"), F.document)
@@ -131,7 +128,7 @@ async def login_with_file(message: Message, bot: Bot, sessions: SessionService,
 @router.message(Command("login"))
 async def login_ask(message: Message, dialogs: DialogService) -> None:
     await dialogs.set(message.from_user.id, message.chat.id, AWAITING_SESSION, {})
-    await message.answer(LOGIN_ASK)
+    await message.answer(texts.LOGIN_ASK)
 
 
 @router.message(F.document, InDialog(AWAITING_SESSION))
@@ -160,26 +157,22 @@ async def _login(message: Message, bot: Bot, sessions: SessionService,
     except TelegramAPIError as err:
         log.warning("could not delete the session message: %s", type(err).__name__)
         deleted = False
-    note = "" if deleted else "\n⚠️ I could not delete your message: please delete it yourself."
+    note = "" if deleted else texts.LOGIN_NOT_DELETED
     if too_big:
-        await message.answer("That file is too large to be a session export." + note)
+        await message.answer(texts.LOGIN_TOO_BIG + note)
         return
     if not downloaded:
         await message.answer(texts.BAD_DOWNLOAD.format(name=texts.esc(doc.file_name or "file")) + note)
         return
-    progress = await message.answer("🔎 Checking the session with Flow…")
+    progress = await message.answer(texts.LOGIN_CHECKING)
     result = await sessions.login(buf.getvalue())
     if not result.ok:
-        await progress.edit_text(f"❌ {texts.esc(result.message)}{note}")
+        await progress.edit_text(texts.login_failed(result.message) + note)
         return
     await dialogs.clear(message.from_user.id, message.chat.id, AWAITING_SESSION)
     resumed = await account.resume()
-    credits = f" Credits seen: {result.info.credits}." if result.info and result.info.credits is not None else ""
-    await progress.edit_text(
-        f"✅ Signed in to Flow with {result.cookies} cookies, stored privately.{credits}"
-        + (" Paused work resumes now." if resumed else "")
-        + note
-    )
+    credits = result.info.credits if result.info is not None else None
+    await progress.edit_text(texts.login_done(result.cookies, credits, resumed) + note)
 
 
 # -- pause / resume / queue / stats ---------------------------------------------------------------
@@ -187,18 +180,17 @@ async def _login(message: Message, bot: Bot, sessions: SessionService,
 @router.message(Command("pause"))
 async def pause(message: Message, command: CommandObject, account: AccountService) -> None:
     # Bounded: the reason is shown again in /queue and /session next to other lines.
-    reason = texts.clip(" ".join((command.args or "").split()) or "paused by an admin", MAX_PAUSE_REASON)
+    # Stored in English when none is given (other admins read it in their own language).
+    reason = texts.clip(" ".join((command.args or "").split()) or texts.PAUSED_BY_ADMIN,
+                        MAX_PAUSE_REASON)
     changed = await account.pause(reason)
-    await message.answer(
-        "⏸ Paused. Nothing new is sent to Flow; running renders finish. /resume to continue."
-        if changed else "Already paused. /resume to continue."
-    )
+    await message.answer(texts.PAUSED_NOW if changed else texts.ALREADY_PAUSED)
 
 
 @router.message(Command("resume"))
 async def resume(message: Message, account: AccountService) -> None:
     changed = await account.resume()
-    await message.answer("▶️ Resumed." if changed else "Work was not paused.")
+    await message.answer(texts.RESUMED if changed else texts.NOT_PAUSED)
 
 
 @router.message(Command("queue"))
@@ -216,12 +208,12 @@ async def queue_cancel(query: CallbackQuery, callback_data: QueueCb, batches: Ba
             await query.answer(texts.GONE, show_alert=True)
         elif view.status in ("draft", "running"):
             await batches.cancel(view.id, view.user_id)
-            await query.answer(f"Batch #{view.id} cancelled.")
+            await query.answer(texts.queue_cancelled(view.id))
             await notifier.show_batch_state(view.id)  # the owner's card must not say "Running"
         else:
-            await query.answer(f"Batch #{view.id} is already {view.status}.")
+            await query.answer(texts.batch_already(view.id, view.status))
     except BatchError as err:
-        await query.answer(str(err), show_alert=True)
+        await query.answer(texts.batch_error(err), show_alert=True)
     if query.message is not None:
         text, markup = await _queue_view(account)
         with contextlib.suppress(TelegramBadRequest):
@@ -231,20 +223,18 @@ async def queue_cancel(query: CallbackQuery, callback_data: QueueCb, batches: Ba
 async def _queue_view(account: AccountService) -> tuple[str, Any]:
     overview = await account.queue_overview()
     state = await account.state()
-    lines = ["<b>Queue</b>", _pause_line(state)]
+    lines = [texts.QUEUE_TITLE, _pause_line(state)]
     tasks = overview["tasks"]
     if tasks:
-        lines.append("Tasks: " + ", ".join(
-            f"{kind} {n.get('running', 0)} running / {n.get('queued', 0)} queued"
-            for kind, n in sorted(tasks.items())))
+        lines.append(texts.queue_tasks([(kind, n.get("running", 0), n.get("queued", 0))
+                                        for kind, n in sorted(tasks.items())]))
     running = overview["running_batches"]
     if not running:
-        lines.append("No batch is running.")
+        lines.append(texts.NO_BATCH_RUNNING)
     for b in running:
-        lines.append(f"#{b['id']} · user <code>{b['user_id']}</code> · {b['done']}/{b['total']} done"
-                     + (f", {b['failed']} failed" if b["failed"] else ""))
+        lines.append(texts.queue_batch(b["id"], b["user_id"], b["done"], b["total"], b["failed"]))
     if len(running) > MAX_BUTTONS:
-        lines.append(f"Cancel buttons for the first {MAX_BUTTONS} batches only.")
+        lines.append(texts.queue_buttons_capped(MAX_BUTTONS))
     return "\n".join(lines), keyboards.queue(b["id"] for b in running[:MAX_BUTTONS])
 
 
@@ -262,18 +252,16 @@ async def users_cmd(message: Message, command: CommandObject, users: UserService
     if len(parts) == 2 and parts[0].lower() in ("add", "allow", "remove", "del"):
         uid = parse_user_id(parts[1])
         if uid is None:
-            await message.answer(
-                "A user id is a positive number (Telegram shows it in the user's profile), "
-                "e.g. <code>/users add 123456789</code>.")
+            await message.answer(texts.USER_ID_BAD)
             return
         if parts[0].lower() in ("add", "allow"):
             added = await users.allow(uid)
-            await message.answer(f"✅ User {uid} may now use the bot." if added else f"User {uid} already has access.")
+            await message.answer(texts.user_added(uid, added))
         else:
             await message.answer(_removed_text(uid, await users.remove(uid)))
         return
     if parts:
-        await message.answer("Use <code>/users</code>, <code>/users add ID</code> or <code>/users remove ID</code>.")
+        await message.answer(texts.USERS_USAGE)
         return
     await _show_users(message, users, budgets)
 
@@ -289,11 +277,7 @@ async def users_remove(query: CallbackQuery, callback_data: UsersCb, users: User
 
 
 def _removed_text(uid: int, outcome: str) -> str:
-    return {
-        "removed": f"🗑 User {uid} no longer has access.",
-        "not_found": f"User {uid} was not on the list.",
-        "from_settings": f"User {uid} is allowed in the settings (TELEGRAM_*_IDS); change it there.",
-    }[outcome]
+    return texts.user_removed(uid, outcome)
 
 
 async def _show_users(message: Message, users: UserService,
@@ -305,45 +289,43 @@ async def _show_users(message: Message, users: UserService,
 async def _users_view(users: UserService, budgets: BudgetService | None = None) -> tuple[str, Any]:
     people = await users.list_allowed()
     limits = await budgets.all() if budgets is not None else {}
-    lines = ["<b>Allowed users</b>"]
+    lines = [texts.USERS_TITLE]
     for p in people[:MAX_LISTED_USERS]:
         name = " ".join(x for x in (p.first_name, f"@{p.username}" if p.username else None) if x)
         tag = "admin" if p.role == "admin" else ("settings" if p.from_settings else "added")
-        line = f"• <code>{p.id}</code> {texts.esc(texts.clip(name, 60))} ({tag})"
+        line = f"• <code>{p.id}</code> {texts.esc(texts.clip(name, 60))} ({texts.USER_TAGS[tag]})"
         if p.id in limits and p.role != "admin":  # issue 14: what the user spent of the budget
             b = limits[p.id]
             line += " " + texts.budget_tag(b.credits, b.period, await budgets.used(p.id, b.period))
         lines.append(line)
     if len(people) > MAX_LISTED_USERS:
-        lines.append(f"… and {len(people) - MAX_LISTED_USERS} more.")
+        lines.append(texts.users_more(len(people) - MAX_LISTED_USERS))
     strangers = await users.strangers_count()
-    lines.append(f"\nTurned away so far: {strangers} message(s) from strangers.")
-    lines.append("Add someone with <code>/users add ID</code>.")
+    lines.append(texts.strangers_turned_away(strangers))
+    lines.append(texts.USERS_ADD_HINT)
     lines.append(texts.BUDGET_USAGE)
     removable = [p.id for p in people if not p.from_settings]
     if len(removable) > MAX_BUTTONS:
-        lines.append(f"Remove buttons for the first {MAX_BUTTONS} only; "
-                     "<code>/users remove ID</code> for the others.")
+        lines.append(texts.users_buttons_capped(MAX_BUTTONS))
     return "\n".join(lines), keyboards.users(removable[:MAX_BUTTONS])
 
 
 # -- rendering ------------------------------------------------------------------------------------
 
 def _pause_line(state: Any) -> str:
-    if state.paused:
-        return f"⏸ Work is paused ({texts.esc(state.kind or '')}): {texts.esc(state.detail or '')}"
-    return "▶️ Work is running."
+    return texts.pause_line(bool(state.paused), state.kind or "", state.detail or "")
 
 
 def render_stats(stats: dict[str, Any]) -> str:
-    lines = ["<b>Statistics</b>"]
-    for label, key in (("Today (UTC)", "today"), ("All time", "all_time")):
+    lines = [texts.STATS_TITLE]
+    for label, key in ((texts.STATS_TODAY, "today"), (texts.STATS_ALL_TIME, "all_time")):
         s = stats[key]
-        lines.append(f"\n<b>{label}</b>: {s['generations']} generations · {s['done']} done · "
-                     f"{s['failed']} failed · {s['credits_spent']} credits spent")
-        if s["failures_by_class"]:
-            lines.append("Failures: " + ", ".join(f"{k} {v}" for k, v in sorted(s["failures_by_class"].items())))
+        lines.append(texts.stats_line(label, s["generations"], s["done"], s["failed"],
+                                      s["credits_spent"]))
+        if s["failures_by_class"]:  # failure classes are shown by their stored names
+            lines.append(texts.stats_failures(", ".join(
+                f"{k} {v}" for k, v in sorted(s["failures_by_class"].items()))))
         for m in s.get("by_model", [])[:6]:
-            lines.append(f"• {texts.esc(m['model'])} {m['duration']} s {m['resolution']}: "
-                         f"{m['generations']} generations, {m['credits']} credits")
+            lines.append(texts.stats_model(texts.esc(m["model"]), m["duration"], m["resolution"],
+                                           m["generations"], m["credits"]))
     return "\n".join(lines)

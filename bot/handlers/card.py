@@ -39,7 +39,7 @@ async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchSer
                 await query.answer(texts.STARTED.format(id=batch_id))
                 await notifier.show_place_in_line(batch_id)
             else:
-                await query.answer(texts.ALREADY_STARTED.format(id=batch_id, status=view.status))
+                await query.answer(texts.batch_already(batch_id, view.status))
         elif action == "cancel":
             if view.status in ("draft", "running"):
                 await batches.cancel(batch_id, uid)
@@ -71,7 +71,7 @@ async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchSer
         await query.answer(texts.budget_refused(c.cost, c.left, c.budget.period), show_alert=True)
         return
     except BatchError as err:
-        await query.answer(str(err), show_alert=True)
+        await query.answer(texts.batch_error(err), show_alert=True)
         return
     await _redraw(query, batches, batch_id, settings=action in ("settings", *SETTINGS_ACTIONS))
     if action == "cancel":

@@ -295,7 +295,7 @@ async def _create(bot: Bot, user_id: int, chat_id: int, entries: list[dict[str, 
         await send_new_card(bot, user_id, chat_id, [(Path(e["path"]), e["prompt"]) for e in entries],
                             users=users, batches=batches)
     except BatchError as err:
-        await bot.send_message(chat_id, f"❌ {texts.esc(err)}")
+        await bot.send_message(chat_id, f"❌ {texts.esc(texts.batch_error(err))}")
     finally:
         # The batch holds its own copies now (or failed): the dialog and its files go either way.
         await dialogs.clear(user_id, chat_id)

@@ -38,7 +38,7 @@ async def on_clip(query: CallbackQuery, callback_data: ClipCb, batches: BatchSer
             return
         await batches.set_selected(clip.id, uid, bool(callback_data.sel))
     except BatchError as err:
-        await query.answer(str(err), show_alert=True)
+        await query.answer(texts.batch_error(err), show_alert=True)
         return
     view = await batches.get(callback_data.batch_id, uid)
     if view is None:
@@ -105,7 +105,7 @@ async def on_review(query: CallbackQuery, callback_data: ReviewCb, batches: Batc
         else:
             await query.answer()
     except BatchError as err:
-        await query.answer(str(err), show_alert=True)
+        await query.answer(texts.batch_error(err), show_alert=True)
 
 
 def upscale_reply(view: BatchView, preset: str, queued: int) -> str:

@@ -60,7 +60,7 @@ async def on_view(query: CallbackQuery, callback_data: ViewCb, batches: BatchSer
         c = err.check
         await query.answer(texts.budget_refused(c.cost, c.left, c.budget.period), show_alert=True)
     except BatchError as err:
-        await query.answer(str(err), show_alert=True)
+        await query.answer(texts.batch_error(err), show_alert=True)
 
 
 async def _act(query: CallbackQuery, cb: ViewCb, batch_id: int, uid: int, clip: ViewClip,
@@ -187,14 +187,14 @@ async def on_new_prompt(message: Message, pending: Any, notifier: TelegramNotifi
     try:
         prompt = check_prompt(message.text or "")
     except IntakeRejected as err:
-        await message.answer(str(err))
+        await message.answer(texts.esc(texts.batch_error(err)))
         return
     try:
         cost, ticket = await review.cost(pending.item_id), await review.again_ticket(pending.item_id)
         await batches.get(pending.batch_id, uid)
     except BatchError as err:
         await review.drop_prompt(uid)
-        await message.answer(str(err))
+        await message.answer(texts.esc(texts.batch_error(err)))
         return
     await review.hold_prompt(uid, prompt)
     clips = [c for c in await review.clips(pending.batch_id) if c.item_id == pending.item_id]

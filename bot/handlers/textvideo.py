@@ -84,4 +84,4 @@ async def _card(bot: Bot, user_id: int, chat_id: int, prompts: list[str], users:
         await send_new_card(bot, user_id, chat_id, [(None, p) for p in prompts], users=users,
                             batches=batches)
     except BatchError as err:
-        await bot.send_message(chat_id, f"❌ {texts.esc(err)}")
+        await bot.send_message(chat_id, f"❌ {texts.esc(texts.batch_error(err))}")

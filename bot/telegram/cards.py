@@ -135,7 +135,7 @@ def progress_text(ev: BatchProgress, *, finished: bool = False, cancelled: bool 
             lines.append(texts.ready_in(texts.duration(ev.eta_s + wait),
                                         clock_time(ev.at, ev.eta_s + wait)))
     for position, reason in ev.failures[:10]:
-        lines.append(texts.image_failed_line(position, texts.esc(reason)))
+        lines.append(texts.image_failed_line(position, texts.esc(texts.flow_reason(reason))))
     if len(ev.failures) > 10:
         lines.append(texts.more_failures(len(ev.failures) - 10))
     return "\n".join(lines)

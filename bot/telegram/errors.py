@@ -23,7 +23,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent, Update
 
 from bot.telegram import texts
-from bot.telegram.i18n import i18n, known_locale
+from bot.telegram.i18n import i18n, known_locale, owner_locale
 
 log = logging.getLogger(__name__)
 
@@ -33,18 +33,19 @@ def new_ref() -> str:
     return secrets.token_hex(3).upper()
 
 
-def _where(update: Update) -> tuple[str, int | None]:
-    """Where the error happened (a command word or a button's payload prefix) and who it was."""
+def _where(update: Update) -> tuple[tuple[str, str], int | None]:
+    """Where the error happened ((kind, detail): a command word, a button's payload prefix …,
+    worded per admin by `texts.error_place`) and who it was."""
     if update.callback_query is not None:
         prefix = (update.callback_query.data or "").split(":", 1)[0][:8]
-        return f"a button press ({prefix or '?'})", update.callback_query.from_user.id
+        return ("button", prefix or "?"), update.callback_query.from_user.id
     if update.message is not None:
         msg = update.message
         text = msg.text or msg.caption or ""
         word = text.split(maxsplit=1)[0][:32] if text.startswith("/") else None
-        kind = f"the command {word}" if word else f"a {msg.content_type} message"
-        return kind, msg.from_user.id if msg.from_user else None
-    return f"an update ({update.event_type})", None
+        place = ("command", word) if word else ("message", str(msg.content_type))
+        return place, msg.from_user.id if msg.from_user else None
+    return ("update", str(update.event_type)), None
 
 
 # The same error in the same place alerts admins once per this many seconds: a handler that
@@ -58,11 +59,12 @@ def make_error_handler(admin_ids: Iterable[int], *,
     admins = tuple(admin_ids)
     last_alert: dict[tuple[str, str], float] = {}
 
-    async def on_error(event: ErrorEvent, bot: Bot, **_: Any) -> bool:
+    async def on_error(event: ErrorEvent, bot: Bot, **data: Any) -> bool:
         update = event.update
         ref = new_ref()
         error = type(event.exception).__name__
-        where, user_id = _where(update)
+        place, user_id = _where(update)
+        where = texts.error_place(*place)  # English, for the log
         log.error("unhandled %s [ref %s] in update %s (%s)", error, ref, update.update_id, where,
                   exc_info=event.exception)
         # The error handler runs outside the i18n middleware: answer in the user's locale.
@@ -72,8 +74,13 @@ def make_error_handler(admin_ids: Iterable[int], *,
         if now - last_alert.get((error, where), float("-inf")) < quiet_s:
             return True  # told already: this reference is in the log
         last_alert[(error, where)] = now
-        alert = texts.admin_error_alert(ref, error, where, user_id)
+        users = data.get("users")  # the services, when the failing update got that far
+        db = getattr(users, "db", None)
         for admin in admins:
+            # Each admin reads it in their own language (their /language, else their app's).
+            locale = await owner_locale(db, admin) if db is not None else known_locale(admin)
+            with i18n.use_locale(locale):
+                alert = texts.admin_error_alert(ref, error, texts.error_place(*place), user_id)
             # An admin who never opened the chat, or Telegram down: the log still has it all.
             with contextlib.suppress(TelegramAPIError):
                 await bot.send_message(admin, alert)

@@ -6,7 +6,13 @@
 * Locale of an update: the language the user picked with /language (users.settings_json
   "language"), else the Telegram `language_code` of the update (ru*, vi* → ru, vi), else English.
   `UserI18nMiddleware` sets it for the whole update; the notifier sets it per batch owner with
-  `i18n.use_locale(...)`.
+  `i18n.use_locale(...)`; admins' alerts (the notifier, `bot/telegram/errors.py`) follow each
+  admin's own locale the same way.
+* Scope: every sentence the bot says in Telegram, admins' included. Layers below never import
+  gettext: services raise errors with a stable code (`BatchError.code`, worded by
+  `texts.batch_error`), the pipeline stores English sentences next to codes/kinds (worded by
+  `texts.english_sentence`). The CLI (`flowbot …`, bot/cli) stays English on purpose: it is the
+  operators' tool, and its output goes to terminals and logs, where English is the rule.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from bot.telegram.i18n import DEFAULT, gettext, i18n, ngettext
 from bot.telegram.i18n import gettext as _
 
 # The command menus: (command, msgid). User descriptions are translated per menu language
-# (`commands(locale)`); the admin ones stay English, like the rest of the admin texts.
+# (`commands(locale)`), the admins' too (admins get their own Telegram language).
 _USER_COMMANDS = (
     ("start", texts.N_("What this bot does")),
     ("help", texts.N_("How to use it")),
@@ -28,24 +28,24 @@ _USER_COMMANDS = (
     ("cancel", texts.N_("Cancel the current dialog or batch")),
 )
 _ADMIN_COMMANDS = (
-    ("session", "Flow sign-in state"),
-    ("login", "Sign in to Flow with cookies"),
-    ("pause", "Pause work on the Flow account"),
-    ("resume", "Resume work"),
-    ("queue", "What is waiting"),
-    ("stats", "Generations, credits, failures"),
-    ("users", "Allowed users"),
-    ("screenshot", "The browser page now"),
-    ("audit", "Who did what, and credits spent"),
+    ("session", texts.N_("Flow sign-in state")),
+    ("login", texts.N_("Sign in to Flow with cookies")),
+    ("pause", texts.N_("Pause work on the Flow account")),
+    ("resume", texts.N_("Resume work")),
+    ("queue", texts.N_("What is waiting")),
+    ("stats", texts.N_("Generations, credits, failures")),
+    ("users", texts.N_("Allowed users")),
+    ("screenshot", texts.N_("The browser page now")),
+    ("audit", texts.N_("Who did what, and credits spent")),
 )
 
 
 def commands(locale: str, admin: bool = False) -> list[BotCommand]:
-    """The command menu in `locale` (the admins' menu adds their commands, in English)."""
+    """The command menu in `locale` (the admins' menu adds their commands)."""
     with i18n.use_locale(locale):
         menu = [BotCommand(command=c, description=gettext(d)) for c, d in _USER_COMMANDS]
-    if admin:
-        menu += [BotCommand(command=c, description=d) for c, d in _ADMIN_COMMANDS]
+        if admin:
+            menu += [BotCommand(command=c, description=gettext(d)) for c, d in _ADMIN_COMMANDS]
     return menu
 
 
@@ -191,7 +191,7 @@ def queue(batch_ids: Iterable[int]) -> InlineKeyboardMarkup | None:
     kb = InlineKeyboardBuilder()
     ids = list(batch_ids)
     for bid in ids:
-        kb.button(text=f"✖️ Cancel #{bid}", callback_data=QueueCb(action="cancel", batch_id=bid))
+        kb.button(text=texts.CANCEL_NUMBER.format(id=bid), callback_data=QueueCb(action="cancel", batch_id=bid))
     kb.adjust(2)
     return kb.as_markup() if ids else None
 
@@ -200,7 +200,7 @@ def users(removable: Iterable[int]) -> InlineKeyboardMarkup | None:
     kb = InlineKeyboardBuilder()
     ids = list(removable)
     for uid in ids:
-        kb.button(text=f"🗑 Remove {uid}", callback_data=UsersCb(action="remove", user_id=uid))
+        kb.button(text=texts.remove_user_button(uid), callback_data=UsersCb(action="remove", user_id=uid))
     kb.adjust(1)
     return kb.as_markup() if ids else None
 

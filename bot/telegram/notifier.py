@@ -46,7 +46,7 @@ from bot.services.dialogs import MessageRefs
 from bot.services.review import ReviewService
 from bot.telegram import keyboards, texts
 from bot.telegram.cards import card_markup, card_text, progress_text
-from bot.telegram.i18n import in_owner_locale
+from bot.telegram.i18n import i18n, in_owner_locale, owner_locale
 from bot.telegram.review_view import ReviewViewer
 
 log = logging.getLogger(__name__)
@@ -298,7 +298,8 @@ class TelegramNotifier:
     async def item_failed(self, event: ItemFailed) -> None:
         if event.chat_id is None:
             return
-        text = texts.item_failed(event.position, event.batch_id, texts.esc(event.reason))
+        text = texts.item_failed(event.position, event.batch_id,
+                                 texts.esc(texts.flow_reason(event.reason)))
         markup = keyboards.retry(event.batch_id, event.item_id) if event.retryable_by_user else None
         await self._guard(self.bot.send_message(event.chat_id, text, reply_markup=markup), event.user_id)
 
@@ -333,7 +334,7 @@ class TelegramNotifier:
         name = f"batch{event.batch_id}_clip{event.clip_id}_{label.lower()}.mp4"
         caption = f"{label} · {texts.size_mb(event.size)}"
         if getattr(event, "note", None):
-            caption += f"\n{texts.esc(event.note)}"
+            caption += f"\n{texts.esc(texts.english_sentence(event.note))}"
         await self._guard(self._send_file(event.chat_id, event.path, event.size, name, caption),
                           event.user_id)
         await self.refs.mark_sent(key)
@@ -377,26 +378,31 @@ class TelegramNotifier:
                 await self.bot.send_document(chat_id, FSInputFile(path, name), caption=caption)
             return
         link = await self.link_for(path, name) if how.kind == "link" and self.link_for is not None else None
+        # `how` decides; the words are the Telegram layer's (in the user's language).
+        limit, local = self.settings.telegram.upload_limit_bytes, self.settings.telegram.local_mode
         if link:
+            reason = texts.delivery_link_reason(size, limit, self.settings.storage.link_expiry_s / 3600)
             await self.bot.send_message(
-                chat_id, texts.download_link(caption, texts.esc(how.reason), texts.esc(link), texts.esc(name))
+                chat_id, texts.download_link(caption, texts.esc(reason), texts.esc(link), texts.esc(name))
             )
             return
-        choices = "".join(f"\n• {texts.esc(c)}" for c in how.choices)
+        choices = "".join(f"\n• {texts.esc(c)}"
+                          for c in texts.delivery_choices(name.endswith(".zip"), limit, local))
+        reason = texts.delivery_too_big(size, limit)
         await self.bot.send_message(
-            chat_id, texts.cannot_send(caption, texts.esc(name), texts.esc(how.reason), choices)
+            chat_id, texts.cannot_send(caption, texts.esc(name), texts.esc(reason), choices)
         )
 
     # -- admins --------------------------------------------------------------------------------
 
     async def admin_alert(self, event: AdminAlert) -> None:
-        text = f"⚠️ <b>{texts.esc(event.text)}</b>"
-        if event.action:
-            text += f"\n👉 {texts.esc(event.action)}"
         for admin in self.admin_ids:
+            # The pipeline words alerts in English; each admin reads it in their own language.
+            with i18n.use_locale(await owner_locale(self.batches.db, admin)):
+                text = texts.admin_alert(event.text, event.action)
             # Marked per admin and message: a crash mid-loop repeats one message, not the lot.
             mark = f"admin.{event.key}.{admin}" if event.key else None
-            await self._guard(self._once(mark and mark + ".text", lambda a=admin: self.bot.send_message(a, text)),
+            await self._guard(self._once(mark and mark + ".text", lambda a=admin, t=text: self.bot.send_message(a, t)),
                               admin)
             if event.screenshot is not None and Path(event.screenshot).exists():
                 await self._guard(self._once(mark and mark + ".shot", lambda a=admin: self.bot.send_photo(

@@ -10,6 +10,7 @@ Placeholders are always named (`{count}`), so translators may reorder them.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from bot.telegram.i18n import gettext as _
@@ -54,7 +55,6 @@ _MESSAGES: dict[str, str] = {
         "/prompt &lt;text&gt; – set a default prompt (/prompt off to clear)\n"
         "/language – change the language I speak\n"
         "/cancel – stop what you are doing (dialog or running batch)"),
-    # Admin-only texts stay English on purpose (the admins are the operators); see ADMIN_HELP.
     "PRIVATE_BOT": N_("🔒 Sorry, this is a private bot. Ask its owner to give you access."),
     "ADMIN_ONLY": N_("⛔ That command is for the bot's admins."),
     "PHOTO_HINT": N_(
@@ -257,6 +257,10 @@ def msgids() -> list[str]:
     out = list(_MESSAGES.values()) + [m for m, _v in _PREFILLED.values()]
     for table in _TABLES.values():
         out.extend(table.values())
+    out.extend(_ALREADY.values())
+    out.extend(_BATCH_ERRORS.values())
+    out.extend(_FIXED)
+    out.extend(msgid for _pattern, msgid in _PATTERNS)
     return out
 
 
@@ -302,39 +306,98 @@ def size_mb(size: int) -> str:
 
 # -- issue 14: a bot a team can share ---------------------------------------------------------
 
-# Admin-only texts (the /users budget form, /audit, the admin alert, ADMIN_HELP) stay English:
-# the admins operate the bot and its logs are English.
-ADMIN_HELP = (
-    "\n\n<b>Admin</b>\n"
-    "/session – Flow sign-in state and a screenshot\n"
-    "/login – send a storage_state JSON or cookies export to sign in\n"
-    "/pause, /resume – stop or restart work on the Flow account\n"
-    "/queue – what is waiting (with cancel buttons)\n"
-    "/stats – generations, credits and failures\n"
-    "/users – allowed users (/users add ID, /users remove ID, /users budget ID CREDITS day|month)\n"
-    "/audit – who did what, and the credits spent\n"
-    "/screenshot – the browser page right now"
-)
-BUDGET_USAGE = (
-    "Budgets: <code>/users budget ID CREDITS day</code>, <code>/users budget ID CREDITS month</code> "
-    "or <code>/users budget ID off</code>. Admins are never limited."
-)
-BUDGET_BAD_CREDITS = "A budget is a whole number of credits from 0 to {max}, e.g. <code>/users budget 123456789 500 month</code>."
-BUDGET_BAD_PERIOD = "A budget is per <code>day</code> or per <code>month</code>."
-BUDGET_ADMIN = "User {uid} is an admin: admins are never limited."
-BUDGET_OFF = "User {uid} has no budget now (unlimited)."
-BUDGET_NONE = "User {uid} had no budget."
-BUDGET_PERIOD_WORDS = {"day": "day", "month": "month"}
+# The admins' texts (ADMIN_HELP, the /users budget form, /audit, alerts) are translated too:
+# admins get their own Telegram language like everyone else.
+_MESSAGES.update({
+    "ADMIN_HELP": N_(
+        "\n\n<b>Admin</b>\n"
+        "/session – Flow sign-in state and a screenshot\n"
+        "/login – send a storage_state JSON or cookies export to sign in\n"
+        "/pause, /resume – stop or restart work on the Flow account\n"
+        "/queue – what is waiting (with cancel buttons)\n"
+        "/stats – generations, credits and failures\n"
+        "/users – allowed users (/users add ID, /users remove ID, /users budget ID CREDITS day|month)\n"
+        "/audit – who did what, and the credits spent\n"
+        "/screenshot – the browser page right now"),
+    "BUDGET_USAGE": N_(
+        "Budgets: <code>/users budget ID CREDITS day</code>, <code>/users budget ID CREDITS month</code> "
+        "or <code>/users budget ID off</code>. Admins are never limited."),
+    "BUDGET_BAD_CREDITS": N_("A budget is a whole number of credits from 0 to {max}, e.g. "
+                             "<code>/users budget 123456789 500 month</code>."),
+    "BUDGET_BAD_PERIOD": N_("A budget is per <code>day</code> or per <code>month</code>."),
+    "BUDGET_ADMIN": N_("User {uid} is an admin: admins are never limited."),
+    "BUDGET_OFF": N_("User {uid} has no budget now (unlimited)."),
+    "BUDGET_NONE": N_("User {uid} had no budget."),
+    "AUDIT_TITLE": N_("<b>Audit log</b>"),
+    "AUDIT_EMPTY": N_("Nothing recorded yet."),
+    "AUDIT_PREV": N_("⬅️ Newer"),
+    "AUDIT_NEXT": N_("Older ➡️"),
+    # /session, /screenshot, /login (bot/handlers/admin.py)
+    "SESSION_TITLE": N_("<b>Flow session</b>"),
+    "NO_FLOW_CLIENT": N_("No Flow client is running."),
+    "SCREENSHOT_CAPTION": N_("The Flow page right now."),
+    "LOGIN_ASK": N_(
+        "🔑 Send the Flow session as a <b>document</b>: a Playwright <code>storage_state</code> "
+        "JSON or a cookies export (JSON) made while signed in to Flow. I will check it, store it "
+        "privately and delete your message. /cancel to stop."),
+    "LOGIN_NOT_DELETED": N_("\n⚠️ I could not delete your message: please delete it yourself."),
+    "LOGIN_TOO_BIG": N_("That file is too large to be a session export."),
+    "LOGIN_CHECKING": N_("🔎 Checking the session with Flow…"),
+    "LOGIN_RESUMES": N_(" Paused work resumes now."),
+    # /pause, /resume, /queue
+    "PAUSED_NOW": N_("⏸ Paused. Nothing new is sent to Flow; running renders finish. "
+                     "/resume to continue."),
+    "ALREADY_PAUSED": N_("Already paused. /resume to continue."),
+    "RESUMED": N_("▶️ Resumed."),
+    "NOT_PAUSED": N_("Work was not paused."),
+    "WORK_RUNNING": N_("▶️ Work is running."),
+    "QUEUE_TITLE": N_("<b>Queue</b>"),
+    "NO_BATCH_RUNNING": N_("No batch is running."),
+    "STATS_TITLE": N_("<b>Statistics</b>"),
+    "STATS_TODAY": N_("Today (UTC)"),
+    "STATS_ALL_TIME": N_("All time"),
+    # /users
+    "USER_ID_BAD": N_("A user id is a positive number (Telegram shows it in the user's profile), "
+                      "e.g. <code>/users add 123456789</code>."),
+    "USERS_USAGE": N_("Use <code>/users</code>, <code>/users add ID</code> or "
+                      "<code>/users remove ID</code>."),
+    "USERS_TITLE": N_("<b>Allowed users</b>"),
+    "USERS_ADD_HINT": N_("Add someone with <code>/users add ID</code>."),
+})
+# How a user came onto the /users list.
+_TABLES["USER_TAGS"] = {"admin": N_("admin"), "settings": N_("settings"), "added": N_("added")}
+# "Batch #7 is already …": one whole sentence per state (a state word alone declines badly).
+_ALREADY = {
+    "draft": N_("Batch #{id} is not started yet."),
+    "running": N_("Batch #{id} is already running."),
+    "done": N_("Batch #{id} is already finished."),
+    "cancelled": N_("Batch #{id} is already cancelled."),
+}
+
+
+def batch_already(batch_id: int, status: str) -> str:
+    """A button that no longer fits the batch's state: say which state it is in."""
+    msgid = _ALREADY.get(status)
+    if msgid is None:  # a state this table does not know yet: its label, else the raw word
+        return _("Batch #{id} is already {status}.").format(
+            id=batch_id, status=__getattr__("STATE_LABELS").get(status, status))
+    return _(msgid).format(id=batch_id)
 
 
 def budget_set(uid: int, credits: int, period: str) -> str:
     """The answer to a budget an admin just gave."""
-    return f"✅ User {uid} may spend {credits} credits per {BUDGET_PERIOD_WORDS[period]} (UTC)."
+    if period == "day":
+        return _("✅ User {uid} may spend {credits} credits per day (UTC).").format(
+            uid=uid, credits=credits)
+    return _("✅ User {uid} may spend {credits} credits per month (UTC).").format(
+        uid=uid, credits=credits)
 
 
 def budget_tag(credits: int, period: str, used: int) -> str:
     """A user's budget in the /users list."""
-    return f"💳 {used}/{credits} per {BUDGET_PERIOD_WORDS[period]}"
+    if period == "day":
+        return _("💳 {used}/{credits} per day").format(used=used, credits=credits)
+    return _("💳 {used}/{credits} per month").format(used=used, credits=credits)
 
 
 def budget_line(credits: int, period: str, used: int, cost: int, left_after: int) -> str:
@@ -362,21 +425,17 @@ def budget_refused(cost: int, left: int, period: str) -> str:
     return msg.format(cost=cost, left=left)
 
 
-AUDIT_TITLE = "<b>Audit log</b>"
-AUDIT_EMPTY = "Nothing recorded yet."
-AUDIT_PREV = "⬅️ Newer"
-AUDIT_NEXT = "Older ➡️"
-
-
 def audit_line(when: str, actor: int | None, action: str, batch_id: int | None,
                credits: int | None, detail: str | None) -> str:
-    """One audit row: when, who, what, batch, credits, detail (already escaped by the caller)."""
-    parts = [f"<code>{when}</code>", f"user <code>{actor}</code>" if actor else "system",
-             f"<b>{action}</b>"]
+    """One audit row: when, who, what, batch, credits, detail (already escaped by the caller).
+
+    `action` is the recorded action word (a command or button name), shown as recorded."""
+    who = (_("user <code>{id}</code>").format(id=actor) if actor else _("system"))
+    parts = [f"<code>{when}</code>", who, f"<b>{action}</b>"]
     if batch_id:
-        parts.append(f"batch #{batch_id}")
+        parts.append(_("batch #{id}").format(id=batch_id))
     if credits is not None:
-        parts.append(f"{credits} credits")
+        parts.append(ngettext("{n} credit", "{n} credits", credits).format(n=credits))
     if detail:
         parts.append(detail)
     return " · ".join(parts)
@@ -384,7 +443,9 @@ def audit_line(when: str, actor: int | None, action: str, batch_id: int | None,
 
 def audit_footer(page: int, pages: int, total: int) -> str:
     """The /audit pager's footer."""
-    return f"Page {page + 1} of {pages} · {total} entries · newest first, times in UTC"
+    return ngettext("Page {page} of {pages} · {total} entry · newest first, times in UTC",
+                    "Page {page} of {pages} · {total} entries · newest first, times in UTC",
+                    total).format(page=page + 1, pages=pages, total=total)
 
 
 def internal_error(ref: str) -> str:
@@ -399,11 +460,28 @@ def internal_error_short(ref: str) -> str:
         .format(ref=ref)
 
 
+def error_place(kind: str, detail: str) -> str:
+    """Where an unhandled error happened (bot/telegram/errors.py): `kind` is button, command,
+    message or update; `detail` the button's prefix, the command word, the content type or the
+    update type (shown as is)."""
+    if kind == "button":
+        return _("a button press ({detail})").format(detail=detail)
+    if kind == "command":
+        return _("the command {detail}").format(detail=detail)
+    if kind == "message":
+        return _("a {detail} message").format(detail=detail)
+    return _("an update ({detail})").format(detail=detail)
+
+
 def admin_error_alert(ref: str, error: str, where: str, user_id: int | None) -> str:
     """The short admin alert of an unhandled error: a reference, never a traceback or user text."""
-    who = f"user <code>{user_id}</code>" if user_id else "an unknown user"
-    return (f"🚨 Unhandled error <code>{ref}</code>: {esc(error)} in {esc(where)} from {who}. "
-            f"Details are in the log under this reference.")
+    if user_id:
+        return _("🚨 Unhandled error <code>{ref}</code>: {error} in {where} from user "
+                 "<code>{user}</code>. Details are in the log under this reference.").format(
+            ref=ref, error=esc(error), where=esc(where), user=user_id)
+    return _("🚨 Unhandled error <code>{ref}</code>: {error} in {where} from an unknown user. "
+             "Details are in the log under this reference.").format(
+        ref=ref, error=esc(error), where=esc(where))
 
 
 def queue_place(place: int, batches_ahead: int) -> str:
@@ -712,3 +790,385 @@ def sheet_caption(batch_id: int, clips: int, max_clips: int | None, max_buttons:
     elif max_buttons is not None:
         text += " " + _("Buttons go up to {n}; send a higher number.").format(n=max_buttons)
     return text
+
+
+# -- the admin commands' answers (bot/handlers/admin.py) ----------------------------------------
+
+def session_state(signed_in: bool, detail: str) -> str:
+    """/session: signed in or not, with the driver's own words (`detail`, already escaped)."""
+    if signed_in:
+        return _("✅ Signed in — {detail}").format(detail=detail)
+    return _("❌ Not signed in — {detail}").format(detail=detail)
+
+
+def session_plan(plan: str) -> str:
+    """/session: the plan the page shows."""
+    return _("Plan: {plan}").format(plan=plan)
+
+
+def credits_seen(credits: int) -> str:
+    """/session: the credits the page shows."""
+    return _("Credits seen: {credits}").format(credits=credits)
+
+
+def session_checked(when: str) -> str:
+    """/session: when the session was checked (`when` in UTC)."""
+    return _("Checked: {when}").format(when=when)
+
+
+def screenshot_failed(error: str) -> str:
+    """/screenshot when the browser could not take one (`error`: the exception's type)."""
+    return _("Could not take a screenshot ({error}).").format(error=error)
+
+
+def login_failed(message: str) -> str:
+    """/login refused: the session service's reason, in the admin's language where known."""
+    return "❌ " + esc(english_sentence(message))
+
+
+def login_done(cookies: int, credits: int | None, resumed: bool) -> str:
+    """/login accepted."""
+    text = ngettext("✅ Signed in to Flow with {n} cookie, stored privately.",
+                    "✅ Signed in to Flow with {n} cookies, stored privately.", cookies).format(n=cookies)
+    if credits is not None:
+        text += " " + _("Credits seen: {credits}.").format(credits=credits)
+    if resumed:
+        text += __getattr__("LOGIN_RESUMES")
+    return text
+
+
+# The reason /pause stores when the admin gave none (stored in English, shown translated).
+PAUSED_BY_ADMIN = "paused by an admin"
+_FIXED_EXTRA = [N_("paused by an admin")]
+
+
+def pause_line(paused: bool, kind: str, detail: str) -> str:
+    """/session and /queue: whether work runs (`kind`/`detail` raw; escaped here)."""
+    if not paused:
+        return __getattr__("WORK_RUNNING")
+    return _("⏸ Work is paused ({kind}): {detail}").format(
+        kind=esc(kind), detail=esc(english_sentence(detail)))
+
+
+def queue_cancelled(batch_id: int) -> str:
+    """/queue: an admin cancelled a batch."""
+    return _("Batch #{id} cancelled.").format(id=batch_id)
+
+
+def queue_tasks(counts: list[tuple[str, int, int]]) -> str:
+    """/queue: tasks per kind (kind, running, queued); task kinds are shown as their names."""
+    return _("Tasks: {tasks}").format(tasks=", ".join(
+        _("{kind} {running} running / {queued} queued").format(kind=k, running=r, queued=q)
+        for k, r, q in counts))
+
+
+def queue_batch(batch_id: int, user_id: int, done: int, total: int, failed: int) -> str:
+    """/queue: one running batch."""
+    if failed:
+        return _("#{id} · user <code>{user}</code> · {done}/{total} done, {failed} failed").format(
+            id=batch_id, user=user_id, done=done, total=total, failed=failed)
+    return _("#{id} · user <code>{user}</code> · {done}/{total} done").format(
+        id=batch_id, user=user_id, done=done, total=total)
+
+
+def queue_buttons_capped(n: int) -> str:
+    """/queue: more running batches than buttons."""
+    return _("Cancel buttons for the first {n} batches only.").format(n=n)
+
+
+def stats_line(label: str, generations: int, done: int, failed: int, credits: int) -> str:
+    """/stats: one period's totals."""
+    return _("\n<b>{label}</b>: {generations} generations · {done} done · {failed} failed · "
+             "{credits} credits spent").format(label=label, generations=generations, done=done,
+                                               failed=failed, credits=credits)
+
+
+def stats_failures(by_class: str) -> str:
+    """/stats: failures per class (class names as stored)."""
+    return _("Failures: {failures}").format(failures=by_class)
+
+
+def stats_model(model: str, seconds: int, resolution: str, generations: int, credits: int) -> str:
+    """/stats: one model/duration/resolution (`model` already escaped)."""
+    return _("• {model} {seconds} s {resolution}: {generations} generations, {credits} credits"
+             ).format(model=model, seconds=seconds, resolution=resolution,
+                      generations=generations, credits=credits)
+
+
+def user_added(uid: int, added: bool) -> str:
+    """/users add."""
+    if added:
+        return _("✅ User {uid} may now use the bot.").format(uid=uid)
+    return _("User {uid} already has access.").format(uid=uid)
+
+
+def user_removed(uid: int, outcome: str) -> str:
+    """/users remove (or its button): removed, not on the list, or allowed by the settings."""
+    if outcome == "removed":
+        return _("🗑 User {uid} no longer has access.").format(uid=uid)
+    if outcome == "not_found":
+        return _("User {uid} was not on the list.").format(uid=uid)
+    return _("User {uid} is allowed in the settings (TELEGRAM_*_IDS); change it there.").format(uid=uid)
+
+
+def users_more(n: int) -> str:
+    """/users: people beyond the listed ones."""
+    return _("… and {n} more.").format(n=n)
+
+
+def strangers_turned_away(n: int) -> str:
+    """/users: messages from strangers turned away."""
+    return ngettext("\nTurned away so far: {n} message from strangers.",
+                    "\nTurned away so far: {n} messages from strangers.", n).format(n=n)
+
+
+def users_buttons_capped(n: int) -> str:
+    """/users: more removable users than buttons."""
+    return _("Remove buttons for the first {n} only; <code>/users remove ID</code> for the "
+             "others.").format(n=n)
+
+
+def remove_user_button(uid: int) -> str:
+    """/users: the button that removes a user."""
+    return _("🗑 Remove {uid}").format(uid=uid)
+
+
+# -- refusals that come from the service layer as codes (bot/services/batches.py) ---------------
+
+# BatchError.code -> msgid; `params` fill the placeholders (lists are joined in the locale).
+_BATCH_ERRORS: dict[str, str] = {
+    "no_prompts": N_("A batch needs at least one prompt."),
+    "image_not_found": N_("An image of this batch could not be found; send it again."),
+    "empty_prompt": N_("The prompt for {name} is empty."),
+    "empty_prompt_text_only": N_("A text-only prompt is empty."),
+    "settings_locked": N_("This batch already started; its settings can no longer change."),
+    "cancelled": N_("This batch was cancelled."),
+    "budget": N_("This batch needs more credits than your budget has left."),
+    "no_item": N_("That image no longer exists."),
+    "no_image": N_("That image no longer exists."),
+    "no_clip": N_("That clip no longer exists."),
+    "no_batch": N_("Batch #{id} does not exist."),
+    "item_not_yours": N_("This image belongs to someone else."),
+    "batch_not_yours": N_("This batch belongs to someone else."),
+    "clip_not_yours": N_("This clip belongs to someone else."),
+    "clip_not_in_batch": N_("This clip is not part of that batch."),
+    "clip_not_in_review": N_("That clip is not part of this batch."),
+    "clips_not_in_batch": N_("Some of these clips are not part of this batch."),
+    "image_not_in_batch": N_("That image is not part of this batch."),
+    "no_finished_clips": N_("That image has no finished clips yet."),
+    "bad_preset": N_("That 4K quality does not exist; use one of {presets}."),
+    "bad_export_resolution": N_("A zip is made in 720p or 4K only."),
+    "bad_aspect": N_("The aspect must be one of {aspects}."),
+    "bad_outputs": N_("Outputs per prompt must be 1 to 4."),
+    "bad_model": N_("The model must be one of: {models} (the {plan} plan)."),
+    "bad_duration": N_("{model} makes {durations} clips on the {plan} plan."),
+    "bad_resolution": N_("{model} renders {resolutions} only."),
+    "images_gone": N_("The image of this item is no longer kept (a finished batch keeps its images "
+                      "for a week). Send the image again to make new clips of it."),
+    "pairs_need_images": N_("Start+end pairs need an image for every clip; text-only prompts "
+                            "cannot be paired."),
+    "pairs_odd": N_("Start+end pairs need an even number of images: you sent {images}. Add or "
+                    "remove one image (1→2, 3→4 … are paired); nothing was spent."),
+    "pairs_odd_short": N_("Start+end pairs need an even number of images."),
+}
+
+
+def either(values: list[str]) -> str:
+    """'a', 'a or b', 'a, b or c' in the current locale."""
+    if len(values) <= 1:
+        return "".join(values)
+    return _("{first} or {last}").format(first=", ".join(values[:-1]), last=values[-1])
+
+
+def batch_error(error: Exception) -> str:
+    """A refused batch request (`BatchError`) in the user's language (plain text, unescaped).
+
+    Words the error's `code`; an error without a known code shows its own (English) message."""
+    code = getattr(error, "code", None)
+    msgid = _BATCH_ERRORS.get(code or "")
+    if msgid is None:
+        return str(error)
+    params = dict(getattr(error, "params", {}) or {})
+    if "durations" in params:
+        params["durations"] = either([_("{s} s").format(s=d) for d in params["durations"]])
+    if "resolutions" in params:
+        params["resolutions"] = either([str(r) for r in params["resolutions"]])
+    if code == "bad_model":
+        params["plan"] = str(params.get("plan", ""))
+    try:
+        return _(msgid).format(**params)
+    except (KeyError, IndexError, ValueError):  # a code raised without its params
+        return str(error)
+
+
+# -- sentences the pipeline and services store or send in English -------------------------------
+#
+# The pipeline never imports gettext: it stores failure reasons and sends admin alerts as English
+# sentences with a stable code/kind next to them. They are worded here: an exact known sentence
+# (its msgid is the English text itself) or a known pattern with a quoted detail (Flow's own
+# words, shown as they came). Anything else stays as it came.
+
+# Every FlowError's `user_reason` (bot/errors.py): msgid == the English text, so a stored reason
+# translates by lookup (tests/telegram/test_locales.py checks each class has its entry).
+_FIXED: list[str] = [
+    N_("Flow could not generate this video."),
+    N_("Flow had a temporary problem; the bot will try again."),
+    N_("Flow is under high demand right now; the bot will retry in a few minutes."),
+    N_("Flow asked us to slow down; the bot is pacing requests."),
+    N_("Flow's audio generation failed (credits refunded); the bot will retry."),
+    N_("Flow's render queue for this account is full; waiting for a free slot."),
+    N_("Flow refused this request."),
+    N_("Flow refused this prompt or image as against its content policy. Try a different prompt "
+       "or image."),
+    N_("Flow refused this prompt because it seems to show a prominent person. Try a different "
+       "prompt."),
+    N_("Flow says this prompt violates its terms. Try a different prompt."),
+    N_("The Flow account is paused; an admin has been told."),
+    N_("The Flow account is out of credits or hit its daily limit; an admin has been told."),
+    N_("Flow reported unusual activity on the account; an admin has been told."),
+    N_("The Flow session expired; waiting for an admin to sign in again."),
+    N_("Flow showed something the bot did not recognise; an admin has been told."),
+    N_("This kind of video cannot be made with the Flow version the bot is connected to."),
+    N_("Flow asked more credits for this video than its limit allows; nothing was spent."),
+    N_("Flow refused this image because it thinks it shows a child. Try another image (small "
+       "faces are sometimes mistaken for children)."),
+    N_("Flow refused this image because it shows a realistic face close up. Try an image with the "
+       "face smaller or not photorealistic."),
+    N_("Flow started a different video than requested (credits may have been spent); an admin has "
+       "been told and the bot will not retry it automatically."),
+    N_("Flow's price for this video differs from the bot's table; an admin has been told."),
+    N_("The Flow account only offers agent mode, which the bot cannot use; an admin has been told."),
+    N_("Flow asks an admin to accept its image upload terms first; an admin has been told."),
+    N_("The Flow session belongs to a different Google account than before; an admin has been "
+       "told."),
+    N_("The finished video could not be downloaded from Flow."),
+    N_("failed"),
+    # Notes on delivered files (bot/pipeline/stages.py).
+    N_("Flow's own 1080p upscale (free)."),
+    N_("Flow's free 1080p never arrived for this clip, so this is our own upscale (from the 720p "
+       "original)."),
+    # Admin alerts: what to do (bot/pipeline/stages.py, policy.ADMIN_ACTIONS, canary, loop).
+    N_("Look at the screenshot; update selectors/texts if Flow changed."),
+    N_("Sign in to Flow again and send the new session with /login; the bot resumes by itself."),
+    N_("Add credits or wait for the daily reset, then /resume."),
+    N_("Check the account in a browser, then /resume."),
+    N_("Flow shows its image-rights dialog at the first upload. Read it in Flow, then either accept "
+       "it once there yourself, or set FLOW_ACCEPT_UPLOAD_TERMS=true to let the bot accept it, and "
+       "resume the account."),
+    N_("Flow's live price differs from the bot's price table (bot/pipeline/catalog.py). Check the "
+       "price in Flow; update the table or the per-item cap, then /resume."),
+    N_("This account only offers Flow's agent composer. Use an account with the normal prompt box "
+       "(or turn agent mode off in Flow), then /resume."),
+    N_("The session belongs to another Google account than the bot's projects. Send the right "
+       "account's session with /login, then /resume."),
+    N_("Flow kept reporting unusual activity after reloads and pauses. Open Flow in a browser, "
+       "check the account, wait a while, then /resume."),
+    N_("The driver still copes through fallbacks; update the selectors before they run out (run "
+       "`flowbot flow check`)."),
+    N_("Run `flowbot flow check` to see every element, update the driver's selectors for the new "
+       "page, then /resume."),
+    N_("Open Flow in a browser, run `flowbot flow check`, then /resume."),
+    N_("Nothing to do."),
+    N_("An admin resumed the queue."),
+    N_("The daily limit has reset; resuming."),
+    N_("The Flow session works again; the queue resumed."),
+    # /login refusals (bot/services/sessions.py).
+    N_("Flow did not accept this session (it shows the sign-in page). Sign in to Flow in your "
+       "browser, export the cookies again and send the file."),
+    *_FIXED_EXTRA,
+]
+_FIXED_SET = frozenset(_FIXED)
+
+# (pattern of the English sentence, msgid with the pattern's named groups as placeholders).
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"Flow failed (?P<n>\d+) times \((?P<detail>.*)\); the bot gave up\. "
+                r"You can retry it\.", re.S),
+     N_("Flow failed {n} times ({detail}); the bot gave up. You can retry it.")),
+    (re.compile(r"The bot could not submit this item: (?P<detail>.*)", re.S),
+     N_("The bot could not submit this item: {detail}")),
+    (re.compile(r"(?P<n>\d+) of (?P<total>\d+) outputs failed: (?P<detail>.*)", re.S),
+     N_("{n} of {total} outputs failed: {detail}")),
+    (re.compile(r"Flow showed something unrecognised: (?P<detail>.*)", re.S),
+     N_("Flow showed something unrecognised: {detail}")),
+    (re.compile(r"The Flow account is paused \((?P<kind>[^)]*)\): (?P<detail>.*)", re.S),
+     N_("The Flow account is paused ({kind}): {detail}")),
+    (re.compile(r"Flow billed something other than requested: (?P<detail>.*)\. Check the project "
+                r"in a browser; the bot will not retry it by itself\.", re.S),
+     N_("Flow billed something other than requested: {detail}. Check the project in a browser; "
+        "the bot will not retry it by itself.")),
+    (re.compile(r"Submissions are paused before spending any credits\. (?P<detail>.*)", re.S),
+     N_("Submissions are paused before spending any credits. {detail}")),
+    (re.compile(r"Submissions are paused: the check of Flow's page failed (?P<n>\d+) times in a "
+                r"row \((?P<detail>.*)\)\.", re.S),
+     N_("Submissions are paused: the check of Flow's page failed {n} times in a row ({detail}).")),
+    (re.compile(r"That file is not a usable session: (?P<detail>.*)", re.S),
+     N_("That file is not a usable session: {detail}")),
+]
+
+
+def english_sentence(text: str) -> str:
+    """A sentence the pipeline or a service produced in English, in the current locale.
+
+    Known sentences and patterns are translated (a pattern's detail, Flow's or the driver's own
+    words, is kept as it came); anything unknown is returned unchanged."""
+    if not text:
+        return text
+    if text in _FIXED_SET:
+        return _(text)
+    for pattern, msgid in _PATTERNS:
+        m = pattern.fullmatch(text)
+        if m is not None:
+            values = {k: english_sentence(v) if k == "detail" else v
+                      for k, v in m.groupdict().items()}
+            return _(msgid).format(**values)
+    return text
+
+
+def flow_reason(reason: str) -> str:
+    """Why an image failed, in the user's words (plain text, unescaped)."""
+    return english_sentence(reason)
+
+
+def admin_alert(text: str, action: str) -> str:
+    """A pipeline alert for admins (the notifier): what happened, and what to do."""
+    out = f"⚠️ <b>{esc(english_sentence(text))}</b>"
+    if action:
+        out += f"\n👉 {esc(english_sentence(action))}"
+    return out
+
+
+# -- files too large to send (bot/pipeline/delivery.py decides; the words are here) -------------
+
+def _mb(size: int) -> str:
+    if size >= 1024 * 1024:
+        return _("{n} MB").format(n=f"{size / (1024 * 1024):,.0f}")
+    return _("{n} KB").format(n=f"{size / 1024:,.0f}")
+
+
+def delivery_link_reason(size: int, limit: int, hours: float) -> str:
+    """Why a file comes as a download link."""
+    return ngettext("{size} is over the {limit} a bot may send: sent as a download link valid for "
+                    "{hours} hour",
+                    "{size} is over the {limit} a bot may send: sent as a download link valid for "
+                    "{hours} hours", 1 if hours == 1 else 2).format(
+        size=_mb(size), limit=_mb(limit), hours=f"{hours:g}")
+
+
+def delivery_too_big(size: int, limit: int) -> str:
+    """Why a file can be neither sent nor linked."""
+    return _("{size} is over the {limit} a bot may send, and no download links are configured"
+             ).format(size=_mb(size), limit=_mb(limit))
+
+
+def delivery_choices(is_zip: bool, limit: int, local_mode: bool) -> list[str]:
+    """What the user (or an admin) can do about a file too large to send."""
+    if is_zip:
+        choices = [_("download the zip in parts of at most {limit} each").format(limit=_mb(limit))]
+    else:
+        choices = [_("upscale again with the 'fast' or 'balanced' preset (smaller files)"),
+                   _("download the 720p original instead")]
+    choices.append(_("ask the admin to set up Cloudflare R2 storage (STORAGE_BACKEND=r2) for links"))
+    if not local_mode:
+        choices.append(_("ask the admin to run a self-hosted Bot API server "
+                         "(TELEGRAM_LOCAL_MODE=true, files up to 2,000 MB)"))
+    return choices

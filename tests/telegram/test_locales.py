@@ -105,3 +105,67 @@ def test_every_text_the_code_reads_exists():
     used.discard("NAME")  # the docstrings' example
     missing = sorted(name for name in used if not hasattr(texts, name))
     assert not missing, missing
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_msgid_texts_reads_is_translated(lang):
+    # texts.msgids() lists every table the module reads at run time (messages, word tables, the
+    # BatchError codes, the pipeline's known sentences and patterns): each needs a translation.
+    po = catalog(lang)
+    missing = [m for m in texts.msgids()
+               if po.get(m) is None or po.get(m).fuzzy or not po.get(m).string]
+    assert not missing, f"{lang}: run `make locales` and translate: {missing[:5]}"
+
+
+def test_every_batch_error_code_is_worded_by_the_bot():
+    from bot.services import batches
+
+    raised = set()
+    for name in ("bot/services/batches.py", "bot/services/review.py"):
+        raised |= set(re.findall(r'raise \w*Error\("([a-z_0-9]+)"', (ROOT / name).read_text()))
+    raised.add("budget")  # BudgetExceededError sets its code itself
+    assert raised <= set(batches.BATCH_ERRORS), sorted(raised - set(batches.BATCH_ERRORS))
+    assert set(batches.BATCH_ERRORS) <= set(texts._BATCH_ERRORS), \
+        sorted(set(batches.BATCH_ERRORS) - set(texts._BATCH_ERRORS))
+    # Params fill every placeholder, in every language (a missing one would fall back to English).
+    err = batches.BatchError("pairs_odd", images=3)
+    with i18n.use_locale("ru"):
+        assert texts.batch_error(err).startswith("Для пар «начало+конец» нужно чётное число")
+        assert "3" in texts.batch_error(err)
+    assert texts.batch_error(err) == str(err)
+
+
+def test_the_pipelines_english_sentences_are_known_to_the_bot():
+    # Stored failure reasons and admin actions are English in the database; the bot words them
+    # by exact msgid. A new FlowError (or a reworded one) without its entry fails here.
+    from bot.errors import FlowError
+    from bot.pipeline import policy, stages
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    known = set(texts._FIXED)
+    reasons = {FlowError.user_reason} | {c.user_reason for c in subclasses(FlowError)}
+    assert reasons <= known, sorted(reasons - known)[:3]
+    assert set(policy.ADMIN_ACTIONS.values()) <= known
+    assert stages.FALLBACK_NOTE in known
+    with i18n.use_locale("vi"):
+        assert texts.flow_reason(policy.user_reason_for("policy")).startswith("Flow từ chối")
+
+
+def test_a_given_up_reason_is_worded_with_flows_own_words_quoted():
+    from bot.config import FlowSettings
+    from bot.errors import HighDemandError
+    from bot.pipeline import policy
+
+    flow = FlowSettings(_env_file=None)  # type: ignore[call-arg]
+    error = HighDemandError("We are experiencing high demand")
+    decision = policy.decide(error, {policy.budget_of(error): 99}, flow)
+    assert decision.action == "final"
+    with i18n.use_locale("ru"):
+        worded = texts.flow_reason(decision.user_reason)
+    assert worded.startswith("Неудачных попыток Flow:") and "We are experiencing high demand" in worded
+    assert texts.flow_reason(decision.user_reason) == decision.user_reason  # English: as stored
+    assert texts.flow_reason("something new from Flow") == "something new from Flow"
