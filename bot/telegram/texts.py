@@ -989,6 +989,8 @@ def batch_error(error: Exception) -> str:
     if msgid is None:
         return str(error)
     params = dict(getattr(error, "params", {}) or {})
+    if code == "budget" and {"cost", "left", "period"} <= set(params):
+        return budget_refused(params["cost"], params["left"], params["period"])
     if "durations" in params:
         params["durations"] = either([_("{s} s").format(s=d) for d in params["durations"]])
     if "resolutions" in params:

@@ -133,6 +133,11 @@ def test_every_batch_error_code_is_worded_by_the_bot():
         assert texts.batch_error(err).startswith("Для пар «начало+конец» нужно чётное число")
         assert "3" in texts.batch_error(err)
     assert texts.batch_error(err) == str(err)
+    # A budget refusal caught as a plain BatchError still says how much is left, per period.
+    refused = batches.BatchError("budget", cost=40, left=12, period="month")
+    with i18n.use_locale("vi"):
+        assert "40" in texts.batch_error(refused) and "12" in texts.batch_error(refused)
+        assert texts.batch_error(refused) == texts.budget_refused(40, 12, "month")
 
 
 def test_the_pipelines_english_sentences_are_known_to_the_bot():
