@@ -1123,7 +1123,7 @@ class Flow2026Ui(UiGeneration):
             try:
                 point = await tile.evaluate(_POINT_JS, timeout=TILE_GONE_MS)
             except PlaywrightTimeoutError as err:
-                raise TileGone() from err
+                raise TileGone("tile (it left the virtualised grid)") from err
             if point is None:
                 await tile.evaluate("(el, start) => el.scrollIntoView({block: start ? 'start' : 'center'})",
                                     attempt % 2 == 1)
