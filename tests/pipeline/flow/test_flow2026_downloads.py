@@ -123,3 +123,41 @@ async def test_download_when_the_composer_floats_over_the_tile(flowsim_url, sim,
     finally:
         await client.close()
     assert (await sim.downloads()).get("720p") == 7
+
+
+# The page jumps back to the top right after a tile was scrolled into view (Angular re-renders
+# the grid when new tiles land on top): the virtualised grid drops the row just revealed. Once.
+_SCROLL_RESET_AFTER_REVEAL = """(() => {
+  const original = Element.prototype.scrollIntoView;
+  Element.prototype.scrollIntoView = function (...args) {
+    original.apply(this, args);
+    if (window.__resetDone || !this.matches("flow-grid-tile-container")) return;
+    window.__resetDone = true;
+    setTimeout(() => { for (const g of document.querySelectorAll(".cdk-virtual-scrollable")) g.scrollTop = 0; }, 0);
+  };
+})()"""
+
+
+async def test_download_of_a_tile_the_virtualised_grid_dropped_after_reveal(
+        flowsim_url, sim, sim_session_file, chromium, tmp_path):
+    """Regression: after the grid dropped a tile it had just revealed (the makespan bench, with
+    submits answered while a download runs), the download failed (8 s on a locator, then a
+    TypeError in the re-reveal path). It now reveals the tile again."""
+    await sim.configure(**{**QUIET, "generation_seconds": 1.0, "slots": 20, "virtualise_after": 2})
+    client = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
+    await client.start()
+    try:
+        handles = [await client.submit(GenerationRequest(
+            None, f"row {i}: lanterns on a river", "16:9", 4, "Omni 1.1 Flash", duration=4,
+            resolution="360p")) for i in range(5)]
+        for handle in handles:
+            await wait_terminal(client, handle)
+        page = await client.session.page()
+        await page.evaluate(_SCROLL_RESET_AFTER_REVEAL)
+        oldest = handles[0].tile_ids[-1]  # the bottom row: outside the grid's window at the top
+        dest = await client.download(handles[0], oldest, tmp_path / "oldest.mp4")
+        assert await page.evaluate("window.__resetDone === true")
+    finally:
+        await client.close()
+    assert dest.stat().st_size > 10_000
+    assert (await sim.downloads()).get("720p") == 1 and len(submits(await sim.wire())) == 5
