@@ -140,10 +140,10 @@ class UserChrome:
                 self.ws_url = m.group(1)
                 break
         assert self.ws_url, "chromium did not print its DevTools address"
-        # Chromium also writes the port to DevToolsActivePort in the profile.
-        port = (profile / "DevToolsActivePort").read_text().splitlines()[0]
+        # The port from the address Chromium printed (its DevToolsActivePort file in the profile
+        # may be written a moment later: reading it at once failed in a loaded full run).
+        port = re.match(r"ws://[^:/]+:(\d+)/", self.ws_url).group(1)  # type: ignore[union-attr]
         self.http_url = f"http://127.0.0.1:{port}"
-        assert f":{port}/" in self.ws_url
 
     def stop(self) -> None:
         self.proc.terminate()

@@ -1044,6 +1044,7 @@ _FIXED: list[str] = [
     N_("The Flow session belongs to a different Google account than before; an admin has been "
        "told."),
     N_("The finished video could not be downloaded from Flow."),
+    N_("Downloading the clip from Flow failed; the bot will try again."),
     N_("failed"),
     # Notes on delivered files (bot/pipeline/stages.py).
     N_("Flow's own 1080p upscale (free)."),

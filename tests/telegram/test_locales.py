@@ -143,8 +143,18 @@ def test_every_batch_error_code_is_worded_by_the_bot():
 def test_the_pipelines_english_sentences_are_known_to_the_bot():
     # Stored failure reasons and admin actions are English in the database; the bot words them
     # by exact msgid. A new FlowError (or a reworded one) without its entry fails here.
+    import importlib
+    import pkgutil
+
+    import bot
     from bot.errors import FlowError
     from bot.pipeline import policy, stages
+
+    # Every module, so that subclasses defined outside bot/errors.py (e.g. the driver's
+    # DownloadIncompleteError) are seen whichever tests ran before this one.
+    for mod in pkgutil.walk_packages(bot.__path__, "bot."):
+        if not mod.name.endswith("__main__"):
+            importlib.import_module(mod.name)
 
     def subclasses(cls):
         for sub in cls.__subclasses__():

@@ -95,6 +95,41 @@ async def test_upload_terms_accepted_when_the_admin_allows(make26, sim, tmp_path
     assert entry["kind"] == "i2v" and (await sim.consent()).get("accepted")
 
 
+# A first-visit modal that opens late, over the rights dialog (its dark backdrop on top of the
+# dialog's button), as Flow's changelog does when it lands after the page settled. Once.
+_LATE_MODAL_OVER_CONSENT = """(() => {
+  const obs = new MutationObserver(() => {
+    if (!document.querySelector("flow-upload-consent-dialog")) return;
+    obs.disconnect();
+    const root = document.querySelector(".cdk-overlay-container");
+    const back = document.createElement("div");
+    back.className = "cdk-overlay-backdrop cdk-overlay-dark-backdrop cdk-overlay-backdrop-showing";
+    const pane = document.createElement("div");
+    pane.className = "cdk-overlay-pane cdk-global-centered";
+    pane.innerHTML = '<mat-dialog-container role="dialog" aria-modal="true" class="late-modal">'
+      + '<button type="button" aria-label="Close"><mat-icon>close</mat-icon></button>'
+      + '<h2>Flow is now on iOS</h2></mat-dialog-container>';
+    pane.querySelector("button").addEventListener("click", () => { back.remove(); pane.remove(); });
+    root.append(back, pane);
+  });
+  obs.observe(document, {childList: true, subtree: true});
+})()"""
+
+
+async def test_rights_dialog_agree_waited_out_a_late_modal_over_it(make26, sim, tmp_path):
+    """Regression (full run): a first-visit modal opened over the upload rights dialog; the
+    driver's plain click on "I agree" waited 15 s for the backdrop to go and the submit failed.
+    It now closes what covers the button first, and still agrees only to the rights dialog."""
+    await sim.configure(**{**QUIET, "upload_consent": True})
+    client = await make26(accept_upload_terms=True)
+    page = await client.session.page()
+    await page.add_init_script(_LATE_MODAL_OVER_CONSENT)
+    await client.submit(i2v(png(tmp_path / "s.png")))
+    [entry] = submits(await sim.wire())
+    assert entry["kind"] == "i2v" and (await sim.consent()).get("accepted")
+    assert await page.locator("mat-dialog-container.late-modal").count() == 0
+
+
 async def test_upload_refused_as_a_minor_is_final_with_a_plain_reason(make26, sim, tmp_path):
     await sim.configure(**QUIET)
     client = await make26()

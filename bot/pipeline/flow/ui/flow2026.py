@@ -541,7 +541,7 @@ class Flow2026Ui(UiGeneration):
                 + UploadTermsError.admin_hint)
         log.warning("accepting Flow's upload rights dialog (FLOW_ACCEPT_UPLOAD_TERMS=true)")
         agree = await find(page, "consent_agree", t, registry=REG)
-        await agree.click(timeout=t * 1000)
+        await click(agree, t, REG)  # a late first-visit modal over the dialog is closed first
         try:
             await until(lambda: _gone(page, "consent_dialog"), t, "rights dialog closed")
         except NotFound:
@@ -854,7 +854,7 @@ class Flow2026Ui(UiGeneration):
                 add = await probe(page, "add_to_prompt", registry=REG)
                 if add is not None and await add.locator.is_enabled():
                     await until(ready, t, "asset stored (not Uploading…)")
-                    await add.locator.click(timeout=t * 1000)
+                    await click(add.locator, t, REG)
                     await until(lambda: _gone(page, "picker"), t, "picker closed")
                     return
                 await asyncio.sleep(0.05)
@@ -1044,7 +1044,7 @@ class Flow2026Ui(UiGeneration):
                 await tile.scroll_into_view_if_needed()
                 button = await find(tile, "tile_retry", t, registry=REG)
                 async with page.expect_request(is_retry, timeout=t * 1000) as info:
-                    await button.click(timeout=t * 1000)
+                    await click(button, t, REG)
                 request = await info.value
                 if request_payload(request).get("mediaId") != tile_id:
                     log.debug("Retry of another failed tile vetoed; trying the next one")
