@@ -161,3 +161,34 @@ async def test_download_of_a_tile_the_virtualised_grid_dropped_after_reveal(
         await client.close()
     assert dest.stat().st_size > 10_000
     assert (await sim.downloads()).get("720p") == 1 and len(submits(await sim.wire())) == 5
+
+
+# A first-visit modal that opens as the pointer reaches a tile (late, over the grid). Once.
+_LATE_MODAL_ON_TILE_HOVER = """(() => {
+  let fired = false;
+  document.addEventListener("mouseover", (ev) => {
+    if (fired || !ev.target.closest("flow-grid-tile-container")) return;
+    fired = true;
+    const root = document.querySelector(".cdk-overlay-container");
+    const back = document.createElement("div");
+    back.className = "cdk-overlay-backdrop cdk-overlay-dark-backdrop cdk-overlay-backdrop-showing";
+    const pane = document.createElement("div");
+    pane.className = "cdk-overlay-pane cdk-global-centered";
+    pane.innerHTML = '<mat-dialog-container role="dialog" aria-modal="true" class="late-modal">'
+      + '<button type="button" aria-label="Close"><mat-icon>close</mat-icon></button>'
+      + '<h2>Flow is now on iOS</h2></mat-dialog-container>';
+    pane.querySelector("button").addEventListener("click", () => { back.remove(); pane.remove(); });
+    root.append(back, pane);
+  }, true);
+})()"""
+
+
+async def test_tile_hover_under_a_late_modal_never_showed_the_hotbar(client26, sim, tmp_path):
+    """Regression: a modal opening over the grid took the pointer; every mouse move landed on
+    its backdrop, no hotbar, and the download failed ('tile_more'). A miss now closes it."""
+    handle = await done_clip(client26)
+    page = await client26.session.page()
+    await page.evaluate(_LATE_MODAL_ON_TILE_HOVER)
+    dest = await client26.download(handle, handle.tile_ids[0], tmp_path / "clip.mp4")
+    assert dest.stat().st_size > 10_000
+    assert await page.locator("mat-dialog-container.late-modal").count() == 0

@@ -58,7 +58,7 @@ from bot.pipeline.flow.api import FlowHandle, GenerationRequest, TileStatus
 from bot.pipeline.flow.classify import classify, classify_failure
 from bot.pipeline.flow.download import DownloadIncompleteError, verify_clip
 from bot.pipeline.flow.ledger import upload_key
-from bot.pipeline.flow.locate import NotFound, click, find, find_any, probe, until
+from bot.pipeline.flow.locate import NotFound, clear_popups, click, find, find_any, probe, until
 from bot.pipeline.flow.ui import Candidate, PageTurn, Submitted, UiGeneration
 from bot.pipeline.flow.ui import flow2026_selectors as S
 from bot.pipeline.flow.wire import OPS, SUBMIT_KINDS, UPLOAD, request_payload, rpc_of
@@ -1135,6 +1135,8 @@ class Flow2026Ui(UiGeneration):
             try:
                 more = await find(tile, "tile_more", 1.0, registry=REG)
             except NotFound:
+                # A modal that opened late takes the pointer: no hotbar. Close it, move again.
+                await clear_popups(page, registry=REG)
                 continue
             await click(more, t, REG)
             return await self._size_item(page, size)
