@@ -227,9 +227,11 @@ def build_bot_app(
         "download_limit": settings.telegram.download_limit_bytes,
     }
     dp = Dispatcher()
-    # The locale first, so every answer after it (the access refusal too) is in it.
-    dp.update.outer_middleware(UserI18nMiddleware(users))
+    # Button order first: it takes its FIFO lock before anything awaits (the locale look-up
+    # reads the database, and two quick taps could pass each other there). Then the locale, so
+    # every answer after it (the access refusal too) is in it.
     dp.update.outer_middleware(ButtonOrderMiddleware())
+    dp.update.outer_middleware(UserI18nMiddleware(users))
     dp.update.outer_middleware(AccessMiddleware(users))
     dp.update.outer_middleware(ServicesMiddleware(services))
     dp.include_routers(*build_routers())
