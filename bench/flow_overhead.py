@@ -62,7 +62,7 @@ TARGET_CLICK = {"classic": 2.0, "flow2026": 3.0}
 PHASES: dict[str, dict[str, list[float]]] = {}  # variant -> step -> seconds since the previous mark
 
 
-async def run_variant(variant: str, sim_proc, control, work: Path, frame: Path, prompts: int,
+async def run_variant(variant: str, sim_proc, control, work: Path, frames: list[Path], prompts: int,
                       poll: float, settings: FlowSettings) -> tuple[list[float], list[float], list[float]]:
     """Submit `prompts` one after another on `variant`; (to_click, to_handle, detect) seconds."""
     await control.reset()
@@ -91,7 +91,7 @@ async def run_variant(variant: str, sim_proc, control, work: Path, frame: Path, 
         to_click, to_handle, watchers = [], [], []
         for i in range(prompts):
             handle = await client.submit(
-                GenerationRequest(frame, f"bench prompt {i}: a slow pan over hills", "9:16", 1))
+                GenerationRequest(frames[i], f"bench prompt {i}: a slow pan over hills", "9:16", 1))
             marks = client.last_timings
             to_click.append(marks["create_clicked"] - marks["page_ready"])
             steps = [k for k in marks if k not in ("page_ready", "handle")]
@@ -112,8 +112,12 @@ async def run_variant(variant: str, sim_proc, control, work: Path, frame: Path, 
 async def main(prompts: int, poll: float, generation_s: float, variants: list[str]) -> None:
     with tempfile.TemporaryDirectory(prefix="flow-bench-") as tmp:
         work = Path(tmp)
-        frame = work / "frame.png"
-        Image.linear_gradient("L").resize((720, 1280)).convert("RGB").save(frame)
+        # One picture per prompt: each flow2026 submit pays its own upload and pick (the driver
+        # picks a frame it already stored instead of uploading it again).
+        frames = []
+        for i in range(prompts):
+            frames.append(work / f"frame{i}.png")
+            Image.linear_gradient("L").rotate(i * 7).resize((720, 1280)).convert("RGB").save(frames[-1])
         settings = FlowSettings(_env_file=None, backend="simulator", sim_generation_seconds=generation_s,
                                 poll_interval_s=poll)  # type: ignore[call-arg]
         sim_proc = await start_simulator(settings, work / "session.json")
@@ -122,7 +126,7 @@ async def main(prompts: int, poll: float, generation_s: float, variants: list[st
         results = {}
         try:
             for variant in variants:
-                results[variant] = await run_variant(variant, sim_proc, control, work, frame,
+                results[variant] = await run_variant(variant, sim_proc, control, work, frames,
                                                      prompts, poll, settings)
         finally:
             await control.close()
