@@ -245,14 +245,13 @@ async def run_submit(ctx: StageContext, task: Task, owner: str) -> None:
                 return "skip", None, None
             if repo.kv_get(conn, repo.KV_PAUSE) is not None:
                 return "paused", item, None
-            other = repo.unsettled_submission(conn, item_id)
-            if other is not None and not (ctx.flow.overlaps_submits
-                                          and _prompt_key(other["prompt"]) != _prompt_key(item["prompt"])):
-                # Another item's submission is not settled yet (it may or may not have been
-                # clicked). Reconciling it looks for its tiles by prompt and time, so no new
-                # submission of the same prompt may start meanwhile: its tiles could be taken
-                # for the other's. Where Flow's answer names the tiles (flow2026), another
-                # prompt may go while that answer is awaited.
+            # Another item's submission not settled yet (it may or may not have been clicked)
+            # is reconciled by looking its tiles up by prompt and time, so no submission of the
+            # same prompt may start meanwhile: its tiles could be taken for the other's. Where
+            # Flow's answer names the tiles (flow2026), other prompts may go while it is awaited.
+            mine = _prompt_key(item["prompt"])
+            if any(not ctx.flow.overlaps_submits or _prompt_key(other["prompt"]) == mine
+                   for other in repo.unsettled_submissions(conn, item_id)):
                 return "wait", item, None
             if not slots.snapshot_sync(conn, ctx.settings.flow, now,
                                        ctx.flow.queue_room).fits(item["outputs"], now):

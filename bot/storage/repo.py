@@ -227,15 +227,15 @@ def open_generation(conn: sqlite3.Connection, item_id: int) -> sqlite3.Row | Non
     ).fetchone()
 
 
-def unsettled_submission(conn: sqlite3.Connection, except_item: int) -> sqlite3.Row | None:
-    """A generation of another live item still 'submitting' (clicked or not, unknown), if any,
-    with its item's `prompt`."""
+def unsettled_submissions(conn: sqlite3.Connection, except_item: int) -> list[sqlite3.Row]:
+    """Generations of other live items still 'submitting' (clicked or not, unknown), each with
+    its item's `prompt`."""
     return conn.execute(
         "SELECT g.*, i.prompt AS prompt FROM generations g JOIN items i ON i.id = g.item_id "
         "WHERE g.status = 'submitting' AND g.item_id != ? "
-        "AND i.status NOT IN ('done', 'failed', 'cancelled') LIMIT 1",
+        "AND i.status NOT IN ('done', 'failed', 'cancelled')",
         (except_item,),
-    ).fetchone()
+    ).fetchall()
 
 
 def failures_by_code(conn: sqlite3.Connection, item_id: int) -> Counter[str]:

@@ -23,6 +23,7 @@ from bot.errors import (
 )
 from bot.pipeline import policy, slots
 from bot.pipeline.flow.classify import classify_failure
+from bot.pipeline.stages import _prompt_key
 from bot.storage import repo
 from bot.storage.migrations import MIGRATIONS, _statements
 
@@ -95,15 +96,32 @@ def conn():
     c.close()
 
 
-def test_slot_state_counts_outputs_in_flight(conn):
-    now = 1000.0
+def _three_generations_of_two(conn, now: float, prompts=("p", "p", "p")) -> list[int]:
+    """A batch of three items, each with a 2-output generation 'submitting'; the item ids."""
     b = repo.insert_batch(conn, user_id=1, chat_id=1, source="cli", aspect="9:16", outputs=2,
                           model="Veo 3.1 - Fast", preset="fast", title=None, now=now)
-    for pos in (1, 2, 3):
-        item = repo.insert_item(conn, batch_id=b, position=pos, image_path="x", image_sha256=None,
-                                prompt="p", now=now)
-        repo.insert_generation(conn, item_id=item, attempt=1, outputs=2, model="m", aspect="9:16",
-                               now=now)
+    items = []
+    for pos, prompt in enumerate(prompts, start=1):
+        items.append(repo.insert_item(conn, batch_id=b, position=pos, image_path="x",
+                                      image_sha256=None, prompt=prompt, now=now))
+        repo.insert_generation(conn, item_id=items[-1], attempt=1, outputs=2, model="m",
+                               aspect="9:16", now=now)
+    return items
+
+
+def test_every_unsettled_submission_is_listed_with_its_prompt(conn):
+    """Regression: only one unsettled submission was returned (LIMIT 1); with two (one left by
+    a crashed task, one awaiting Flow's answer) a submit could start beside the other one of
+    its own prompt, which a crash reconcile by prompt could then confuse."""
+    a, b, c = _three_generations_of_two(conn, 1000.0, ("fog at dawn", "a red kite", "fog  at Dawn"))
+    others = repo.unsettled_submissions(conn, c)
+    assert sorted((o["item_id"], o["prompt"]) for o in others) == [(a, "fog at dawn"), (b, "a red kite")]
+    assert _prompt_key("fog  at Dawn") in {_prompt_key(o["prompt"]) for o in others}
+
+
+def test_slot_state_counts_outputs_in_flight(conn):
+    now = 1000.0
+    _three_generations_of_two(conn, now)
     conn.execute("UPDATE generations SET status = 'done' WHERE id = 3")
     state = slots.snapshot_sync(conn, FLOW, now)
     assert (state.cap, state.in_flight, state.free) == (5, 4, 1)
@@ -114,13 +132,7 @@ def test_slot_state_counts_outputs_in_flight(conn):
 
 def test_flows_own_queue_adds_room_beyond_the_render_slots(conn):
     now = 1000.0
-    b = repo.insert_batch(conn, user_id=1, chat_id=1, source="cli", aspect="9:16", outputs=2,
-                          model="Veo 3.1 - Fast", preset="fast", title=None, now=now)
-    for pos in (1, 2, 3):
-        item = repo.insert_item(conn, batch_id=b, position=pos, image_path="x", image_sha256=None,
-                                prompt="p", now=now)
-        repo.insert_generation(conn, item_id=item, attempt=1, outputs=2, model="m", aspect="9:16",
-                               now=now)
+    _three_generations_of_two(conn, now)
     # 6 outputs in flight on 5 slots: one already waits in Flow's queue; 3 more may join it.
     state = slots.snapshot_sync(conn, FLOW, now, queue_room=4)
     assert (state.free, state.room) == (0, 3)
