@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 MAX_PROJECTS = 20
 
 
-
 def upload_key(path: str | Path) -> str:
     """What identifies an uploaded frame: its path with its size and modification time, so a
     different image later written under the same path is uploaded, never the stale one picked."""
@@ -31,6 +30,7 @@ def upload_key(path: str | Path) -> str:
         return str(p)
     return f"{p}|{st.st_size}|{st.st_mtime_ns}"
 
+
 class Ledger:
     """Projects and first-seen times of tiles, persisted as JSON."""
 
@@ -38,8 +38,8 @@ class Ledger:
         self.path = Path(path)
         self.projects: list[str] = []
         self.seen: dict[str, float] = {}
-        # Frames uploaded ahead, per project: image path → [media id, run-unique name], so a
-        # restarted process picks them instead of uploading the same frame again.
+        # Frames stored per project: `upload_key` → [media id, run-unique name], so a restarted
+        # process picks them instead of uploading the same frame again.
         self.uploads: dict[str, dict[str, list[str]]] = {}
         if self.path.exists():
             try:

@@ -200,7 +200,7 @@ class Flow2026Ui(UiGeneration):
         super().__init__(settings, wire)
         self.plan: str | None = None  # seen on the account button (PRO/ULTRA)
         self._quote_seen: int | None = None  # the popover's quote of the current submit
-        # Frames uploaded ahead into the current project (path → (media id, run-unique name)),
+        # Frames stored in the current project (`upload_key` → (media id, run-unique name)),
         # set by the client from its ledger before each submit: the submit only picks them.
         self.ahead: dict[str, tuple[str, str]] = {}
 
@@ -358,8 +358,9 @@ class Flow2026Ui(UiGeneration):
         paths = [Path(p) for p in (req.image_path, req.end_image_path) if p is not None]
         for path in paths:
             if path not in uploads:
-                uploads[path] = self.ahead.get(upload_key(path)) or await self._upload(page, path)
-                self.ahead[upload_key(path)] = uploads[path]  # stored now: the client records it
+                key = upload_key(path)
+                uploads[path] = self.ahead.get(key) or await self._upload(page, path)
+                self.ahead[key] = uploads[path]  # stored now: the client records it
             frames.append(uploads[path])
         marks["uploaded"] = time.monotonic()
         await self._configure(page, req)
@@ -684,8 +685,7 @@ class Flow2026Ui(UiGeneration):
                 groups = await self._groups(page)
             except NotFound:
                 groups = {}
-            own = [gi for name, (gi, _) in ((n, g) for n, g in groups.items() if n != "model")
-                   if name in _MODEL_GROUPS]
+            own = [groups[name][0] for name in _MODEL_GROUPS if name in groups]
             if own and all(gi < len(stale) and not stale[gi] for gi in own):
                 return True
             if time.monotonic() >= deadline:
