@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.cli.serve import SHUTDOWN_BOUND_S
 from tests.services.harness import make_frames
-from tests.telegram.serve_proc import alive, descendants, kill_all
+from tests.telegram.serve_proc import descendants, kill_all, still_running
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,14 +54,6 @@ async def _submitted(proc, out: Path, log: Path, timeout: float = 90.0) -> dict[
     raise AssertionError("nothing submitted:\n" + log.read_text()[-3000:])
 
 
-async def _gone(tree: dict[int, str], timeout: float = 5.0) -> dict[int, str]:
-    for _ in range(int(timeout / 0.1)):
-        if not alive(tree):
-            break
-        await asyncio.sleep(0.1)
-    return alive(tree)
-
-
 async def test_batch_cli_sigterm_stops_its_simulator_and_hands_leases_back(tmp_path):
     # A half-written file of a killed earlier run: the start-up sweep deletes it.
     leftover = tmp_path / "out" / "clips" / ".item001_1_v1.mp4.0a1b2c3d.part"
@@ -77,7 +69,7 @@ async def test_batch_cli_sigterm_stops_its_simulator_and_hands_leases_back(tmp_p
         await asyncio.wait_for(proc.wait(), SHUTDOWN_BOUND_S)
         text = log.read_text()
         assert proc.returncode == 128 + signal.SIGTERM, text[-3000:]
-        assert await _gone(tree) == {}, "left running after SIGTERM"
+        assert await still_running(tree) == {}, "left running after SIGTERM"
         assert "run the same command again to resume" in text
     finally:
         if proc.returncode is None:
@@ -108,7 +100,7 @@ async def test_batch_cli_second_signal_forces_the_exit(tmp_path):
         await asyncio.wait_for(proc.wait(), SHUTDOWN_BOUND_S)
         assert proc.returncode == 128 + signal.SIGINT, log.read_text()[-3000:]
         assert "forced exit: second signal" in log.read_text()
-        assert await _gone(tree) == {}
+        assert await still_running(tree) == {}
     finally:
         if proc.returncode is None:
             proc.kill()

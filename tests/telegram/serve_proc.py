@@ -100,6 +100,15 @@ def alive(pids: dict[int, str]) -> dict[int, str]:
     return out
 
 
+async def still_running(tree: dict[int, str], timeout: float = 5.0) -> dict[int, str]:
+    """What of `tree` still runs after `timeout` (children may take a moment to be reaped)."""
+    for _ in range(int(timeout / 0.1)):
+        if not alive(tree):
+            break
+        await asyncio.sleep(0.1)
+    return alive(tree)
+
+
 def kill_all(pids: dict[int, str]) -> None:
     """SIGKILL what is left of a killed bot's process tree (a power cut takes it all)."""
     for p in alive(pids):

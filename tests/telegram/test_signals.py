@@ -15,7 +15,14 @@ import sqlite3
 from bot.cli.serve import SHUTDOWN_BOUND_S
 from flowsim.control import SimControl
 from tests.handlers.harness import ANN, image_bytes, last_with
-from tests.telegram.serve_proc import alive, descendants, idle, kill_all, serve_env, start_serve
+from tests.telegram.serve_proc import (
+    descendants,
+    idle,
+    kill_all,
+    serve_env,
+    start_serve,
+    still_running,
+)
 
 ITEMS = 3
 
@@ -24,15 +31,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-async def _gone(tree: dict[int, str], timeout: float = 5.0) -> dict[int, str]:
-    """What of `tree` still runs after `timeout` (children may take a moment to be reaped)."""
-    for _ in range(int(timeout / 0.1)):
-        if not alive(tree):
-            break
-        await asyncio.sleep(0.1)
-    return alive(tree)
 
 
 async def _logged(log, text: str, timeout: float = 10.0) -> None:
@@ -73,7 +71,7 @@ async def test_signal_stops_serve_gracefully_and_a_restart_loses_nothing(telegra
         assert any("flowsim" in c for c in tree.values()), tree
         assert any("chrom" in c for c in tree.values()), tree
         assert await _terminate(proc) == 0, log.read_text()[-3000:]
-        assert await _gone(tree) == {}, "left running after SIGTERM"
+        assert await still_running(tree) == {}, "left running after SIGTERM"
 
         db = sqlite3.connect(db_path)
         try:
@@ -94,7 +92,7 @@ async def test_signal_stops_serve_gracefully_and_a_restart_loses_nothing(telegra
             await control.close()
         tree = descendants(proc.pid)
         assert await _terminate(proc) == 0, log.read_text()[-3000:]
-        assert await _gone(tree) == {}
+        assert await still_running(tree) == {}
     finally:
         if proc.returncode is None:
             proc.kill()
@@ -128,7 +126,7 @@ async def test_second_signal_forces_the_exit(telegram, tmp_path):
         proc.send_signal(signal.SIGINT)
         await asyncio.wait_for(proc.wait(), SHUTDOWN_BOUND_S)
         assert proc.returncode == 128 + signal.SIGINT, log.read_text()[-3000:]
-        assert await _gone(tree) == {}
+        assert await still_running(tree) == {}
     finally:
         if proc.returncode is None:
             proc.kill()

@@ -46,3 +46,27 @@ def png(path: Path, colour=(40, 140, 90), size=(640, 360), *, plain: bool = Fals
         img.paste((200, 60, 30), (size[0] // 4, size[1] // 4, size[0] // 2, size[1] // 2))
     img.save(path)
     return path
+
+
+def late_modal_script(trigger: str) -> str:
+    """A page script for `page.evaluate` / `add_init_script`: a first-visit modal as Flow's CDK
+    overlay shows it (a dark backdrop over everything, a dialog with a `close` icon button,
+    FLOW_2026 §2) opens late, once, when `trigger` calls `open()`. `trigger` is JS run at once
+    with `open` in scope, e.g. a listener that calls it at the moment a test needs."""
+    return """(() => {
+  let opened = false;
+  const open = () => {
+    if (opened) return;
+    opened = true;
+    const root = document.querySelector(".cdk-overlay-container");
+    const back = document.createElement("div");
+    back.className = "cdk-overlay-backdrop cdk-overlay-dark-backdrop cdk-overlay-backdrop-showing";
+    const pane = document.createElement("div");
+    pane.className = "cdk-overlay-pane cdk-global-centered";
+    pane.innerHTML = '<mat-dialog-container role="dialog" aria-modal="true" class="late-modal">'
+      + '<button type="button" aria-label="Close"><mat-icon>close</mat-icon></button>'
+      + '<h2>Flow is now on iOS</h2></mat-dialog-container>';
+    pane.querySelector("button").addEventListener("click", () => { back.remove(); pane.remove(); });
+    root.append(back, pane);
+  };
+""" + trigger + "\n})()"

@@ -9,7 +9,7 @@ from bot.errors import RetryableFlowError
 from bot.pipeline.flow.api import GenerationRequest
 from bot.pipeline.flow.download import DownloadIncompleteError
 
-from .flow2026 import QUIET, client_2026, submits
+from .flow2026 import QUIET, client_2026, late_modal_script, submits
 from .helpers import wait_terminal
 
 
@@ -163,24 +163,11 @@ async def test_download_of_a_tile_the_virtualised_grid_dropped_after_reveal(
     assert (await sim.downloads()).get("720p") == 1 and len(submits(await sim.wire())) == 5
 
 
-# A first-visit modal that opens as the pointer reaches a tile (late, over the grid). Once.
-_LATE_MODAL_ON_TILE_HOVER = """(() => {
-  let fired = false;
+# A first-visit modal that opens as the pointer reaches a tile (late, over the grid).
+_LATE_MODAL_ON_TILE_HOVER = late_modal_script("""
   document.addEventListener("mouseover", (ev) => {
-    if (fired || !ev.target.closest("flow-grid-tile-container")) return;
-    fired = true;
-    const root = document.querySelector(".cdk-overlay-container");
-    const back = document.createElement("div");
-    back.className = "cdk-overlay-backdrop cdk-overlay-dark-backdrop cdk-overlay-backdrop-showing";
-    const pane = document.createElement("div");
-    pane.className = "cdk-overlay-pane cdk-global-centered";
-    pane.innerHTML = '<mat-dialog-container role="dialog" aria-modal="true" class="late-modal">'
-      + '<button type="button" aria-label="Close"><mat-icon>close</mat-icon></button>'
-      + '<h2>Flow is now on iOS</h2></mat-dialog-container>';
-    pane.querySelector("button").addEventListener("click", () => { back.remove(); pane.remove(); });
-    root.append(back, pane);
-  }, true);
-})()"""
+    if (ev.target.closest("flow-grid-tile-container")) open();
+  }, true);""")
 
 
 async def test_tile_hover_under_a_late_modal_never_showed_the_hotbar(client26, sim, tmp_path):

@@ -18,7 +18,7 @@ from bot.errors import (
 )
 from bot.pipeline.flow.api import GenerationRequest
 
-from .flow2026 import QUIET, client_2026, png, submits
+from .flow2026 import QUIET, client_2026, late_modal_script, png, submits
 
 
 @pytest.fixture
@@ -96,24 +96,14 @@ async def test_upload_terms_accepted_when_the_admin_allows(make26, sim, tmp_path
 
 
 # A first-visit modal that opens late, over the rights dialog (its dark backdrop on top of the
-# dialog's button), as Flow's changelog does when it lands after the page settled. Once.
-_LATE_MODAL_OVER_CONSENT = """(() => {
+# dialog's button), as Flow's changelog does when it lands after the page settled.
+_LATE_MODAL_OVER_CONSENT = late_modal_script("""
   const obs = new MutationObserver(() => {
     if (!document.querySelector("flow-upload-consent-dialog")) return;
     obs.disconnect();
-    const root = document.querySelector(".cdk-overlay-container");
-    const back = document.createElement("div");
-    back.className = "cdk-overlay-backdrop cdk-overlay-dark-backdrop cdk-overlay-backdrop-showing";
-    const pane = document.createElement("div");
-    pane.className = "cdk-overlay-pane cdk-global-centered";
-    pane.innerHTML = '<mat-dialog-container role="dialog" aria-modal="true" class="late-modal">'
-      + '<button type="button" aria-label="Close"><mat-icon>close</mat-icon></button>'
-      + '<h2>Flow is now on iOS</h2></mat-dialog-container>';
-    pane.querySelector("button").addEventListener("click", () => { back.remove(); pane.remove(); });
-    root.append(back, pane);
+    open();
   });
-  obs.observe(document, {childList: true, subtree: true});
-})()"""
+  obs.observe(document, {childList: true, subtree: true});""")
 
 
 async def test_rights_dialog_agree_waited_out_a_late_modal_over_it(make26, sim, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest
 
-from .flow2026 import QUIET, client_2026, png, submits
+from .flow2026 import QUIET, client_2026, late_modal_script, png, submits
 from .helpers import wait_terminal
 
 
@@ -108,28 +108,12 @@ async def test_set_model_waited_a_fixed_pause_for_the_rerender(flowsim_url, sim,
         ("t2v", "Veo 3.1 - Fast", 4, 3)
 
 
-# A first-visit modal as Flow's CDK overlay shows it: a dark backdrop over everything, a dialog
-# with a `close` icon button (FLOW_2026 §2). Put up by the page's own click handler right after
-# the first radio click, i.e. between two of the driver's attempts, as a late modal does.
-_LATE_MODAL_AFTER_FIRST_RADIO_CLICK = """() => {
-  let fired = false;
+# A late first-visit modal, opened by the page's own click handler right after the first radio
+# click, i.e. between two of the driver's attempts.
+_LATE_MODAL_AFTER_FIRST_RADIO_CLICK = late_modal_script("""
   document.addEventListener("click", (ev) => {
-    if (fired || !ev.target.closest("[role=radio]")) return;
-    fired = true;
-    setTimeout(() => {
-      const root = document.querySelector(".cdk-overlay-container");
-      const back = document.createElement("div");
-      back.className = "cdk-overlay-backdrop cdk-overlay-dark-backdrop cdk-overlay-backdrop-showing";
-      const pane = document.createElement("div");
-      pane.className = "cdk-overlay-pane cdk-global-centered";
-      pane.innerHTML = '<mat-dialog-container role="dialog" aria-modal="true" class="late-modal">'
-        + '<button type="button" aria-label="Close"><mat-icon>close</mat-icon></button>'
-        + '<h2>Flow is now on iOS</h2></mat-dialog-container>';
-      pane.querySelector("button").addEventListener("click", () => { back.remove(); pane.remove(); });
-      root.append(back, pane);
-    }, 0);
-  }, true);
-}"""
+    if (ev.target.closest("[role=radio]")) setTimeout(open, 0);
+  }, true);""")
 
 
 async def test_radio_retry_clicked_the_backdrop_of_a_late_modal(flowsim_url, sim, sim_session_file,
@@ -143,7 +127,7 @@ async def test_radio_retry_clicked_the_backdrop_of_a_late_modal(flowsim_url, sim
     await client.start()
     try:
         page = await client.session.page()
-        await page.add_init_script(f"({_LATE_MODAL_AFTER_FIRST_RADIO_CLICK})()")  # every load
+        await page.add_init_script(_LATE_MODAL_AFTER_FIRST_RADIO_CLICK)  # every load
         await client.submit(GenerationRequest(None, "gulls over a harbour", "9:16", 1, "Omni 1.1 Flash",
                                               duration=4, resolution="720p"))
         assert await page.locator("mat-dialog-container.late-modal").count() == 0
