@@ -128,6 +128,11 @@ class FlowSettings(_Group):
     # without waiting for us to see the render end and submit. 0 turns it off; never used on
     # a UI generation without a queue (classic), nor while a "too quickly" backoff lowers the cap.
     queue_ahead: int = Field(default=4, ge=0, le=20)
+    # Flow's own limit of renders at once per account (FLOW_2026 §11: about 5). A queued tile
+    # starts as soon as one of Flow's slots frees, so queue-ahead is used only where this is
+    # no more than `render_slots`: below it, Flow would start what we queued and our budget
+    # would no longer be a ceiling.
+    account_slots: int = Field(default=5, ge=1, le=20)
     step_timeout_s: float = Field(default=30.0, gt=0)
     generation_timeout_s: float = Field(default=600.0, gt=0)
     poll_interval_s: float = Field(default=2.0, gt=0)

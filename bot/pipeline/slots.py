@@ -62,8 +62,15 @@ def current_cap(backoff: dict | None, flow: FlowSettings, now: float) -> tuple[i
 
 
 def _queue(cap: int, flow: FlowSettings, queue_room: int) -> int:
-    # While a backoff lowers the cap, Flow just said "too quickly": nothing waits in its queue.
-    return queue_room if cap >= flow.render_slots else 0
+    """What may wait in Flow's own queue beyond `cap`.
+
+    Flow starts a queued output the moment one of *its* slots frees (`FLOW_ACCOUNT_SLOTS`),
+    not ours: renders running = min(outputs in Flow, Flow's slots). That stays within our cap
+    only while Flow's slots are no more than the cap, so a budget kept below Flow's own limit
+    (a person also uses the account by hand) gets no queue-ahead at all. While a backoff
+    lowers the cap, Flow just said "too quickly": nothing waits in its queue either.
+    """
+    return queue_room if cap >= max(flow.render_slots, flow.account_slots) else 0
 
 
 async def snapshot(db: Database, flow: FlowSettings, now: float, queue_room: int = 0) -> SlotState:

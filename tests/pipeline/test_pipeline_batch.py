@@ -44,7 +44,9 @@ async def test_small_batch_all_done(sim, chromium, sim_session_file, tmp_path):
 
 async def test_render_slot_budget_is_never_exceeded(sim, chromium, sim_session_file, tmp_path):
     # flowsim would take 5 renders at once; our budget is 3, and it must be what limits us.
-    await sim.configure(landing=False, generation_seconds=3)
+    # Renders outlast the submits (a quick reply, 6 s renders): the timing at which queue-ahead
+    # once filled Flow's queue past the budget and Flow started 4-5 of them at once.
+    await sim.configure(landing=False, generation_seconds=6, submit_reply_ms=300)
     settings = make_settings(tmp_path / "data", sim.base_url, render_slots=3)
     notifier = RecordingNotifier()
     frames = make_frames(tmp_path / "frames", 7)

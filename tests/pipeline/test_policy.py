@@ -140,6 +140,23 @@ def test_flows_own_queue_adds_room_beyond_the_render_slots(conn):
     assert not slots.snapshot_sync(conn, FLOW, now).fits(1, now)  # no queue (classic)
 
 
+def test_render_budget_below_flows_own_slots_gets_no_queue_ahead(conn):
+    """Regression (test_render_slot_budget_is_never_exceeded saw 4 renders with a budget of 3):
+    Flow starts a queued output as soon as one of *its* 5 slots frees, so whatever we queued
+    beyond a budget of 3 rendered at once. Queue-ahead only where the budget covers Flow's
+    own slots."""
+    now = 1000.0
+    _three_generations_of_two(conn, now)
+    conn.execute("UPDATE generations SET status = 'done' WHERE id IN (2, 3)")  # 2 in flight
+    budget = FLOW.model_copy(update={"render_slots": 3})
+    state = slots.snapshot_sync(conn, budget, now, queue_room=4)
+    assert (state.cap, state.in_flight, state.queue, state.room) == (3, 2, 0, 1)
+    assert state.fits(1, now) and not state.fits(2, now)
+    # Flow's own limit no higher than the budget: what waits in its queue cannot start early.
+    matched = FLOW.model_copy(update={"render_slots": 3, "account_slots": 3})
+    assert slots.snapshot_sync(conn, matched, now, queue_room=4).room == 5
+
+
 def test_no_queueing_ahead_while_a_backoff_lowers_the_cap(conn):
     now = 1000.0
     slots.apply_rate_limit(conn, FLOW, now)
