@@ -104,6 +104,7 @@ class Record:
     size_bytes: int | None = None
     video_url: str | None = None
     poster_url: str | None = None
+    created: float | None = None  # epoch seconds
 
     @property
     def key(self) -> modelkeys.ModelKey:
@@ -231,6 +232,12 @@ def _int(value: Any) -> int | None:
     return None
 
 
+def _seconds(value: Any) -> float | None:
+    """Epoch seconds of a `[seconds, nanos]` timestamp."""
+    sec, nanos = _int(bx.at(value, (0,))), _int(bx.at(value, (1,)))
+    return None if sec is None else sec + (nanos or 0) / 1e9
+
+
 def _list(value: Any) -> list:
     return value if isinstance(value, list) else []
 
@@ -266,6 +273,7 @@ def record(r: Any) -> Record | None:
         size_bytes=_int(_get(r, RECORD, "size_bytes")),
         video_url=_str(_get(r, RECORD, "video_url")),
         poster_url=_str(_get(r, RECORD, "poster_url")),
+        created=_seconds(_get(r, RECORD, "created")),
     )
 
 
