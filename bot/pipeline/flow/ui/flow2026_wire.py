@@ -254,6 +254,8 @@ def record(r: Any) -> Record | None:
     code = _int(_get(r, RECORD, "state"))
     inputs = []
     for raw in _list(_get(r, RECORD, "inputs"))[:20]:
+        if not isinstance(raw, list):
+            continue  # a null or scalar among the inputs is not an input (extra positions)
         t = _int(bx.at(raw, INPUT["type"]))
         inputs.append(Input(_str(bx.at(raw, INPUT["media_id"])),
                             INPUT_ROLES.get(t, f"type_{t}") if t is not None else "unknown"))
@@ -438,6 +440,10 @@ class Facts:
     client_request_id: str | None = None
     refusal: dict | None = None
     unreadable: list[str] = field(default_factory=list)
+    file_name: str | None = None   # upload: the file name Flow keeps (reply, else request)
+    mime: str | None = None        # upload: the MIME type Flow stored (reply, else request)
+    poster_url: str | None = None  # media reply: the signed poster image
+    size_bytes: int | None = None  # the clip's (or upload's) size once Flow knows it
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items()}
@@ -471,6 +477,8 @@ def facts(rpc: str, payload: Any, reply: Reading | None) -> Facts:
             f.inputs = [{"media_id": i.media_id, "role": i.role} for i in first.inputs]
             f.project_id = first.project_id or f.project_id
             f.video_url = first.video_url
+            f.poster_url = first.poster_url
+            f.size_bytes = first.size_bytes
         if isinstance(reply, SubmitReply):
             f.credits_after = reply.credits_after
             crid = next((i.client_request_id for i in reply.items if i.client_request_id), None)
@@ -479,6 +487,9 @@ def facts(rpc: str, payload: Any, reply: Reading | None) -> Facts:
             f.credits_after = reply.credits
     elif isinstance(reply, UploadReply):
         f.upload_id, f.project_id = reply.media_id, reply.project_id
+        f.file_name = reply.file_name or upload_file_name(payload)
+        f.mime = reply.mime or _str(bx.at(payload, UPLOAD_REQUEST["mime"]))
+        f.size_bytes = reply.size_bytes
     elif isinstance(reply, ListingReply):
         f.media_ids = [i.media_id for i in reply.items if i.media_id]
     if f.model_key:
