@@ -133,6 +133,9 @@ class FlowSettings(_Group):
     # no more than `render_slots`: below it, Flow would start what we queued and our budget
     # would no longer be a ceiling.
     account_slots: int = Field(default=5, ge=1, le=20)
+    # A submit that was clicked but whose clips were not seen (the answer missed, a crash) is
+    # looked for again in the project for this long, then held for an admin; never redone.
+    reconcile_window_s: float = Field(default=900.0, ge=0)
     step_timeout_s: float = Field(default=30.0, gt=0)
     generation_timeout_s: float = Field(default=600.0, gt=0)
     poll_interval_s: float = Field(default=2.0, gt=0)

@@ -43,6 +43,10 @@ class FlowError(FlowbotError):
 
     code: str = "flow_error"
     user_reason: str = "Flow could not generate this video."
+    # Whether this error is Flow's own answer (a refusal, a failed tile): after a paid click it
+    # proves what happened. False for what the driver could not see (an unknown page, a crash):
+    # after a click such an outcome is reconciled, never submitted again blindly.
+    answered: bool = True
 
     def __init__(self, text: str = "", *, code: str | None = None) -> None:
         super().__init__(text or self.user_reason)
@@ -126,6 +130,7 @@ class UnknownPageStateError(FlowError):
 
     code = "unknown"
     user_reason = "Flow showed something the bot did not recognise; an admin has been told."
+    answered = False
 
     def __init__(
         self,
@@ -138,6 +143,19 @@ class UnknownPageStateError(FlowError):
         super().__init__(text, code=code)
         self.screenshot = screenshot
         self.trace = trace
+        # After a paid click: the page's client request id of that submit, when its request
+        # was seen (a reconcile finds the clips by it in the project's listing).
+        self.client_request_id: str | None = None
+
+
+class SubmissionUnconfirmedError(FinalFlowError):
+    """Start generation was clicked, and neither Flow's answer nor the project's grid, wire or
+    listing showed the clips within the reconcile window. Never submitted again by itself (it
+    may have been paid for); admins are told what is known."""
+
+    code = "outcome_unknown"
+    user_reason = ("Flow may have started this video, but the bot could not confirm it; an admin "
+                   "has been told. Retry it only if no clip shows up in Flow (it may cost again).")
 
 
 

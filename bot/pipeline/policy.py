@@ -21,6 +21,7 @@ from bot.errors import (
     RateLimitedError,
     SessionExpiredError,
     SlotsFullError,
+    SubmissionUnconfirmedError,
     UnknownPageStateError,
     UploadTermsError,
     WrongSubmissionError,
@@ -39,7 +40,8 @@ NOT_COUNTED = "not_counted"
 # money guard refused before spending, the account needs an admin, or the item is final anyway.
 NEVER_COUNTED_CODES = ("over_cap", "price_mismatch", "agent_only", "upload_terms", "wrong_account",
                        "upload_minor", "upload_face", "upload_refused", "wrong_submission",
-                       "unsupported_on_classic", "size_unavailable")
+                       "unsupported_on_classic", "size_unavailable", "outcome_unknown",
+                       "model_unavailable")
 
 # What to tell admins per pause kind (the driver's account-level errors).
 ADMIN_ACTIONS = {
@@ -135,6 +137,12 @@ def decide(error: FlowError, earlier_failures: Mapping[str, int], flow: FlowSett
         return Decision("final", user_reason=error.user_reason,
                         alert=f"Flow billed something other than requested: {error.text}. "
                               "Check the project in a browser; the bot will not retry it by itself.")
+    if isinstance(error, SubmissionUnconfirmedError):
+        # Clicked, maybe paid for, never found: a person decides whether to pay again.
+        return Decision("final", user_reason=error.user_reason,
+                        alert=f"A submit was clicked but its clips were never seen: {error.text}. "
+                              "Check the project in a browser; the user may Retry it (it would "
+                              "be paid again).")
     if isinstance(error, FinalFlowError):
         return Decision("final", user_reason=error.user_reason)
     budget = budget_of(error)

@@ -29,7 +29,13 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.errors import FlowError, RetryableFlowError, UnknownPageStateError, WrongSubmissionError
+from bot.errors import (
+    FlowError,
+    RetryableFlowError,
+    SubmissionUnconfirmedError,
+    UnknownPageStateError,
+    WrongSubmissionError,
+)
 from bot.pipeline import catalog, lineup, policy, slots
 from bot.pipeline.flow.api import FlowClient, FlowHandle, GenerationRequest, TileStatus
 from bot.pipeline.notifier import (
@@ -63,6 +69,8 @@ SUBMITTABLE = ("pending", "queued", "submitting", "paused")
 TASK_MAX_ATTEMPTS = 20
 # Wait before looking again when a submit found no free slot (the loop usually avoids that).
 SLOT_WAIT_S = 0.5
+# How often a clicked submission whose clips are not found yet is looked for again.
+RECONCILE_WAIT_S = 20.0
 # Poll failures in a row (not Flow refusals) before a generation is treated as failed.
 MAX_POLL_ERRORS = 8
 
@@ -279,7 +287,7 @@ async def run_submit(ctx: StageContext, task: Task, owner: str) -> None:
         if action == "reconcile":
             if await _reconcile(ctx, task, owner, item, gen):
                 return
-            continue  # marked lost: nothing was submitted, so submit now
+            continue  # marked lost: nothing was clicked, so submit now
         await _submit_new(ctx, task, owner, item, gen)
         return
 
@@ -295,19 +303,51 @@ def repo_gen(conn: sqlite3.Connection, gen_id: int) -> sqlite3.Row:
 
 async def _reconcile(ctx: StageContext, task: Task, owner: str, item: sqlite3.Row,
                      gen: sqlite3.Row) -> bool:
-    """A crash left a generation 'submitting': find its tiles, or mark it lost. True if found."""
-    handle = await ctx.flow.find_submission(item["prompt"], after=gen["started_at"])
+    """A generation left 'submitting' (a crash, or a click whose answer was not seen): find its
+    tiles (recorded, watched), or, when no paid click happened, mark it lost. A click that did
+    happen is never submitted again: it is looked for again later, and past the reconcile
+    window held for an admin. True when the task is settled (found or held)."""
+    handle = await _safe_find(ctx, item, gen)
+    if handle is not None:
+        log.info("reattached generation %s of item %s through %s", gen["id"], item["id"],
+                 handle.project_url)
+        await _record(ctx, gen["id"], item["id"], handle)
+        await _chain_watch(ctx, task, owner, item, gen)
+        return True
+    if _clicked(ctx, item, gen):
+        await _hold_unconfirmed(ctx, task, owner, item, gen)
+        return True
     now = ctx.now()
-    if handle is None:
-        log.info("generation %s of item %s was never submitted; marking it lost", gen["id"], item["id"])
-        await ctx.db.write_sync(lambda conn: repo.end_generation(
-            conn, gen["id"], "lost", now, error_text="not found in Flow after a restart"))
-        return False
-    log.info("reattached generation %s of item %s through %s", gen["id"], item["id"], handle.project_url)
-    await _record(ctx, gen["id"], item["id"], handle)
-    await _chain_watch(ctx, task, owner, item, gen)
-    return True
+    log.info("generation %s of item %s was never submitted; marking it lost", gen["id"], item["id"])
+    await ctx.db.write_sync(lambda conn: repo.end_generation(
+        conn, gen["id"], "lost", now, error_text="not found in Flow after a restart"))
+    return False
 
+
+def _clicked(ctx: StageContext, item: sqlite3.Row, gen: sqlite3.Row) -> bool:
+    """Whether the driver recorded a paid click for this generation (before clicking)."""
+    was_clicked = getattr(ctx.flow, "was_clicked", None)
+    return bool(was_clicked and was_clicked(item["prompt"], gen["started_at"]))
+
+
+async def _hold_unconfirmed(ctx: StageContext, task: Task, owner: str, item: sqlite3.Row,
+                            gen: sqlite3.Row, error: FlowError | None = None) -> None:
+    """A paid click whose clips are not found (yet): keep the generation 'submitting' (it holds
+    its render slots) and look again later; past `FLOW_RECONCILE_WINDOW_S` fail the item with
+    what is known and alert admins. Never submits again by itself."""
+    now = ctx.now()
+    waited = now - float(gen["started_at"])
+    window = ctx.settings.flow.reconcile_window_s
+    if waited < window:
+        log.warning("item %s: the submit was clicked but its clips are not found yet (%s); "
+                    "looking again in %.0f s (%.0f of %.0f s)", item["id"],
+                    error.code if error else "restart", RECONCILE_WAIT_S, waited, window)
+        await ctx.queue.reschedule(task.id, owner, RECONCILE_WAIT_S)
+        return
+    detail = (f"prompt {item['prompt']!r}, clicked at {gen['started_at']:.0f} "
+              f"(waited {waited:.0f} s), last error: {error.text if error else 'none'}")
+    await _fail(ctx, task, owner, item, gen["id"], SubmissionUnconfirmedError(detail),
+                getattr(error, "screenshot", None))
 
 async def reconcile_orphans(ctx: StageContext) -> tuple[int, int]:
     """At start-up: settle every generation left 'submitting' by a dead process.
@@ -327,6 +367,8 @@ async def reconcile_orphans(ctx: StageContext) -> tuple[int, int]:
     for gen in rows:
         handle = await ctx.flow.find_submission(gen["prompt"], after=gen["started_at"])
         now = ctx.now()
+        if handle is None and _clicked(ctx, gen, gen):
+            continue  # clicked: its submit task keeps looking (and holds it), never resubmits
         if handle is None:
             await ctx.db.write_sync(lambda conn, g=gen["id"], t=now: repo.end_generation(
                 conn, g, "lost", t, error_text="not found in Flow after a restart"))
@@ -377,16 +419,6 @@ async def _submit_new(ctx: StageContext, task: Task, owner: str, item: sqlite3.R
                 log.info("Flow's Retry is not available for item %s (%s); submitting again",
                          item["id"], err.text or err)
                 handle = await ctx.flow.submit(request)
-    except UnknownPageStateError as err:
-        # Did the click happen? Look before deciding; never submit twice.
-        screenshot = err.screenshot
-        found = await _safe_find(ctx, item, gen)
-        if found is not None:
-            await _record(ctx, gen["id"], item["id"], found)
-            await _chain_watch(ctx, task, owner, item, gen)
-            return
-        await _fail(ctx, task, owner, item, gen["id"], err, screenshot)
-        return
     except WrongSubmissionError as err:
         # Flow billed something else than asked: record what went out (it was paid for, and a
         # reconcile must find it), then fail the item for good with an admin alert (policy).
@@ -395,7 +427,24 @@ async def _submit_new(ctx: StageContext, task: Task, owner: str, item: sqlite3.R
         await _fail(ctx, task, owner, item, gen["id"], err)
         return
     except FlowError as err:
-        await _fail(ctx, task, owner, item, gen["id"], err)
+        # After a paid click, anything but Flow's own refusal leaves the outcome unknown: look
+        # before deciding, and hold what is not found. Never submit twice.
+        if not err.answered and _clicked(ctx, item, gen):
+            found = await _safe_find(ctx, item, gen)
+            if found is not None:
+                await _record(ctx, gen["id"], item["id"], found)
+                await _chain_watch(ctx, task, owner, item, gen)
+                return
+            await _hold_unconfirmed(ctx, task, owner, item, gen, err)
+            return
+        if isinstance(err, UnknownPageStateError):
+            screenshot = err.screenshot
+            found = await _safe_find(ctx, item, gen)
+            if found is not None:
+                await _record(ctx, gen["id"], item["id"], found)
+                await _chain_watch(ctx, task, owner, item, gen)
+                return
+        await _fail(ctx, task, owner, item, gen["id"], err, screenshot)
         return
     # Anything else (browser crash, lost page): the row stays 'submitting' and the task's retry
     # reconciles it through find_submission before trying again.

@@ -145,6 +145,10 @@ class FlowClient(Protocol):
     async def find_submission(self, prompt: str, after: float) -> FlowHandle | None:
         """Look for tiles of `prompt` created after `after` (reconciles a crash after clicking)."""
 
+    def was_clicked(self, prompt: str, after: float) -> bool:
+        """Whether a paid click for `prompt` happened at or after `after` (recorded before it):
+        a submission that `find_submission` cannot find is then held, never submitted again."""
+
     async def download(
         self, handle: FlowHandle, tile_id: str, dest: Path, size: str = "720p",
     ) -> Path:

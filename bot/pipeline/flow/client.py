@@ -272,17 +272,31 @@ class PlaywrightFlowClient:
                 if stored.get(key) != (mid, name):
                     self.ledger.add_upload(self._project_url, key, mid, name)
 
+        clicked_at: list[float] = []
+
         def before_click(ids) -> None:
-            self.ledger.see(ids, self.clock.now())
+            now = self.clock.now()
+            self.ledger.see(ids, now)
+            # Written before the paid click: a submission of unknown outcome is then looked up
+            # (and held), never submitted again blindly.
+            self.ledger.add_click(self._project_url, req.prompt, now)
+            clicked_at.append(now)
             # Now, while this submit holds the page: once it gives the page back during Flow's
             # answer, the next submit replaces `ui.ahead`.
             record_uploads()
 
         try:
             done = await ui.submit(page, req, before_click, turn)
+        except UnknownPageStateError as err:
+            request_id = getattr(err, "client_request_id", None)
+            if clicked_at and request_id:
+                self.ledger.name_click(req.prompt, clicked_at[-1], request_id)
+            raise
         finally:
             if turn.held:  # failed before its click: what it uploaded is kept all the same
                 record_uploads()
+        if clicked_at and done.proof.get("client_request_id"):
+            self.ledger.name_click(req.prompt, clicked_at[-1], done.proof["client_request_id"])
         self.last_timings = done.marks
         self.ledger.see(done.tile_ids, done.submitted_at)
         proof = done.proof
@@ -374,11 +388,24 @@ class PlaywrightFlowClient:
         async with self._lock:
             return await self._guard("find_submission", lambda: self._find(prompt, after))
 
+    def was_clicked(self, prompt: str, after: float) -> bool:
+        """Whether a paid click for `prompt` happened at or after `after` (the driver's ledger,
+        written before every click): an unfound submission is then held, never redone."""
+        return bool(self.ledger.clicks_since(prompt, after))
+
     async def _find(self, prompt: str, after: float) -> FlowHandle | None:
+        clicks = self.ledger.clicks_since(prompt, after)
         for project_url in reversed(self.ledger.projects):
             page = await self._page_for(project_url)
             ui = await self._ui_for(page)
-            found = await ui.candidates(page, prompt)
+            mine_clicks = [c for c in clicks if c.get("project") in (project_url, None)]
+            request_ids = tuple(c["request"] for c in mine_clicks if c.get("request"))
+            found = await ui.candidates(page, prompt, request_ids)
+            if not found and mine_clicks:
+                # We clicked here: the page lists the project's clips (with each one's client
+                # request id) when it loads, so look once more on a fresh page.
+                await ui.goto_project(page, project_url)
+                found = await ui.candidates(page, prompt, request_ids)
             mine = [c for c in found if self.ledger.unclaimed(c.tile_id, after)]
             if mine:
                 mine.sort(key=lambda c: c.order)
@@ -496,9 +523,10 @@ class PlaywrightFlowClient:
         except (NotFound, PlaywrightError) as err:
             if not self.session.alive():
                 await self.session.end_chunk()
-                raise RetryableFlowError(
-                    f"the browser went away during {label}", code="browser_crashed"
-                ) from err
+                crashed = RetryableFlowError(f"the browser went away during {label}",
+                                             code="browser_crashed")
+                crashed.answered = False  # a click before the crash may have been paid for
+                raise crashed from err
             expired = self._signed_out_now()
             if expired is not None:
                 await self.session.end_chunk()

@@ -18,6 +18,7 @@ from bot.pipeline.flow.session import write_private
 
 log = logging.getLogger(__name__)
 MAX_PROJECTS = 20
+MAX_CLICKS = 500
 
 
 def upload_key(path: str | Path) -> str:
@@ -41,12 +42,17 @@ class Ledger:
         # Frames stored per project: `upload_key` → [media id, run-unique name], so a restarted
         # process picks them instead of uploading the same frame again.
         self.uploads: dict[str, dict[str, list[str]]] = {}
+        # Every paid click, written right before it: {"project", "prompt", "at", "request"}
+        # (the page's client request id once its request was seen). A submission whose
+        # outcome is unknown is looked up by it and never submitted again while it stands.
+        self.clicks: list[dict] = []
         if self.path.exists():
             try:
                 data = json.loads(self.path.read_text())
                 self.projects = list(data.get("projects", []))
                 self.seen = {k: float(v) for k, v in data.get("seen", {}).items()}
                 self.uploads = {k: dict(v) for k, v in data.get("uploads", {}).items()}
+                self.clicks = [c for c in data.get("clicks", []) if isinstance(c, dict)]
             except (ValueError, OSError) as err:
                 log.warning("ignoring unreadable driver ledger %s: %s", self.path, err)
 
@@ -83,6 +89,33 @@ class Ledger:
         first = self.seen.get(tile_id)
         return first is None or first >= after
 
+    def add_click(self, project_url: str | None, prompt: str, at: float) -> None:
+        """Record a paid click about to happen in `project_url` for `prompt`."""
+        self.clicks.append({"project": project_url, "prompt": _prompt_key(prompt), "at": at,
+                            "request": None})
+        del self.clicks[:-MAX_CLICKS]
+        self._save()
+
+    def name_click(self, prompt: str, at_or_after: float, request_id: str) -> None:
+        """Attach the page's client request id to the latest click of `prompt`."""
+        key = _prompt_key(prompt)
+        for click in reversed(self.clicks):
+            if click["prompt"] == key and click["at"] >= at_or_after - 1.0:
+                if click.get("request") != request_id:
+                    click["request"] = request_id
+                    self._save()
+                return
+
+    def clicks_since(self, prompt: str, after: float) -> list[dict]:
+        """Clicks of `prompt` at or after `after`, oldest first."""
+        key = _prompt_key(prompt)
+        return [c for c in self.clicks if c["prompt"] == key and c["at"] >= after]
+
     def _save(self) -> None:
-        data = {"projects": self.projects, "seen": self.seen, "uploads": self.uploads}
+        data = {"projects": self.projects, "seen": self.seen, "uploads": self.uploads,
+                "clicks": self.clicks}
         write_private(self.path, json.dumps(data).encode())
+
+
+def _prompt_key(prompt: str | None) -> str:
+    return " ".join((prompt or "").split()).casefold()

@@ -88,24 +88,70 @@ def test_failure_texts_of_flow_2026():
     assert isinstance(classify_failure(policy_text), PolicyViolationError)
 
 
+def _submit_payload(key: str, refs: list[str] | None, count: int = 1, crid: str = "c1") -> list:
+    """A submit request payload in the real shape (flow_wire README: one Q per output)."""
+    q = [[None, None, [[["the prompt"]]]]]
+    if refs is not None:
+        q.append([[None, m] for m in refs])
+    q += [key, 1, None, [None, None, None, None, "u1", "u2"]]
+    ctx = [None, 22, None, None, None, "proj", None, None, None, None, ["token", 1]]
+    return [[q] * count, ctx, [crid, 2]]
+
+
+def _record(key: str, duration: int, inputs: list[tuple[int, str]]) -> list:
+    """A generation record in the real positional shape (state 6, October marker null)."""
+    spec = [None, [[key, 3, [5], None, 1, 1], [[None, t, m] for t, m in inputs]]]
+    return ["mid", "proj", "item", None, None,
+            [[1790319019, 0], "the prompt", None, None, None, None, spec, None, [6], 1],
+            None, [[None, 1, None, None, None, None, None, "the prompt", None, None, None, None,
+                    key, "", None, False, 1], [None, None, [duration]], ["mid"]]]
+
+
 def test_billing_proof_flags_a_submit_that_went_out_wrong():
     from pathlib import Path
 
     from bot.pipeline.flow.api import GenerationRequest
+    from bot.pipeline.flow.ui import flow2026_wire as W
     from bot.pipeline.flow.ui.flow2026 import billing_proof
 
     req = GenerationRequest(Path("s.png"), "p", "9:16", 2, "Veo 3.1 - Fast", duration=8)
-    good = {"projectId": "x", "requests": [
-        {"modelKey": "veo_3_1_i2v_fast", "durationSeconds": 8, "resolution": "720p",
-         "startImage": {"mediaId": "m1"}}] * 2}
-    proof = billing_proof("eb1hJf", good, req, ["m1"])
+    good = W.read_submit_request("eb1hJf", _submit_payload("veo_3_1_i2v_fast_portrait", ["m1"], 2))
+    recs = [W.record(_record("veo_3_1_i2v_fast_portrait", 8, [(1, "m1")]))] * 2
+    proof = billing_proof(good, recs, req, ["m1"])
     assert "mismatch" not in proof
-    assert (proof["kind"], proof["frame_media_ids"], proof["count"]) == ("i2v", ["m1"], 2)
+    assert (proof["kind"], proof["frame_media_ids"], proof["count"], proof["duration"]) == ("i2v", ["m1"], 2, 8)
     # An empty Start chip goes out as text-to-video (and is billed): flagged.
-    t2v = {"requests": [{"modelKey": "veo_3_1_t2v_fast", "durationSeconds": 8}] * 2}
-    assert "t2v instead of i2v" in billing_proof("YhhmEf", t2v, req, ["m1"])["mismatch"]
+    t2v = W.read_submit_request("YhhmEf", _submit_payload("veo_3_1_t2v_fast_portrait", None, 2))
+    assert "t2v instead of i2v" in billing_proof(t2v, [], req, ["m1"])["mismatch"]
     # Flow switched the model silently, or the count/frame differs: flagged too.
-    lite = {"requests": [{"modelKey": "veo_3_1_i2v_lite", "durationSeconds": 8,
-                          "startImage": {"mediaId": "m2"}}]}
-    text = billing_proof("eb1hJf", lite, req, ["m1"])["mismatch"]
+    lite = W.read_submit_request("eb1hJf", _submit_payload("veo_3_1_i2v_lite", ["m2"]))
+    text = billing_proof(lite, [], req, ["m1"])["mismatch"]
     assert "model key" in text and "frames" in text and "1 outputs instead of 2" in text
+
+
+def test_key_matches_rejected_every_real_omni_key():
+    """Regression (issue 19): `_key_matches` wanted "omni" in the key, and real Omni keys are
+    `abra_…`: a correct Omni submission was reported as billed wrong. Keys are now understood
+    by their grammar, and the record's duration and input roles are compared too."""
+    from pathlib import Path
+
+    from bot.pipeline.flow.api import GenerationRequest
+    from bot.pipeline.flow.ui import flow2026_wire as W
+    from bot.pipeline.flow.ui.flow2026 import billing_proof
+
+    req = GenerationRequest(Path("s.png"), "p", "16:9", 1, "Omni 1.1 Flash", duration=4, resolution="360p")
+    sent = W.read_submit_request("eb1hJf", _submit_payload("abra_i2v_4s_360p", ["m1"]))
+    rec = W.record(_record("abra_i2v_4s_360p", 4, [(1, "m1")]))
+    assert "mismatch" not in billing_proof(sent, [rec], req, ["m1"])
+    # The record says what was billed: 8 s where 4 s was asked, or the frame as an ingredient.
+    long = W.record(_record("abra_i2v_4s_360p", 8, [(1, "m1")]))
+    assert "8 s instead of 4 s" in billing_proof(sent, [long], req, ["m1"])["mismatch"]
+    as_ref = W.record(_record("abra_i2v_4s_360p", 4, [(4, "m1")]))
+    assert "inputs" in billing_proof(sent, [as_ref], req, ["m1"])["mismatch"]
+    # 720p billed where 360p was asked; a Veo key for an Omni request; an unknown family.
+    for key in ("abra_i2v_4s", "veo_3_1_i2v_lite", "nova_i2v_4s_360p"):
+        wrong = W.read_submit_request("eb1hJf", _submit_payload(key, ["m1"]))
+        assert "model key" in billing_proof(wrong, [], req, ["m1"])["mismatch"], key
+    # An unknown key of a known family (Omni 1.2's are not published) passes.
+    newer = W.read_submit_request("eb1hJf", _submit_payload("abra_v2_i2v_4s_360p", ["m1"]))
+    assert "mismatch" not in billing_proof(newer, [], req, ["m1"])

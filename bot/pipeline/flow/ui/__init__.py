@@ -154,8 +154,10 @@ class UiGeneration:
         """Whether what `statuses` read can be trusted as current (False: reload the page)."""
         return True
 
-    async def candidates(self, page: Page, prompt: str) -> list[Candidate]:
-        """Tiles in the open project that show `prompt` (for reconciling a crash)."""
+    async def candidates(self, page: Page, prompt: str,
+                         request_ids: tuple[str, ...] = ()) -> list[Candidate]:
+        """Tiles in the open project of a submission of `prompt` (for reconciling a crash or a
+        reply that was missed); `request_ids`: the page's client request ids of our clicks."""
         raise NotImplementedError
 
     async def download(self, page: Page, handle: FlowHandle, tile_id: str, dest: Path,

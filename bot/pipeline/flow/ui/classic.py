@@ -119,7 +119,8 @@ class ClassicUi(UiGeneration):
                 out[tile_id] = TileStatus(tile_id, state, percent, video, error)
         return out
 
-    async def candidates(self, page: Page, prompt: str) -> list[Candidate]:
+    async def candidates(self, page: Page, prompt: str,
+                         request_ids: tuple[str, ...] = ()) -> list[Candidate]:
         tiles = await read_tiles(page, [ALL], scan=True)
         return [Candidate(t.tile_id, t.index if t.index is not None else 0)
                 for t in tiles.values() if shows_prompt(t, prompt)]

@@ -54,6 +54,7 @@ from bot.errors import (
     WrongAccountError,
 )
 from bot.pipeline import catalog
+from bot.pipeline.flow import modelkeys
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest, TileStatus
 from bot.pipeline.flow.classify import classify, classify_failure
 from bot.pipeline.flow.download import DownloadIncompleteError, verify_clip
@@ -61,7 +62,8 @@ from bot.pipeline.flow.ledger import upload_key
 from bot.pipeline.flow.locate import NotFound, clear_popups, click, find, find_any, probe, until
 from bot.pipeline.flow.ui import Candidate, PageTurn, Submitted, UiGeneration
 from bot.pipeline.flow.ui import flow2026_selectors as S
-from bot.pipeline.flow.wire import OPS, SUBMIT_KINDS, UPLOAD, request_payload, rpc_of
+from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.wire import request_payload, rpc_of
 
 log = logging.getLogger(__name__)
 REG = S.SELECTORS
@@ -170,6 +172,18 @@ _REVEAL_JS = """async ({grid, tile, thumb, mid}) => {
   if (hit) { hit.scrollIntoView({block: 'center'}); await frame(); return true; }
   sc.scrollTop = 0;
   return false;
+}"""
+
+
+# What the grid shows without the wire: media ids on finished tiles' posters, and the title and
+# reason of each failed tile (failed tiles carry no media id).
+_GRID_STATE_JS = """({tile, attr, error, reason}) => {
+  const done = [...document.querySelectorAll(`${tile} [${attr}]`)]
+    .filter((e) => !e.closest(error)).map((e) => e.getAttribute(attr));
+  const failed = [...document.querySelectorAll(tile)].filter((t) => t.querySelector(error))
+    .map((t) => ({title: t.getAttribute('aria-label') || '',
+                  reason: ((t.querySelector(reason) || {}).textContent || '').trim()}));
+  return {done, failed};
 }"""
 
 
@@ -387,13 +401,14 @@ class Flow2026Ui(UiGeneration):
         button = await find(page, "submit", t, registry=REG)
         # Disabled while the page waits for the answer to an earlier submit.
         await until(button.is_enabled, t, "submit (enabled)")
-        before_click({m for m, s in self.wire.media.items() if s.media.get("projectId") == pid})
+        known = await self._known_ids(page, pid)
+        before_click(known)
         unseen = UnknownPageStateError(
             "Start generation was clicked but the page's submit was not seen; "
             "reconcile with find_submission before submitting again", code="outcome_unknown")
         try:
             # The request, not the response: answers of two submits may be in flight at once.
-            async with page.expect_request(lambda r: rpc_of(r.url) in SUBMIT_KINDS,
+            async with page.expect_request(lambda r: rpc_of(r.url) in W.SUBMIT_KINDS,
                                            timeout=t * 1000) as info:
                 marks["create_clicked"] = time.monotonic()
                 # A trusted click (FLOW_2026 §7), through `click`: a modal that opened late
@@ -402,39 +417,102 @@ class Flow2026Ui(UiGeneration):
             request = await info.value
         except PlaywrightTimeoutError as err:
             raise unseen from err
+        sent = W.read_submit_request(rpc_of(request.url) or "", request_payload(request))
+        # From here on Flow may have billed: whatever goes wrong names the request, so that a
+        # reconcile finds its clips by the client request id (the project listing has it).
+        unseen.client_request_id = sent.client_request_id
         if turn is not None:
-            turn.give_back()  # nothing below touches the page
+            turn.give_back()  # nothing below touches the page until the reconcile
         try:
             response = await asyncio.wait_for(request.response(), t + SUBMIT_REPLY_S)
-        except (TimeoutError, PlaywrightError) as err:
-            raise unseen from err
-        if response is None:
-            raise unseen
+        except (TimeoutError, PlaywrightError):
+            response = None
         submitted_at = time.time()
-        ids, proof = await self._read_submit(response, req, frames)
+        ids, proof = await self._read_submit(page, response, sent, req, frames, known, turn, unseen)
         proof["credits"] = quote
         marks["handle"] = time.monotonic()
         return Submitted(ids, submitted_at, proof, marks)
 
-    async def _read_submit(self, response: Response, req: GenerationRequest,
-                           frames: list[tuple[str, str]]) -> tuple[list[str], dict]:
-        """The new media ids and the proof of what was billed, from the page's own exchange."""
-        if response.status == 401:
-            raise SessionExpiredError("Flow answered the submit with 401 (signed out)")
-        rpc, payload, result = await self.wire.ingest(response)
-        if not response.ok:
-            raise UnknownPageStateError(
-                f"Flow refused the page's submit with HTTP {response.status}", code="submit_rejected")
-        error = result.get("error")
-        if error:
-            raise _refusal(error.get("reason", ""), error.get("message", ""))
-        ids = [op["mediaId"] for op in result.get("operations", []) if op.get("mediaId")]
-        if not ids:
-            raise UnknownPageStateError("the submit reply lists no media", code="outcome_unknown")
-        proof = billing_proof(rpc or "", payload, req, [mid for mid, _ in frames])
+    async def _known_ids(self, page: Page, pid: str | None) -> set[str]:
+        """Media ids the project had before a click: from the wire and the grid's posters."""
+        ids = {m for m, s in self.wire.records.items() if s.record.project_id == pid}
+        ids |= {m for m, it in self.wire.items.items() if it.project_id == pid}
+        try:
+            ids |= set(await page.eval_on_selector_all(
+                S.TILE_ID_CSS, "(els, a) => els.map((e) => e.getAttribute(a))", S.TILE_ID_JS_ATTR))
+        except PlaywrightError:
+            pass
+        ids.discard(None)
+        return ids
+
+    async def _read_submit(self, page: Page, response: Response | None, sent: W.SubmitRequest,
+                           req: GenerationRequest, frames: list[tuple[str, str]], known: set[str],
+                           turn: PageTurn | None,
+                           unseen: UnknownPageStateError) -> tuple[list[str], dict]:
+        """The new media ids and the proof of what was billed, from the page's own exchange.
+
+        A refusal (a status row, an HTTP error) raises its class: nothing was billed. A reply
+        that was missed or cannot be read does not end in "unknown" while the page can tell:
+        the submission is confirmed from the page's traffic and grid (its client request id,
+        new media ids with our prompt) before the driver gives up."""
+        reading: W.Reading | None = None
+        if response is not None:
+            if response.status == 401:
+                raise SessionExpiredError("Flow answered the submit with 401 (signed out)")
+            reading = (await self.wire.ingest(response)).reading
+            if isinstance(reading, W.Refusal):
+                raise _refusal(reading)
+        records: tuple[W.Record, ...] = ()
+        if isinstance(reading, W.SubmitReply) and reading.media_ids:
+            ids = reading.media_ids
+            records = reading.records
+        else:
+            why = reading.why if isinstance(reading, W.Unreadable) else "no reply was seen"
+            log.warning("the submit reply could not be read (%s): confirming from the page", why)
+            if turn is not None:
+                await turn.take()
+            ids = await self._confirm_from_page(page, sent, req.prompt, known)
+            if not ids:
+                raise unseen
+            records = tuple(self.wire.records[m].record for m in ids if m in self.wire.records)
+        proof = billing_proof(sent, records, req, [mid for mid, _ in frames])
+        if isinstance(reading, W.SubmitReply) and reading.credits_after is not None:
+            proof["credits_after"] = reading.credits_after
         log.info("billed: %s %s x%d %ss, frames %s", proof["kind"], proof["model_key"],
                  proof["count"], proof["duration"], proof["frame_media_ids"])
         return ids, proof
+
+    async def _confirm_from_page(self, page: Page, sent: W.SubmitRequest, prompt: str,
+                                 known: set[str]) -> list[str]:
+        """The media ids of a submission whose reply was missed: by its client request id in
+        what the page learnt since (listing, items), else new clips showing our prompt; the
+        page is reloaded once (it lists the project's clips on load) before giving up."""
+        pid = sent.project_id or _project_id(page.url)
+        for reload in (False, True):
+            if reload:
+                try:
+                    await self.goto_project(page, _strip_query(page.url))
+                except (PlaywrightError, NotFound) as err:
+                    log.warning("reload to confirm a submission failed: %s", err)
+                    return []
+            deadline = time.monotonic() + (self.timeout if reload else SUBMIT_REPLY_S)
+            while True:
+                ids = self._ids_of_request(sent.client_request_id)
+                if not ids:
+                    ids = [c.tile_id for c in await self.candidates(page, prompt)
+                           if c.tile_id not in known and self.wire.project_of(c.tile_id) in (pid, None)]
+                if ids:
+                    log.info("submission confirmed from the page: %s", ids)
+                    return ids
+                if time.monotonic() >= deadline:
+                    break
+                await asyncio.sleep(0.25)
+        return []
+
+    def _ids_of_request(self, client_request_id: str | None) -> list[str]:
+        if not client_request_id:
+            return []
+        return list(self.wire.by_request.get(client_request_id) or [])
 
     # --- steps ---------------------------------------------------------------------------------
     async def _scroll_top(self, page: Page) -> None:
@@ -481,13 +559,12 @@ class Flow2026Ui(UiGeneration):
         try:
             copy = tmpdir / name  # the file chooser names the asset after the file
             shutil.copyfile(image, copy)
-            replies: list[dict] = []
+            replies: list[W.Reading] = []
 
             async def on_response(resp: Response) -> None:
-                if rpc_of(resp.url) == UPLOAD:
+                if rpc_of(resp.url) == W.UPLOAD:
                     try:
-                        _, _, result = await self.wire.ingest(resp)
-                        replies.append(result)
+                        replies.append((await self.wire.ingest(resp)).reading)
                     except PlaywrightError:
                         pass
 
@@ -508,20 +585,18 @@ class Flow2026Ui(UiGeneration):
         await self._await_stored(page, mid)
         return mid, name
 
-    async def _await_upload(self, page: Page, replies: list[dict], name: str) -> str:
+    async def _await_upload(self, page: Page, replies: list[W.Reading], name: str) -> str:
         """The upload's media id, handling the rights dialog and refusals on the way."""
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            for result in replies:
-                error = result.get("error")
-                if error:
-                    reason = error.get("reason", "")
-                    if reason == "upload_consent_required":
+            for reading in replies:
+                if isinstance(reading, W.Refusal):
+                    if S.UPLOAD_REFUSALS.get(reading.reason or "") == "upload_consent_required":
                         continue  # the page shows the rights dialog: handled below
-                    raise _upload_refusal(reason, error.get("message", ""))
-                if result.get("mediaId"):
-                    log.debug("uploaded %s as %s", name, result["mediaId"])
-                    return result["mediaId"]
+                    raise _upload_refusal(reading)
+                if isinstance(reading, W.UploadReply):
+                    log.debug("uploaded %s as %s", name, reading.media_id)
+                    return reading.media_id
             dialog = await probe(page, "consent_dialog", registry=REG)
             if dialog is not None:
                 # Forget the refusal before agreeing: the page re-sends the upload the moment
@@ -552,8 +627,6 @@ class Flow2026Ui(UiGeneration):
         """Wait until the upload is stored (the picker lists only stored assets)."""
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            if (self.wire.uploads.get(mid) or {}).get("state") == "READY":
-                return
             if await page.locator(S.UPLOAD_IMG_CSS.format(mid=mid)).count():
                 return
             await asyncio.sleep(0.1)
@@ -982,32 +1055,74 @@ class Flow2026Ui(UiGeneration):
     # --- tiles ---------------------------------------------------------------------------------
     async def statuses(self, page: Page, handle: FlowHandle, *, scan: bool = False,
                        reveal: bool = False) -> dict[str, TileStatus]:
+        """From the page's poll replies; where they say nothing of a clip (a reply that could
+        not be read), from the grid itself: a finished tile's poster carries its media id, a
+        failed tile shows the clip's title."""
         out = {}
+        missing = []
         for mid in handle.tile_ids:
-            seen = self.wire.media.get(mid)
-            if seen is not None:
-                out[mid] = _status(seen.media, handle, self.wire.urls.get(mid))
+            seen = self.wire.records.get(mid)
+            if seen is not None and seen.record.state != "unknown":
+                out[mid] = _status(seen.record, handle)
+            else:
+                missing.append(mid)
+        if missing and scan:
+            out.update(await self._grid_statuses(page, handle, missing))
+        return out
+
+    async def _grid_statuses(self, page: Page, handle: FlowHandle,
+                             ids: list[str]) -> dict[str, TileStatus]:
+        """States the grid shows for `ids` (those it cannot tell are left out)."""
+        try:
+            seen = await page.evaluate(_GRID_STATE_JS, {
+                "tile": S.TILE_CSS, "attr": S.TILE_ID_JS_ATTR, "error": S.ERROR_TILE_CSS,
+                "reason": S.ERROR_REASON_CSS})
+        except PlaywrightError:
+            return {}
+        done = set(seen.get("done") or [])
+        failed = {(f.get("title") or ""): f.get("reason") or "" for f in seen.get("failed") or []}
+        out = {}
+        for mid in ids:
+            if mid in done:
+                out[mid] = TileStatus(mid, "done", 100, f"{_strip_query(handle.project_url)}/edit/{mid}")
+                continue
+            title = self.wire.title_of(mid)
+            if title and title in failed:
+                out[mid] = TileStatus(mid, "failed", None, None, classify_failure(failed[title]))
+        if out:
+            log.info("states read from the grid (the poll replies said nothing): %s",
+                     {m: st.state for m, st in out.items()})
         return out
 
     def fresh(self, page: Page, handle: FlowHandle) -> bool:
         now = time.monotonic()
         for mid in handle.tile_ids:
-            seen = self.wire.media.get(mid)
+            seen = self.wire.records.get(mid)
             if seen is None:
                 return False
-            if seen.media.get("status") not in ("SUCCESSFUL", "FAILED") and now - seen.at > POLL_STALE_S:
+            if seen.record.state not in ("done", "failed") and now - seen.at > POLL_STALE_S:
                 return False
         return True
 
-    async def candidates(self, page: Page, prompt: str) -> list[Candidate]:
+    async def candidates(self, page: Page, prompt: str,
+                         request_ids: tuple[str, ...] = ()) -> list[Candidate]:
+        """Clips of the open project that belong to a submission of `prompt`: first by the
+        client request ids of our clicks (the project listing and submit replies name them),
+        then by the prompt the records carry."""
+        out: dict[str, Candidate] = {}
+        for crid in request_ids:
+            for i, mid in enumerate(self._ids_of_request(crid)):
+                rec = self.wire.records.get(mid)
+                out[mid] = Candidate(mid, (rec.record.created or 0.0) if rec else float(i))
+        if out:
+            return list(out.values())
         pid = _project_id(page.url)
         want = _norm(prompt)
-        out = []
-        for mid, seen in self.wire.media.items():
-            m = seen.media
-            if m.get("projectId") == pid and _norm(m.get("prompt", "")) == want:
-                out.append(Candidate(mid, float(m.get("createdAt") or 0)))
-        return out
+        for mid, seen in self.wire.records.items():
+            r = seen.record
+            if r.project_id == pid and _norm(r.prompt or "") == want:
+                out[mid] = Candidate(mid, r.created or 0.0)
+        return list(out.values())
 
     # --- Flow's Retry ---------------------------------------------------------------------------
     async def retry(self, page: Page, handle: FlowHandle, tile_id: str) -> Submitted:
@@ -1015,10 +1130,10 @@ class Flow2026Ui(UiGeneration):
         page's own retry request is vetted before it leaves: one for another tile is aborted
         (nothing billed) and the next candidate is tried."""
         t = self.timeout
-        seen = self.wire.media.get(tile_id)
-        if seen is None or seen.media.get("status") != "FAILED":
+        seen = self.wire.records.get(tile_id)
+        if seen is None or seen.record.state != "failed":
             raise RetryableFlowError("the tile is not shown as failed", code="retry_unavailable")
-        title = seen.media.get("title") or ""
+        title = self.wire.title_of(tile_id)
         await self._scroll_top(page)
         tiles = page.locator(S.TILE_CSS).filter(has=page.locator(S.ERROR_TILE_CSS))
         count = await tiles.count()
@@ -1026,16 +1141,19 @@ class Flow2026Ui(UiGeneration):
                  if not title or (await tiles.nth(i).get_attribute("aria-label") or "") == title]
         vetoed: list[str] = []
 
-        async def gate(route, request) -> None:
+        def retried(request) -> str | None:
             payload = request_payload(request)
-            if payload.get("op") == "retry" and payload.get("mediaId") != tile_id:
-                vetoed.append(str(payload.get("mediaId")))
+            if rpc_of(request.url) != W.OPS or not isinstance(payload, dict):
+                return None
+            return str(payload.get("mediaId")) if payload.get("op") == "retry" else None
+
+        async def gate(route, request) -> None:
+            target = retried(request)
+            if target is not None and target != tile_id:
+                vetoed.append(target)
                 await route.abort()
                 return
             await route.continue_()
-
-        def is_retry(request) -> bool:
-            return rpc_of(request.url) == OPS and request_payload(request).get("op") == "retry"
 
         await page.route(S.WIRE_GLOB, gate)
         try:
@@ -1043,10 +1161,11 @@ class Flow2026Ui(UiGeneration):
                 tile = tiles.nth(i)
                 await tile.scroll_into_view_if_needed()
                 button = await find(tile, "tile_retry", t, registry=REG)
-                async with page.expect_request(is_retry, timeout=t * 1000) as info:
+                async with page.expect_request(lambda r: retried(r) is not None,
+                                               timeout=t * 1000) as info:
                     await click(button, t, REG)
                 request = await info.value
-                if request_payload(request).get("mediaId") != tile_id:
+                if retried(request) != tile_id:
                     log.debug("Retry of another failed tile vetoed; trying the next one")
                     continue
                 submitted_at = time.time()
@@ -1054,16 +1173,16 @@ class Flow2026Ui(UiGeneration):
                 if response is None:
                     raise UnknownPageStateError("Retry was clicked but no answer came",
                                                 code="outcome_unknown")
-                _, _, result = await self.wire.ingest(response)
-                error = result.get("error")
-                if error:
-                    raise _refusal(error.get("reason", ""), error.get("message", ""))
-                ids = [op["mediaId"] for op in result.get("operations", []) if op.get("mediaId")]
+                reading = (await self.wire.ingest(response)).reading
+                if isinstance(reading, W.Refusal):
+                    raise _refusal(reading)
+                ids = reading.media_ids if isinstance(reading, W.SubmitReply) else []
                 if not ids:
                     raise UnknownPageStateError("the retry reply lists no media", code="outcome_unknown")
+                record = seen.record
                 proof = {"kind": handle.kind, "frame_media_ids": list(handle.frame_media_ids),
-                         "model_key": seen.media.get("modelKey"),
-                         "duration": seen.media.get("durationSeconds"), "count": len(ids)}
+                         "model_key": record.model_key or handle.model_key,
+                         "duration": record.duration_s or handle.duration, "count": len(ids)}
                 return Submitted(ids, submitted_at, proof)
         finally:
             await page.unroute(S.WIRE_GLOB, gate)
@@ -1073,10 +1192,10 @@ class Flow2026Ui(UiGeneration):
     # --- download ------------------------------------------------------------------------------
     async def download(self, page: Page, handle: FlowHandle, tile_id: str, dest: Path,
                        size: str, ffprobe_bin: str) -> Path:
-        seen = self.wire.media.get(tile_id)
-        if seen is not None and seen.media.get("status") not in ("SUCCESSFUL", None):
-            raise DownloadIncompleteError(f"tile is {seen.media.get('status')}, not done")
-        seconds = (seen.media.get("durationSeconds") if seen else None) or handle.duration
+        seen = self.wire.records.get(tile_id)
+        if seen is not None and seen.record.state not in ("done", "unknown"):
+            raise DownloadIncompleteError(f"tile is {seen.record.state}, not done")
+        seconds = (seen.record.duration_s if seen else None) or handle.duration
         wait = self.timeout if size == "720p" else self.settings.upscale_1080_timeout_s
         found = False
         for attempt in range(3):
@@ -1186,37 +1305,66 @@ class Flow2026Ui(UiGeneration):
 
 
 # --- helpers ----------------------------------------------------------------------------------
-def billing_proof(rpc: str, payload: dict, req: GenerationRequest, frame_ids: list[str]) -> dict:
-    """What the page's submit request billed, and `mismatch` (text) where it is not `req`.
+def billing_proof(sent: W.SubmitRequest, records, req: GenerationRequest,
+                  frame_ids: list[str]) -> dict:
+    """What the page's submit billed, and `mismatch` (text) where it is not `req`.
 
-    Kind by rpc id, frame media ids, model key (must fit the model and the kind), duration,
-    resolution and count (one request per output).
+    Compared with what we asked: the kind (by rpc id and by each model key's grammar), the
+    family and Veo tier of every key (request and records), the duration (the record's, else the
+    key's), the resolution (the key's; none named = 720p), the count of outputs (requests and
+    records), the input media in order and, where the records name them, their roles. A key of a
+    known family with tokens we do not know passes with a warning; an unknown family is a
+    mismatch.
     """
-    requests = payload.get("requests") or []
-    kind = SUBMIT_KINDS.get(rpc, rpc)
-    first = requests[0] if requests else {}
-    sent_frames = [m for m in ((first.get("startImage") or {}).get("mediaId"),
-                               (first.get("endImage") or {}).get("mediaId")) if m]
+    records = tuple(records or ())
+    keys = list(sent.model_keys) + [r.model_key for r in records if r.model_key]
+    first = records[0] if records else None
+    key = (first.model_key if first else None) or sent.model_key
+    parsed = modelkeys.parse(key)
+    duration = (first.duration_s if first else None) or parsed.duration_s
     proof = {
-        "kind": kind, "frame_media_ids": sent_frames, "model_key": first.get("modelKey"),
-        "duration": first.get("durationSeconds"), "count": len(requests),
-        "resolution": first.get("resolution"),
+        "kind": sent.kind, "frame_media_ids": sent.frame_media_ids, "model_key": key,
+        "duration": duration, "count": sent.count, "resolution": parsed.resolution or "720p",
+        "family": parsed.family, "client_request_id": sent.client_request_id,
     }
     problems = []
-    if kind != req.kind:
-        problems.append(f"{kind} instead of {req.kind}")
-    if sent_frames != list(frame_ids):
-        problems.append(f"frames {sent_frames} instead of {list(frame_ids)}")
-    if len(requests) != req.outputs:
-        problems.append(f"{len(requests)} outputs instead of {req.outputs}")
-    if any(r.get("durationSeconds") != req.duration for r in requests):
-        problems.append(f"{first.get('durationSeconds')} s instead of {req.duration} s")
-    if any(r.get("resolution") not in (None, req.resolution) for r in requests):
-        problems.append(f"{first.get('resolution')} instead of {req.resolution}")
-    bad = sorted({r.get("modelKey") or "" for r in requests
-                  if not _key_matches(r.get("modelKey") or "", req.model, req.kind)})
-    if bad:
-        problems.append(f"model key {bad[0]!r} for {req.model} ({req.kind})")
+    if sent.unreadable:
+        problems.append(f"the submit request could not be read ({sent.unreadable})")
+    if sent.kind != req.kind:
+        problems.append(f"{sent.kind} instead of {req.kind}")
+    if sent.frame_media_ids != list(frame_ids):
+        problems.append(f"frames {sent.frame_media_ids} instead of {list(frame_ids)}")
+    if sent.count != req.outputs or (records and len(records) != req.outputs):
+        problems.append(f"{max(sent.count, len(records))} outputs instead of {req.outputs}")
+    family, tier = modelkeys.family_of_model(req.model)
+    lower = "lower priority" in req.model.lower()
+    for k in sorted(set(keys)):
+        mk = modelkeys.parse(k)
+        wrong = (mk.family is None or mk.family != family or mk.kind != req.kind
+                 or (mk.tier is not None and tier is not None and mk.tier != tier)
+                 or mk.low_priority != lower
+                 or (mk.duration_s is not None and mk.duration_s != req.duration)
+                 or (mk.resolution or "720p") != req.resolution)
+        if wrong:
+            problems.append(f"model key {k!r} for {req.model} {req.kind} {req.duration}s {req.resolution}")
+        elif mk.unknown_tokens:
+            log.warning("model key %r has tokens the grammar does not know %s; accepted as %s",
+                        k, list(mk.unknown_tokens), mk.family)
+    if duration is not None and duration != req.duration:
+        problems.append(f"{duration} s instead of {req.duration} s")
+    want_roles = {"t2v": [], "i2v": ["start"], "interpolation": ["start", "end"]}.get(req.kind, [])
+    known_roles = set(W.INPUT_ROLES.values())
+    for r in records:
+        wrong_ids = [i.media_id for i in r.inputs] != list(frame_ids)
+        wrong_roles = [(i.role, want) for i, want in zip(r.inputs, want_roles, strict=False)
+                       if i.role in known_roles and i.role != want]
+        if wrong_ids or wrong_roles:
+            problems.append(f"inputs {[(i.media_id, i.role) for i in r.inputs]} instead of "
+                            f"{list(zip(frame_ids, want_roles, strict=False))}")
+            break
+        odd = [i.role for i in r.inputs if i.role not in known_roles]
+        if odd:
+            log.warning("input roles %s are not known (the media ids match)", odd)
     if problems:
         proof["mismatch"] = "; ".join(problems)
     return proof
@@ -1255,31 +1403,30 @@ def _num(pattern: str, value: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _key_matches(key: str, model: str, kind: str) -> bool:
-    need, never = S.MODEL_KEY_TOKENS.get(model, ((), ()))
-    low = key.lower()
-    if any(tok not in low for tok in need) or any(tok in low for tok in never):
-        return False
-    i2v = S.KIND_KEY_TOKEN["i2v"]
-    return (i2v in low) == (kind == "i2v")
-
-
-def _status(m: dict, handle: FlowHandle, urls: dict | None) -> TileStatus:
-    mid, status = m["mediaId"], m.get("status")
-    if status == "SUCCESSFUL":
-        video = (urls or {}).get("videoUrl") or f"{_strip_query(handle.project_url)}/edit/{mid}"
+def _status(r: W.Record, handle: FlowHandle) -> TileStatus:
+    mid = r.media_id
+    if r.state == "done":
+        video = r.video_url or f"{_strip_query(handle.project_url)}/edit/{mid}"
         return TileStatus(mid, "done", 100, video)
-    if status == "FAILED":
-        return TileStatus(mid, "failed", m.get("progress"), None, classify_failure(m.get("error") or ""))
-    if status == "ACTIVE":
-        return TileStatus(mid, "running", m.get("progress"))
-    return TileStatus(mid, "pending")  # PENDING, QUEUED
+    if r.state == "failed":
+        return TileStatus(mid, "failed", r.progress, None, classify_failure(r.error or ""))
+    if r.state == "rendering":
+        return TileStatus(mid, "running", r.progress)
+    return TileStatus(mid, "pending")  # queued (submitted, no slot yet)
 
 
-def _refusal(reason: str, message: str) -> FlowError:
-    """The error of a refused submit reply (nothing was billed)."""
-    code = S.REFUSAL_REASONS.get(reason)
-    text = message or reason
+def _refusal(reading: W.Refusal) -> FlowError:
+    """The error of a refused submit (nothing was billed): by the reason code Flow names, else
+    by its status, else by the message text (SPEC §1.2 texts)."""
+    code = S.REFUSAL_REASONS.get(reading.reason or "") or S.REFUSAL_STATUSES.get(reading.status or -1)
+    text = reading.message or reading.reason or f"status {reading.status}"
+    if reading.http_status is not None and reading.http_status >= 500:
+        # A server error may come after the work was taken: the outcome is not known.
+        return UnknownPageStateError(f"Flow answered the page's submit with HTTP {reading.http_status}",
+                                     code="outcome_unknown")
+    if reading.http_status is not None:
+        return RetryableFlowError(f"Flow refused the page's submit with HTTP {reading.http_status}",
+                                  code="submit_rejected")
     if code == "unusual_activity":
         return UnusualActivityError(text)
     if code == "slots_full":
@@ -1288,16 +1435,20 @@ def _refusal(reason: str, message: str) -> FlowError:
         return RateLimitedError(text)
     if code == "credits":
         return InsufficientCreditsError(text)
-    return classify(text) or RetryableFlowError(text, code=reason or "refused")
+    if code == "model_denied":
+        return FinalFlowError(f"Flow does not offer this model to the account: {text}",
+                              code="model_unavailable")
+    return classify(text) or RetryableFlowError(text, code=(reading.reason or "refused").lower())
 
 
-def _upload_refusal(reason: str, message: str) -> FlowError:
-    code = S.UPLOAD_REFUSALS.get(reason)
+def _upload_refusal(reading: W.Refusal) -> FlowError:
+    code = S.UPLOAD_REFUSALS.get(reading.reason or "")
+    message = reading.message or reading.reason or f"status {reading.status}"
     if code == "upload_minor":
-        return UploadMinorError(message or reason)
+        return UploadMinorError(message)
     if code == "upload_face":
-        return UploadFaceError(message or reason)
-    return FinalFlowError(f"Flow refused the image: {message or reason}", code="upload_refused")
+        return UploadFaceError(message)
+    return FinalFlowError(f"Flow refused the image: {message}", code="upload_refused")
 
 
 async def _gone(page: Page, key: str) -> bool:

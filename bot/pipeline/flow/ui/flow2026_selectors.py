@@ -106,6 +106,7 @@ GRID_CSS = ".cdk-virtual-scrollable"
 TILE_CSS = "flow-grid-tile-container"
 THUMB_CSS = "img.thumbnail"
 ERROR_TILE_CSS = "flow-error-tile"
+ERROR_REASON_CSS = ".error-message-text"
 WIRE_GLOB = "**/data/batchexecute*"
 UPLOAD_IMG_CSS = 'img[data-media-id="{mid}"]'
 
@@ -121,26 +122,28 @@ PLAN_RE = r"\b(PRO|ULTRA)\b"
 UPLOADING_RE = r"uploading|\d{1,2}\s*%"  # an asset still uploading (never confirm it)
 
 # Model menu labels are product names (not translated). A label matches when it equals the
-# model, so "Veo 3.1 - Lite" never picks "Veo 3.1 - Lite [Lower Priority]".
-# What a model key on the wire must contain for each menu label (flowsim's keys; the real
-# keys are unknown beyond `_i2v_` for image-to-video, FLOW_2026 §7).
-MODEL_KEY_TOKENS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # label: (tokens that must appear, tokens that must not)
-    "Omni 1.1 Flash": (("omni",), ()),
-    "Veo 3.1 - Lite": (("veo", "lite"), ("low_priority",)),
-    "Veo 3.1 - Lite [Lower Priority]": (("veo", "lite", "low_priority"), ()),
-    "Veo 3.1 - Fast": (("veo", "fast"), ()),
-    "Veo 3.1 - Quality": (("veo", "quality"), ()),
-}
-KIND_KEY_TOKEN = {"t2v": "t2v", "i2v": "i2v", "interpolation": "fl"}
+# model, so "Veo 3.1 - Lite" never picks "Veo 3.1 - Lite [Lower Priority]". What a billed model
+# key must say for a label is decided by the key grammar (`bot/pipeline/flow/modelkeys.py`).
 
-# Refusal reasons in a submit reply (`{"error":{"reason"}}`) → error code (flowsim's reasons).
+# A finished tile's poster carries its media id (flow_wire README "In the page", M; for video
+# tiles ASSUMPTION L). Pending and failed tiles carry none: read by title or prompt instead.
+TILE_ID_JS_ATTR = "data-media-id"
+TILE_ID_CSS = "[data-media-id]"
+
+# Refusals: the reason a status row names (`PUBLIC_ERROR_…`, flow_wire README) → our error code.
+# Only MODEL_ACCESS_DENIED and UNUSUAL_ACTIVITY are seen in public code (M); the rest are
+# flowsim's ASSUMPTIONS (docs/flowsim-2026-contract.md) and fall back to the message text.
 REFUSAL_REASONS = {
-    "unusual_activity": "unusual_activity",
-    "too_many": "slots_full",
-    "too_quickly": "too_quickly",
-    "rate_limited": "too_quickly",
-    "insufficient_credits": "credits",
-    "credits": "credits",
+    "PUBLIC_ERROR_UNUSUAL_ACTIVITY": "unusual_activity",
+    "PUBLIC_ERROR_TOO_MANY_GENERATIONS": "slots_full",
+    "PUBLIC_ERROR_RATE_LIMITED": "too_quickly",
+    "PUBLIC_ERROR_INSUFFICIENT_CREDITS": "credits",
+    "PUBLIC_ERROR_MODEL_ACCESS_DENIED": "model_denied",
 }
-UPLOAD_REFUSALS = {"minor": "upload_minor", "face": "upload_face"}
+# A status code alone (no reason): 5 = the model key is unknown to Flow (M).
+REFUSAL_STATUSES = {5: "model_denied"}
+UPLOAD_REFUSALS = {
+    "PUBLIC_ERROR_UPLOAD_MINOR": "upload_minor",
+    "PUBLIC_ERROR_UPLOAD_FACE": "upload_face",
+    "PUBLIC_ERROR_UPLOAD_CONSENT_REQUIRED": "upload_consent_required",
+}
