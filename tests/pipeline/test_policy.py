@@ -17,6 +17,7 @@ from bot.errors import (
     RetryableFlowError,
     SessionExpiredError,
     SlotsFullError,
+    SubmissionUnconfirmedError,
     TermsViolationError,
     UnknownPageStateError,
     UnusualActivityError,
@@ -77,6 +78,20 @@ def test_unknown_page_or_text_is_retried_once_then_final():
     for err in (UnknownPageStateError("??"), classify_failure("The flux capacitor overheated")):
         assert policy.decide(err, {}, FLOW).action == "retry"
         assert policy.decide(err, {policy.UNKNOWN: 1}, FLOW).action == "final"
+
+
+def test_a_clicked_submission_never_found_is_final_with_an_admin_alert_never_retried():
+    """Issue 19: an unknown outcome after the paid click must not use the "retry once" budget
+    (that was a second paid submit): it is held, and past the window a person decides."""
+    err = SubmissionUnconfirmedError("prompt 'fog', clicked at 1000 (waited 900 s)")
+    for earlier in ({}, {policy.UNKNOWN: 1}):
+        d = policy.decide(err, earlier, FLOW)
+        assert d.action == "final" and "never seen" in d.alert and "fog" in d.alert
+    assert policy.budget_of_code(err.code) == policy.NOT_COUNTED
+    assert policy.retryable_by_user(err.code)  # the user may choose to pay again
+    # The driver's own "unknown" (no reply seen) is not Flow's answer; a refusal is.
+    assert not UnknownPageStateError("x", code="outcome_unknown").answered
+    assert RateLimitedError("too quickly").answered
 
 
 def test_budget_of_code_matches_budget_of_errors():
