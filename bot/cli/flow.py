@@ -1,4 +1,4 @@
-"""`flowbot flow check|survey`: look at Flow's page without spending anything.
+"""`flowbot flow check|survey|wire`: look at Flow's page without spending anything.
 
 `check [--url URL]` reports which selector matches each Flow UI element. Exit codes: 0 every
 element matched its primary selector; 3 all matched but some only through a fallback (the UI
@@ -9,8 +9,12 @@ drifted; the driver copes); 1 some element matched nothing (fix the selector reg
 `<data dir>/flow-survey/` and prints what changed since the previous baseline. Exit codes: 0
 first baseline or nothing changed; 3 something changed; 1 the walk failed.
 
-Both use the configured browser mode (headless, headed on Xvfb, or the user's Chrome over
-FLOW_CDP_URL, in which only our own page is opened and closed).
+`wire FILE [--json]` reads captured batchexecute exchanges (JSON lines or a HAR file) the way the
+driver does (`bot/cli/flow_wire.py`). Exit codes: 0 all read; 1 a submit, poll, upload or media
+exchange could not be read; 2 the file cannot be read.
+
+`check` and `survey` use the configured browser mode (headless, headed on Xvfb, or the user's
+Chrome over FLOW_CDP_URL, in which only our own page is opened and closed).
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--dir", type=Path, help="where baselines are kept (default: <data dir>/flow-survey)")
     s.add_argument("--against", type=Path, help="compare with this baseline instead of the newest")
     s.set_defaults(func=run_survey_cmd)
+    from bot.cli import flow_wire
+
+    flow_wire.register(flow_sub)  # `flowbot flow wire FILE`: read captured exchanges
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
 
