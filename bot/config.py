@@ -143,6 +143,14 @@ class FlowSettings(_Group):
     high_demand_max_attempts: int = Field(default=5, ge=1)
     transient_max_retries: int = Field(default=2, ge=0)
     rate_limit_backoff_s: float = Field(default=120.0, ge=0)
+    # Pacing (FLOW_2026 Dec. 7): Google's front end answers fast successive submits with an HTTP
+    # 403 (firewall); batch tools pace 10-30 s between submits with jitter. Seconds between two
+    # submits of the account (±`submit_gap_jitter`); 0 turns pacing off.
+    submit_gap_s: float = Field(default=10.0, ge=0, le=600)
+    submit_gap_jitter: float = Field(default=0.3, ge=0, le=0.9)
+    # After a firewall 403: no submit for this long (± the jitter); then the gap is tripled
+    # for an hour (the public advice: "widen it if you see WAF 403s").
+    firewall_backoff_s: float = Field(default=180.0, ge=0)
     sim_port: int = Field(default=0, ge=0, le=65535)
     sim_generation_seconds: float = Field(default=90.0, gt=0)
     # FLOW_BACKEND=simulator: which Flow UI flowsim serves (flow2026: the one users see today).

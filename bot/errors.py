@@ -75,6 +75,15 @@ class RateLimitedError(RetryableFlowError):
     user_reason = "Flow asked us to slow down; the bot is pacing requests."
 
 
+class FirewallError(RetryableFlowError):
+    """Google's front end answered a submit with HTTP 403 (its firewall turns fast successive
+    submits away, FLOW_2026 Dec. 7). Nothing was billed; the account stops submitting for a
+    while and paces wider, then resumes by itself."""
+
+    code = "firewall"
+    user_reason = "Google turned away submits that came too fast; the bot is pausing and will resume by itself."
+
+
 class AudioFailedError(RetryableFlowError):
     code = "audio_failed"
     user_reason = "Flow's audio generation failed (credits refunded); the bot will retry."

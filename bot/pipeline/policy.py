@@ -16,6 +16,7 @@ from bot.config import FlowSettings
 from bot.errors import (
     AccountPausedError,
     FinalFlowError,
+    FirewallError,
     FlowError,
     HighDemandError,
     RateLimitedError,
@@ -83,13 +84,17 @@ class Decision:
     limit: int = 0            # how many tries that budget allows in all
     # Admins must hear of this final failure too (e.g. Flow billed something else than asked).
     alert: str = ""
+    # `backoff` only: "rate_limit" (Flow said too quickly: lower the cap for a while) or
+    # "firewall" (Google's 403: stop, then pace submits wider for a while).
+    backoff_kind: str = "rate_limit"
 
 
 def budget_of(error: FlowError) -> str:
     """The retry budget a failure counts against."""
     if isinstance(error, HighDemandError):
         return HIGH_DEMAND
-    if isinstance(error, (RateLimitedError, SlotsFullError, AccountPausedError, SessionExpiredError)):
+    if isinstance(error, (RateLimitedError, FirewallError, SlotsFullError, AccountPausedError,
+                          SessionExpiredError)):
         return NOT_COUNTED
     if isinstance(error, UnknownPageStateError) or error.code in ("unknown_failure", "unknown"):
         return UNKNOWN
@@ -102,7 +107,7 @@ def budget_of_code(code: str | None) -> str:
     """`budget_of` for a failure stored in the database by its code."""
     if code == "high_demand":
         return HIGH_DEMAND
-    if code in ("too_quickly", "slots_full", "account_paused", "credits", "unusual_activity",
+    if code in ("too_quickly", "firewall", "slots_full", "account_paused", "credits", "unusual_activity",
                 "session_expired", "policy", "prominent_people", "terms", "final", None,
                 *NEVER_COUNTED_CODES):
         return NOT_COUNTED
@@ -128,6 +133,9 @@ def decide(error: FlowError, earlier_failures: Mapping[str, int], flow: FlowSett
         return Decision("pause", pause_kind="session_expired", user_reason=error.user_reason)
     if isinstance(error, AccountPausedError):
         return Decision("pause", pause_kind=error.code, user_reason=error.user_reason)
+    if isinstance(error, FirewallError):
+        return Decision("backoff", delay=flow.firewall_backoff_s, user_reason=error.user_reason,
+                        backoff_kind="firewall")
     if isinstance(error, RateLimitedError):
         return Decision("backoff", delay=flow.rate_limit_backoff_s, user_reason=error.user_reason)
     if isinstance(error, SlotsFullError):

@@ -9,6 +9,7 @@ cap for a while, stored in kv so that a restart keeps pacing.
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from dataclasses import dataclass
 
@@ -18,6 +19,9 @@ from bot.storage.db import Database
 
 # After a backoff, the lowered cap holds for this many backoff periods.
 LOWERED_CAP_PERIODS = 3
+# After a firewall 403 the submit gap is this many times wider, for this long.
+FIREWALL_GAP_FACTOR = 3.0
+FIREWALL_GAP_HOLD_S = 3600.0
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,7 @@ class SlotState:
     in_flight: int
     backoff_until: float = 0.0
     queue: int = 0
+    next_submit_at: float = 0.0  # pacing: no submit before this
 
     @property
     def free(self) -> int:
@@ -46,7 +51,7 @@ class SlotState:
         A prompt larger than the cap may still go when nothing is in flight, so that a lowered
         cap never blocks a 4-output prompt forever.
         """
-        if now < self.backoff_until:
+        if now < self.backoff_until or now < self.next_submit_at:
             return False
         return outputs <= self.room or (self.in_flight == 0 and self.cap > 0)
 
@@ -78,16 +83,49 @@ async def snapshot(db: Database, flow: FlowSettings, now: float, queue_room: int
     in its own queue (`FlowClient.queue_room`)."""
     backoff = await repo.kv_read(db, repo.KV_BACKOFF)
     cap, until = current_cap(backoff, flow, now)
+    pace = await repo.kv_read(db, repo.KV_PACE) or {}
     return SlotState(cap=cap, in_flight=await repo.in_flight_outputs_async(db), backoff_until=until,
-                     queue=_queue(cap, flow, queue_room))
+                     queue=_queue(cap, flow, queue_room), next_submit_at=float(pace.get("next", 0.0)))
 
 
 def snapshot_sync(conn: sqlite3.Connection, flow: FlowSettings, now: float,
                   queue_room: int = 0) -> SlotState:
     """`snapshot` inside a transaction."""
     cap, until = current_cap(repo.kv_get(conn, repo.KV_BACKOFF), flow, now)
+    pace = repo.kv_get(conn, repo.KV_PACE) or {}
     return SlotState(cap=cap, in_flight=repo.in_flight_outputs(conn), backoff_until=until,
-                     queue=_queue(cap, flow, queue_room))
+                     queue=_queue(cap, flow, queue_room), next_submit_at=float(pace.get("next", 0.0)))
+
+
+def _jittered(seconds: float, flow: FlowSettings, rng: random.Random | None) -> float:
+    j = flow.submit_gap_jitter
+    return seconds * (rng or random).uniform(1 - j, 1 + j)
+
+
+def note_submit(conn: sqlite3.Connection, flow: FlowSettings, now: float,
+                rng: random.Random | None = None) -> float:
+    """A submit starts now: the next may start one jittered gap later (`FLOW_SUBMIT_GAP_S`,
+    wider for a while after a firewall 403). Returns that time."""
+    pace = repo.kv_get(conn, repo.KV_PACE) or {}
+    factor = float(pace.get("factor", 1.0)) if now < float(pace.get("factor_until", 0.0)) else 1.0
+    nxt = now + _jittered(flow.submit_gap_s * factor, flow, rng) if flow.submit_gap_s > 0 else 0.0
+    repo.kv_set(conn, repo.KV_PACE, {**pace, "next": nxt}, now)
+    return nxt
+
+
+def apply_firewall(conn: sqlite3.Connection, flow: FlowSettings, now: float,
+                   rng: random.Random | None = None) -> float:
+    """Google's front end refused a submit with a 403: no submit for a jittered
+    `FLOW_FIREWALL_BACKOFF_S`, then submits paced `FIREWALL_GAP_FACTOR` times wider for an
+    hour. Resumes by itself. Returns the end of the backoff."""
+    until = now + _jittered(flow.firewall_backoff_s, flow, rng)
+    old = repo.kv_get(conn, repo.KV_BACKOFF) or {}
+    repo.kv_set(conn, repo.KV_BACKOFF, {**old, "until": max(until, float(old.get("until", 0.0)))}, now)
+    pace = repo.kv_get(conn, repo.KV_PACE) or {}
+    repo.kv_set(conn, repo.KV_PACE, {**pace, "next": max(until, float(pace.get("next", 0.0))),
+                                     "factor": FIREWALL_GAP_FACTOR,
+                                     "factor_until": until + FIREWALL_GAP_HOLD_S}, now)
+    return until
 
 
 def apply_rate_limit(conn: sqlite3.Connection, flow: FlowSettings, now: float) -> None:

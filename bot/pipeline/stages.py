@@ -23,7 +23,7 @@ import os
 import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +150,10 @@ def apply_failure(ctx: StageContext, conn: sqlite3.Connection, item: sqlite3.Row
         ctx.queue.add(conn, deliver_task(batch_id, "failed", f"{item_id}:{gen_id}", item_id=item_id))
         _maybe_finish(ctx, conn, batch_id, now)
         return decision
-    if decision.action == "backoff":
+    if decision.action == "backoff" and decision.backoff_kind == "firewall":
+        until = slots.apply_firewall(conn, ctx.settings.flow, now)
+        decision = replace(decision, delay=max(decision.delay, until - now))
+    elif decision.action == "backoff":
         slots.apply_rate_limit(conn, ctx.settings.flow, now)
     if decision.action == "pause":
         pause_account(ctx, conn, decision.pause_kind or error.code, error.text or str(error), now)
@@ -264,6 +267,7 @@ async def run_submit(ctx: StageContext, task: Task, owner: str) -> None:
             if not slots.snapshot_sync(conn, ctx.settings.flow, now,
                                        ctx.flow.queue_room).fits(item["outputs"], now):
                 return "wait", item, None
+            slots.note_submit(conn, ctx.settings.flow, now)
             attempt = repo.next_attempt(conn, item_id)
             gen_id = repo.insert_generation(conn, item_id=item_id, attempt=attempt,
                                             outputs=item["outputs"], model=item["model"],

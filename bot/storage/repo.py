@@ -27,6 +27,7 @@ GEN_IN_FLIGHT = ("submitting", "submitted")
 # kv keys of the account state.
 KV_PAUSE = "account.pause"          # JSON {kind, detail, since} while paused
 KV_BACKOFF = "account.backoff"      # JSON {until, cap, cap_until} after "too quickly"
+KV_PACE = "account.pace"            # JSON {next, factor, factor_until}: submit pacing
 KV_PLAN = "account.plan"            # "pro" | "ultra" as the Flow page last showed it
 
 

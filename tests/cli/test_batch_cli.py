@@ -59,7 +59,7 @@ def _env(sim_url: str, session: Path, data: Path, variant: str) -> dict[str, str
     env.update(FLOW_BACKEND="browser", FLOW_BASE_URL=app_url(sim_url, variant),
                FLOW_ACCEPT_UPLOAD_TERMS="true",
                FLOW_SESSION_FILE=str(session), FLOW_POLL_INTERVAL_S="0.3", FLOW_STEP_TIMEOUT_S="8",
-               PATHS_DATA_DIR=str(data), FLOW_RENDER_SLOTS="5")
+               PATHS_DATA_DIR=str(data), FLOW_RENDER_SLOTS="5", FLOW_SUBMIT_GAP_S="0")
     return env
 
 

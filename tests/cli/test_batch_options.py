@@ -81,7 +81,8 @@ def test_text_only_run_on_the_simulator_makes_omni_clips_of_the_asked_length(tmp
     out = tmp_path / "out"
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "FLOW_", "UPSCALE_", "STORAGE_", "PATHS_"))}
-    env.update(FLOW_CANARY="false", FLOW_STEP_TIMEOUT_S="15", FLOW_POLL_INTERVAL_S="0.3")
+    env.update(FLOW_CANARY="false", FLOW_STEP_TIMEOUT_S="15", FLOW_POLL_INTERVAL_S="0.3",
+               FLOW_SUBMIT_GAP_S="0")
     root = Path(__file__).resolve().parents[2]
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"), "batch", str(ideas),

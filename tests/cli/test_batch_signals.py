@@ -25,7 +25,7 @@ async def _start_batch(tmp_path: Path) -> tuple[asyncio.subprocess.Process, Path
     out.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOW_", "PATHS_", "UPSCALE_"))}
     env.update(FLOW_SIM_PORT="0", FLOW_POLL_INTERVAL_S="0.3", FLOW_STEP_TIMEOUT_S="8",
-               FLOW_RENDER_SLOTS="5", PYTHONPATH=str(ROOT))
+               FLOW_RENDER_SLOTS="5", FLOW_SUBMIT_GAP_S="0", PYTHONPATH=str(ROOT))
     with open(log, "ab") as fh:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", "--env-file", "/dev/null", "batch", str(tmp_path / "imgs"),

@@ -9,6 +9,7 @@ import pytest
 from bot.config import FlowSettings
 from bot.errors import (
     AudioFailedError,
+    FirewallError,
     HighDemandError,
     InsufficientCreditsError,
     PolicyViolationError,
@@ -190,6 +191,43 @@ def test_too_quickly_stops_submits_then_lowers_the_cap_for_a_while(conn):
     assert later.fits(1, now + 121) and later.cap < FLOW.render_slots
     much_later = slots.snapshot_sync(conn, FLOW, now + 121 + 4 * 120)
     assert much_later.cap == FLOW.render_slots
+
+
+def test_submits_are_paced_by_a_jittered_gap(conn):
+    """FLOW_SUBMIT_GAP_S: the next submit waits one gap (±jitter) after the last one started."""
+    import random
+
+    flow = FLOW.model_copy(update={"submit_gap_s": 10.0, "submit_gap_jitter": 0.3})
+    now = 1000.0
+    gaps = set()
+    for i in range(20):
+        nxt = slots.note_submit(conn, flow, now + 100 * i, random.Random(i))
+        assert 7.0 <= nxt - (now + 100 * i) <= 13.0
+        gaps.add(round(nxt - (now + 100 * i), 3))
+        state = slots.snapshot_sync(conn, flow, now + 100 * i)
+        assert not state.fits(1, now + 100 * i + 6.9) and state.fits(1, nxt)
+    assert len(gaps) > 10  # jittered, not one fixed gap
+    off = FLOW.model_copy(update={"submit_gap_s": 0.0})
+    slots.note_submit(conn, off, 5000.0)
+    assert slots.snapshot_sync(conn, off, 5000.0).fits(1, 5000.0)
+
+
+def test_a_firewall_403_stops_submits_then_paces_wider_for_an_hour(conn):
+    import random
+
+    flow = FLOW.model_copy(update={"submit_gap_s": 10.0, "submit_gap_jitter": 0.3,
+                                   "firewall_backoff_s": 180.0})
+    d = policy.decide(FirewallError("403"), {}, flow)
+    assert (d.action, d.backoff_kind, d.budget) == ("backoff", "firewall", policy.NOT_COUNTED)
+    now = 1000.0
+    until = slots.apply_firewall(conn, flow, now, random.Random(1))
+    assert 126.0 <= until - now <= 234.0
+    assert not slots.snapshot_sync(conn, flow, until - 1).fits(1, until - 1)
+    assert slots.snapshot_sync(conn, flow, until).fits(1, until)  # resumes by itself
+    nxt = slots.note_submit(conn, flow, until, random.Random(2))
+    assert 21.0 <= nxt - until <= 39.0  # three times the gap, for an hour
+    later = until + slots.FIREWALL_GAP_HOLD_S + 1
+    assert slots.note_submit(conn, flow, later, random.Random(3)) - later <= 13.0
 
 
 async def test_pipeline_housekeeping_prunes_week_old_finished_tasks_hourly(db, queue, clock):

@@ -41,7 +41,10 @@ def make_settings(data_dir: Path, flow_url: str | None = None, *, variant: str =
                                   rate_limit_backoff_s=1.0, render_slots=5, backend="simulator",
                                   sim_generation_seconds=3.0, sim_variant=variant,
                                   accept_upload_terms=variant == "flow2026",
-                                  unusual_activity_wait_s=0.2)
+                                  unusual_activity_wait_s=0.2,
+                                  # Pacing has its own tests; elsewhere it would only slow
+                                  # every submit by FLOW_SUBMIT_GAP_S.
+                                  submit_gap_s=0.0)
     if flow_url:
         values["base_url"] = app_url(flow_url, variant)
     values.update(flow)

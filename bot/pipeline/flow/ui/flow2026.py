@@ -38,6 +38,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from bot.errors import (
     AgentOnlyError,
     FinalFlowError,
+    FirewallError,
     FlowError,
     InsufficientCreditsError,
     OverCapError,
@@ -1424,6 +1425,8 @@ def _refusal(reading: W.Refusal) -> FlowError:
         # A server error may come after the work was taken: the outcome is not known.
         return UnknownPageStateError(f"Flow answered the page's submit with HTTP {reading.http_status}",
                                      code="outcome_unknown")
+    if reading.http_status == 403:
+        return FirewallError(f"Google's front end refused the submit with HTTP 403: {text}")
     if reading.http_status is not None:
         return RetryableFlowError(f"Flow refused the page's submit with HTTP {reading.http_status}",
                                   code="submit_rejected")
