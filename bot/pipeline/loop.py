@@ -50,6 +50,9 @@ DOWNLOAD_GUARD_S = 3.0
 UPLOAD_AHEAD_ITEMS = 4
 # Seconds between looks at an expired session while the account is paused.
 SESSION_CHECK_S = 30.0
+# While the session stays lost the check backs off (doubling) up to this: `/about` can also be
+# Google's identity re-check (FLOW_2026 Dec. 7), which a page reloaded every 30 s would not help.
+SESSION_CHECK_MAX_S = 1800.0
 # Finished tasks are kept a week (for /stats and post-mortems), swept once an hour.
 PRUNE_AFTER_S = 7 * 86400.0
 # A draft card nobody started for this long is cancelled and its image copies go.
@@ -119,6 +122,7 @@ class Pipeline:
         self._slot_freeing_soon = False
         self._ahead: asyncio.Task | None = None  # frames of waiting submits being uploaded
         self._last_session_check = float("-inf")
+        self._session_check_wait = session_check_s
         self._last_prune = float("-inf")
         self._progress_seen: dict[int, tuple] = {}
         self._progress_sent: dict[int, float] = {}
@@ -429,9 +433,14 @@ class Pipeline:
         if pause.get("kind") == "credits" and now >= _next_utc_midnight(pause.get("since", now)):
             await resume_account(self.db, self.queue, now, "The daily limit has reset; resuming.")
             return
-        if pause.get("kind") != "session_expired" or now - self._last_session_check < self.session_check_s:
+        if pause.get("kind") != "session_expired":
+            self._session_check_wait = self.session_check_s
+            return
+        if now - self._last_session_check < self._session_check_wait:
             return
         self._last_session_check = now
+        # The next look waits twice as long unless this one finds the session back.
+        self._session_check_wait = min(SESSION_CHECK_MAX_S, self._session_check_wait * 2)
         try:
             info = await self.ctx.flow.check_session()
         except Exception as err:
@@ -441,6 +450,7 @@ class Pipeline:
         noted = self.clock.now()
         await self.db.write_sync(lambda conn: repo.note_plan(conn, info, noted))
         if info.signed_in:
+            self._session_check_wait = self.session_check_s
             await resume_account(self.db, self.queue, self.clock.now(),
                                  "The Flow session works again; the queue resumed.")
 

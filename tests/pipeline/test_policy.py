@@ -258,3 +258,32 @@ async def test_pipeline_housekeeping_prunes_week_old_finished_tasks_hourly(db, q
     assert await pipeline.housekeeping() == 1
     assert await queue.get(second) is None
     assert (await queue.get(waiting)).status == "queued"
+
+
+async def test_a_lost_session_is_checked_less_and_less_often_never_in_a_reload_loop(db, queue, clock):
+    """FLOW_2026 Dec. 7: `/about` can be Google's identity re-check. While the account stays
+    paused the pipeline's session check (a page load each) backs off, doubling up to 30 min,
+    instead of reloading Flow every 30 s for as long as nobody signs in."""
+    from bot.config import load_settings
+    from bot.pipeline.flow.api import SessionInfo
+    from bot.pipeline.loop import SESSION_CHECK_MAX_S, Pipeline
+
+    class SignedOutFlow:  # the Flow boundary: every check finds /about
+        checks: list[float] = []
+
+        async def check_session(self) -> SessionInfo:
+            self.checks.append(clock.now())
+            return SessionInfo(False, None, "Flow shows its public /about page", clock.now())
+
+    flow = SignedOutFlow()
+    pipeline = Pipeline(db, queue, flow, None, None, None, load_settings(None), clock,
+                        session_check_s=30.0)
+    await db.write_sync(lambda conn: repo.set_pause(conn, "session_expired", "/about", clock.now()))
+    start = clock.now()
+    for _ in range(6 * 3600 // 10):  # six hours of ticks, one every 10 s
+        await pipeline._maybe_resume()
+        clock.advance(10)
+    gaps = [b - a for a, b in zip(flow.checks, flow.checks[1:], strict=False)]
+    assert flow.checks[0] == start and len(flow.checks) < 20
+    assert gaps == sorted(gaps) and gaps[-1] <= SESSION_CHECK_MAX_S + 10
+    assert gaps[0] <= 70 and gaps[-1] >= SESSION_CHECK_MAX_S - 10

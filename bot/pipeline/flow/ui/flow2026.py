@@ -234,8 +234,13 @@ class Flow2026Ui(UiGeneration):
 
     def check_url(self, page: Page) -> None:
         url = page.url
-        if "accounts.google.com" in url or urlsplit(url).path.rstrip("/").endswith("/about"):
+        if "accounts.google.com" in url:
             raise SessionExpiredError(f"signed out: Flow shows {urlsplit(url).path or url}")
+        if urlsplit(url).path.rstrip("/").endswith("/about"):
+            # FLOW_2026 Dec. 7: /about is also Google's identity re-check, not only signed out.
+            raise SessionExpiredError(
+                "Flow shows its /about page: signed out, or Google wants the account's identity "
+                "confirmed; open Flow in that account's browser, sign in or finish the check")
         parts = urlsplit(url)
         if parts.path.rstrip("/").endswith("/404") and "project" in parse_qs(parts.query).get("reason", []):
             raise WrongAccountError(
