@@ -127,6 +127,14 @@ class Tile:
     upscale_4k: str | None = None  # None | running | done
     agent: bool = False  # sent from the agent composer (its failure offers only Delete)
     references: list[str] = field(default_factory=list)  # Ingredients (MZZa6b) media ids
+    # flow2026 wire (flowsim/v2026/records.py): the workflow item that holds the clip, the
+    # page's client request id, the rich prompt runs as sent, the model's seed, and when the
+    # submit was answered.
+    item_id: str = ""
+    client_request_id: str | None = None
+    runs: list = field(default_factory=list)
+    seed: int = 0
+    submitted_at: float | None = None
 
     @property
     def active(self) -> bool:
@@ -169,7 +177,7 @@ PUBLIC_FIELDS = (
     "tile_id", "project_id", "batch_id", "prompt", "model", "aspect", "output_index", "outputs",
     "created_at", "start_media", "state", "percent", "finished_at", "error", "attempt",
     "rendered", "upscale", "clip_seconds", "resolution", "model_key", "kind", "end_media",
-    "stuck", "upscale_4k", "agent", "references",
+    "stuck", "upscale_4k", "agent", "references", "item_id", "client_request_id",
 )
 
 

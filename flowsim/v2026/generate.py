@@ -1,21 +1,26 @@
 """flow2026 submissions: request checks, the account rules, billing per plan/model/duration/
-resolution, queued tiles, Retry, the tile as `jwpduf` reports it, and Flow's own upscale."""
+resolution, queued tiles, Retry, the tile as a record R / workflow item I, and Flow's own
+upscale."""
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flowsim.model import Tile
 from flowsim.sim import Refused, Sim
-from flowsim.v2026 import catalog, i18n_server
+from flowsim.v2026 import catalog, i18n_server, media, records
 from flowsim.v2026.wire import BadRequest
 
 MAX_PROMPT_CHARS = 5000  # a sane bound: far above any real prompt, far below a flood
-STATUSES = {"pending": "PENDING", "queued": "QUEUED", "running": "ACTIVE",
-            "done": "SUCCESSFUL", "failed": "FAILED"}
 TITLE_WORDS = 6
+
+
+class Invalid(Exception):
+    """A well-formed request that does not fit its rpc (key kind, frames): answered with the
+    status `[3]` PUBLIC_ERROR_INVALID_REQUEST, recorded as `invalid_request: <detail>`."""
 
 
 @dataclass
@@ -37,101 +42,70 @@ class Spec:
     trusted: bool
     agent: bool = False
     references: tuple[str, ...] = ()  # Ingredients (r2v): the reference images
-
-
-def _int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    runs: list = field(default_factory=list)  # the rich prompt as sent
+    client_request_id: str | None = None
 
 
 def own_project(sim: Sim, project_id: object) -> str:
     """`project_id` when it is a project of this account; BadRequest otherwise."""
     if not isinstance(project_id, str) or project_id not in sim.projects:
-        raise BadRequest("unknown or foreign projectId")
+        raise BadRequest("unknown or foreign project id")
     return project_id
 
 
-def _frame(sim: Sim, project_id: str, ref: object, name: str) -> str:
-    if not isinstance(ref, dict) or not isinstance(ref.get("mediaId"), str):
-        raise BadRequest(f"{name} must be {{\"mediaId\": ...}}")
-    asset = sim.library.assets.get(ref["mediaId"])
+def _frame(sim: Sim, project_id: str, media_id: str, name: str) -> str:
+    asset = sim.library.assets.get(media_id)
     if asset is None or asset.project_id != project_id:
-        raise BadRequest(f"unknown or foreign {name} mediaId")
+        raise Invalid(f"unknown or foreign {name} media id")
     if asset.state(time.time()) != "READY":
-        raise BadRequest(f"{name} is still uploading")
+        raise Invalid(f"{name} is still uploading")
     return asset.media_id
 
 
-def check_submit(sim: Sim, rpc_id: str, payload: dict) -> Spec:
-    """A Spec for a well-formed submit of `rpc_id`; BadRequest for anything malformed."""
-    project_id = own_project(sim, payload.get("projectId"))
-    trusted = payload.get("trusted", True)
-    requests = payload.get("requests")
-    if not isinstance(trusted, bool):
-        raise BadRequest("trusted must be a boolean")
-    if not isinstance(requests, list) or not 1 <= len(requests) <= 4:
-        raise BadRequest("requests: one per output, 1 to 4")
-    if not all(isinstance(r, dict) for r in requests):
-        raise BadRequest("each request must be an object")
-    first = requests[0]
-    same = ("modelKey", "aspectRatio", "durationSeconds", "resolution", "startImage", "endImage",
-            "agent", "references")
-    if any(r.get(k) != first.get(k) for r in requests for k in same):
+# How many input refs each kind takes (H for Ingredients: 1-3; the frames kinds by their name).
+REFS = {"t2v": (None, None), "i2v": (1, 1), "fl": (2, 2), "r2v": (1, catalog.MAX_REFERENCES)}
+
+
+def check_submit(sim: Sim, rpc_id: str, ask: records.SubmitAsk) -> Spec:
+    """A Spec for a submit of `rpc_id`: BadRequest (400) for a malformed one, KeyRefused for
+    a key the account cannot use (status 5 or 7), Invalid when key or frames do not fit the
+    rpc (status 3)."""
+    project_id = own_project(sim, ask.project_id)
+    first = ask.asks[0]
+    if any(a.model_key != first.model_key or a.refs != first.refs for a in ask.asks):
         raise BadRequest("the requests of one submit differ in their settings")
-    for r in requests:
-        prompt = r.get("prompt")
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise BadRequest("prompt must be a non-empty string")
-        if len(prompt) > MAX_PROMPT_CHARS:
+    for a in ask.asks:
+        if not a.prompt.strip():
+            raise BadRequest("the prompt is blank")
+        if len(a.prompt) > MAX_PROMPT_CHARS:
             raise BadRequest(f"prompt longer than {MAX_PROMPT_CHARS} characters")
-        if "seed" in r and not _int(r["seed"]):
-            raise BadRequest("seed must be an integer")
-        if not isinstance(r.get("agent", False), bool):
-            raise BadRequest("agent must be a boolean")
     kind = catalog.RPC_KINDS[rpc_id]
     plan = sim.config.plan
-    found = catalog.by_key(first.get("modelKey"), plan, sim.config.lower_priority_model,
-                           sim.config.compatible_model_switch) \
-        if isinstance(first.get("modelKey"), str) else None
-    if found is None:
-        raise BadRequest(f"unknown model key {first.get('modelKey')!r} on this plan")
-    model, key_kind = found
-    if key_kind != kind:
-        raise BadRequest(f"model key {first['modelKey']!r} is not a {kind} key")
-    aspect = catalog.ASPECTS.get(first.get("aspectRatio"))
-    if aspect is None:
-        raise BadRequest("aspectRatio must be VIDEO_ASPECT_RATIO_LANDSCAPE or _PORTRAIT")
-    seconds, resolution = first.get("durationSeconds"), first.get("resolution")
-    price = (catalog.price(model, plan, seconds, resolution)
-             if _int(seconds) and isinstance(resolution, str) else None)
-    if price is None:
-        raise BadRequest(f"{model.label} has no {seconds!r} s / {resolution!r} on {plan}")
-    start = end = None
-    if kind in ("i2v", "fl"):
-        start = _frame(sim, project_id, first.get("startImage"), "startImage")
-    elif first.get("startImage") is not None:
-        raise BadRequest("a text-to-video request carries no startImage")
-    if kind == "fl":
-        end = _frame(sim, project_id, first.get("endImage"), "endImage")
-    elif first.get("endImage") is not None:
-        raise BadRequest("only nprQif carries an endImage")
-    references = _references(sim, project_id, first.get("references"), kind)
-    return Spec(project_id, kind, model, first["modelKey"], first["prompt"], aspect, seconds,
-                resolution, price, len(requests), start, end, trusted,
-                first.get("agent", False), references)
-
-
-def _references(sim: Sim, project_id: str, refs: object, kind: str) -> tuple[str, ...]:
-    """The Ingredients of an MZZa6b request: 1-3 distinct READY uploads of the project."""
-    if kind != "r2v":
+    info = catalog.by_key(first.model_key, plan, sim.config.lower_priority_model,
+                          sim.config.compatible_model_switch)
+    if info.kind != kind:
+        raise Invalid(f"model key {first.model_key!r} is not a {catalog.WIRE_KINDS[kind]} key")
+    least, most = REFS[kind]
+    refs = first.refs
+    if least is None:
         if refs is not None:
-            raise BadRequest("only MZZa6b carries references")
-        return ()
-    if not isinstance(refs, list) or not 1 <= len(refs) <= catalog.MAX_REFERENCES:
-        raise BadRequest(f"references: 1 to {catalog.MAX_REFERENCES} {{\"mediaId\": ...}}")
-    ids = tuple(_frame(sim, project_id, ref, "reference") for ref in refs)
-    if len(set(ids)) != len(ids):
-        raise BadRequest("the same reference twice")
-    return ids
+            raise Invalid("a text-to-video request carries no input refs")
+        refs = []
+    elif refs is None or not least <= len(refs) <= most:
+        raise Invalid(f"{rpc_id} takes {least} to {most} input refs")
+    if len(set(refs)) != len(refs):
+        raise Invalid("the same input twice")
+    names = {"i2v": ("start frame",), "fl": ("start frame", "end frame")}.get(kind, ())
+    ids = [_frame(sim, project_id, m, names[i] if i < len(names) else "reference")
+           for i, m in enumerate(refs)]
+    start = ids[0] if kind in ("i2v", "fl") else None
+    end = ids[1] if kind == "fl" else None
+    references = tuple(ids) if kind == "r2v" else ()
+    price = catalog.price(info.model, plan, info.seconds, info.resolution)
+    assert price is not None  # by_key checked the plan offers it
+    return Spec(project_id, kind, info.model, first.model_key, first.prompt, info.aspect,
+                info.seconds, info.resolution, price, len(ask.asks), start, end, ask.trusted,
+                ask.agent, references, first.runs, ask.client_request_id)
 
 
 def _check_rules(sim: Sim, spec: Spec, now: float, lang: str) -> None:
@@ -169,7 +143,9 @@ def submit(sim: Sim, spec: Spec, lang: str, retry_of: str | None = None) -> list
             end_media=spec.end,
             clip_seconds=spec.seconds, resolution=spec.resolution, model_key=spec.model_key,
             kind=spec.kind, stuck=stuck, state="queued", agent=spec.agent,
-            references=list(spec.references),
+            references=list(spec.references), item_id=str(uuid.uuid4()),
+            client_request_id=spec.client_request_id, runs=spec.runs,
+            seed=random.randint(100_000, 999_999), submitted_at=now,
         )
         sim.tiles[tile.tile_id] = tile
         sim.tiles_created += 1
@@ -189,7 +165,7 @@ def submit(sim: Sim, spec: Spec, lang: str, retry_of: str | None = None) -> list
 
 
 def retry_spec(sim: Sim, tile_id: object) -> Spec:
-    """The request of a failed tile, for Retry (billed again)."""
+    """The request of a failed tile, for Retry (billed again, a new client request id)."""
     tile = sim.tiles.get(tile_id) if isinstance(tile_id, str) else None
     if tile is None or tile.project_id not in sim.projects or not tile.model_key:
         raise BadRequest("unknown mediaId")
@@ -201,7 +177,8 @@ def retry_spec(sim: Sim, tile_id: object) -> Spec:
         raise BadRequest(f"{model.label} is no longer offered with these settings")
     return Spec(tile.project_id, tile.kind or "t2v", model, tile.model_key, tile.prompt,
                 tile.aspect, tile.clip_seconds, tile.resolution, price, 1,
-                None if tile.kind == "r2v" else tile.start_media, tile.end_media, True, tile.agent, tuple(tile.references))
+                None if tile.kind == "r2v" else tile.start_media, tile.end_media, True,
+                tile.agent, tuple(tile.references), list(tile.runs), str(uuid.uuid4()))
 
 
 def title(tile: Tile) -> str:
@@ -212,18 +189,27 @@ def title(tile: Tile) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in words)
 
 
-def media_entry(tile: Tile, lang: str) -> dict:
-    """M of the contract: one tile as `jwpduf` reports it."""
-    status = STATUSES[tile.state]
-    progress = 100 if status == "SUCCESSFUL" else tile.percent
-    return {
-        "mediaId": tile.tile_id, "status": status, "progress": progress, "title": title(tile),
-        "prompt": tile.prompt, "modelKey": tile.model_key, "durationSeconds": tile.clip_seconds,
-        "resolution": tile.resolution,
-        "aspectRatio": next(k for k, v in catalog.ASPECTS.items() if v == tile.aspect),
-        "error": i18n_server.translate(tile.error, lang), "createdAt": tile.created_at,
-        "agent": tile.agent,
-    }
+def wire_record(sim: Sim, tile: Tile, lang: str, *, submitted: bool = False,
+                media_reply: bool = False) -> list:
+    """R of `tile` as the page reads it (records.py): URLs only in the media reply (as29s),
+    the size once done, flowsim's extras at R[8]."""
+    done = tile.state == "done" and not submitted
+    urls = done and media_reply
+    extras = [title(tile), tile.agent,
+              media.preview_url(tile.tile_id) if urls else None,
+              media.asb_url(sim, tile.tile_id) if urls else None,
+              tile.aspect, tile.resolution]
+    path = sim.video_path(tile.tile_id)
+    size = path.stat().st_size if done and path.exists() else None
+    return records.record(
+        tile, error=i18n_server.translate(tile.error, lang), extras=extras, submitted=submitted,
+        poster_url=media.image_url(sim, tile.tile_id) if urls else None,
+        video_url=media.video_url(sim, tile.tile_id) if urls else None, size_bytes=size)
+
+
+def wire_item(tile: Tile) -> list:
+    """The workflow item I of `tile` (its title as the tile shows it now)."""
+    return records.item(tile, title(tile))
 
 
 def upscale_seconds(sim: Sim) -> float | None:

@@ -70,6 +70,15 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         texts.UPGRADE_4K,
         "Nâng cấp lên 4K có sẵn với Google AI Ultra. Hãy nâng cấp để tiếp tục.",
         "4K 업스케일링은 Google AI Ultra에서 사용할 수 있습니다. 계속하려면 업그레이드하세요."),
+    # flowsim's wording for the status refusals of the real wire (docs/flowsim-2026-contract.md).
+    "model_not_on_plan": (
+        "This model isn't available on your plan.",
+        "Mô hình này không có trong gói của bạn.",
+        "이 모델은 현재 요금제에서 사용할 수 없습니다."),
+    "invalid_request": (
+        "This request can't be completed. Check the model and the images and try again.",
+        "Không thể hoàn tất yêu cầu này. Hãy kiểm tra mô hình và hình ảnh rồi thử lại.",
+        "이 요청을 완료할 수 없습니다. 모델과 이미지를 확인한 후 다시 시도하세요."),
     "not_found_project": (
         "This project doesn't exist or you don't have access to it.",
         "Dự án này không tồn tại hoặc bạn không có quyền truy cập.",

@@ -17,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 REFUSING_COLOURS = {"minor": (255, 0, 255), "face": (0, 255, 255)}
 TOLERANCE = 12
 MIME_SUFFIXES = {"PNG": ".png", "JPEG": ".jpg", "WEBP": ".webp", "GIF": ".gif"}
+MIME_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
 MAX_FILE_NAME = 255
 
 
@@ -39,6 +40,13 @@ class Asset:
     stored_at: float  # the picker lists it as READY from here on
     searchable_at: float  # the picker search finds it from here on
     suffix: str = ".png"
+    # The wire's upload record (flowsim/v2026/records.py): the library entry's own id, the
+    # stored image's type, size in pixels and bytes.
+    asset_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    mime: str = "image/png"
+    width: int = 0
+    height: int = 0
+    size_bytes: int = 0
 
     def state(self, now: float) -> str:
         """UPLOADING until stored, then READY."""
@@ -54,7 +62,7 @@ class Library:
 
     def decode(self, payload_b64: object, max_bytes: int) -> tuple[bytes, str]:
         """The image bytes and file suffix of an upload; UploadRefused when it is not a
-        sane image or too large."""
+        sane image or too large (`describe` tells its type and size afterwards)."""
         if not isinstance(payload_b64, str) or not payload_b64:
             raise UploadRefused("not_an_image")
         # Cheap bound before decoding: base64 is 4/3 of the bytes.
@@ -79,11 +87,13 @@ class Library:
             raise UploadRefused(refusal)
         return data, MIME_SUFFIXES[fmt]
 
-    def add(self, project_id: str, file_name: str, suffix: str, now: float,
+    def add(self, project_id: str, file_name: str, data: bytes, suffix: str, now: float,
             store_seconds: float, search_lag: float) -> Asset:
         """Register an accepted upload (the caller writes the file)."""
+        mime, (width, height) = describe(data)
         asset = Asset(str(uuid.uuid4()), project_id, file_name, now, now + store_seconds,
-                      now + store_seconds + search_lag, suffix)
+                      now + store_seconds + search_lag, suffix, mime=mime, width=width,
+                      height=height, size_bytes=len(data))
         self.assets[asset.media_id] = asset
         return asset
 
@@ -110,6 +120,12 @@ class Library:
         """The library from `to_json` output."""
         assets = {a["media_id"]: Asset(**a) for a in data.get("assets", [])}
         return cls(assets, list(data.get("refused", [])))
+
+
+def describe(data: bytes) -> tuple[str, tuple[int, int]]:
+    """(MIME type, (width, height)) of a decoded, verified image."""
+    with Image.open(io.BytesIO(data)) as image:
+        return MIME_TYPES.get(image.format or "", "image/png"), image.size
 
 
 def refusal_for(data: bytes) -> str | None:

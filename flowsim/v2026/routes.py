@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from html import escape
 from pathlib import Path
 
@@ -57,6 +58,10 @@ def boot_data(sim: Sim, lang: str, page: str, project_id: str | None = None,
     offered = catalog.offered(config.plan, config.lower_priority_model)
     return {
         "variant": VARIANT, "lang": lang, "page": page, "projectId": project_id,
+        # The page's batchexecute token (`at`, per session; signed-in pages only) and build
+        # label (`bl`).
+        "at": wire.at_token(sim.session_token) if page != "about" else None,
+        "build": wire.BUILD_LABEL,
         "mediaId": media_id,
         "projectTitle": sim.projects[project_id].title if project_id else None,
         "projects": [{"projectId": p.project_id, "title": p.title} for p in projects],
@@ -203,30 +208,43 @@ def session_401(request: web.Request) -> web.Response | None:
 
 
 async def batchexecute(request: web.Request) -> web.StreamResponse:
-    """POST batchexecute?rpcids=<ID>: 401 without a session, 400 when malformed."""
+    """POST batchexecute?rpcids=<ID>: 401 without a session, 400 when malformed (or without
+    the session's `at`), else 200 with the chunked reply."""
     sim = sim_of(request)
     if refused := session_401(request):
         return refused
+    started = wire.now_ms()
     rpc_id = request.query.get("rpcids")
     bound = (sim.config.max_upload_bytes * 4 // 3) * 3 + ENVELOPE_SLACK  # %-encoding: x3
     if request.content_length is None or request.content_length > bound:
         rpc.record_malformed(sim, rpc_id, "missing or excessive Content-Length")
-        return web.Response(status=400, text=wire.error_reply("body too large"))
+        return _bad_request("body too large")
     lang = i18n_server.pick_lang(request.query.get("hl"), request.headers.get("Accept-Language"))
     try:
         rpc_id, payload = wire.parse(rpc_id, request.headers.get("Content-Type", ""),
-                                     await request.read())
+                                     await request.read(), wire.at_token(sim.session_token))
     except wire.BadRequest as exc:
         rpc.record_malformed(sim, rpc_id, str(exc))
-        return web.Response(status=400, text=wire.error_reply(str(exc)))
+        return _bad_request(str(exc))
     try:
-        result = rpc.handle(sim, rpc_id, payload, lang)
+        result, call = rpc.handle(sim, rpc_id, payload, lang)
     except wire.BadRequest as exc:
-        return web.Response(status=400, text=wire.error_reply(str(exc)))
+        return _bad_request(str(exc))
     if rpc_id in catalog.RPC_KINDS and sim.config.submit_reply_ms:
         # Real Flow answers a submit 4-5 s after the click; the tiles already exist by then.
         await asyncio.sleep(sim.config.submit_reply_ms / 1000)
-    return web.Response(text=wire.reply(rpc_id, result),
+    if call.reply_at is not None:
+        await asyncio.sleep(max(0.0, call.reply_at - time.time()))
+    elapsed = wire.now_ms() - started
+    if isinstance(result, rpc.Refusal):
+        body = wire.refusal(rpc_id, result.code, result.reason, result.message, elapsed)
+    else:
+        body = wire.reply(rpc_id, result, elapsed)
+    return web.Response(text=body, content_type="application/json", charset="utf-8")
+
+
+def _bad_request(detail: str) -> web.Response:
+    return web.Response(status=400, text=wire.error_reply(detail),
                         content_type="application/json", charset="utf-8")
 
 

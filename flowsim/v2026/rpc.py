@@ -1,17 +1,49 @@
-"""The batchexecute RPCs of flow2026: one handler per rpc id, each answering a result dict
-(refusals as `{"error": {...}}`) or raising BadRequest; every call lands in `sim.wire_log`."""
+"""The batchexecute RPCs of flow2026: one handler per rpc id. Flow's rpcs take and answer
+positional arrays (records.py); flowsim's own (`hK3mQe`, `Vz7tGb`, `Qq9xPa`, `Lm2sRd`) named-
+field objects. A handler answers a result, a `Refusal` (a status row) or raises BadRequest (HTTP
+400); every call lands in `sim.wire_log` with flowsim's reason name."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from flowsim.sim import Refused, Sim
-from flowsim.v2026 import account, catalog, generate, i18n_server, library, media
+from flowsim.v2026 import account, catalog, generate, i18n_server, library, media, records
 from flowsim.v2026.wire import BadRequest, record
 
 MAX_FILE_NAME = 255
 UPSCALE_SIZES = ("1080p", "4K")
+
+# flowsim reason -> (status code, PUBLIC_ERROR reason or None): docs/flowsim-2026-contract.md.
+# M where the README shows it; the rest ASSUMPTION (flowsim's own words in Google's style).
+REFUSALS: dict[str, tuple[int, str | None]] = {
+    "unusual_activity": (7, "PUBLIC_ERROR_UNUSUAL_ACTIVITY"),
+    "too_quickly": (8, "PUBLIC_ERROR_RATE_LIMITED"),
+    "insufficient_credits": (8, "PUBLIC_ERROR_INSUFFICIENT_CREDITS"),
+    "too_many": (8, "PUBLIC_ERROR_TOO_MANY_GENERATIONS"),
+    "unknown_model": (5, None),
+    "model_not_on_plan": (7, "PUBLIC_ERROR_MODEL_ACCESS_DENIED"),
+    "invalid_request": (3, "PUBLIC_ERROR_INVALID_REQUEST"),
+    "minor": (3, "PUBLIC_ERROR_UPLOAD_MINOR"),
+    "face": (3, "PUBLIC_ERROR_UPLOAD_FACE"),
+    "not_an_image": (3, "PUBLIC_ERROR_UPLOAD_NOT_IMAGE"),
+    "too_large": (3, "PUBLIC_ERROR_UPLOAD_TOO_LARGE"),
+    "upload_consent_required": (9, "PUBLIC_ERROR_UPLOAD_CONSENT_REQUIRED"),
+    "not_on_plan": (7, "PUBLIC_ERROR_UPSCALE_NOT_ON_PLAN"),  # 4K on Pro (flowsim)
+    "not_found": (5, None),  # as29s of an id the account does not have
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A call answered with a status instead of a result."""
+
+    code: int
+    reason: str | None
+    message: str | None
 
 
 class Call:
@@ -20,22 +52,25 @@ class Call:
     def __init__(self, sim: Sim, rpc_id: str, lang: str):
         self.sim, self.rpc_id, self.lang = sim, rpc_id, lang
         self.entry = record(rpc_id)
+        self.reply_at: float | None = None  # answer no earlier than this (time.time())
 
-    def refusal(self, reason: str, text: str | None = None) -> dict:
-        """A refusal result (a normal reply), recorded on the wire."""
-        self.entry["refused"] = reason
-        return {"error": {"reason": reason,
-                          "message": text or i18n_server.text(reason, self.lang)}}
+    def refusal(self, reason: str, text: str | None = None, detail: str | None = None) -> Refusal:
+        """A status-row refusal, recorded on the wire under flowsim's `reason` name."""
+        self.entry["refused"] = f"{reason}: {detail}" if detail else reason
+        code, public = REFUSALS[reason]
+        message = None if public is None else (text or i18n_server.text(reason, self.lang))
+        return Refusal(code, public, message)
 
 
-def handle(sim: Sim, rpc_id: str, payload: dict, lang: str) -> dict:
-    """Run one call and record it; BadRequest (HTTP 400) is recorded as `bad_request`."""
+def handle(sim: Sim, rpc_id: str, payload: Any, lang: str) -> tuple[Any, Call]:
+    """Run one call and record it: (result or Refusal, the call). BadRequest (HTTP 400) is
+    recorded as `bad_request: …`."""
     call = Call(sim, rpc_id, lang)
     try:
         handler = HANDLERS.get(rpc_id)
         if handler is None:
             raise BadRequest(f"unknown rpc id {rpc_id!r}")
-        return handler(call, payload)
+        return handler(call, payload), call
     except BadRequest as exc:
         call.entry["refused"] = f"bad_request: {exc}"
         raise
@@ -51,35 +86,32 @@ def record_malformed(sim: Sim, rpc_id: str | None, detail: str) -> None:
 
 
 # ---- uploads and the picker --------------------------------------------------------------
-def upload(call: Call, p: dict) -> dict:
-    """maseQ: an image into the project library."""
+def upload(call: Call, p: list) -> Any:
+    """maseQ: an image into the project library, answered once it is stored."""
     sim = call.sim
-    project_id = generate.own_project(sim, p.get("projectId"))
-    name, mime = p.get("fileName"), p.get("mimeType")
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_FILE_NAME:
-        raise BadRequest("fileName must be a non-empty string of at most 255 characters")
-    if not isinstance(mime, str):
-        raise BadRequest("mimeType must be a string")
+    ask = records.read_upload(p, MAX_FILE_NAME)
+    project_id = generate.own_project(sim, ask.project_id)
     call.entry.update(project=project_id)
     if sim.config.upload_consent and not sim.account.consent_accepted:
-        return _refuse_upload(call, name, "upload_consent_required")
+        return _refuse_upload(call, ask.file_name, "upload_consent_required")
     try:
-        if not mime.startswith("image/"):
+        if not ask.mime.startswith("image/"):
             raise library.UploadRefused("not_an_image")
-        data, suffix = sim.library.decode(p.get("imageBase64"), sim.config.max_upload_bytes)
+        data, suffix = sim.library.decode(ask.b64, sim.config.max_upload_bytes)
     except library.UploadRefused as refused:
-        return _refuse_upload(call, name, refused.reason)
+        return _refuse_upload(call, ask.file_name, refused.reason)
     now = time.time()
-    asset = sim.library.add(project_id, name, suffix, now, sim.config.upload_store_seconds,
-                            sim.config.search_lag_seconds)
+    asset = sim.library.add(project_id, ask.file_name, data, suffix, now,
+                            sim.config.upload_store_seconds, sim.config.search_lag_seconds)
     path = library.asset_path(sim.studio.media_dir, asset)
     path.write_bytes(data)
     sim.media[asset.media_id] = path  # reset() deletes it with the other media
     call.entry.update(media_ids=[asset.media_id])
-    return {"mediaId": asset.media_id, "fileName": name, "state": asset.state(now)}
+    call.reply_at = asset.stored_at  # the real reply comes once the image is stored (~7 s)
+    return records.upload_result(asset, asset.mime)
 
 
-def _refuse_upload(call: Call, name: str, reason: str) -> dict:
+def _refuse_upload(call: Call, name: str, reason: str) -> Refusal:
     call.sim.library.refused.append({"mediaId": None, "fileName": name, "state": "REFUSED",
                                      "refused": reason})
     return call.refusal(reason)
@@ -110,13 +142,23 @@ def picker(call: Call, p: dict) -> dict:
 
 
 # ---- generation --------------------------------------------------------------------------
-def submit(call: Call, p: dict) -> dict:
-    """YhhmEf / eb1hJf / nprQif: one tile per request, charged at once."""
-    spec = generate.check_submit(call.sim, call.rpc_id, p)
+def submit(call: Call, p: list) -> Any:
+    """YhhmEf / eb1hJf / nprQif / MZZa6b: one tile per Q, charged at once."""
+    ask = records.read_submit(p)
+    call.entry.update(kind=catalog.WIRE_KINDS[catalog.RPC_KINDS[call.rpc_id]],
+                      project=ask.project_id, trusted=ask.trusted, agent=ask.agent,
+                      count=len(ask.asks), model_key=ask.asks[0].model_key,
+                      client_request_id=ask.client_request_id)
+    try:
+        spec = generate.check_submit(call.sim, call.rpc_id, ask)
+    except catalog.KeyRefused as refused:
+        return call.refusal(refused.reason)
+    except generate.Invalid as invalid:
+        return call.refusal("invalid_request", detail=str(invalid))
     return _run_submit(call, spec)
 
 
-def _run_submit(call: Call, spec: generate.Spec, retry_of: str | None = None) -> dict:
+def _run_submit(call: Call, spec: generate.Spec, retry_of: str | None = None) -> Any:
     sim = call.sim
     call.entry.update(
         kind=catalog.WIRE_KINDS[spec.kind], project=spec.project_id,
@@ -124,6 +166,7 @@ def _run_submit(call: Call, spec: generate.Spec, retry_of: str | None = None) ->
         model=spec.model.label, model_key=spec.model_key,
         duration=spec.seconds, resolution=spec.resolution, aspect=spec.aspect,
         count=spec.count, trusted=spec.trusted, agent=spec.agent,
+        client_request_id=spec.client_request_id,
     )
     try:
         tiles = generate.submit(sim, spec, call.lang, retry_of)
@@ -131,53 +174,64 @@ def _run_submit(call: Call, spec: generate.Spec, retry_of: str | None = None) ->
         return call.refusal(refused.reason, refused.text)
     call.entry["credits"] = spec.price * spec.count
     call.entry["tile_ids"] = [t.tile_id for t in tiles]
-    return {"operations": [{"mediaId": t.tile_id, "status": generate.STATUSES[t.state]}
-                           for t in tiles],
-            "remainingCredits": sim.credits_left}
+    return records.submit_result(
+        sim.credits_left, [generate.wire_item(t) for t in tiles],
+        [generate.wire_record(sim, t, call.lang, submitted=True) for t in tiles])
 
 
-def poll(call: Call, p: dict) -> dict:
-    """jwpduf: the project's tiles, newest first (all, or the ones asked for)."""
+def poll(call: Call, p: list) -> list:
+    """jwpduf: the records of the ids asked for, in that order; ids the account does not own
+    are left out (ASSUMPTION)."""
     sim = call.sim
-    project = sim.projects[generate.own_project(sim, p.get("projectId"))]
-    wanted = p.get("mediaIds")
-    if wanted is not None and (not isinstance(wanted, list)
-                               or not all(isinstance(m, str) for m in wanted)):
-        raise BadRequest("mediaIds must be a list of ids or null")
+    ids = records.read_poll(p)
+    tiles = [sim.tiles[m] for m in dict.fromkeys(ids)
+             if m in sim.tiles and sim.tiles[m].project_id in sim.projects]
+    call.entry.update(media_ids=[t.tile_id for t in tiles],
+                      project=tiles[0].project_id if tiles else None)
+    return records.poll_result(sim.credits_left,
+                               [generate.wire_record(sim, t, call.lang) for t in tiles])
+
+
+def listing(call: Call, p: list) -> list:
+    """Zzl0ze: the project's workflow items, newest first."""
+    sim = call.sim
+    project = sim.projects[generate.own_project(sim, records.read_listing(p))]
     call.entry.update(project=project.project_id)
-    ids = project.tile_ids if wanted is None else [t for t in project.tile_ids if t in wanted]
-    return {"media": [generate.media_entry(sim.tiles[t], call.lang) for t in ids],
-            "remainingCredits": sim.credits_left}
+    return records.listing_result([generate.wire_item(sim.tiles[t]) for t in project.tile_ids
+                                   if t in sim.tiles])
 
 
-def _done_tile(sim: Sim, media_id: object):
+def credits(call: Call, p: list) -> list:
+    """nzlxg: the credit balance (M: `[]` → `[1050,1,2,2,null,1050]`; the middle values are
+    copied from the capture, their meaning unknown)."""
+    if p:
+        raise BadRequest("a credit request is []")
+    return records.credits_result(call.sim.credits_left)
+
+
+def _own_tile(sim: Sim, media_id: object):
     tile = sim.tiles.get(media_id) if isinstance(media_id, str) else None
     if tile is None or tile.project_id not in sim.projects:
         raise BadRequest(f"unknown mediaId {media_id!r}")
     return tile
 
 
-def signed_urls(call: Call, p: dict) -> dict:
-    """as29s: signed URLs of finished clips (unfinished ones are left out)."""
+def media_record(call: Call, p: list) -> Any:
+    """as29s: one record with its signed poster and video URLs (a clip not done: without)."""
     sim = call.sim
-    ids = p.get("mediaIds")
-    if not isinstance(ids, list) or len(ids) > 100:
-        raise BadRequest("mediaIds must be a list of at most 100 ids")
-    tiles = [_done_tile(sim, m) for m in ids]
-    call.entry.update(media_ids=list(ids))
-    return {"media": [
-        {"mediaId": t.tile_id, "videoUrl": media.video_url(sim, t.tile_id),
-         "thumbnailUrl": media.image_url(sim, t.tile_id),
-         "previewUrl": media.preview_url(t.tile_id),
-         "opaqueThumbnailUrl": media.asb_url(sim, t.tile_id)}
-        for t in tiles if t.state == "done"
-    ]}
+    media_id = records.read_media(p)
+    tile = sim.tiles.get(media_id)
+    call.entry.update(media_ids=[media_id])
+    if tile is None or tile.project_id not in sim.projects:
+        return call.refusal("not_found")
+    call.entry.update(project=tile.project_id)
+    return generate.wire_record(sim, tile, call.lang, media_reply=True)
 
 
-def upscale(call: Call, p: dict) -> dict:
+def upscale(call: Call, p: dict) -> Any:
     """Qq9xPa: 1080p on demand (free, maybe never), 4K refused on Pro and 50 credits on Ultra."""
     sim = call.sim
-    tile = _done_tile(sim, p.get("mediaId"))
+    tile = _own_tile(sim, p.get("mediaId"))
     size = p.get("size")
     if size not in UPSCALE_SIZES:
         raise BadRequest("size must be 1080p or 4K")
@@ -203,7 +257,7 @@ def upscale(call: Call, p: dict) -> dict:
 
 
 # ---- small ops ---------------------------------------------------------------------------
-def ops(call: Call, p: dict) -> dict:
+def ops(call: Call, p: dict) -> Any:
     """Lm2sRd: project, account and tile operations of the page."""
     sim, op = call.sim, p.get("op")
     call.entry.update(kind=None, refused=None)
@@ -238,7 +292,7 @@ def ops(call: Call, p: dict) -> dict:
     if op == "account":
         return {"plan": sim.config.plan, "credits": sim.credits_left}
     if op == "delete_tile":
-        tile = _done_tile(sim, p.get("mediaId"))
+        tile = _own_tile(sim, p.get("mediaId"))
         if tile.active or tile.state == "queued":
             raise BadRequest("a generation in progress cannot be deleted")
         project = sim.projects[tile.project_id]
@@ -259,6 +313,8 @@ def ops(call: Call, p: dict) -> dict:
         sim.account.characters[character_id] = {"project": project_id, "name": name.strip()}
         return {"characterId": character_id, "name": name.strip()}
     if op == "retry":
+        # Flow's Retry: answered like a submit (`[null, credits, [I], [R]]`, refusals as
+        # status rows).
         spec = generate.retry_spec(sim, p.get("mediaId"))
         return _run_submit(call, spec, retry_of=p["mediaId"])
     raise BadRequest(f"unknown op {op!r}")
@@ -274,5 +330,5 @@ def frames_mode(sim: Sim) -> str:
 HANDLERS = {
     "maseQ": upload, "hK3mQe": consent, "Vz7tGb": picker,
     "YhhmEf": submit, "eb1hJf": submit, "nprQif": submit, "MZZa6b": submit,
-    "jwpduf": poll, "as29s": signed_urls, "Qq9xPa": upscale, "Lm2sRd": ops,
+    "jwpduf": poll, "as29s": media_record, "Zzl0ze": listing, "nzlxg": credits, "Qq9xPa": upscale, "Lm2sRd": ops,
 }
