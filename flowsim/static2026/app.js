@@ -5,6 +5,7 @@ import { account, boot, h, icon, iconButton, num, openMenu, openOverlay, rpc, sl
 import { Composer } from "./composer.js";
 import { Grid, sizeItems } from "./grid.js";
 import { RichEditor } from "./editor.js";
+import * as W from "./wire.js";
 
 const app = document.getElementById("app");
 let credits = typeof account.credits === "number" ? account.credits : 0;
@@ -186,25 +187,41 @@ function readBase64(file) {
 function project(projectId) {
   document.title = `Google Flow - ${boot.projectTitle || ""}`;
   const fileInput = h("input", { type: "file", accept: "image/*", class: "upload-file-input", style: { display: "none" } });
+  const titles = new Map(); // media id -> the workflow item's title (submit reply, listing)
   let grid;
-  const composer = Composer({ projectId, onSubmitted: () => poll() });
-  grid = Grid({ projectId, onReuse: (p) => composer.reuse(p), onChanged: () => poll() });
+  const composer = Composer({ projectId, onSubmitted: (res) => submitted(res) });
+  grid = Grid({ projectId, onReuse: (p) => composer.reuse(p), onChanged: () => poll(), onSubmitted: (res) => submitted(res) });
   const bar = projectTopBar(projectId, () => fileInput.click());
   creditListeners.push((n) => composer.setCredits(n));
 
+  function absorbItems(items) { for (const it of items) titles.set(it.mediaId, it.title); }
+
+  /** A submit (or Retry) reply: its items and records go on the grid at once, then a poll. */
+  function submitted(res) {
+    const reply = W.submitReply(res);
+    absorbItems(reply.items);
+    grid.update(W.submitReply(res, titles).records);
+    setCredits(reply.credits);
+    poll();
+  }
+
+  let uploadSeq = 0;
   async function upload(file) {
     // The rights dialog comes only after the chooser handed the file over (FLOW_2026 §3).
     if (account.uploadConsent && !(await consentDialog())) return;
-    const payload = { projectId, fileName: file.name, mimeType: file.type || "application/octet-stream",
-      imageBase64: await readBase64(file) };
+    const payload = W.uploadRequest(projectId, await readBase64(file), file.type || "application/octet-stream", file.name);
+    // The grid shows the upload at once (title only, 99%); the reply comes once it is stored.
+    const temp = `sending-${++uploadSeq}`;
+    grid.addUpload({ mediaId: temp, fileName: file.name, state: "UPLOADING" });
     let res = await rpc("maseQ", payload);
-    if (res.error && res.error.reason === "upload_consent_required") {
+    if (res.error && res.error.reason === "PUBLIC_ERROR_UPLOAD_CONSENT_REQUIRED") {
       account.uploadConsent = true;
-      if (!(await consentDialog())) return;
+      if (!(await consentDialog())) { grid.removeUpload(temp); return; }
       res = await rpc("maseQ", payload);
     }
-    if (res.error) { snack(res.error.message || t("generic_error")); return; }
-    grid.addUpload({ mediaId: res.mediaId, fileName: res.fileName || file.name, state: res.state || "UPLOADING" });
+    if (res.error) { grid.removeUpload(temp); snack(res.error.message || t("generic_error")); return; }
+    const up = W.uploadReply(res);
+    grid.replaceUpload(temp, { mediaId: up.mediaId, fileName: up.fileName || file.name, state: "UPLOADING" });
     watchUploads();
   }
   fileInput.addEventListener("change", () => {
@@ -222,26 +239,83 @@ function project(projectId) {
       while (grid.pendingUploads()) {
         await sleep(Math.min(num("poll_ms", 5000), 1000));
         const res = await rpc("Vz7tGb", { projectId, query: "" });
-        if (res.assets) grid.uploadsReady(res.assets);
+        if (res.assets) grid.uploadsReady(res.assets, { add: false });
       }
     } finally { watching = false; }
   }
 
+  /** The project is gone (a reset) or another variant plays: reload into what the server
+   * serves now (a 404 page, or the other UI). */
+  function gone(res) {
+    if (res.error && /^http_40[04]$/.test(res.error.reason || "")) { location.reload(); return true; }
+    return false;
+  }
+
+  async function pollIds(ids, initial = false) {
+    const answered = new Set();
+    for (let i = 0; i < ids.length; i += W.POLL_MAX) {
+      const res = await rpc("jwpduf", W.pollRequest(ids.slice(i, i + W.POLL_MAX)));
+      if (res.error) return null;
+      const reply = W.pollReply(res, titles);
+      reply.records.forEach((m) => answered.add(m.mediaId));
+      grid.update(reply.records, { initial });
+      setCredits(reply.credits);
+    }
+    return ids.filter((id) => !answered.has(id));
+  }
+
+  // On load: the listing (Zzl0ze), then every listed id polled once (as the real page does).
+  let loaded = false;
+  async function load() {
+    const res = await rpc("Zzl0ze", W.listingRequest(projectId));
+    if (gone(res) || res.error) return;
+    const items = W.items(res[1]);
+    absorbItems(items);
+    await pollIds(items.map((it) => it.mediaId), true);
+    grid.initialDone();
+    loaded = true;
+  }
+
+  // Afterwards jwpduf asks only for the ids not yet done or failed.
   let polling = false;
   async function poll() {
-    if (polling) return;
+    if (polling || !loaded) return;
     polling = true;
     try {
-      const res = await rpc("jwpduf", { projectId, mediaIds: null });
-      if (res.error) {
-        // The project is gone (a reset) or another variant plays: reload into what the server
-        // serves now (a 404 page, or the other UI).
-        if (/^http_40[04]$|not_found|foreign/.test(res.error.reason || "")) location.reload();
-        return;
-      }
-      grid.update(res.media || []);
-      setCredits(res.remainingCredits);
+      const ids = grid.waiting();
+      if (!ids.length) return;
+      const missing = await pollIds(ids);
+      if (missing && missing.length) await relist(missing);
     } finally { polling = false; }
+  }
+
+  // flowsim: an idle page (nothing to wait for) re-reads the listing every poll_ms, so an open
+  // page follows a reset, an expired session or a variant switch, and shows clips made
+  // elsewhere. `suspects`: ids to drop unless the listing still names them.
+  async function relist(suspects = null) {
+    const known = suspects || grid.mediaIds();
+    const res = await rpc("Zzl0ze", W.listingRequest(projectId));
+    if (gone(res) || res.error) return;
+    const items = W.items(res[1]);
+    absorbItems(items);
+    const listed = new Set(items.map((it) => it.mediaId));
+    known.filter((id) => !listed.has(id)).forEach((id) => grid.remove(id));
+    const fresh = items.map((it) => it.mediaId).filter((id) => !grid.has(id));
+    if (fresh.length) await pollIds(fresh);
+  }
+
+  async function tick() {
+    if (!loaded) { await load(); return; }
+    if (grid.waiting().length) await poll();
+    else if (!polling) {
+      polling = true;
+      try {
+        await relist();
+        // The balance (nzlxg, a real page call): jwpduf carries it only while clips render.
+        const res = await rpc("nzlxg", []);
+        if (!res.error) setCredits(W.credits(res));
+      } finally { polling = false; }
+    }
   }
 
   grid.scroller.addEventListener("scroll", () => {
@@ -253,9 +327,9 @@ function project(projectId) {
   rpc("Vz7tGb", { projectId, query: "" }).then((res) => {
     if (res.assets) grid.uploadsReady(res.assets.filter((a) => a.state === "READY"));
   });
-  poll();
+  load().then(() => poll());
   const loop = async () => {
-    try { await poll(); } catch (e) { /* retried on the next tick */ }
+    try { await tick(); } catch (e) { /* retried on the next tick */ }
     setTimeout(loop, num("poll_ms", 5000));
   };
   setTimeout(loop, num("poll_ms", 5000));
@@ -275,9 +349,10 @@ async function edit(projectId, mediaId) {
     h("main", { class: "edit-main" }, player, h("flow-scene-timeline", { class: "scene-timeline" })),
     h("flow-edit-video-prompt-box", { class: "edit-prompt-box" }, editor.el,
       h("div", { class: "bottom-controls" }, h("button", { type: "button", class: "extend-mode-chip mdc-button" }, t("extend")))));
-  const res = await rpc("as29s", { mediaIds: [mediaId] });
-  const item = res.media && res.media[0];
-  if (item) player.src = item.videoUrl;
+  const res = await rpc("as29s", W.mediaRequest(mediaId));
+  if (res.error) return;
+  const clip = W.record(res);
+  if (clip.videoUrl) player.src = clip.videoUrl;
 }
 
 // ---- pages under a project: a scene, characters, tools (FLOW_2026 §1; minimal but real) --------

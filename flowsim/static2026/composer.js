@@ -3,8 +3,8 @@
 // and the submit that picks its rpc from what is bound (an empty Frames submit is text-to-video).
 import { account, boot, cfg, h, icon, iconButton, num, openMenu, openOverlay, rpc, snack, t } from "./core.js";
 import { RichEditor } from "./editor.js";
+import * as W from "./wire.js";
 
-const ASPECT_KEYS = { "16:9": "VIDEO_ASPECT_RATIO_LANDSCAPE", "9:16": "VIDEO_ASPECT_RATIO_PORTRAIT" };
 const ASPECT_ICON = { "16:9": "crop_16_9", "9:16": "crop_9_16", "4:3": "crop_landscape", "1:1": "crop_square", "3:4": "crop_portrait" };
 let groupCounter = 0; // Material's auto counter for toggle group names: never stable
 
@@ -381,36 +381,29 @@ export function Composer({ projectId, onSubmitted }) {
     } else if (S.mode === "ingredients" && S.media === "video" && references().length) {
       kind = "r2v"; // Ingredients with references: MZZa6b (without any: text-to-video, billed)
     } // an empty Start chip in Frames goes out as text-to-video and is billed (FLOW_2026 §6)
-    let keys = (catalog()[model] || {}).keys || {};
+    // The key names aspect, duration and resolution itself (the request has no other field
+    // for them): the server renders the table, the page only looks it up.
+    const keyOf = (m) => (((catalog()[m] || {}).keys || {})[kind] || {})[`${duration}/${resolution}/${S.aspect}`];
+    let key = keyOf(model);
     const fallback = (catalog()[model] || {}).r2vFallback;
-    if (!keys[kind] && fallback && catalog()[fallback]) {
+    if (!key && fallback && catalog()[fallback]) {
       // FLOW_2026 §5 (M): the chosen model lacks the feature; Flow silently uses a
       // compatible one (and bills it). Nothing on screen says so until the popover reopens.
-      model = fallback; S.model = fallback; keys = catalog()[model].keys || {};
+      model = fallback; S.model = fallback; key = keyOf(model);
     }
-    const refs = kind === "r2v" ? references() : [];
-    const rpcId = { t2v: "YhhmEf", i2v: "eb1hJf", fl: "nprQif", r2v: "MZZa6b" }[kind];
-    const requests = [];
-    for (let i = 0; i < count; i++) {
-      const r = { prompt, modelKey: keys[kind], aspectRatio: ASPECT_KEYS[S.aspect], durationSeconds: duration,
-        resolution, seed: Math.floor(Math.random() * 1e6) };
-      if (kind === "i2v" || kind === "fl") r.startImage = { mediaId: S.start.mediaId };
-      if (kind === "fl") r.endImage = { mediaId: S.end.mediaId };
-      if (kind === "r2v") r.references = refs.map((mediaId) => ({ mediaId }));
-      if (S.agent) r.agent = true;
-      requests.push(r);
-    }
-    const payload = { projectId, requests };
-    if (!trusted) payload.trusted = false;
+    const refs = { t2v: null, i2v: S.start && [S.start.mediaId], fl: S.start && S.end && [S.start.mediaId, S.end.mediaId],
+      r2v: references() }[kind];
+    const { payload } = W.submitRequest({ projectId, runs: editor.runs(), refs, key, count,
+      trusted, agent: S.agent });
     S.inflight = true; renderSubmit();
-    // Armed at the click, not at the reply (which comes seconds later): the tiles may show
-    // before the reply does.
+    // Armed at the click, not at the reply (which comes seconds later).
     S.submits += 1;
     if (cfg.trigger_swallow) S.swallowArmed = true;
     let res;
-    try { res = await rpc(rpcId, payload); } finally { S.inflight = false; }
+    try { res = await rpc(W.SUBMIT_RPC[kind], payload); } finally { S.inflight = false; }
     if (res.error) { snack(res.error.message || t("generic_error")); renderSubmit(); return; }
-    if (typeof res.remainingCredits === "number") S.credits = res.remainingCredits;
+    const reply = W.submitReply(res);
+    if (typeof reply.credits === "number") S.credits = reply.credits;
     renderSubmit();
     onSubmitted && onSubmitted(res);
   }

@@ -174,23 +174,61 @@ export function snack(text, ms = 8000) {
   return el;
 }
 
-// ---- the batchexecute wire (FLOW_2026 §7, contract) -----------------------------------------
+// ---- the batchexecute wire (FLOW_2026 §7, docs/flowsim-2026-contract.md) --------------------
 let reqid = 100000 + Math.floor(Math.random() * 9000);
+// A session id per page load, like the real `f.sid` (a signed 64-bit number as text).
+const fsid = (Math.random() < 0.5 ? "-" : "") + String(1 + Math.floor(Math.random() * 9))
+  + Array.from({ length: 18 }, () => Math.floor(Math.random() * 10)).join("");
+
+/** The JSON chunks of an `rt=c` reply: `)]}'`, then length lines and one JSON array each (the
+ * length is not trusted: a chunk is read line by line until it parses). */
+export function replyChunks(text) {
+  const body = text.startsWith(")]}'") ? text.slice(4) : text;
+  const out = [];
+  let buf = [];
+  for (const line of body.split("\n")) {
+    const s = line.trim();
+    if (!buf.length && (!s || /^\d+$/.test(s))) continue;
+    buf.push(line);
+    try {
+      out.push(JSON.parse(buf.join("\n")));
+      buf = [];
+    } catch (e) { /* a chunk over several lines: read on */ }
+  }
+  return out;
+}
+
+function strings(value, out = []) {
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => strings(v, out));
+  return out;
+}
+
+/** A status element (`[3]`, `[7, null, [["PUBLIC_ERROR_…", "message"]]]`) as {code, reason, message}. */
+export function statusError(status) {
+  const code = Array.isArray(status) ? status[0] : (typeof status === "number" ? status : null);
+  const texts = strings(status);
+  const reason = texts.find((s) => /^PUBLIC_ERROR_[A-Z0-9_]+$/.test(s)) || null;
+  const message = texts.filter((s) => s !== reason).join(" ");
+  return { code, reason: reason || `status_${code}`, message: message || t("generic_error") };
+}
 
 /**
- * Call one rpc; resolves to its result object. A refusal resolves to {error:{reason,message}};
- * a 401 navigates to /about; other HTTP errors resolve to {error:{reason:"http_<status>"}}.
+ * Call one rpc; resolves to its result (Flow's rpcs: a positional array). A status row resolves
+ * to {error:{code,reason,message}}; a 401 navigates to /about; other HTTP errors resolve to
+ * {error:{reason:"http_<status>"}}.
  */
 export async function rpc(id, payload) {
   reqid += 100000;
-  const qs = new URLSearchParams({ rpcids: id, "source-path": location.pathname, hl: lang,
-    _reqid: String(reqid), rt: "c" });
-  const body = "f.req=" + encodeURIComponent(JSON.stringify([[[id, JSON.stringify(payload), null, "generic"]]]));
+  const qs = new URLSearchParams({ rpcids: id, "source-path": location.pathname, bl: boot.build || "",
+    "f.sid": fsid, hl: lang, _reqid: String(reqid), rt: "c" });
+  const freq = JSON.stringify([[[id, JSON.stringify(payload), null, "generic"]]]);
+  const body = `f.req=${encodeURIComponent(freq)}&at=${encodeURIComponent(boot.at || "")}&`;
   let res;
   try {
     res = await fetch(`/_/AiSandboxAngularFrontend/data/batchexecute?${qs}`, {
       method: "POST", body, credentials: "same-origin",
-      headers: { "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
+      headers: { "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8", "X-Same-Domain": "1" },
     });
   } catch (e) {
     return { error: { reason: "network", message: t("generic_error") } };
@@ -201,10 +239,12 @@ export async function rpc(id, payload) {
   }
   const text = await res.text();
   if (!res.ok) return { error: { reason: `http_${res.status}`, message: t("generic_error"), detail: text } };
-  const json = JSON.parse(text.replace(/^\)\]\}'\s*/, ""));
-  const entry = json.find((e) => e[0] === "wrb.fr" && e[1] === id);
-  if (!entry) return { error: { reason: "bad_reply", message: t("generic_error") } };
-  return JSON.parse(entry[2]);
+  const rows = replyChunks(text).flat();
+  const row = rows.find((e) => Array.isArray(e) && e[0] === "wrb.fr" && e[1] === id);
+  if (!row) return { error: { reason: "bad_reply", message: t("generic_error") } };
+  if (typeof row[2] === "string") return JSON.parse(row[2]);
+  if (row[5] !== null && row[5] !== undefined) return { error: statusError(row[5]) };
+  return { error: { reason: "no_result", message: t("generic_error") } };
 }
 
 /** Sleep. */

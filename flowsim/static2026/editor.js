@@ -105,6 +105,28 @@ export function RichEditor({ placeholder, onChange, onEnter, onMention, cls = "p
 
   return {
     el, pm, text,
+    /** The prompt as rich-text runs (what the wire carries): ["text"] runs and, for each
+     * mention chip, [null, [[media id, file name]]]; their plain text equals text(). */
+    runs() {
+      const out = [];
+      const push = (s) => {
+        if (!s) return;
+        const last = out[out.length - 1];
+        if (last && typeof last[0] === "string") last[0] += s; else out.push([s]);
+      };
+      const walk = (node) => {
+        for (const c of node.childNodes) {
+          if (c.nodeType === 3) push(c.textContent.replace(/\u00a0/g, " "));
+          else if (c.nodeType === 1 && c.matches("span.mention-chip[data-mention-id]")) {
+            out.push([null, [[c.dataset.mentionId, c.textContent]]]);
+          } else if (c.nodeType === 1) walk(c);
+        }
+      };
+      const paras = [...pm.children].filter((c) => c.tagName === "P");
+      if (!paras.length) walk(pm);
+      paras.forEach((p, i) => { if (i) push("\n"); walk(p); });
+      return out;
+    },
     /** Media ids of the mention chips in the prompt, in order. */
     mentions() { return [...pm.querySelectorAll("span.mention-chip[data-mention-id]")].map((s) => s.dataset.mentionId); },
     /** Empty the editor (the Clear prompt button). */

@@ -3,6 +3,7 @@
 // between progress and media; the hover toolbar that only a real mouse move reveals; the
 // <video> mounted only while hovered; the download menu with its size submenu.
 import { account, cfg, h, icon, num, openMenu, rpc, sleep, snack, t } from "./core.js";
+import * as W from "./wire.js";
 
 const PER_ROW = 4;
 const ROW_H = 250;
@@ -15,18 +16,18 @@ function saveAs(href, name) {
   a.remove();
 }
 
-/** The grid: {el, scroller, update(media), addUpload(fileName, mediaId), uploadsReady(assets)}. */
-export function Grid({ projectId, onReuse, onChanged }) {
+/** The grid: {el, scroller, update(clips), waiting(), remove(id), addUpload(asset), …}. Clips are
+ * the page's objects decoded from Flow's records (wire.js). */
+export function Grid({ projectId, onReuse, onChanged, onSubmitted }) {
   const inner = h("div", { class: "virtual-scroll-container" });
   // A project without media says so (public tools anchor on `.empty-project-message`).
   const empty = h("div", { class: "empty-project-message" }, t("empty_project"));
   const scroller = h("div", { class: "cdk-virtual-scrollable page-container" }, empty, inner);
   const entries = new Map(); // key -> {key, kind, order, data, el, sig}
-  const urls = new Map(); // mediaId -> as29s item
+  const urls = new Map(); // mediaId -> the as29s clip (poster, video, preview, opaque URLs)
   const asked = new Set();
   const firstSeen = new Map(); // mediaId -> status when this page first saw it
   const gapUntil = new Map(); // mediaId -> time the blank gap ends
-  let firstPoll = true;
   let layoutSig = "";
 
   function blankGap() {
@@ -65,8 +66,11 @@ export function Grid({ projectId, onReuse, onChanged }) {
       : [h("button", { type: "button", class: "mdc-button retry-button", onclick: async (e) => {
         e.stopPropagation();
         const res = await rpc("Lm2sRd", { op: "retry", mediaId: m.mediaId });
-        if (res.error) snack(res.error.message || t("generic_error"));
-        onChanged && onChanged();
+        if (res.error) { snack(res.error.message || t("generic_error")); onChanged && onChanged(); return; }
+        // Flow's Retry: the failed tile goes away, the new one comes with the reply.
+        entries.delete(m.mediaId);
+        layout();
+        onSubmitted && onSubmitted(res);
       } }, icon("refresh"), t("retry")),
       h("button", { type: "button", class: "mdc-button reuse-button", onclick: (e) => { e.stopPropagation(); onReuse && onReuse(m.prompt); } }, icon("redo"), t("reuse_prompt")),
       h("button", { type: "button", class: "mdc-button delete-button", onclick: (e) => { e.stopPropagation(); del(m); } }, icon("delete"), t("delete"))];
@@ -213,46 +217,76 @@ export function Grid({ projectId, onReuse, onChanged }) {
       && !urls.has(e.key) && !asked.has(e.key)).map((e) => e.key);
     if (!want.length) return;
     want.forEach((id) => asked.add(id));
-    const res = await rpc("as29s", { mediaIds: want });
-    for (const item of (res && res.media) || []) urls.set(item.mediaId, item);
-    want.forEach((id) => asked.delete(id));
+    // as29s is asked one id per call (as the real page does).
+    await Promise.all(want.map(async (id) => {
+      const res = await rpc("as29s", W.mediaRequest(id));
+      if (!res.error) {
+        const clip = W.record(res);
+        if (clip.videoUrl) urls.set(id, clip);
+      }
+      asked.delete(id);
+    }));
     layout();
   }
 
   return {
     el: scroller, scroller,
-    /** A jwpduf result: the project's media, in any order. */
-    update(media) {
-      const seen = new Set();
+    /** Clips from a submit or poll reply (in any order); `initial`: the poll right after the
+     * page loaded (a clip already done then gets the opaque thumbnail). Nothing is removed. */
+    update(media, { initial = false } = {}) {
       for (const m of media) {
-        seen.add(m.mediaId);
-        if (!firstSeen.has(m.mediaId)) firstSeen.set(m.mediaId, firstPoll ? m.status : "NEW");
+        if (!firstSeen.has(m.mediaId)) firstSeen.set(m.mediaId, initial ? m.status : "NEW");
         const prev = entries.get(m.mediaId);
         if (m.status === "SUCCESSFUL" && (!prev || prev.data.status !== "SUCCESSFUL") && firstSeen.get(m.mediaId) !== "SUCCESSFUL") {
           const ms = blankGap();
           gapUntil.set(m.mediaId, Date.now() + ms);
           setTimeout(() => layout(), ms + 5);
         }
-        if (prev) prev.data = m;
+        if (prev) prev.data = { ...m, title: m.title || prev.data.title };
         else entries.set(m.mediaId, { key: m.mediaId, kind: "media", order: m.createdAt || 0, data: m });
       }
-      for (const [key, e] of entries) if (e.kind === "media" && !seen.has(key)) entries.delete(key);
-      firstPoll = false;
       layout();
       fetchUrls();
     },
-    /** An upload the page just sent (title only, 99%, until the library has it). */
+    /** The load's first poll is over. */
+    initialDone() { layout(); },
+    /** Clips the page still waits for (not done, not failed): what jwpduf asks about. */
+    waiting() {
+      return [...entries.values()].filter((e) => e.kind === "media" && !["SUCCESSFUL", "FAILED"].includes(e.data.status))
+        .map((e) => e.key);
+    },
+    /** A clip Flow no longer has. */
+    remove(mediaId) { entries.delete(mediaId); layout(); },
+    /** True when the grid shows this clip. */
+    has(mediaId) { return entries.has(mediaId); },
+    /** Every clip the grid shows. */
+    mediaIds() { return [...entries.values()].filter((e) => e.kind === "media").map((e) => e.key); },
+    /** An upload the page is sending (title only, 99%, until the library has it). */
     addUpload(asset) {
       entries.set(`upload:${asset.mediaId}`, { key: `upload:${asset.mediaId}`, kind: "upload", order: Date.now() / 1000, data: asset });
       layout();
     },
-    /** Assets the library lists: uploads become image tiles once READY. */
-    uploadsReady(assets) {
+    /** An upload that was refused (or abandoned): its tile goes. */
+    removeUpload(mediaId) { entries.delete(`upload:${mediaId}`); layout(); },
+    /** The upload reply named the media id of the tile sent as `temp`. */
+    replaceUpload(temp, asset) {
+      const old = entries.get(`upload:${temp}`);
+      entries.delete(`upload:${temp}`);
+      const key = `upload:${asset.mediaId}`;
+      const entry = { key, kind: "upload", order: old ? old.order : Date.now() / 1000, data: { ...(entries.get(key) || {}).data, ...asset } };
+      if (old) { entry.el = old.el; entry.sig = old.sig; }
+      if (entries.has(key) && entries.get(key).data.state === "READY") entry.data.state = "READY";
+      entries.set(key, entry);
+      layout();
+    },
+    /** Assets the library lists: uploads become image tiles once READY (`add`: also tiles
+     * the grid does not show yet). */
+    uploadsReady(assets, { add = true } = {}) {
       for (const a of assets) {
         const key = `upload:${a.mediaId}`;
         const e = entries.get(key);
         if (e) e.data = { ...e.data, ...a };
-        else entries.set(key, { key, kind: "upload", order: 0, data: a });
+        else if (add) entries.set(key, { key, kind: "upload", order: 0, data: a });
       }
       layout();
     },
