@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
+from bot.pipeline.flow.ui import flow2026_wire as W
 from tests.flowsim.flow2026 import png
 from tests.flowsim.pages2026 import (
     QUIET,
@@ -33,13 +34,15 @@ async def test_mzza6b_bills_an_ingredients_clip_with_its_reference_ids(flow, sim
     project = await flow.new_project()
     first = await flow.ready_upload(project, "hero.png", png((200, 60, 60)))
     second = await flow.ready_upload(project, "place.png", png((60, 200, 60)))
-    result = await flow.submit("MZZa6b", project, model_key="omni_1_1_r2v_flash",
-                               references=[first, second])
-    [op] = result["operations"]
+    result = await flow.submit("MZZa6b", project, model_key="abra_r2v_8s", refs=[first, second])
+    [op] = result.media_ids
     [entry] = [e for e in await sim.wire() if e["rpc"] == "MZZa6b"]
     assert (entry["kind"], entry["media_ids"], entry["model_key"], entry["credits"]) == (
-        "ingredients", [first, second], "omni_1_1_r2v_flash", 12)
-    [tile] = [t for t in await sim.tiles() if t["tile_id"] == op["mediaId"]]
+        "ingredients", [first, second], "abra_r2v_8s", 12)
+    [rec] = result.records  # the record lists them as references (type 4)
+    assert [(i.media_id, i.role) for i in rec.inputs] == [(first, "reference"),
+                                                           (second, "reference")]
+    [tile] = [t for t in await sim.tiles() if t["tile_id"] == op]
     assert (tile["kind"], tile["references"]) == ("r2v", [first, second])
 
 
@@ -47,31 +50,32 @@ async def test_mzza6b_refuses_what_is_not_an_ingredients_request(flow, sim):
     project = await flow.new_project()
     frame = await flow.ready_upload(project, "hero.png")
     bad = [
-        ("MZZa6b", {"model_key": "omni_1_1_r2v_flash"}),  # no references at all
-        ("MZZa6b", {"model_key": "omni_1_1_r2v_flash", "references": []}),
-        ("MZZa6b", {"model_key": "omni_1_1_r2v_flash", "references": [frame] * 2}),
-        ("MZZa6b", {"model_key": "omni_1_1_r2v_flash", "references": [frame] * 4}),
-        ("MZZa6b", {"model_key": "omni_1_1_t2v_flash", "references": [frame]}),  # kind
-        ("YhhmEf", {"references": [frame]}),  # references only on MZZa6b
+        ("MZZa6b", {"model_key": "abra_r2v_8s"}),  # no references at all
+        ("MZZa6b", {"model_key": "abra_r2v_8s", "refs": []}),
+        ("MZZa6b", {"model_key": "abra_r2v_8s", "refs": [frame] * 2}),
+        ("MZZa6b", {"model_key": "abra_r2v_8s", "refs": [frame] * 4}),
+        ("MZZa6b", {"model_key": "abra_t2v_8s", "refs": [frame]}),  # kind
+        ("YhhmEf", {"refs": [frame]}),  # references only on MZZa6b
     ]
     for rpc_id, request in bad:
-        payload = {"projectId": project, "requests": [flow.request(**request)]}
-        status, _ = await flow.send(rpc_id, payload)
-        assert status == 400, (rpc_id, request)
+        refused = await flow.submit(rpc_id, project, **request)
+        assert isinstance(refused, W.Refusal), (rpc_id, request)
+        assert (refused.status, refused.reason) == (3, "PUBLIC_ERROR_INVALID_REQUEST")
+    assert all(e["refused"].startswith("invalid_request") for e in await sim.wire()
+               if e["rpc"] in ("MZZa6b", "YhhmEf"))
     assert (await sim.counters())["submissions"] == 0
 
 
 async def test_quality_has_no_ingredients_key_while_the_switch_trap_is_on(flow, sim):
     project = await flow.new_project()
     frame = await flow.ready_upload(project, "hero.png")
-    request = {"model_key": "veo_3_1_r2v_quality", "references": [frame]}
+    request = {"model_key": "veo_3_1_r2v_quality", "refs": [frame]}
     await sim.configure(compatible_model_switch=True, stuck_next=2)
-    status, _ = await flow.send("MZZa6b", {"projectId": project,
-                                           "requests": [flow.request(**request)]})
-    assert status == 400
+    refused = await flow.submit("MZZa6b", project, **request)
+    assert isinstance(refused, W.Refusal) and refused.status == 5  # no such key there
     await sim.configure(compatible_model_switch=False)
-    [op] = (await flow.submit("MZZa6b", project, **request))["operations"]
-    assert op["status"] == "PENDING"
+    [op] = await flow.submitted("MZZa6b", project, **request)
+    assert (await flow.poll([op]))[op].state == "rendering"
 
 
 # ---- the page ----------------------------------------------------------------------------------
@@ -114,7 +118,7 @@ async def test_chip_and_mention_go_out_as_mzza6b_with_both_media_ids(chromium, s
     await generate_button(page).click()
     [sent] = await wait_submits(sim, 1)
     assert (sent["rpc"], sent["kind"], sent["model_key"]) == (
-        "MZZa6b", "ingredients", "omni_1_1_r2v_flash")
+        "MZZa6b", "ingredients", "abra_r2v_8s")
     assert sent["media_ids"] == [uploads["hero-17.png"], uploads["place-17.png"]]
     await context.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import aiohttp
 
+from bot.pipeline.flow.ui import flow2026_wire as W
 from flowsim.control import SimControl, SyncSimControl
 from tests.fixtures.flowsim import spawn_flowsim, stop_flowsim
 from tests.flowsim.flow2026 import Flow2026
@@ -57,7 +58,8 @@ async def test_reset_forgets_every_flow2026_state(flow, sim, flowsim_url):
     assert control.consent() == {"accepted": False, "required": True}
     await sim.configure(variant="flow2026")
     project = await flow.new_project()
-    result = await flow.submit("YhhmEf", project, seconds=4, resolution="360p")
-    assert result["operations"][0]["status"] == "PENDING"  # the unusual lock is gone
+    result = await flow.submit("YhhmEf", project, model_key="abra_t2v_4s_360p")
+    assert isinstance(result, W.SubmitReply)  # the unusual lock is gone
+    assert [r.state for r in result.records] == ["queued"]
     [tile] = await sim.tiles()
     assert tile["stuck"] is False  # and the stuck script too

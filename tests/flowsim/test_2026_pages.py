@@ -47,7 +47,7 @@ async def test_signed_out_and_expired_visits_land_on_about(flow, sim, flowsim_ur
     await sim.expire_session()
     async with cookie_http.get(f"{flowsim_url}/project/{project}", allow_redirects=False) as resp:
         assert (resp.status, resp.headers["Location"]) == (302, "/about")
-    status, text = await flow.send("jwpduf", {"projectId": project})
+    status, text = await flow.send("Zzl0ze", [f"projects/{project}", None, None, None, [1]])
     assert (status, json.loads(text)) == (401, {"redirect": "/about"})
     await sim.restore_session()
     async with cookie_http.get(f"{flowsim_url}/project/{project}", allow_redirects=False) as resp:
@@ -63,7 +63,7 @@ async def test_foreign_project_goes_to_404_reason_project(flow, sim, flowsim_url
     unknown = "11111111-2222-3333-4444-555555555555"
     async with cookie_http.get(f"{flowsim_url}/project/{unknown}", allow_redirects=False) as resp:
         assert resp.status == 404
-    status, _ = await flow.send("jwpduf", {"projectId": foreign})
+    status, _ = await flow.send("Zzl0ze", [f"projects/{foreign}", None, None, None, [1]])
     assert status == 400
 
 
@@ -87,11 +87,11 @@ async def test_language_from_hl_then_accept_language(flow, flowsim_url, cookie_h
 async def test_server_texts_follow_the_page_language(flow, sim):
     await sim.configure(unusual_activity=1)
     project = await flow.new_project()
-    payload = {"projectId": project, "requests": [flow.request()]}
-    result = await flow.call("YhhmEf", payload, hl="vi")
-    assert result["error"] == {
-        "reason": "unusual_activity",
-        "message": "Chúng tôi nhận thấy một số hoạt động bất thường. Vui lòng thử lại sau."}
+    result = await flow.read("YhhmEf", flow.submit_payload(project), hl="vi")
+    assert (result.reason, result.message) == (
+        "PUBLIC_ERROR_UNUSUAL_ACTIVITY",
+        "Chúng tôi nhận thấy một số hoạt động bất thường. Vui lòng thử lại sau.")
+    assert (await sim.wire())[-1]["refused"] == "unusual_activity"
 
 
 async def test_boot_data_of_a_fresh_account_and_remembered_choices(flow, sim, flowsim_url,
@@ -135,8 +135,8 @@ async def test_boot_data_of_a_fresh_account_and_remembered_choices(flow, sim, fl
 async def test_edit_view_only_for_a_finished_clip(flow, sim, flowsim_url, cookie_http):
     await sim.configure(stuck_next=1)
     project = await flow.new_project()
-    [op] = (await flow.submit("YhhmEf", project))["operations"]
-    url = f"{flowsim_url}/project/{project}/edit/{op['mediaId']}"
+    [op] = await flow.submitted("YhhmEf", project)
+    url = f"{flowsim_url}/project/{project}/edit/{op}"
     async with cookie_http.get(url) as resp:
         assert resp.status == 404  # still pending
 
@@ -163,15 +163,14 @@ async def test_project_ops_title_account_delete(flow, sim, flowsim_url, cookie_h
     assert renamed == {"projectId": project, "title": "Launch teaser"}
     assert await flow.call("Lm2sRd", {"op": "account"}) == {"plan": "pro", "credits": 1000}
     await sim.configure(stuck_next=1)
-    [busy] = (await flow.submit("YhhmEf", project))["operations"]
+    [busy] = await flow.submitted("YhhmEf", project)
     await sim.fail_next(1, "policy")
-    [failed] = (await flow.submit("YhhmEf", project))["operations"]
-    await flow.wait(project, failed["mediaId"], {"FAILED"})
-    status, _ = await flow.send("Lm2sRd", {"op": "delete_tile", "mediaId": busy["mediaId"]})
+    [failed] = await flow.submitted("YhhmEf", project)
+    await flow.wait(failed, {"failed"})
+    status, _ = await flow.send("Lm2sRd", {"op": "delete_tile", "mediaId": busy})
     assert status == 400  # still in progress
-    assert await flow.call("Lm2sRd", {"op": "delete_tile", "mediaId": failed["mediaId"]}) == {
-        "ok": True}
-    assert list(await flow.poll(project)) == [busy["mediaId"]]
+    assert await flow.call("Lm2sRd", {"op": "delete_tile", "mediaId": failed}) == {"ok": True}
+    assert list(await flow.project_clips(project)) == [busy]
     for bad in ({"op": "explode"}, {"op": "set_title", "projectId": project, "title": ""},
                 {"op": "dismiss", "what": "everything"}, {"op": "agent_chip", "pressed": 1}):
         assert (await flow.send("Lm2sRd", bad))[0] == 400

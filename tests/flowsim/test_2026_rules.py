@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.pipeline.flow.ui import flow2026_wire as W
 from flowsim import texts
 
 
@@ -22,13 +23,18 @@ async def test_over_slots_tiles_queue_and_start_when_a_slot_frees(flow, sim):
     await sim.fail_next(2, "something_wrong", at_percent=0)
     project = await flow.new_project()
     first = await flow.submit("YhhmEf", project, 2)
-    assert [op["status"] for op in first["operations"]] == ["PENDING", "QUEUED"]
-    assert first["remainingCredits"] == 1000 - 24  # queued tiles are charged at submit
+    assert isinstance(first, W.SubmitReply)
+    assert first.credits_after == 1000 - 24  # queued tiles are charged at submit
+    slotted, queued = first.media_ids
     over = await flow.submit("YhhmEf", project)
-    assert over["error"] == {"reason": "too_many", "message": texts.SLOTS_FULL}
-    queued = first["operations"][1]["mediaId"]
-    assert (await flow.poll(project))[queued]["status"] == "QUEUED"
-    await flow.wait(project, queued, {"PENDING", "ACTIVE", "FAILED"})
+    assert isinstance(over, W.Refusal)
+    assert (over.status, over.reason, over.message) == (
+        8, "PUBLIC_ERROR_TOO_MANY_GENERATIONS", texts.SLOTS_FULL)
+    assert [e["refused"] for e in await sim.wire() if e["rpc"] == "YhhmEf"] == [None, "too_many"]
+    polled = await flow.poll([slotted, queued])
+    assert polled[queued].state == "queued"  # state 6: no slot yet
+    assert polled[slotted].state in ("rendering", "failed")  # it had a slot at once
+    await flow.wait(queued, {"rendering", "failed"})
     counters = await sim.counters()
     assert (counters["submissions"], counters["tiles_created"], counters["max_active_renders"],
             counters["refusals"]) == (1, 2, 1, {"too_many": 1})
@@ -37,11 +43,12 @@ async def test_over_slots_tiles_queue_and_start_when_a_slot_frees(flow, sim):
 async def test_too_quickly_and_high_demand(flow, sim):
     await sim.configure(rate_limit_per_minute=1, high_demand=True)
     project = await flow.new_project()
-    [op] = (await flow.submit("YhhmEf", project))["operations"]
+    [op] = await flow.submitted("YhhmEf", project)
     refused = await flow.submit("YhhmEf", project)
-    assert refused["error"]["reason"] == "too_quickly"
-    failed = await flow.wait(project, op["mediaId"], {"FAILED"})
-    assert failed["error"] == texts.HIGH_DEMAND
+    assert (refused.status, refused.reason) == (8, "PUBLIC_ERROR_RATE_LIMITED")
+    assert (await sim.wire())[-1]["refused"] == "too_quickly"
+    failed = await flow.wait(op, {"failed"})
+    assert failed.error == texts.HIGH_DEMAND
     assert (await sim.counters())["credits_spent"] == 0
 
 
@@ -53,7 +60,10 @@ async def test_unusual_activity_clears_only_after_a_reload_and_time(flow, sim, f
 
     async def reason():
         result = await flow.submit("YhhmEf", project)
-        return result.get("error", {}).get("reason")
+        if isinstance(result, W.SubmitReply):
+            return None
+        assert (result.status, result.reason) == (7, "PUBLIC_ERROR_UNUSUAL_ACTIVITY")
+        return (await sim.wire())[-1]["refused"]
 
     assert [await reason(), await reason()] == ["unusual_activity"] * 2  # the scripted two
     await asyncio.sleep(clear + 0.2)
@@ -72,8 +82,8 @@ async def test_unusual_activity_clears_only_after_a_reload_and_time(flow, sim, f
 
 async def test_untrusted_submit_is_refused_as_unusual_activity(flow, sim):
     project = await flow.new_project()
-    result = await flow.submit("YhhmEf", project, trusted=False)
-    assert result["error"]["reason"] == "unusual_activity"
+    result = await flow.submit("YhhmEf", project, trusted=False)  # an `untrusted-` token
+    assert (result.status, result.reason) == (7, "PUBLIC_ERROR_UNUSUAL_ACTIVITY")
     [entry] = [e for e in await sim.wire() if e["rpc"] == "YhhmEf"]
     assert (entry["trusted"], entry["refused"], entry["credits"]) == (
         False, "unusual_activity", 0)
@@ -84,12 +94,15 @@ async def test_stuck_tile_stays_pending_while_others_progress(flow, sim):
     await sim.configure(stuck_next=1, generation_seconds=30)
     await sim.fail_next(1, "policy", at_percent=5)  # the second tile shows progress, then fails
     project = await flow.new_project()
-    stuck, moving = (await flow.submit("YhhmEf", project, 2))["operations"]
-    failed = await flow.wait(project, moving["mediaId"], {"FAILED"})
-    assert failed["title"] == "A Red Kite Over The Dunes"  # titled once it was rendering
-    assert failed["progress"] >= 5 and failed["error"] == texts.POLICY
-    pending = (await flow.poll(project))[stuck["mediaId"]]
-    assert (pending["status"], pending["progress"], pending["title"]) == ("PENDING", None, "")
+    stuck, moving = await flow.submitted("YhhmEf", project, 2)
+    failed = await flow.wait(moving, {"failed"})
+    assert failed.title == "A Red Kite Over The Dunes"  # titled once it was rendering
+    assert failed.progress >= 5 and failed.error == texts.POLICY
+    assert failed.rec.state_code == 4
+    pending = (await flow.project_clips(project))[stuck]
+    assert (pending.state, pending.progress, pending.title) == ("rendering", None, "")
+    [item] = [i for i in (await flow.listing(project)).items if i.media_id == stuck]
+    assert item.title is None  # the workflow item is untitled too
     assert (await sim.counters())["active_renders"] == 1  # the stuck tile holds its slot
 
 
@@ -104,8 +117,9 @@ async def test_a_late_submit_reply_is_already_billed(flow, sim):
         await asyncio.sleep(0.05)
     assert not reply.done()
     assert (await sim.counters())["credits_spent"] == 12
-    [op] = (await reply)["operations"]
-    assert op["status"] == "PENDING"
+    done = await reply
+    assert isinstance(done, W.SubmitReply) and len(done.media_ids) == 1
+    assert (await flow.poll(done.media_ids))[done.media_ids[0]].state == "rendering"
 
 
 async def test_the_submit_reply_comes_late_by_default(sim):
