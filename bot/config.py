@@ -115,11 +115,14 @@ class FlowSettings(_Group):
     canary_interval_s: float = Field(default=86400.0, ge=60)
     session_file: Path | None = None
     profile_dir: Path | None = None
-    # Always set on the page explicitly: Flow's own default (Omni) is never assumed.
+    # The model new batches use, always set on the page explicitly (Flow's own default is never
+    # assumed). Any model name we know is accepted here; what new work gets is resolved against
+    # what the account offers now (`catalog.default_model`): this one where offered, else
+    # Veo 3.1 - Lite, else Omni 1.2 Flash (the free plan has no Lite).
     default_model: str = catalog.DEFAULT_MODEL
-    # The account's plan decides prices and offered durations (FLOW_2026 §11); the plan the page
-    # shows (SessionInfo.extra["plan"]) wins once the driver has seen it.
-    plan: Literal["pro", "ultra"] = "pro"
+    # The account's plan decides prices and offered durations (FLOW_2026 §11, December §2); the
+    # plan the page shows (SessionInfo.extra["plan"], a survey) wins once the driver has seen it.
+    plan: Literal["free", "pro", "ultra"] = "pro"
     default_aspect: Literal["16:9", "9:16"] = "9:16"
     default_outputs: int = Field(default=2, ge=1, le=4)
     render_slots: int = Field(default=5, ge=1, le=20)
@@ -174,8 +177,13 @@ class FlowSettings(_Group):
     @classmethod
     def _known_model(cls, value: str) -> str:
         if value not in catalog.MODELS:
-            raise ValueError(f"unknown model {value!r}")
+            raise ValueError(f"unknown model {value!r}; known: {', '.join(catalog.MODELS)}")
         return value
+
+    def effective_default_model(self, plan: str | None = None, now: float | None = None) -> str:
+        """The model new work uses on `plan` (default: FLOW_PLAN) on the day of `now`:
+        FLOW_DEFAULT_MODEL where the account offers it, else our default for the plan."""
+        return catalog.default_model(plan or self.plan, now, preferred=self.default_model)
 
 
 class UpscaleSettings(_Group):

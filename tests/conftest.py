@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.fixtures.telegram",
     "tests.fixtures.s3",
     "tests.fixtures.media",
+    "tests.fixtures.catalogs",
 ]
 
 

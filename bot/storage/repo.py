@@ -28,7 +28,8 @@ GEN_IN_FLIGHT = ("submitting", "submitted")
 KV_PAUSE = "account.pause"          # JSON {kind, detail, since} while paused
 KV_BACKOFF = "account.backoff"      # JSON {until, cap, cap_until} after "too quickly"
 KV_PACE = "account.pace"            # JSON {next, factor, factor_until}: submit pacing
-KV_PLAN = "account.plan"            # "pro" | "ultra" as the Flow page last showed it
+KV_PLAN = "account.plan"            # "free" | "pro" | "ultra" as the Flow page last showed it
+PLANS = ("free", "pro", "ultra")
 
 
 # -- key/value --------------------------------------------------------------------------------
@@ -66,12 +67,12 @@ def bump_counter(conn: sqlite3.Connection, name: str, by: int = 1) -> None:
 def plan_of(conn: sqlite3.Connection, configured: str) -> str:
     """The account's plan: what the page last showed, else the configured FLOW_PLAN."""
     seen = kv_get(conn, KV_PLAN)
-    return seen if seen in ("pro", "ultra") else configured
+    return seen if seen in PLANS else configured
 
 
 async def plan_read(db: Database, configured: str) -> str:
     seen = await kv_read(db, KV_PLAN)
-    return seen if seen in ("pro", "ultra") else configured
+    return seen if seen in PLANS else configured
 
 
 def note_plan(conn: sqlite3.Connection, info: Any, now: float) -> str | None:
@@ -79,7 +80,7 @@ def note_plan(conn: sqlite3.Connection, info: Any, now: float) -> str | None:
     over FLOW_PLAN for prices and offered durations. Returns the plan noted, if any. Every
     session check calls this (/session and the pipeline's own), so prices follow the account."""
     plan = str((getattr(info, "extra", None) or {}).get("plan") or "").lower()
-    if plan not in ("pro", "ultra"):
+    if plan not in PLANS:
         return None
     kv_set(conn, KV_PLAN, plan, now)
     return plan
