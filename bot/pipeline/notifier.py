@@ -110,6 +110,24 @@ class AdminAlert:
     key: str | None = None          # the same for a replay of this alert (after a crash)
 
 
+@dataclass(frozen=True)
+class ModelRetired:
+    """Work of a batch was held: its model is no longer offered (bot/services/retirement.py).
+
+    `since` is Flow's retirement day (ISO) or None; `nearest` the model offered instead with
+    `credits` for what is left of the batch; `index` its place in `catalog.MODELS` (the one-tap
+    switch button carries it)."""
+
+    batch_id: int
+    user_id: int
+    chat_id: int | None
+    model: str
+    since: str | None
+    nearest: str | None
+    credits: int | None
+    index: int | None
+
+
 class Notifier(Protocol):
     async def batch_progress(self, event: BatchProgress) -> None: ...
     async def item_previews(self, event: ItemPreviews) -> None: ...
@@ -119,4 +137,5 @@ class Notifier(Protocol):
     async def clip_upscaled(self, event: ClipUpscaled) -> None: ...
     async def export_ready(self, event: ExportReady) -> None: ...
     async def admin_alert(self, event: AdminAlert) -> None: ...
-    # Optional (the pipeline calls it only where it exists): `file_failed(event: FileFailed)`.
+    # Optional (the pipeline calls it only where it exists): `file_failed(event: FileFailed)`,
+    # `model_retired(event: ModelRetired)`.

@@ -25,7 +25,7 @@ import json
 import shutil
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -36,6 +36,7 @@ from bot.errors import FlowbotError
 from bot.pipeline import catalog, policy, stages
 from bot.services.audit import record_audit
 from bot.services.budgets import BudgetCheck, BudgetService
+from bot.services.retirement import Gone, SwitchOffer, gone, requeue_held, switch_offer
 from bot.storage import repo
 from bot.storage.batch_images import batch_images_dir, delete_batch_images
 from bot.storage.blobstore import sha256_file
@@ -73,6 +74,16 @@ BATCH_ERRORS: dict[str, str] = {
     "bad_outputs": "Outputs per prompt must be 1 to 4.",
     "bad_model": "Model must be one of: {models} (the {plan} plan).",
     "bad_duration": "{model} makes {durations} clips on the {plan} plan.",
+    "bad_duration_range": "{model} makes clips of {min} to {max} s on the {plan} plan.",
+    "duration_needs_plan": ("{model} clips over {max} s need the Pro or Ultra plan; this account "
+                            "is on the {plan} plan."),
+    "pairs_too_long": ("Start+end pairs (an end frame) work up to {max} s with {model}: choose "
+                       "{max} s or less, or turn pairs off. Nothing was spent."),
+    "model_retired": ("{model} was retired by Flow on {since}: switch this batch to {nearest} "
+                      "first. Nothing was spent."),
+    "model_gone": ("Flow no longer offers {model}: switch this batch to {nearest} first. Nothing "
+                   "was spent."),
+    "model_gone_no_nearest": "Flow no longer offers {model}, and the {plan} plan has no other model.",
     "bad_resolution": "{model} renders {resolutions} only.",
     "images_gone": IMAGES_GONE,
     "pairs_need_images": ("Start+end pairs need an image for every clip; text-only prompts "
@@ -106,6 +117,21 @@ class BudgetExceededError(BatchError):
     def __init__(self, check: BudgetCheck) -> None:
         super().__init__("budget", cost=check.cost, left=check.left, period=check.budget.period)
         self.check = check
+
+
+class ModelRetiredError(BatchError):
+    """The batch names a model the account no longer offers: it is held until its owner
+    switches (`BatchService.switch_model`); nothing was spent. `gone` says what and since when."""
+
+    def __init__(self, held: Gone) -> None:
+        if held.nearest is None:
+            super().__init__("model_gone_no_nearest", model=held.model, plan=held.plan.capitalize())
+        elif held.since is not None:
+            super().__init__("model_retired", model=held.model, since=held.since_text,
+                             nearest=held.nearest)
+        else:
+            super().__init__("model_gone", model=held.model, nearest=held.nearest)
+        self.gone = held
 
 
 class NotFoundError(BatchError, LookupError):
@@ -200,6 +226,8 @@ class BatchView:
     flow_1080p: bool = False     # fetch Flow's own 1080p of every clip (the CLI's --flow-1080p)
     plan: str = "pro"            # the account's plan these settings and prices are for
     auto_upscale: str | None = None  # the 4K preset every clip gets once collected (None: off)
+    # Its model is no longer offered and work is waiting: the switch on offer (retirement.py).
+    held: SwitchOffer | None = None
     items: list[ItemView] = field(default_factory=list)
     clips: list[ClipView] = field(default_factory=list)
     exports: list[ExportView] = field(default_factory=list)
@@ -253,6 +281,9 @@ class BatchService:
         self.data_dir = Path(data_dir or settings.paths.data_dir)
         # Credit budgets per user (issue 14); None: nobody is limited (the CLI, tests).
         self.budgets = budgets
+        # Called with a `retirement.Gone` when a draft is created held (its model is gone): the
+        # composition root wires the admins' one notice per model here (None: nobody told).
+        self.on_held: Callable[[Gone], Awaitable[None]] | None = None
 
     # -- creating and configuring --------------------------------------------------------------
 
@@ -276,10 +307,14 @@ class BatchService:
         if not items:
             raise BatchError("no_prompts")
         flow = self.settings.flow
-        aspect, outputs, model = (aspect or flow.default_aspect, outputs or flow.default_outputs,
-                                  model or flow.default_model)
         plan = await self.plan()
-        duration, resolution = _check(aspect, outputs, model, plan, duration, resolution)
+        now = self.clock.now()
+        aspect, outputs, model = (aspect or flow.default_aspect, outputs or flow.default_outputs,
+                                  model or flow.effective_default_model(plan, now))
+        # A model the account no longer offers makes a held draft (its card offers the switch):
+        # a saved default is never swapped silently. Starting it is refused (`start`).
+        duration, resolution = _check(aspect, outputs, model, plan, duration, resolution,
+                                      now=now, allow_gone=True, pairs=pairs)
         preset = preset or self.settings.upscale.preset
         for item in items:
             if item.image_path is not None and not Path(item.image_path).is_file():
@@ -290,7 +325,6 @@ class BatchService:
                 raise BatchError("empty_prompt", name=Path(item.image_path).name)
         if pairs:
             _check_pairs(sum(1 for i in items if i.image_path is not None), len(items))
-        now = self.clock.now()
         batch_id = await self.db.write_sync(lambda conn: repo.insert_batch(
             conn, user_id=user_id, chat_id=chat_id, source=source, aspect=aspect, outputs=outputs,
             model=model, preset=preset, title=title, now=now, duration=duration,
@@ -320,6 +354,10 @@ class BatchService:
                                  kind="i2v" if path else "t2v")
 
         await self.db.write_sync(insert)
+        if self.on_held is not None:
+            held = gone(model, plan, now)
+            if held is not None:
+                await self.on_held(held)
         return batch_id
 
     async def update_settings(self, batch_id: int, user_id: int, *, aspect: str | None = None,
@@ -336,16 +374,21 @@ class BatchService:
         if batch["status"] != "draft":
             raise BatchStateError("settings_locked")
         plan = await self.plan()
+        now = self.clock.now()
         new_model = model or batch["model"]
+        new_pairs = bool(batch["pairs"] if pairs is None else pairs)
         if model is not None and model != batch["model"]:
-            if model not in catalog.models_for(plan):  # type: ignore[arg-type]
-                raise _bad_model(plan)
-            keep_d, keep_r = catalog.normalise(model, plan, batch["duration"],  # type: ignore[arg-type]
-                                               batch["resolution"])
+            if not catalog.is_offered(model, plan, now):
+                raise _bad_model(plan, now)
+            keep_d, keep_r = catalog.normalise(model, plan, batch["duration"], batch["resolution"])
+            if duration is None and new_pairs and \
+                    not catalog.offer(model, plan).end_frame_ok(keep_d):
+                keep_d = catalog.normalise(model, plan, None, None)[0]
             duration, resolution = duration or keep_d, resolution or keep_r
         new_d, new_r = _check(aspect or batch["aspect"], outputs or batch["outputs"], new_model,
                               plan, duration or batch["duration"],
-                              resolution or batch["resolution"])
+                              resolution or batch["resolution"], now=now, allow_gone=True,
+                              pairs=new_pairs)
         if preset is not None and preset not in PRESETS:
             raise BatchError("bad_preset", preset=preset, presets=", ".join(PRESETS))
         if pairs:
@@ -402,9 +445,12 @@ class BatchService:
         plan = await self.plan()
         credits = 0
         if batch["status"] == "draft":
+            held = gone(batch["model"], plan, now)
+            if held is not None:  # retired since the card was drawn: held, nothing spent
+                raise ModelRetiredError(held)
             # The plan may have changed since the card was drawn: never submit what it lacks.
             _check(batch["aspect"], batch["outputs"], batch["model"], plan, batch["duration"],
-                   batch["resolution"], strict=True)
+                   batch["resolution"], strict=True, now=now, pairs=bool(batch["pairs"]))
             draft = await self._view(batch_id)
             budget = await self.budget_check(draft)
             if budget is not None and not budget.fits:
@@ -423,6 +469,48 @@ class BatchService:
                                      "ORDER BY position", (batch_id,)).fetchall():
                 repo.set_item(conn, item[0], now, status="queued")
                 self.queue.add(conn, stages.submit_task(batch_id, item[0], batch["outputs"], 0))
+
+        await self.db.write_sync(tx)
+        return await self._view(batch_id)
+
+    async def switch_model(self, batch_id: int, user_id: int, model: str | None = None) -> BatchView:
+        """The owner's one tap: a batch held for a model the account no longer offers takes the
+        nearest one (`retirement.Gone.nearest`), its duration/resolution normalised to it.
+
+        `model` is what the button offered; a stale button (the nearest changed meanwhile) is
+        refused with the current offer (`ModelRetiredError`). A running batch's held items are
+        queued again. A batch whose model is offered is left as it is (a double tap)."""
+        batch = await self._own(batch_id, user_id)
+        if batch["status"] not in ("draft", "running"):
+            raise BatchStateError("settings_locked")
+        plan, now = await self.plan(), self.clock.now()
+        held = gone(batch["model"], plan, now)
+        if held is None:
+            return await self._view(batch_id)
+        if held.nearest is None or (model is not None and model != held.nearest):
+            raise ModelRetiredError(held)
+        target, old = held.nearest, batch["model"]
+        d, r = catalog.normalise(target, plan, batch["duration"], batch["resolution"])
+        ends = await self.db.fetchone(
+            "SELECT count(*) FROM items WHERE batch_id = ? AND end_image_path IS NOT NULL "
+            "AND status IN ('pending', 'queued', 'paused')", (batch_id,))
+        if (batch["pairs"] or ends[0]) and not catalog.offer(target, plan).end_frame_ok(d):
+            d = catalog.normalise(target, plan, None, None)[0]  # its default fits an end frame
+        offered = (await self._view(batch_id)).held
+        credits = offered.credits if offered is not None else None
+
+        def tx(conn: sqlite3.Connection) -> list[int]:
+            changed = conn.execute("UPDATE batches SET model = ?, duration = ?, resolution = ? "
+                                   "WHERE id = ? AND model = ?", (target, d, r, batch_id, old))
+            if not changed.rowcount:
+                return []
+            record_audit(conn, now, user_id, "model_switch", batch_id=batch_id, credits=credits,
+                         detail=f"{old} -> {target}")
+            ids = requeue_held(conn, batch_id, now)
+            for item_id in ids:
+                self.queue.add(conn, stages.submit_task(batch_id, item_id, batch["outputs"],
+                                                        f"m{catalog.MODELS.index(target)}"))
+            return ids
 
         await self.db.write_sync(tx)
         return await self._view(batch_id)
@@ -466,6 +554,10 @@ class BatchService:
             raise NotYourBatchError("item_not_yours")
         check_images_kept(item)
         now = self.clock.now()
+        batch_row = await self._batch(item["batch_id"])
+        held = gone(batch_row["model"], await self.plan(), now)
+        if held is not None:
+            raise ModelRetiredError(held)
         cost = await self.retry_cost(item_id)
         if self.budgets is not None:
             budget = await self.budgets.check(user_id, cost)
@@ -646,6 +738,18 @@ class BatchService:
         exports = await self.db.fetchall("SELECT * FROM exports WHERE batch_id = ? ORDER BY id",
                                          (batch_id,))
         plan = await self.plan()
+        held = None
+        waiting = sum(1 for r in items if r["status"] in ("pending", "queued", "paused"))
+        if batch["status"] in ("draft", "running") and waiting:
+            is_gone = gone(batch["model"], plan, self.clock.now())
+            if is_gone is not None:
+                n = waiting // 2 if batch["pairs"] and batch["status"] == "draft" else waiting
+                held = switch_offer(is_gone, items=n, outputs=batch["outputs"],
+                                    duration=batch["duration"], resolution=batch["resolution"],
+                                    pairs=bool(batch["pairs"]))
+                if held is None:  # nothing to switch to: still held, with no offer
+                    held = SwitchOffer(is_gone, batch["model"], batch["duration"],
+                                       batch["resolution"], 0, False)
         return BatchView(
             id=batch["id"], user_id=batch["user_id"], chat_id=batch["chat_id"], source=batch["source"],
             status=batch["status"], aspect=batch["aspect"], outputs=batch["outputs"],
@@ -654,7 +758,7 @@ class BatchService:
             finished_at=batch["finished_at"], card_message_id=batch["card_message_id"],
             progress_message_id=batch["progress_message_id"],
             duration=batch["duration"], resolution=batch["resolution"], pairs=bool(batch["pairs"]),
-            flow_1080p=bool(batch["flow_1080p"]), plan=plan,
+            flow_1080p=bool(batch["flow_1080p"]), plan=plan, held=held,
             auto_upscale=await repo.kv_read(self.db, f"batch.{batch_id}.auto_upscale"),
             counts=dict(Counter(r["status"] for r in items)),
             items=[ItemView(r["id"], r["position"], r["prompt"], _path(r["image_path"]), r["status"],
@@ -722,36 +826,59 @@ class _QueueCtx:
         self.queue = queue
 
 
-def _bad_model(plan: str) -> BatchError:
-    models = list(catalog.models_for(plan))  # type: ignore[arg-type]
+def _bad_model(plan: str, now: float | None = None) -> BatchError:
+    models = list(catalog.models_for(plan, now))
     return BatchError("bad_model", models=", ".join(models), plan=plan.capitalize())
 
 
 def _check(aspect: str, outputs: int, model: str, plan: str, duration: int | None,
-           resolution: str | None, *, strict: bool = False) -> tuple[int, str]:
-    """Validate a batch's settings against the catalog; returns (duration, resolution).
+           resolution: str | None, *, strict: bool = False, now: float | None = None,
+           allow_gone: bool = False, pairs: bool = False) -> tuple[int, str]:
+    """Validate a batch's settings against what the account offers now; returns (duration,
+    resolution).
 
     None takes the model's default; a value the model lacks on this plan is refused with the
-    choices it has.
+    choices it has (a slider model: its range; over 10 s on the free plan: the plan it needs;
+    an end frame over the model's limit: why). `allow_gone` accepts a model the account no
+    longer offers (a held draft), checked against our knowledge of it.
     """
     if aspect not in ASPECTS:
         raise BatchError("bad_aspect", aspects=", ".join(ASPECTS))
     if not 1 <= int(outputs) <= 4:
         raise BatchError("bad_outputs")
-    if model not in catalog.models_for(plan):  # type: ignore[arg-type]
-        raise _bad_model(plan)
-    offer = catalog.offer(model, plan)  # type: ignore[arg-type]
+    if not catalog.is_offered(model, plan, now) and \
+            not (allow_gone and catalog.gone(model, plan, now)):
+        raise _bad_model(plan, now)
+    offer = catalog.offer(model, plan)
     d = offer.default_duration if duration is None and not strict else duration
     r = offer.default_resolution if resolution is None and not strict else resolution
-    if d not in offer.durations:
-        raise BatchError("bad_duration", model=model, durations=list(offer.durations),
-                         plan=plan.capitalize(),
-                         message=f"{model} makes {_list(f'{x} s' for x in offer.durations)} clips "
-                                 f"on the {plan.capitalize()} plan.")
+    check_duration(model, plan, d, pairs=pairs)
     if r not in offer.resolutions:
         raise BatchError("bad_resolution", model=model, resolutions=list(offer.resolutions),
                          message=f"{model} renders {_list(offer.resolutions)} only.")
     return int(d), str(r)  # type: ignore[arg-type]
+
+
+def check_duration(model: str, plan: str, duration: object, *, pairs: bool = False) -> None:
+    """`BatchError` saying why `model` on `plan` cannot make `duration`-second clips (with an
+    end frame when `pairs`): its radios, its range, the plan a longer clip needs, the end-frame
+    limit. `catalog.UnknownOffer` when the plan has no such model at all."""
+    offer = catalog.offer(model, plan)
+    if not offer.allows(duration):
+        if offer.duration_range is not None:
+            lo, hi = offer.duration_range
+            wider = catalog.widest_range(model)
+            if isinstance(duration, int) and wider is not None and hi < duration <= wider[1]:
+                raise BatchError("duration_needs_plan", model=model, max=hi,
+                                 plan=plan.capitalize())
+            raise BatchError("bad_duration_range", model=model, min=lo, max=hi,
+                             plan=plan.capitalize())
+        raise BatchError("bad_duration", model=model, durations=list(offer.durations),
+                         plan=plan.capitalize(),
+                         message=f"{model} makes {_list(f'{x} s' for x in offer.durations)} clips "
+                                 f"on the {plan.capitalize()} plan.")
+    if pairs and not offer.end_frame_ok(duration):  # type: ignore[arg-type]
+        raise BatchError("pairs_too_long", model=model, max=offer.end_frame_max)
 
 
 def _list(values: Iterable[str]) -> str:
@@ -799,13 +926,15 @@ def priced(model: str, plan: str, duration: int, resolution: str) -> tuple[str, 
     """A (model, duration, resolution) the catalog can price: the stored one when the plan
     offers it, else the nearest it offers (a plan change under a batch must not crash a card)."""
     try:
-        catalog.credits_per_output(model, plan, duration, resolution)  # type: ignore[arg-type]
+        catalog.credits_per_output(model, plan, duration, resolution)
         return model, duration, resolution
     except catalog.UnknownOffer:
         pass
-    if model not in catalog.models_for(plan):  # type: ignore[arg-type]
-        model = catalog.DEFAULT_MODEL
-    d, r = catalog.normalise(model, plan, duration, resolution)  # type: ignore[arg-type]
+    try:
+        catalog.offer(model, plan)
+    except catalog.UnknownOffer:
+        model = catalog.default_model(plan)
+    d, r = catalog.normalise(model, plan, duration, resolution)
     return model, d, r
 
 

@@ -9,16 +9,23 @@ everyone else is a stranger. Nothing about a stranger is written anywhere: only 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.config import ASPECTS, MODELS, PRESETS, Settings
 from bot.pipeline import catalog
+from bot.services.retirement import Gone, gone
 from bot.storage import repo
 from bot.storage.db import Database
 
 Role = Literal["admin", "user"]
 STRANGER_COUNTER = "strangers_turned_away"
+DURATION_WAIT_S = 600.0  # an "other…" duration waits this long for the user's number
+
+
+def _duration_key(user_id: int) -> str:
+    return f"card.duration_ask.{user_id}"
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,9 @@ class UserDefaults:
     plan: str = "pro"
     review_mode: str = "view"   # view: one review message per batch | albums: an album per image
     auto_upscale: bool = False  # every clip of a new batch is upscaled to 4K once collected
+    # The saved model is no longer offered (retired): it is kept, not swapped, until the user taps
+    # the switch (bot/services/retirement.py); `gone` says since when and what to offer.
+    gone: Gone | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,9 @@ class UserService:
         self.settings = settings
         self._admins = frozenset(settings.telegram.admin_ids)
         self._env_allowed = frozenset(settings.telegram.allowed_user_ids)
+        # Called with a `retirement.Gone` when a saved default names a gone model (the admins'
+        # one notice per model; wired by the composition root).
+        self.on_held: Callable[[Gone], Awaitable[None]] | None = None
 
     # -- access ------------------------------------------------------------------------------
 
@@ -154,11 +167,15 @@ class UserService:
             outputs = flow.default_outputs
         preset = saved.get("preset") if saved.get("preset") in PRESETS else self.settings.upscale.preset
         plan = await repo.plan_read(self.db, flow.plan)
-        if model not in catalog.models_for(plan):  # type: ignore[arg-type]
-            model = flow.default_model if flow.default_model in catalog.models_for(plan) \
-                else catalog.DEFAULT_MODEL  # type: ignore[arg-type]
+        now = self.db.now()
+        held = gone(model, plan, now) if saved.get("model") == model else None
+        if held is not None and self.on_held is not None:
+            await self.on_held(held)
+        if held is None and not catalog.is_offered(model, plan, now):
+            # Never chosen by the user, or not on this plan (a plan change): today's default.
+            model = flow.effective_default_model(plan, now)
         # A duration/resolution the model lacks (e.g. saved for Omni, now Veo) takes its default.
-        duration, resolution = catalog.normalise(model, plan, saved.get("duration"),  # type: ignore[arg-type]
+        duration, resolution = catalog.normalise(model, plan, saved.get("duration"),
                                                  saved.get("resolution"))
         review_mode = saved.get("review_mode")
         if review_mode not in ("view", "albums"):
@@ -166,7 +183,7 @@ class UserService:
         return UserDefaults(aspect=aspect, outputs=outputs, model=model, preset=preset,
                             duration=duration, resolution=resolution, plan=plan,
                             review_mode=review_mode,
-                            auto_upscale=saved.get("auto_upscale") is True)
+                            auto_upscale=saved.get("auto_upscale") is True, gone=held)
 
     async def set_default(self, user_id: int, name: str, value: Any) -> UserDefaults:
         """Change one default (aspect, outputs, model, preset, duration, resolution); invalid
@@ -174,7 +191,8 @@ class UserService:
         valid = {
             "aspect": lambda v: v in ASPECTS,
             "model": lambda v: v in MODELS,
-            "duration": lambda v: v in catalog.DURATIONS,
+            "duration": lambda v: isinstance(v, int) and not isinstance(v, bool)
+            and catalog.MIN_DURATION <= v <= catalog.MAX_DURATION,
             "resolution": lambda v: v in catalog.RESOLUTIONS,
             "outputs": lambda v: isinstance(v, int) and 1 <= v <= 4,
             "preset": lambda v: v in PRESETS,
@@ -221,6 +239,33 @@ class UserService:
             "UPDATE users SET settings_json = ?, updated_at = ? WHERE id = ?",
             (json.dumps(saved), self.db.now(), user_id),
         )
+
+    # -- "other…" duration: the user's next number is a clip length ---------------------------
+
+    async def await_duration(self, user_id: int, batch_id: int, chat_id: int,
+                             message_id: int | None) -> None:
+        """The user's next short text is a duration for `batch_id` (0: their defaults), whose
+        card or /settings message is `message_id`."""
+        now = self.db.now()
+        await self.db.write_sync(lambda conn: repo.kv_set(conn, _duration_key(user_id), {
+            "batch_id": batch_id, "chat_id": chat_id, "message_id": message_id}, now))
+
+    async def pending_duration(self, user_id: int) -> dict[str, Any] | None:
+        """The "other…" duration waiting for this user's number (None: none, or too old)."""
+        row = await self.db.fetchone("SELECT value, updated_at FROM kv WHERE key = ?",
+                                     (_duration_key(user_id),))
+        if row is None or self.db.now() - row[1] > DURATION_WAIT_S:
+            return None
+        try:
+            value = json.loads(row[0])
+        except ValueError:
+            return None
+        if not isinstance(value, dict) or not isinstance(value.get("batch_id"), int):
+            return None
+        return value
+
+    async def drop_duration(self, user_id: int) -> None:
+        await self.db.execute("DELETE FROM kv WHERE key = ?", (_duration_key(user_id),))
 
     async def default_prompt(self, user_id: int) -> str | None:
         row = await self.db.fetchone("SELECT default_prompt FROM users WHERE id = ?", (user_id,))

@@ -24,7 +24,8 @@ from tests.services.harness import (
 )
 
 # The classic UI and its drifted feb2026 build (flowsim serves flow2026 by default).
-pytestmark = pytest.mark.flowsim_variant("classic")
+# The classic build offers Veo 3.1 - Fast (retired 2026-12-07): its learned catalogue is pinned.
+pytestmark = [pytest.mark.flowsim_variant("classic"), pytest.mark.usefixtures("october_catalog")]
 USER, CHAT = 101, 202
 
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from bot.clock import SystemClock
 from bot.services.batches import BatchService, NewItem
 from tests.services.harness import RecordingNotifier, make_frames, make_settings, running_pipeline
+
+# Veo 3.1 - Fast / Omni 1.1 Flash were retired on 2026-12-07; the simulator's October build
+# still offers them: its learned catalogue is pinned explicitly.
+pytestmark = pytest.mark.usefixtures("october_catalog")
 
 USER, CHAT = 101, 202
 

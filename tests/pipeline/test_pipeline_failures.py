@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.clock import SystemClock
 from bot.errors import PolicyViolationError, ProminentPeopleError, TermsViolationError
 from bot.services.account import AccountService
@@ -19,6 +21,10 @@ from tests.services.harness import (
     make_settings,
     running_pipeline,
 )
+
+# Veo 3.1 - Fast / Omni 1.1 Flash were retired on 2026-12-07; the simulator's October build
+# still offers them: its learned catalogue is pinned explicitly.
+pytestmark = pytest.mark.usefixtures("october_catalog")
 
 USER, CHAT = 7, 70
 

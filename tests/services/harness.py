@@ -123,6 +123,9 @@ class RecordingNotifier:
     async def admin_alert(self, event) -> None:
         self._add("admin_alert", event)
 
+    async def model_retired(self, event) -> None:
+        self._add("model_retired", event)
+
 
 @asynccontextmanager
 async def running_pipeline(settings: Settings, session_file: Path, notifier, *, browser=None,

@@ -16,6 +16,10 @@ from bot.services.batches import (
 from bot.storage import repo
 from tests.services.harness import make_frames, make_settings
 
+# Veo 3.1 - Fast / Omni 1.1 Flash were retired on 2026-12-07; the simulator's October build
+# still offers them: its learned catalogue is pinned explicitly.
+pytestmark = pytest.mark.usefixtures("october_catalog")
+
 OWNER, OTHER = 11, 22
 
 

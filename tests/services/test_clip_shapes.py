@@ -13,6 +13,10 @@ from bot.services.batches import BatchService, NewItem
 from tests.pipeline.flow.flow2026 import QUIET
 from tests.services.harness import RecordingNotifier, make_settings, running_pipeline
 
+# Veo 3.1 - Fast / Omni 1.1 Flash were retired on 2026-12-07; the simulator's October build
+# still offers them: its learned catalogue is pinned explicitly.
+pytestmark = pytest.mark.usefixtures("october_catalog")
+
 USER = 5
 
 

@@ -24,20 +24,20 @@ async def test_plan_seen_on_the_page_reprices_and_reopens_durations(tmp_path):
         account = AccountService(db, queue, SystemClock(), settings)
         users = UserService(db, settings)
         batch = await svc.create_batch(1, 1, [NewItem(f, "a slow pan") for f in frames], outputs=1)
-        assert (await svc.estimate(batch)).credits == 40  # Fast on Pro: 20 each
+        assert (await svc.estimate(batch)).credits == 20  # our default, Lite, on Pro: 10 each
         with pytest.raises(BatchError, match="8 s clips on the Pro plan"):
             await svc.update_settings(batch, 1, duration=4)
 
         assert await account.note_session(SessionInfo(True, extra={"ui": "x"})) is None
         assert await account.note_session(SessionInfo(True, extra={"plan": "ULTRA"})) == "ultra"
         assert await svc.plan() == "ultra" and (await users.defaults(1)).plan == "ultra"
-        assert (await svc.estimate(batch)).credits == 20  # Fast on Ultra: 10 each
+        assert (await svc.estimate(batch)).credits == 10  # Lite on Ultra: 5 each
         view = await svc.update_settings(batch, 1, duration=4)
         assert view.duration == 4 and view.plan == "ultra"
 
         # Back on Pro (the page says so): a 4 s draft can no longer start, and says why.
         await account.note_session(SessionInfo(True, extra={"plan": "pro"}))
-        assert (await svc.estimate(batch)).credits == 40  # priced at what Pro offers (8 s)
+        assert (await svc.estimate(batch)).credits == 20  # priced at what Pro offers (8 s)
         with pytest.raises(BatchError, match="8 s clips"):
             await svc.start(batch, 1)
         assert (await svc.get(batch)).status == "draft"

@@ -12,6 +12,10 @@ from bot.pipeline.loop import DRAFT_EXPIRY_S, PRUNE_EVERY_S, Pipeline
 from bot.services.batches import BatchError, BatchService, NewItem
 from tests.handlers.harness import image_bytes
 
+# Veo 3.1 - Fast / Omni 1.1 Flash were retired on 2026-12-07; the simulator's October build
+# still offers them: its learned catalogue is pinned explicitly.
+pytestmark = pytest.mark.usefixtures("october_catalog")
+
 USER, CHAT = 7, 70
 
 

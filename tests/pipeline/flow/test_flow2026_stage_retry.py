@@ -4,11 +4,17 @@ and submitting anew; proved on flowsim flow2026 by the wire."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.clock import SystemClock
 from bot.services.batches import BatchService, NewItem
 from tests.services.harness import RecordingNotifier, make_frames, make_settings, running_pipeline
 
 from .flow2026 import QUIET, submits
+
+# Veo 3.1 - Fast / Omni 1.1 Flash were retired on 2026-12-07; the simulator's October build
+# still offers them: its learned catalogue is pinned explicitly.
+pytestmark = pytest.mark.usefixtures("october_catalog")
 
 
 async def test_failed_tile_is_redone_with_flows_retry_not_a_second_upload_and_submit(

@@ -5,12 +5,18 @@ wire (each i2v bound its own frame's media id)."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.clock import SystemClock
 from bot.pipeline.flow.api import GenerationRequest
 from bot.services.batches import BatchService, NewItem
 from tests.services.harness import RecordingNotifier, make_frames, make_settings, running_pipeline
 
 from .flow2026 import QUIET, client_2026, png, submits
+
+# Veo 3.1 - Fast / Omni 1.1 Flash were retired on 2026-12-07; the simulator's October build
+# still offers them: its learned catalogue is pinned explicitly.
+pytestmark = pytest.mark.usefixtures("october_catalog")
 
 
 def _req(image, n):
