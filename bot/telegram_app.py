@@ -30,6 +30,7 @@ from bot.config import Settings
 from bot.handlers import build_routers
 from bot.handlers.intake import process_intake
 from bot.logsafe import register_secret
+from bot.pipeline.catalog_learned import load_installed
 from bot.pipeline.flow.api import FlowClient, SessionInfo
 from bot.services.audit import AuditService
 from bot.services.batches import BatchService
@@ -77,6 +78,10 @@ class BotApp:
 
     async def start(self) -> None:
         await self.sweep()
+        # What the account offers: the catalogue learned from the page, stored by the last
+        # survey (`catalog.learn`); our knowledge until there is one. Retirements are judged
+        # by the injected clock's day.
+        await load_installed(self.services["users"].db, self.services.get("clock"))
         await self.warm_up()
         await self.set_commands()
         if self.pipeline is not None:
@@ -215,6 +220,8 @@ def build_bot_app(
         _installer_for(settings, flow_client) if flow_client is not None else None,
     )
     notifier = TelegramNotifier(bot, refs, batches, settings, link_for=_link_maker(settings))
+    # Work held for a retired model: the admins hear of each model once (issue 17).
+    batches.on_held = users.on_held = notifier.retirement_noticed
     intake = IntakeCollector(
         functools.partial(process_intake, bot=bot, dialogs=dialogs, users=users, batches=batches),
         window_s=intake_window_s,
@@ -223,7 +230,7 @@ def build_bot_app(
         "users": users, "dialogs": dialogs, "refs": refs, "batches": batches, "account": account,
         "sessions": sessions, "intake": intake, "flow": flow_client, "settings": settings,
         "notifier": notifier, "budgets": budgets, "audit": audit,
-        "incoming_dir": data_dir / "incoming",
+        "incoming_dir": data_dir / "incoming", "clock": clock,
         "download_limit": settings.telegram.download_limit_bytes,
     }
     dp = Dispatcher()

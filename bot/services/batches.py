@@ -384,9 +384,10 @@ class BatchService:
             if duration is None and new_pairs and \
                     not catalog.offer(model, plan).end_frame_ok(keep_d):
                 keep_d = catalog.normalise(model, plan, None, None)[0]
-            duration, resolution = duration or keep_d, resolution or keep_r
+            duration = keep_d if duration is None else duration
+            resolution = resolution or keep_r
         new_d, new_r = _check(aspect or batch["aspect"], outputs or batch["outputs"], new_model,
-                              plan, duration or batch["duration"],
+                              plan, batch["duration"] if duration is None else duration,
                               resolution or batch["resolution"], now=now, allow_gone=True,
                               pairs=new_pairs)
         if preset is not None and preset not in PRESETS:

@@ -60,6 +60,15 @@ def card_text(view: BatchView, credits: int, seconds: float,
     if budget is not None and view.status == "draft":
         cost += "\n" + texts.budget_line(budget.budget.credits, budget.budget.period, budget.used,
                                          budget.cost, budget.left_after)
+    if view.held is not None:  # its model is gone: held until the owner taps the switch
+        g = view.held.gone
+        offered = view.held.model if g.nearest is not None else None
+        if view.status == "draft":
+            cost += "\n" + texts.retired_card(g.model, g.since_text, offered,
+                                              view.held.credits if offered else None)
+        else:
+            cost += "\n" + texts.retired_queued(view.id, g.model, g.since_text, offered,
+                                                view.held.credits if offered else None)
     return (
         f"{texts.card_head(view.id, status)}\n"
         f"{what_line(view)}\n"
@@ -70,11 +79,20 @@ def card_text(view: BatchView, credits: int, seconds: float,
     )
 
 
+def switch_of(view: BatchView) -> tuple[str, int | None] | None:
+    """(nearest model, its credits for the batch) when the batch is held and can switch."""
+    held = view.held
+    if held is None or held.gone.nearest is None:
+        return None
+    return held.model, held.credits
+
+
 def card_markup(view: BatchView) -> InlineKeyboardMarkup | None:
     if view.status == "draft":
-        return keyboards.card(view.id, auto_upscale=view.auto_upscale is not None)
+        return keyboards.card(view.id, auto_upscale=view.auto_upscale is not None,
+                              switch=switch_of(view))
     if view.status == "running":
-        return keyboards.running(view.id)
+        return keyboards.running(view.id, switch=switch_of(view))
     return None
 
 
@@ -82,7 +100,9 @@ async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[
                         *, users: UserService, batches: BatchService) -> int:
     """Create the draft batch with the user's defaults and show its card; returns its id.
 
-    An item without an image (None) is text-to-video.
+    An item without an image (None) is text-to-video. A saved default model Flow retired makes
+    a held draft: its card says so and offers the switch (`BatchService.on_held` tells the
+    admins once).
     """
     d = await users.defaults(user_id)
     batch_id = await batches.create_batch(

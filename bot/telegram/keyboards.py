@@ -53,8 +53,16 @@ USER_COMMANDS = commands(DEFAULT)
 ADMIN_COMMANDS = commands(DEFAULT, admin=True)
 
 MODEL_LABELS = {m: catalog.short_label(m) for m in MODELS}
-# The lower-priority Lite exists only on some accounts (FLOW_2026 §5): not offered on the card.
-CARD_MODELS = tuple(m for m in MODELS if m != catalog.VEO_LITE_LOW)
+MAX_PRESET_BUTTONS_PER_ROW = 4
+
+
+def switch_button(batch_id: int, model: str, credits: int | None) -> InlineKeyboardButton:
+    """The one-tap switch of a held batch (or of held defaults, batch_id 0) to `model`, the
+    nearest one the account offers; its payload names the model by its `MODELS` index, so a
+    stale button (the offer changed meanwhile) is refused rather than applied."""
+    return InlineKeyboardButton(text=texts.switch_button(model, credits),
+                                callback_data=CardCb(action="switch", batch_id=batch_id,
+                                                     value=str(MODELS.index(model))).pack())
 
 
 def auto_upscale_button(batch_id: int, on: bool) -> InlineKeyboardButton:
@@ -65,13 +73,18 @@ def auto_upscale_button(batch_id: int, on: bool) -> InlineKeyboardButton:
                                                      value="0" if on else "1").pack())
 
 
-def card(batch_id: int, auto_upscale: bool | None = None) -> InlineKeyboardMarkup:
+def card(batch_id: int, auto_upscale: bool | None = None,
+         switch: tuple[str, int | None] | None = None) -> InlineKeyboardMarkup:
     """A draft's card: Start, Settings, Cancel, and the auto-4K toggle when `auto_upscale` is
-    given (None leaves it out)."""
+    given (None leaves it out). A draft held for a retired model gets `switch` (the nearest
+    model, its credits for the batch) in place of Start: it cannot start as it is."""
     kb = InlineKeyboardBuilder()
     # Bot API 9.4 button styles: Start green, Cancel red (clients without styles ignore them).
-    kb.button(text=texts.START_BUTTON, callback_data=CardCb(action="start", batch_id=batch_id),
-              style="success")
+    if switch is not None:
+        kb.add(switch_button(batch_id, *switch))
+    else:
+        kb.button(text=texts.START_BUTTON, callback_data=CardCb(action="start", batch_id=batch_id),
+                  style="success")
     kb.button(text=texts.SETTINGS_BUTTON, callback_data=CardCb(action="settings", batch_id=batch_id))
     kb.button(text=texts.CANCEL_BUTTON, callback_data=CardCb(action="cancel", batch_id=batch_id),
               style="danger")
@@ -81,8 +94,10 @@ def card(batch_id: int, auto_upscale: bool | None = None) -> InlineKeyboardMarku
     return kb.as_markup()
 
 
-def running(batch_id: int) -> InlineKeyboardMarkup:
+def running(batch_id: int, switch: tuple[str, int | None] | None = None) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
+    if switch is not None:  # its waiting clips are held for a retired model
+        kb.add(switch_button(batch_id, *switch))
     kb.button(text=_("✖️ Cancel batch"), callback_data=CardCb(action="cancel", batch_id=batch_id),
               style="danger")
     return kb.as_markup()
@@ -93,9 +108,12 @@ def card_settings(batch_id: int, aspect: str, outputs: int, model: str, *, plan:
                   pairs: bool | None = None) -> InlineKeyboardMarkup:
     """The settings view of a card (or of /settings with batch_id 0): current values ticked.
 
-    Only what exists for the plan is offered (`catalog`): the models of the plan, then the
+    Only what the account offers now is offered (`catalog.models_for`: the learned catalogue,
+    else our knowledge minus retired models and entitlements some accounts lack), then the
     durations and resolutions of the chosen model, each row shown only when there is a choice.
-    `pairs` None leaves out the start+end toggle (defaults have no images to pair).
+    A slider model (Omni 1.2: any whole second in a range) gets a few presets within its range
+    and "other…", which asks for a number; with start+end pairs on, only what an end frame
+    allows. `pairs` None leaves out the start+end toggle (defaults have no images to pair).
     """
     kb = InlineKeyboardBuilder()
     rows: list[int] = []
@@ -108,20 +126,29 @@ def card_settings(batch_id: int, aspect: str, outputs: int, model: str, *, plan:
         label = ("• " if n == outputs else "") + ngettext("{n} output", "{n} outputs", n).format(n=n)
         kb.button(text=label, callback_data=CardCb(action="outputs", batch_id=batch_id, value=str(n)))
     rows.append(4)
-    offered = [m for m in CARD_MODELS if m in catalog.models_for(plan)]  # type: ignore[arg-type]
+    offered = list(catalog.models_for(plan))
     for m in offered:
         label = ("• " if m == model else "") + MODEL_LABELS.get(m, m)
         kb.button(text=label, callback_data=CardCb(action="model", batch_id=batch_id,
                                                     value=str(MODELS.index(m))))
     rows += [2] * (len(offered) // 2) + [1] * (len(offered) % 2)
-    if model in catalog.models_for(plan):  # type: ignore[arg-type]
-        offer = catalog.offer(model, plan)  # type: ignore[arg-type]
-        d, r = catalog.normalise(model, plan, duration, resolution)  # type: ignore[arg-type]
+    if model in offered:
+        offer = catalog.offer(model, plan)
+        d, r = catalog.normalise(model, plan, duration, resolution)
+        presets = [p for p in offer.presets() if not pairs or offer.end_frame_ok(p)]
+        if offer.duration_range is not None and d not in presets:
+            presets = sorted({*presets, d})
         if len(offer.durations) > 1:
-            for sec in offer.durations:
+            buttons = len(presets) + (offer.duration_range is not None)
+            for sec in presets:
                 kb.button(text=("• " if sec == d else "") + "⏱ " + texts.duration(sec),
                           callback_data=CardCb(action="dur", batch_id=batch_id, value=str(sec)))
-            rows.append(len(offer.durations))
+            if offer.duration_range is not None:
+                kb.button(text=texts.DURATION_OTHER_BUTTON,
+                          callback_data=CardCb(action="durx", batch_id=batch_id))
+            per_row = MAX_PRESET_BUTTONS_PER_ROW if buttons > MAX_PRESET_BUTTONS_PER_ROW else buttons
+            rows += [per_row] * (buttons // per_row) + ([buttons % per_row] if buttons % per_row
+                                                        else [])
         if len(offer.resolutions) > 1:
             for res in offer.resolutions:
                 kb.button(text=("• " if res == r else "") + res,

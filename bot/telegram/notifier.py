@@ -25,7 +25,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import FSInputFile, InputMediaVideo
+from aiogram.types import FSInputFile, InlineKeyboardMarkup, InputMediaVideo
 from aiogram.utils.chat_action import ChatActionSender
 
 from bot.config import Settings
@@ -38,11 +38,14 @@ from bot.pipeline.notifier import (
     FileFailed,
     ItemFailed,
     ItemPreviews,
+    ModelRetired,
     UpscaleProgress,
 )
 from bot.pipeline.stages import progress_event
 from bot.services.batches import BatchService, BatchView
 from bot.services.dialogs import MessageRefs
+from bot.services.retirement import Gone, claim_admin_notice
+from bot.services.retirement import admin_alert as retirement_alert
 from bot.services.review import ReviewService
 from bot.telegram import keyboards, texts
 from bot.telegram.cards import card_markup, card_text, progress_text
@@ -365,6 +368,27 @@ class TelegramNotifier:
         else:
             text = texts.zip_failed(event.batch_id, reason)
         await self._guard(self.bot.send_message(event.chat_id, text), event.user_id)
+
+    @in_owner_locale
+    async def model_retired(self, event: ModelRetired) -> None:
+        """A started batch's waiting clips were held: its model is gone (bot/services/
+        retirement.py). Says which and since when, offers the nearest with its price: one tap."""
+        if event.chat_id is None:
+            return
+        text = texts.retired_queued(event.batch_id, event.model, event.since, event.nearest,
+                                    event.credits)
+        markup = None
+        if event.nearest is not None and event.index is not None:
+            markup = InlineKeyboardMarkup(inline_keyboard=[[keyboards.switch_button(
+                event.batch_id, event.nearest, event.credits)]])
+        key = f"retired.{event.batch_id}.{event.model}"
+        await self._guard(self._once(key, lambda: self.bot.send_message(
+            event.chat_id, text, reply_markup=markup)), event.user_id)
+
+    async def retirement_noticed(self, gone: Gone) -> None:
+        """Work names a model the account no longer offers: the admins' one notice per model."""
+        if await claim_admin_notice(self.batches.db, gone.model):
+            await self.admin_alert(retirement_alert(gone))
 
     async def _send_file(self, chat_id: int, path: Path, size: int, name: str, caption: str) -> None:
         """Send a finished file the way `decide_delivery` says: document, link, or why not."""

@@ -200,6 +200,16 @@ _MESSAGES: dict[str, str] = {
     "LANGUAGE_PICK": N_("🌐 Choose the language I speak with you:"),
     "LANGUAGE_SET": N_("✅ From now on I speak English with you."),
     "LANGUAGE_UNKNOWN": N_("That language is not offered. Pick one of the buttons of /language."),
+    # Models Flow retired, and the "other…" duration (issue 17).
+    "SWITCHED": N_("✅ Switched to {model}."),
+    "NOTHING_TO_SWITCH": N_("Nothing to switch: the model is still offered."),
+    "DURATION_OTHER_BUTTON": N_("⏱ other…"),
+    "DURATION_ASK": N_("⏱ Send the clip length in seconds: a whole number from {min} to {max} "
+                       "(for example 12)."),
+    "DURATION_NOT_A_NUMBER": N_("❌ That is not a whole number of seconds. Send digits only, from "
+                                "{min} to {max} (for example 12), or tap a duration on the card."),
+    "DURATION_SET": N_("✅ Clip length: {duration}."),
+    "DURATION_NO_RANGE": N_("{model} has no other duration: tap one of its buttons."),
 }
 
 # Texts read with values already filled in (limits from this module): name -> (msgid, values).
@@ -641,6 +651,62 @@ def defaults_text(*, model: str, seconds: int, resolution: str, aspect: str, out
 
 
 
+# -- models Flow retired (bot/services/retirement.py, issue 17) ----------------------------------
+
+def retired_head(model: str, since: str | None) -> str:
+    """What is gone and since when (`since`: ISO day, or None when only the page dropped it)."""
+    if since:
+        return _("⚠️ {model} was retired by Flow on {date}.").format(model=esc(model), date=since)
+    return _("⚠️ Flow no longer offers {model}.").format(model=esc(model))
+
+
+def retired_card(model: str, since: str | None, nearest: str | None, credits: int | None) -> str:
+    """The lines a held draft's card adds."""
+    if nearest is None or credits is None:
+        return retired_head(model, since) + "\n" + _(
+            "This batch is on hold; nothing was spent. This plan offers no other model.")
+    return retired_head(model, since) + "\n" + _(
+        "This batch is on hold; nothing was spent. The nearest model is {nearest}: {credits} "
+        "credits for this batch. Tap 🔁 to switch.").format(nearest=esc(nearest), credits=credits)
+
+
+def retired_defaults(model: str, since: str | None, nearest: str | None,
+                     credits: int | None) -> str:
+    """/settings when the saved default model is gone."""
+    if nearest is None or credits is None:
+        return retired_head(model, since) + "\n" + _(
+            "It is your saved default; this plan offers no other model.")
+    return retired_head(model, since) + "\n" + _(
+        "It is your saved default, so new batches would be held. The nearest model is {nearest}: "
+        "{credits} credits per video. Tap 🔁 to switch.").format(nearest=esc(nearest),
+                                                                 credits=credits)
+
+
+def retired_queued(batch_id: int, model: str, since: str | None, nearest: str | None,
+                   credits: int | None) -> str:
+    """The owner's message when a started batch's waiting clips were held."""
+    if since:
+        head = _("⚠️ Batch #{id}: {model} was retired by Flow on {date}.").format(
+            id=batch_id, model=esc(model), date=since)
+    else:
+        head = _("⚠️ Batch #{id}: Flow no longer offers {model}.").format(id=batch_id,
+                                                                         model=esc(model))
+    if nearest is None or credits is None:
+        return head + "\n" + _("Its clips still waiting are on hold; nothing was spent. This plan "
+                               "offers no other model.")
+    return head + "\n" + _(
+        "Its clips still waiting are on hold; nothing was spent and nothing was switched. The "
+        "nearest model is {nearest}: {credits} credits for what is left. Tap 🔁 to switch."
+    ).format(nearest=esc(nearest), credits=credits)
+
+
+def switch_button(model: str, credits: int | None) -> str:
+    """The one-tap switch to the nearest model."""
+    if credits is None:
+        return _("🔁 Switch to {model}").format(model=model)
+    return _("🔁 Switch to {model} · {credits} credits").format(model=model, credits=credits)
+
+
 # -- the notifier's previews and files (bot/telegram/notifier.py) ------------------------------
 
 def preview_caption(position: int, prompt: str) -> str:
@@ -970,6 +1036,17 @@ _BATCH_ERRORS: dict[str, str] = {
     "pairs_odd": N_("Start+end pairs need an even number of images: you sent {images}. Add or "
                     "remove one image (1→2, 3→4 … are paired); nothing was spent."),
     "pairs_odd_short": N_("Start+end pairs need an even number of images."),
+    "bad_duration_range": N_("{model} makes clips of {min} to {max} s on the {plan} plan."),
+    "duration_needs_plan": N_("{model} clips over {max} s need the Pro or Ultra plan; this account "
+                              "is on the {plan} plan."),
+    "pairs_too_long": N_("Start+end pairs (an end frame) work up to {max} s with {model}: choose "
+                         "{max} s or less, or turn pairs off. Nothing was spent."),
+    "model_retired": N_("{model} was retired by Flow on {since}: switch this batch to {nearest} "
+                        "first. Nothing was spent."),
+    "model_gone": N_("Flow no longer offers {model}: switch this batch to {nearest} first. Nothing "
+                     "was spent."),
+    "model_gone_no_nearest": N_("Flow no longer offers {model}, and the {plan} plan has no other "
+                                "model."),
 }
 
 
@@ -1078,6 +1155,9 @@ _FIXED: list[str] = [
     # /login refusals (bot/services/sessions.py).
     N_("Flow did not accept this session (it shows the sign-in page). Sign in to Flow in your "
        "browser, export the cookies again and send the file."),
+    # bot/services/retirement.py: what admins do about a retired model.
+    N_("Nothing was spent and the account is not paused. If FLOW_DEFAULT_MODEL names this model, "
+       "change it."),
     *_FIXED_EXTRA,
 ]
 _FIXED_SET = frozenset(_FIXED)
@@ -1106,6 +1186,21 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
      N_("Submissions are paused: the check of Flow's page failed {n} times in a row ({detail}).")),
     (re.compile(r"That file is not a usable session: (?P<detail>.*)", re.S),
      N_("That file is not a usable session: {detail}")),
+    # bot/services/retirement.py: the admins' one notice per gone model, and a held item's reason.
+    (re.compile(r"Flow retired (?P<model>.+?) on (?P<date>\d{4}-\d{2}-\d{2}): work that names it "
+                r"is held and its owners are offered (?P<nearest>.+)\.", re.S),
+     N_("Flow retired {model} on {date}: work that names it is held and its owners are offered "
+        "{nearest}.")),
+    (re.compile(r"Flow no longer offers (?P<model>.+?) on this account: work that names it is "
+                r"held and its owners are offered (?P<nearest>.+)\.", re.S),
+     N_("Flow no longer offers {model} on this account: work that names it is held and its "
+        "owners are offered {nearest}.")),
+    (re.compile(r"(?P<model>.+?) was retired by Flow on (?P<date>\d{4}-\d{2}-\d{2}); the nearest "
+                r"model is (?P<nearest>.+)\.", re.S),
+     N_("{model} was retired by Flow on {date}; the nearest model is {nearest}.")),
+    (re.compile(r"Flow no longer offers (?P<model>.+?); the nearest model is (?P<nearest>.+)\.",
+                re.S),
+     N_("Flow no longer offers {model}; the nearest model is {nearest}.")),
 ]
 
 

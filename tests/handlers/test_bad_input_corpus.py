@@ -100,6 +100,22 @@ def login_first() -> Action:
     return as_user(ADMIN, command("login"), "Send the Flow session")
 
 
+def other_duration_first() -> Action:
+    """A draft on Omni 1.2 Flash (3–15 s) whose "other…" duration waits for a number."""
+    async def run(tg: FakeTelegram, uid: int) -> None:
+        await tg.send_photo(uid, image_bytes(), "clouds drift over hills")
+        card = await tg.wait_for(lambda t: last_with(t, uid, "Batch #"))
+        await tg.press(uid, card.message_id, card.button_data("Settings"))
+        await tg.wait_for(lambda t: "Omni 1.2" in str(t.message(uid, card.message_id).buttons()))
+        await tg.press(uid, card.message_id, tg.message(uid, card.message_id).button_data("Omni 1.2"))
+        await tg.wait_for(lambda t: "other…" in str(t.message(uid, card.message_id).buttons()))
+        seen = len(tg.answers)
+        await tg.press(uid, card.message_id, tg.message(uid, card.message_id).button_data("other…"))
+        await tg.wait_for(lambda t: any("clip length" in (a.get("text") or "")
+                                        for a in t.answers[seen:]))
+    return run
+
+
 # -- payloads ------------------------------------------------------------------------------------------
 
 def png_header(w: int, h: int) -> bytes:
@@ -215,6 +231,29 @@ ROWS: list[Row] = [
     Row("press-admin-remove-id-too-large", press(f"u:remove:{HUGE}"), "no longer valid", who=ADMIN),
     Row("press-admin-queue-id-too-large", press(f"q:cancel:{HUGE}"), "no longer valid", who=ADMIN),
     Row("press-queue-by-non-admin", press("q:cancel:1"), "for the bot's admins"),
+    # "other…" duration (issue 17): ASCII digits only, in the model's range, else a refusal
+    Row("duration-arabic-digits", text("١٢"), "not a whole number of seconds",
+        setup=other_duration_first()),
+    Row("duration-superscript", text("¹²"), "not a whole number of seconds",
+        setup=other_duration_first()),
+    Row("duration-negative", text("-5"), "not a whole number of seconds",
+        setup=other_duration_first()),
+    Row("duration-fraction", text("12.5"), "not a whole number of seconds",
+        setup=other_duration_first()),
+    Row("duration-huge", text(HUGE), "not a whole number of seconds",
+        setup=other_duration_first()),
+    Row("duration-words", text("twelve"), "not a whole number of seconds",
+        setup=other_duration_first()),
+    Row("duration-zero", text("0"), "clips of 3 to 15 s", setup=other_duration_first()),
+    Row("duration-over-range", text("16"), "clips of 3 to 15 s", setup=other_duration_first()),
+    Row("duration-under-range", text("2"), "clips of 3 to 15 s", setup=other_duration_first()),
+    Row("press-duration-forged-range", press("bc:dur:1:99"), "does not exist",
+        setup=as_user(ANN, photo(image_bytes(), "clouds drift over hills"), "Batch #")),
+    Row("press-switch-not-retired", press("bc:switch:1:1"), "Nothing to switch",
+        setup=as_user(ANN, photo(image_bytes(), "clouds drift over hills"), "Batch #")),
+    Row("press-switch-bad-index", press(f"bc:switch:1:{HUGE}"), "does not exist",
+        setup=as_user(ANN, photo(image_bytes(), "clouds drift over hills"), "Batch #")),
+    Row("press-defaults-switch-not-retired", press("bc:switch:0:1"), "Nothing to switch"),
 ]
 
 

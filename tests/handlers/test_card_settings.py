@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from tests.handlers.harness import ANN, BOB, bot_settings, image_bytes, last_with, running_bot
 
-MODEL_BUTTONS = ("Omni Flash", "Lite", "Fast", "Quality")
+# What the account offers from 2026-12-07 with no survey yet (our knowledge): Omni 1.2 Flash and
+# Veo 3.1 - Lite; October's Omni 1.1 / Fast / Quality are retired (issue 17).
+MODEL_BUTTONS = ("Omni 1.2", "Lite")
+RETIRED_BUTTONS = ("Omni 1.1", "Fast", "Quality", "Lite (low prio)")
 
 
 def _labels(msg) -> list[str]:
@@ -35,29 +38,31 @@ async def _settings_view(telegram, user: int, card):
 async def test_pro_plan_offers_each_models_own_choices_and_the_estimate_follows(telegram, tmp_path):
     async with running_bot(bot_settings(telegram, tmp_path)) as app:
         card = await _card(telegram, ANN, 2)
-        # Our default model, set explicitly: Veo 3.1 Fast, 8 s, 720p; 2 images × 2 outputs × 20.
-        assert "Veo 3.1 - Fast · 8 s · 720p" in card.content and "80 credits" in card.content
+        # Our default model, set explicitly: Veo 3.1 - Lite, 8 s, 720p; 2 images × 2 outputs × 10.
+        assert "Veo 3.1 - Lite · 8 s · 720p" in card.content and "40 credits" in card.content
         card = await _settings_view(telegram, ANN, card)
         labels = _labels(card)
         assert all(m in labels for m in MODEL_BUTTONS)
-        assert "Lite (low prio)" not in labels  # exists only on some accounts
-        assert not any("⏱" in b or b in ("360p", "720p") for b in labels)  # Veo on Pro: 8 s only
+        assert not any(b in labels for b in RETIRED_BUTTONS)  # retired, or not on every Ultra
+        assert not any("⏱" in b or b in ("360p", "720p") for b in labels)  # Lite on Pro: 8 s only
+        assert all(len(data.encode()) <= 64 for _, data in card.buttons() if data)
 
-        card = await _press(telegram, ANN, card, "Omni Flash", "Omni 1.1 Flash · 8 s · 720p")
-        assert "48 credits" in card.content  # 2 × 2 × 12
+        # Omni 1.2 Flash: a range (3–15 s), so a few presets and "other…", priced per second.
+        card = await _press(telegram, ANN, card, "Omni 1.2", "Omni 1.2 Flash · 8 s · 720p")
+        assert "96 credits" in card.content  # 2 × 2 × 24
         labels = _labels(card)
-        assert [b for b in labels if "⏱" in b] == ["⏱ 4 s", "⏱ 6 s", "⏱ 8 s", "⏱ 10 s"]
+        assert [b for b in labels if "⏱" in b] == ["⏱ 4 s", "⏱ 6 s", "⏱ 8 s", "⏱ 10 s", "⏱ 12 s",
+                                                   "⏱ 15 s", "⏱ other…"]
         assert "360p" in labels and "720p" in labels
-        card = await _press(telegram, ANN, card, "⏱ 10 s", "· 10 s ·")
-        assert "60 credits" in card.content  # 2 × 2 × 15
-        card = await _press(telegram, ANN, card, "360p", "10 s · 360p")
-        assert "28 credits" in card.content  # 2 × 2 × 7
+        assert all(len(data.encode()) <= 64 for _, data in card.buttons() if data)
+        card = await _press(telegram, ANN, card, "⏱ 12 s", "· 12 s ·")
+        assert "168 credits" in card.content  # 2 × 2 × (30 + 2 × 6)
+        card = await _press(telegram, ANN, card, "360p", "12 s · 360p")
+        assert "56 credits" in card.content  # 2 × 2 × 14 (360p: our guess)
 
-        # A Veo model has neither 10 s nor 360p: the card falls back to what it offers.
-        card = await _press(telegram, ANN, card, "Quality", "Veo 3.1 - Quality · 8 s · 720p")
-        assert "400 credits" in card.content and not any("⏱" in b for b in _labels(card))
+        # A Veo model has neither 12 s nor 360p: the card falls back to what it offers.
         card = await _press(telegram, ANN, card, "Lite", "Veo 3.1 - Lite · 8 s · 720p")
-        assert "40 credits" in card.content
+        assert "40 credits" in card.content and not any("⏱" in b for b in _labels(card))
         view = await app.services["batches"].get(1)
         assert (view.model, view.duration, view.resolution) == ("Veo 3.1 - Lite", 8, "720p")
 
@@ -74,14 +79,50 @@ async def test_ultra_plan_offers_4_6_8_s_on_veo_at_ultra_prices(telegram, tmp_pa
     settings.flow.plan = "ultra"
     async with running_bot(settings):
         card = await _card(telegram, ANN, 3)
-        assert "60 credits" in card.content  # 3 × 2 × 10: Fast costs 10 on Ultra
+        assert "30 credits" in card.content  # 3 × 2 × 5: Lite costs 5 on Ultra
         card = await _settings_view(telegram, ANN, card)
         assert [b for b in _labels(card) if "⏱" in b] == ["⏱ 4 s", "⏱ 6 s", "⏱ 8 s"]
-        card = await _press(telegram, ANN, card, "⏱ 4 s", "Veo 3.1 - Fast · 4 s · 720p")
-        card = await _press(telegram, ANN, card, "Lite", "Veo 3.1 - Lite · 4 s · 720p")
-        assert "30 credits" in card.content  # 3 × 2 × 5
-        card = await _press(telegram, ANN, card, "Quality", "Quality · 4 s")
-        assert "600 credits" in card.content
+        card = await _press(telegram, ANN, card, "⏱ 4 s", "Veo 3.1 - Lite · 4 s · 720p")
+        card = await _press(telegram, ANN, card, "Omni 1.2", "Omni 1.2 Flash · 4 s · 720p")
+        assert "72 credits" in card.content  # 3 × 2 × 12
+        card = await _press(telegram, ANN, card, "⏱ 15 s", "Omni 1.2 Flash · 15 s")
+        assert "360 credits" in card.content  # 3 × 2 × 60
+
+
+async def test_free_plan_offers_omni_12_up_to_10_s(telegram, tmp_path):
+    settings = bot_settings(telegram, tmp_path)
+    settings.flow.plan = "free"
+    async with running_bot(settings):
+        card = await _card(telegram, ANN, 2)
+        # No Lite on the free plan: the default follows what the account has.
+        assert "Omni 1.2 Flash · 8 s · 720p" in card.content and "96 credits" in card.content
+        card = await _settings_view(telegram, ANN, card)
+        labels = _labels(card)
+        assert "Lite" not in labels
+        assert [b for b in labels if "⏱" in b] == ["⏱ 4 s", "⏱ 6 s", "⏱ 8 s", "⏱ 10 s", "⏱ other…"]
+
+
+async def test_october_models_where_the_learned_catalogue_lists_them(telegram, tmp_path,
+                                                                     october_catalog):
+    """The simulator's October build, pinned: Omni 1.1's radios and Veo Fast/Quality are offered
+    again, at October's prices (a learned catalogue that lists them wins)."""
+    async with running_bot(bot_settings(telegram, tmp_path)):
+        card = await _card(telegram, ANN, 2)
+        assert "Veo 3.1 - Lite · 8 s · 720p" in card.content  # still our default
+        card = await _settings_view(telegram, ANN, card)
+        labels = _labels(card)
+        assert all(m in labels for m in ("Omni 1.1", "Lite", "Fast", "Quality"))
+        assert "Omni 1.2" not in labels  # that page had no Omni 1.2
+        card = await _press(telegram, ANN, card, "Omni 1.1", "Omni 1.1 Flash · 8 s · 720p")
+        assert "48 credits" in card.content  # 2 × 2 × 12
+        assert [b for b in _labels(card) if "⏱" in b] == ["⏱ 4 s", "⏱ 6 s", "⏱ 8 s", "⏱ 10 s"]
+        card = await _press(telegram, ANN, card, "⏱ 10 s", "· 10 s ·")
+        card = await _press(telegram, ANN, card, "360p", "10 s · 360p")
+        assert "28 credits" in card.content  # 2 × 2 × 7
+        card = await _press(telegram, ANN, card, "Quality", "Veo 3.1 - Quality · 8 s · 720p")
+        assert "400 credits" in card.content
+        card = await _press(telegram, ANN, card, "Fast", "Veo 3.1 - Fast · 8 s · 720p")
+        assert "80 credits" in card.content
 
 
 async def test_start_end_pairs_need_an_even_count_before_anything_is_spent(telegram, tmp_path):
@@ -98,7 +139,7 @@ async def test_start_end_pairs_need_an_even_count_before_anything_is_spent(teleg
         card = await _card(telegram, BOB, 4, caption="day turns to night")
         card = await _settings_view(telegram, BOB, card)
         card = await _press(telegram, BOB, card, "Pairs: first + last", "2 start+end clips")
-        assert "80 credits" in card.content  # 2 clips × 2 outputs × 20
+        assert "40 credits" in card.content  # 2 clips × 2 outputs × 10
         assert any(b.startswith("☑️") for b in _labels(card))
         await telegram.press(BOB, card.message_id, card.button_data("Done"))
         await telegram.wait_for(lambda t: "▶️ Start" in str(t.message(BOB, card.message_id).buttons()))
@@ -115,12 +156,12 @@ async def test_settings_command_keeps_model_duration_and_resolution_defaults(tel
     async with running_bot(bot_settings(telegram, tmp_path)) as app:
         await telegram.send_command(ANN, "/settings")
         prefs = await telegram.wait_for(lambda t: last_with(t, ANN, "Your defaults"))
-        assert "Veo 3.1 - Fast · 8 s · 720p" in prefs.content and "20 credits per video" in prefs.content
-        prefs = await _press(telegram, ANN, prefs, "Omni Flash", "Omni 1.1 Flash · 8 s · 720p")
-        prefs = await _press(telegram, ANN, prefs, "⏱ 6 s", "Omni 1.1 Flash · 6 s")
+        assert "Veo 3.1 - Lite · 8 s · 720p" in prefs.content and "10 credits per video" in prefs.content
+        prefs = await _press(telegram, ANN, prefs, "Omni 1.2", "Omni 1.2 Flash · 8 s · 720p")
+        prefs = await _press(telegram, ANN, prefs, "⏱ 6 s", "Omni 1.2 Flash · 6 s")
         prefs = await _press(telegram, ANN, prefs, "360p", "6 s · 360p")
-        assert "5 credits per video" in prefs.content
+        assert "6 credits per video" in prefs.content
         card = await _card(telegram, ANN, 2)
-        assert "Omni 1.1 Flash · 6 s · 360p" in card.content and "20 credits" in card.content
+        assert "Omni 1.2 Flash · 6 s · 360p" in card.content and "24 credits" in card.content
         view = await app.services["batches"].get(1)
-        assert (view.model, view.duration, view.resolution) == ("Omni 1.1 Flash", 6, "360p")
+        assert (view.model, view.duration, view.resolution) == ("Omni 1.2 Flash", 6, "360p")

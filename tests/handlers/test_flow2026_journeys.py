@@ -7,12 +7,17 @@ record proves what the page billed: kind, model, duration, resolution and count.
 
 from __future__ import annotations
 
+import pytest
+
 from bot.clock import SystemClock
 from bot.pipeline.flow.client import PlaywrightFlowClient
 from tests.handlers.harness import ANN, BOB, bot_settings, image_bytes, last_with, running_bot
 from tests.pipeline.flow.flow2026 import QUIET, submits
 
 PIPELINE = {"tick_s": 0.3, "session_check_s": 0.5}
+# flowsim serves Flow's October build: Omni 1.1 Flash (retired 2026-12-07) is still on its page,
+# so the catalogue a survey of it learns is pinned explicitly.
+pytestmark = pytest.mark.usefixtures("october_catalog")
 
 
 def _settings(telegram, sim, tmp_path, **flow):
@@ -81,7 +86,7 @@ async def test_text_only_batch_bills_t2v_with_the_chosen_model_duration_and_reso
         card = await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #"))
         assert "2 prompts, text only" in card.content
         await _settings_then_start(telegram, ANN, card, [
-            ("1 output", "1 video each"), ("Omni Flash", "Omni 1.1 Flash"),
+            ("1 output", "1 video each"), ("Omni 1.1", "Omni 1.1 Flash"),
             ("⏱ 6 s", "· 6 s ·"), ("360p", "6 s · 360p")])
         assert "10 credits" in telegram.message(ANN, card.message_id).content  # 2 × 1 × 5
         done = await telegram.wait_for(lambda t: last_with(t, ANN, "is finished"), timeout=180)
@@ -119,11 +124,11 @@ async def test_start_end_batch_bills_interpolation_and_an_odd_count_spends_nothi
         sent = submits(await sim.wire())
         assert [(e["rpc"], e["kind"], e["model"], e["duration"], e["resolution"], e["count"],
                  e["refused"]) for e in sent] == [
-            ("nprQif", "interpolation", "Veo 3.1 - Fast", 8, "720p", 1, None)] * 2
+            ("nprQif", "interpolation", "Veo 3.1 - Lite", 8, "720p", 1, None)] * 2
         assert all(len(e["media_ids"]) == 2 and None not in e["media_ids"] for e in sent)
         uploads = {u["mediaId"]: u["fileName"] for u in await sim.uploads()}
         assert len(uploads) == 4  # each image uploaded once: 1→2 and 3→4
-        assert sum(e["credits"] for e in sent) == await _credits_billed(app) == 40
+        assert sum(e["credits"] for e in sent) == await _credits_billed(app) == 20  # Lite: 2 × 10
         odd_view = await app.services["batches"].get(1)
         assert odd_view.status == "draft" and not odd_view.pairs
 

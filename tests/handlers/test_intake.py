@@ -27,7 +27,7 @@ async def test_album_with_caption_becomes_one_card_and_settings_edit_it(telegram
         await telegram.send_album(ANN, [(image_bytes(seed=i), "photo", f"p{i}.jpg") for i in range(3)],
                                   caption="a fox runs through snow")
         card = await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #"))
-        assert "3 images" in card.content and "9:16" in card.content and "Fast" in card.content
+        assert "3 images" in card.content and "9:16" in card.content and "Lite" in card.content
         assert "credits" in card.content
         hint = [t for t in texts_of(telegram, ANN) if "full quality" in t]
         assert len(hint) == 1  # the photo hint comes once, not once per photo
@@ -43,14 +43,14 @@ async def test_album_with_caption_becomes_one_card_and_settings_edit_it(telegram
         await telegram.press(ANN, card.message_id, card.button_data("4 outputs"))
         await telegram.wait_for(lambda t: "4 videos each" in t.message(ANN, card.message_id).content)
         card = telegram.message(ANN, card.message_id)
-        await telegram.press(ANN, card.message_id, card.button_data("Quality"))
-        await telegram.wait_for(lambda t: "Quality" in t.message(ANN, card.message_id).content)
+        await telegram.press(ANN, card.message_id, card.button_data("Omni 1.2"))
+        await telegram.wait_for(lambda t: "Omni 1.2 Flash" in t.message(ANN, card.message_id).content)
         card = telegram.message(ANN, card.message_id)
-        assert "1200 credits" in card.content  # 3 images × 4 outputs × 100 credits
+        assert "288 credits" in card.content  # 3 images × 4 outputs × 24 credits (8 s at 3/s)
         await telegram.press(ANN, card.message_id, card.button_data("Done"))
         await telegram.wait_for(lambda t: "Start" in str(t.message(ANN, card.message_id).buttons()))
         view = await app.services["batches"].get(1)
-        assert (view.aspect, view.outputs, view.model, view.status) == ("16:9", 4, "Veo 3.1 - Quality", "draft")
+        assert (view.aspect, view.outputs, view.model, view.status) == ("16:9", 4, "Omni 1.2 Flash", "draft")
         assert len(card.edits) >= 4  # one message edited in place, never a new card
 
 
