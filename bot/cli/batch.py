@@ -2,15 +2,21 @@
 
     flowbot batch photos/ --prompt "slow push in" --out out/ --backend simulator
     flowbot batch prompts.csv --outputs 2 --upscale balanced --zip --out out/
-    flowbot batch ideas.txt --text-only --model "Omni 1.1 Flash" --duration 6 --resolution 360p
+    flowbot batch ideas.txt --text-only --model "Omni 1.2 Flash" --duration 12 --resolution 360p
     flowbot batch frames/ --pairs --prompt "day turns to night" --flow-1080p
 
 INPUT is a folder of images (with `--prompt`), or a CSV (`image,prompt`) / TXT (`image | prompt`
 or tab-separated, one per line) mapping; relative image paths are taken from the mapping file's
 folder. With `--text-only` INPUT is a prompts file (one prompt per line, or a CSV with a
 `prompt` column): text-to-video, no images. `--pairs` makes images 1→2, 3→4 … start and end
-frames of one clip. Models, durations and resolutions are those of the plan (FLOW_2026 §11):
-Veo is 8 s on Pro and 4/6/8 s on Ultra; Omni 1.1 Flash is 4/6/8/10 s at 360p or 720p. Clips land in `--out` (`clips/`, `4k/`, `exports/`), next to the batch's own database, so
+frames of one clip. Models, durations and resolutions are what the account offers now: the
+catalogue the last survey learned (kept in the out folder's database), else the bot's own
+knowledge (FLOW_2026 "December 2026"): Veo 3.1 - Lite is 8 s on Pro and 4/6/8 s on Ultra; Omni
+1.2 Flash takes any whole duration from 3 to 15 s (10 s on the free plan; an end frame up to
+10 s) at 360p or 720p. The default model is Veo 3.1 - Lite (Omni 1.2 Flash where the plan has no
+Lite). A model Flow retired (Veo 3.1 - Fast and Quality, Omni 1.1 Flash: 2026-12-07) is refused
+before anything starts, naming the nearest one. Clips land in `--out` (`clips/`, `4k/`,
+`exports/`), next to the batch's own database, so
 running the same command again resumes instead of starting over. With `--backend simulator` the
 command starts flowsim itself: no Google account, no credits.
 """
@@ -32,7 +38,7 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.pipeline.catalog import DURATIONS, MODELS, RESOLUTIONS
+from bot.pipeline.catalog import MAX_DURATION, MIN_DURATION, MODELS, RESOLUTIONS
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
 MAX_TEXT_PROMPTS = 500  # a prompts file is read whole: keep a typo'd path from eating memory
@@ -46,13 +52,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--prompt", help="prompt for every image of a folder")
     p.add_argument("--aspect", choices=["16:9", "9:16"], help="aspect ratio (default: settings)")
     p.add_argument("--outputs", type=int, choices=[1, 2, 3, 4], help="videos per image")
-    p.add_argument("--model", choices=list(MODELS), help="Flow model (default: settings, "
-                   "always set explicitly on the page)")
-    p.add_argument("--duration", type=int, choices=list(DURATIONS),
-                   help="clip seconds (default: the model's, 8 s)")
+    p.add_argument("--model", choices=list(MODELS), metavar="MODEL",
+                   help="Flow model: " + ", ".join(f'"{m}"' for m in MODELS) + " (default: "
+                   "FLOW_DEFAULT_MODEL where offered, else Veo 3.1 - Lite / Omni 1.2 Flash; always "
+                   "set explicitly on the page)")
+    p.add_argument("--duration", type=_seconds, metavar="N",
+                   help=f"clip seconds, a whole number the model allows: Veo's 4/6/8 (plan), "
+                        f"Omni 1.2 Flash any of {MIN_DURATION}-{MAX_DURATION} (default: the "
+                        f"model's, 8 s)")
     p.add_argument("--resolution", choices=list(RESOLUTIONS),
                    help="render resolution; 360p is Omni only (default 720p)")
-    p.add_argument("--plan", choices=["pro", "ultra"],
+    p.add_argument("--plan", choices=["free", "pro", "ultra"],
                    help="the Flow account's plan: prices and durations (default: FLOW_PLAN)")
     p.add_argument("--text-only", "--prompts-only", dest="text_only", action="store_true",
                    help="INPUT is a prompts file: text-to-video, one clip per prompt")
@@ -74,6 +84,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _seconds(value: str) -> int:
+    """`--duration`: ASCII digits only, bounded (the model's own range is checked later)."""
+    if not (value.isascii() and value.isdigit() and len(value) <= 3):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of seconds")
+    return int(value)
+
+
 def run(args: argparse.Namespace) -> int:
     from bot.config import load_settings
 
@@ -87,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.sim_generation_seconds:
         print("--sim-generation-seconds only applies to --backend simulator", file=sys.stderr)
     try:
+        installed_from_store(args, settings)  # the catalogue a survey learned, if any
         items = (read_prompts(args.input) if args.text_only else read_input(args.input, args.prompt))
         check_options(args, settings, len(items))
     except ValueError as err:
@@ -143,22 +161,73 @@ async def _until_signalled(main: Coroutine[Any, Any, int], bound_s: float | None
             watchdog.cancel()
 
 
-def check_options(args: argparse.Namespace, settings, count: int) -> tuple[str, int, str]:
-    """The (model, duration, resolution) to use, checked against the catalog for the plan
-    before anything starts; `ValueError` says what the plan offers instead."""
+def _database_path(args: argparse.Namespace, settings) -> Path:
+    return Path(settings.paths.database or args.out.resolve() / "flowbot-batch.sqlite3")
+
+
+def installed_from_store(args: argparse.Namespace, settings) -> None:
+    """Install the catalogue a survey stored in this run's database (read-only; nothing is
+    created): from then on it is what the checks offer. Without one, our knowledge decides."""
+    import sqlite3
+
+    from bot.pipeline import catalog, catalog_learned
+
+    path = _database_path(args, settings)
+    if not path.is_file():
+        return
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return
+    try:
+        learned = catalog_learned.load_sync(conn)
+    except sqlite3.Error:
+        learned = None
+    finally:
+        conn.close()
+    if learned is not None:
+        catalog.install(learned)
+
+
+def check_options(args: argparse.Namespace, settings, count: int,
+                  now: float | None = None) -> tuple[str, int, str]:
+    """The (model, duration, resolution) to use, checked against what the account offers now
+    on its plan before anything starts (no browser, nothing spent); `ValueError` says why not
+    and what to use instead: a retired model names its retirement day and the nearest model."""
     from bot.pipeline import catalog
+    from bot.services.batches import BatchError, check_duration
+    from bot.services.retirement import gone
 
     plan = settings.flow.plan
-    model = args.model or settings.flow.default_model
-    if model not in catalog.models_for(plan):
+    now = time.time() if now is None else now
+    configured = settings.flow.default_model
+    model = args.model or configured
+    held = gone(model, plan, now)
+    if held is not None:
+        source = f"--model {model!r}" if args.model else f"FLOW_DEFAULT_MODEL={model!r}"
+        if held.nearest is None:
+            raise ValueError(f"{source}: {held.english()} Nothing was started or spent.")
+        d, r = catalog.normalise(held.nearest, plan, args.duration, args.resolution)
+        per = catalog.credits_per_output(held.nearest, plan, d, r)
+        raise ValueError(f"{source}: {held.english()[:-1]} on the {plan} plan: use --model "
+                         f"\"{held.nearest}\" ({per} credits per clip at {d} s {r}). Nothing "
+                         f"was started or spent.")
+    if args.model is None and not catalog.is_offered(model, plan, now):
+        model = settings.flow.effective_default_model(plan, now)  # e.g. no Lite on free
+    if not catalog.is_offered(model, plan, now):
         raise ValueError(f"{model} is not offered on the {plan} plan; use one of: "
-                         f"{', '.join(catalog.models_for(plan))}")
+                         f"{', '.join(catalog.models_for(plan, now))}")
     offer = catalog.offer(model, plan)
     duration = args.duration or offer.default_duration
     resolution = args.resolution or offer.default_resolution
-    if duration not in offer.durations:
+    try:
+        check_duration(model, plan, duration, pairs=args.pairs)
+    except BatchError as err:
+        if err.code != "bad_duration":
+            raise ValueError(str(err)) from None
         raise ValueError(f"{model} on the {plan} plan makes "
-                         f"{'/'.join(str(d) for d in offer.durations)} s clips, not {duration} s")
+                         f"{'/'.join(str(d) for d in offer.durations)} s clips, not {duration} s"
+                         ) from None
     if resolution not in offer.resolutions:
         raise ValueError(f"{model} renders {'/'.join(offer.resolutions)} only, not {resolution}")
     if args.pairs and args.text_only:
@@ -259,7 +328,7 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
     aspect = args.aspect or flow_cfg.default_aspect
     outputs = args.outputs or flow_cfg.default_outputs
     model, duration, resolution = check_options(args, settings, len(items))
-    db_path = settings.paths.database or out / "flowbot-batch.sqlite3"
+    db_path = _database_path(args, settings)
     simulator = None
     session_file = settings.session_file
     if flow_cfg.backend == "simulator":
@@ -325,7 +394,16 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
         await pipeline.start()
         view = ProgressView(db, batch_id, quiet=args.quiet)
         view_task = asyncio.get_running_loop().create_task(view.run())
-        await pipeline.wait_batch(batch_id)
+        waiting = asyncio.ensure_future(pipeline.wait_batch(batch_id))
+        held = asyncio.ensure_future(notifier.held.wait())
+        await asyncio.wait({waiting, held}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (waiting, held):
+            task.cancel()
+        await asyncio.gather(waiting, held, return_exceptions=True)
+        if notifier.held.is_set():
+            view_task.cancel()
+            await asyncio.gather(view_task, return_exceptions=True)
+            return 3
         if args.zip:
             await _zip(svc, pipeline, batch_id, "4k" if args.upscale else "720p")
         view_task.cancel()
@@ -401,6 +479,7 @@ class CliNotifier:
     def __init__(self, events_log: Path | None = None, *, quiet: bool = False) -> None:
         self.events_log = events_log
         self.quiet = quiet
+        self.held = asyncio.Event()  # set when clips were held for a retired model
 
     def _log(self, name: str, event: Any) -> None:
         if self.events_log is not None:
@@ -440,6 +519,17 @@ class CliNotifier:
     async def admin_alert(self, event) -> None:
         self._log("admin_alert", event)
         print(f"!! {event.text}\n!! what to do: {event.action}", file=sys.stderr, flush=True)
+
+    async def model_retired(self, event) -> None:
+        """Clips still waiting were held: their model is gone (a retirement day passed, or a
+        survey dropped it, during the run). Says so; `_main` stops the run, nothing spent."""
+        self._log("model_retired", event)
+        since = f"was retired by Flow on {event.since}" if event.since else "is no longer offered"
+        instead = (f"; run again with --model \"{event.nearest}\" ({event.credits} credits for "
+                   f"what is left)" if event.nearest else "")
+        print(f"!! {event.model} {since}: the clips still waiting are held, nothing was "
+              f"spent{instead}", file=sys.stderr, flush=True)
+        self.held.set()
 
 
 class ProgressView:

@@ -4,6 +4,7 @@ text-only prompts, start+end pairs and Flow's 1080p; bad combinations stop befor
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -26,32 +27,117 @@ def _args(*argv: str):
 
 
 def test_flags_parse_and_resolve_against_the_catalog(tmp_path):
-    args = _args("ideas.txt", "--text-only", "--model", "Omni 1.1 Flash", "--duration", "6",
+    args = _args("ideas.txt", "--text-only", "--model", "Omni 1.2 Flash", "--duration", "12",
                  "--resolution", "360p", "--plan", "pro", "--flow-1080p")
     assert (args.text_only, args.pairs, args.flow_1080p, args.plan) == (True, False, True, "pro")
     assert _args("x", "--prompts-only").text_only  # the alias
     settings = load_settings(None)
-    assert check_options(args, settings, 3) == ("Omni 1.1 Flash", 6, "360p")
-    # Defaults: our model set explicitly (never Flow's Omni), at its own duration/resolution.
-    assert check_options(_args("frames"), settings, 2) == ("Veo 3.1 - Fast", 8, "720p")
+    assert check_options(args, settings, 3) == ("Omni 1.2 Flash", 12, "360p")
+    # Any whole number Omni 1.2 allows, not only radios.
+    assert check_options(_args("i", "--model", "Omni 1.2 Flash", "--duration", "13"), settings,
+                         1) == ("Omni 1.2 Flash", 13, "720p")
+    # Defaults: our model set explicitly (never Flow's), at its own duration/resolution.
+    assert check_options(_args("frames"), settings, 2) == ("Veo 3.1 - Lite", 8, "720p")
     settings.flow.plan = "ultra"
-    assert check_options(_args("f", "--duration", "4"), settings, 2) == ("Veo 3.1 - Fast", 4, "720p")
+    assert check_options(_args("f", "--duration", "4"), settings, 2) == ("Veo 3.1 - Lite", 4, "720p")
+    # The free plan has no Lite: the default follows what the account has.
+    settings.flow.plan = "free"
+    assert check_options(_args("f"), settings, 2) == ("Omni 1.2 Flash", 8, "720p")
 
 
 @pytest.mark.parametrize("argv, message", [
     (["--duration", "4"], "makes 8 s clips, not 4 s"),
-    (["--model", "Veo 3.1 - Quality", "--resolution", "360p"], "renders 720p only"),
+    (["--model", "Omni 1.2 Flash", "--duration", "16"], "clips of 3 to 15 s on the Pro plan"),
+    (["--model", "Omni 1.2 Flash", "--duration", "2"], "clips of 3 to 15 s on the Pro plan"),
+    (["--model", "Omni 1.2 Flash", "--duration", "12", "--plan", "free"],
+     "over 10 s need the Pro or Ultra plan; this account is on the Free plan"),
+    (["--model", "Omni 1.2 Flash", "--duration", "12", "--pairs"],
+     "Start+end pairs (an end frame) work up to 10 s with Omni 1.2 Flash"),
+    (["--model", "Omni 1.2 Flash", "--resolution", "1080p"], "invalid choice"),
+    (["--duration", "١٢"], "is not a whole number of seconds"),
+    (["--duration", "99999999999999999999"], "is not a whole number of seconds"),
     (["--pairs"], "even number of images"),
+    # Only where the page lists it (the Ultra $199.99 entitlement): our knowledge cannot tell.
     (["--model", "Veo 3.1 - Lite [Lower Priority]", "--plan", "ultra"], "not offered on the ultra"),
+    (["--model", "Veo 3.1 - Lite [Lower Priority]", "--plan", "pro"], "not offered on the pro"),
 ])
 def test_bad_combinations_exit_2_with_a_clear_line_before_anything_starts(tmp_path, capsys, argv,
                                                                           message):
     make_frames(tmp_path / "imgs", 3)
-    code = main(["--env-file", str(tmp_path / "none.env"), "batch", str(tmp_path / "imgs"),
-                 "--prompt", "slow push in", "--out", str(tmp_path / "out"), *argv])
+    try:
+        code = main(["--env-file", str(tmp_path / "none.env"), "batch", str(tmp_path / "imgs"),
+                     "--prompt", "slow push in", "--out", str(tmp_path / "out"), *argv])
+    except SystemExit as exit_:  # argparse refuses a malformed flag itself
+        code = exit_.code
     assert code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "out").exists()  # nothing started, nothing written
+
+
+@pytest.mark.parametrize("model, since, nearest, credits", [
+    ("Veo 3.1 - Fast", "2026-12-07", "Veo 3.1 - Lite", "10 credits per clip at 8 s 720p"),
+    ("Veo 3.1 - Quality", "2026-12-07", "Veo 3.1 - Lite", "10 credits per clip at 8 s 720p"),
+    ("Omni 1.1 Flash", "2026-12-07", "Omni 1.2 Flash", "24 credits per clip at 8 s 720p"),
+])
+def test_a_retired_model_is_refused_before_any_browser_naming_its_day_and_the_nearest(
+        tmp_path, capsys, monkeypatch, model, since, nearest, credits):
+    from bot.pipeline.flow import client
+
+    def no_browser(*_a, **_k):  # the refusal must come before anything is opened
+        raise AssertionError("a browser was started")
+
+    monkeypatch.setattr(client.PlaywrightFlowClient, "start", no_browser)
+    make_frames(tmp_path / "imgs", 2)
+    code = main(["--env-file", str(tmp_path / "none.env"), "batch", str(tmp_path / "imgs"),
+                 "--prompt", "slow push in", "--out", str(tmp_path / "out"), "--model", model,
+                 "--backend", "simulator"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{model} was retired by Flow on {since}" in err
+    assert f'use --model "{nearest}" ({credits})' in err and "Nothing was started or spent" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_retired_flow_default_model_is_refused_too(tmp_path, capsys):
+    env = tmp_path / "flow.env"
+    env.write_text("FLOW_DEFAULT_MODEL=Veo 3.1 - Fast\n")
+    make_frames(tmp_path / "imgs", 2)
+    code = main(["--env-file", str(env), "batch", str(tmp_path / "imgs"), "--prompt", "p",
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "FLOW_DEFAULT_MODEL='Veo 3.1 - Fast'" in err and "Veo 3.1 - Lite" in err
+
+
+def test_a_stored_learned_catalogue_decides_what_the_cli_offers(tmp_path):
+    """A survey of the simulator's October build, kept in the run's database: it still lists
+    Omni 1.1 Flash, so the CLI accepts it; our knowledge alone would refuse it."""
+    out = tmp_path / "out"
+    settings = load_settings(None)
+    args = _args(str(tmp_path / "ideas.txt"), "--text-only", "--model", "Omni 1.1 Flash",
+                 "--out", str(out))
+    with pytest.raises(ValueError, match="retired by Flow on 2026-12-07"):
+        check_options(args, settings, 1)
+    _seed_october(out)
+    from bot.cli.batch import installed_from_store
+    installed_from_store(args, settings)
+    assert check_options(args, settings, 1) == ("Omni 1.1 Flash", 8, "720p")
+
+
+def _seed_october(out: Path) -> None:
+    """What `catalog.learn` stores after a survey of the October build (the run's database)."""
+    import asyncio
+
+    from bot.pipeline import catalog
+    from bot.storage.db import Database
+    from tests.fixtures.catalogs import october_baseline
+
+    async def seed() -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        async with Database(out / "flowbot-batch.sqlite3") as db:
+            await catalog.learn(october_baseline("pro"), db)
+        catalog.install(None)
+
+    asyncio.run(seed())
 
 
 def test_text_only_reads_prompts_files(tmp_path, capsys):
@@ -79,6 +165,7 @@ def test_text_only_run_on_the_simulator_makes_omni_clips_of_the_asked_length(tmp
     ideas = tmp_path / "ideas.txt"
     ideas.write_text("a red kite over the sea\n")
     out = tmp_path / "out"
+    _seed_october(out)  # the simulator's October build: its survey still lists Omni 1.1 Flash
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TELEGRAM_", "FLOW_", "UPSCALE_", "STORAGE_", "PATHS_"))}
     env.update(FLOW_CANARY="false", FLOW_STEP_TIMEOUT_S="15", FLOW_POLL_INTERVAL_S="0.3",
