@@ -79,7 +79,8 @@ class SimControl:
 
     async def wire(self) -> list[dict]:
         """flow2026: every batchexecute call, oldest first (rpc, kind, project, media_ids,
-        model, model_key, duration, resolution, aspect, count, credits, refused, trusted, at)."""
+        model, model_key, duration, resolution, aspect, count, credits, refused, trusted, at;
+        submits also client_request_id and agent)."""
         return await self._call("GET", "wire")
 
     async def uploads(self) -> list[dict]:

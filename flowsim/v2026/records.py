@@ -45,7 +45,7 @@ LISTING_PREFIX = "projects/"              # ["projects/<project id>", null, null
 def ts(t: float) -> list[int]:
     """A `[seconds, nanos]` timestamp."""
     whole = int(t)
-    return [whole, int(round((t - whole) * 1e9)) // 1000 * 1000]
+    return [whole, min(999_999_000, int(round((t - whole) * 1e9)) // 1000 * 1000)]
 
 
 def _trim(values: list) -> list:
