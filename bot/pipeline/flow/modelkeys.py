@@ -71,7 +71,8 @@ def parse(key: str | None) -> ModelKey:
     duration = resolution = tier = None
     portrait = low_priority = False
     unknown = []
-    skip = {"first", "last", "interpolation", "fl"}
+    # Tokens seen in real keys that say nothing more than the family does.
+    skip = {"first", "last", "interpolation", "fl", "flash"}
     for i, tok in enumerate(tokens):
         if tok in KINDS and tok != "interpolation":
             kind = kind or KINDS[tok]
