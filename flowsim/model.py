@@ -50,6 +50,10 @@ class SimConfig:
     stuck_next: int = 0
     lower_priority_model: bool = False
     queue_limit: int = 10  # queued tiles allowed beyond the render slots
+    # Flow's next build (a test of drift): for these rpc ids the result gains a new element at
+    # position 2, moving what followed. The page is of that build and reads it; a reader that
+    # keeps the old positions does not (Flow moves positions between builds, H).
+    wire_drift: list = field(default_factory=list)
     virtualise_after: int = 8
     remember_frames_mode: bool = True
     poll_ms: int = 5000  # how often the page polls jwpduf

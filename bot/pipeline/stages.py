@@ -344,9 +344,9 @@ async def _hold_unconfirmed(ctx: StageContext, task: Task, owner: str, item: sql
     window = ctx.settings.flow.reconcile_window_s
     if waited < window:
         log.warning("item %s: the submit was clicked but its clips are not found yet (%s); "
-                    "looking again in %.0f s (%.0f of %.0f s)", item["id"],
-                    error.code if error else "restart", RECONCILE_WAIT_S, waited, window)
-        await ctx.queue.reschedule(task.id, owner, RECONCILE_WAIT_S)
+                    "looking again (%.0f of %.0f s)", item["id"],
+                    error.code if error else "restart", waited, window)
+        await ctx.queue.reschedule(task.id, owner, min(RECONCILE_WAIT_S, max(1.0, window / 4)))
         return
     detail = (f"prompt {item['prompt']!r}, clicked at {gen['started_at']:.0f} "
               f"(waited {waited:.0f} s), last error: {error.text if error else 'none'}")

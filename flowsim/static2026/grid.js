@@ -93,7 +93,9 @@ export function Grid({ projectId, onReuse, onChanged, onSubmitted }) {
     const u = urls.get(m.mediaId);
     const src = !u ? "" : (firstSeen.get(m.mediaId) === "SUCCESSFUL" && u.opaqueThumbnailUrl ? u.opaqueThumbnailUrl : u.thumbnailUrl);
     return h("flow-video-tile", {}, h("div", { class: "video-tile" },
-      src ? h("img", { class: "thumbnail", alt: t("thumb_alt"), src }) : null));
+      // The poster carries the clip's media id (flow_wire README "In the page": M for image
+      // tiles, ASSUMPTION for video tiles), also when its src is an opaque /asb/ token.
+      src ? h("img", { class: "thumbnail", alt: t("thumb_alt"), src, "data-media-id": m.mediaId }) : null));
   }
 
   function uploadTile(entry) {

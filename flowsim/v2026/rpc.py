@@ -70,7 +70,10 @@ def handle(sim: Sim, rpc_id: str, payload: Any, lang: str) -> tuple[Any, Call]:
         handler = HANDLERS.get(rpc_id)
         if handler is None:
             raise BadRequest(f"unknown rpc id {rpc_id!r}")
-        return handler(call, payload), call
+        result = handler(call, payload)
+        if rpc_id in sim.config.wire_drift and isinstance(result, list):
+            result = result[:2] + [None] + result[2:]  # the next build's shape (core.js undoes it)
+        return result, call
     except BadRequest as exc:
         call.entry["refused"] = f"bad_request: {exc}"
         raise

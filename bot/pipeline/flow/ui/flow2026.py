@@ -218,6 +218,9 @@ class Flow2026Ui(UiGeneration):
         # Frames stored in the current project (`upload_key` → (media id, run-unique name)),
         # set by the client from its ledger before each submit: the submit only picks them.
         self.ahead: dict[str, tuple[str, str]] = {}
+        # Clips whose state was last read from the grid (their poll replies said nothing).
+        self._grid_read: dict[str, float] = {}
+        self._grid_done: set[str] = set()
 
     # --- page checks --------------------------------------------------------------------------
     async def signed_out_reason(self, page: Page) -> str | None:
@@ -1066,9 +1069,13 @@ class Flow2026Ui(UiGeneration):
         failed tile shows the clip's title."""
         out = {}
         missing = []
+        now = time.monotonic()
         for mid in handle.tile_ids:
             seen = self.wire.records.get(mid)
-            if seen is not None and seen.record.state != "unknown":
+            # A scan does not trust an unfinished state that no poll reply renewed lately.
+            stale = seen is not None and scan and seen.record.state not in ("done", "failed") \
+                and now - seen.at > POLL_STALE_S
+            if seen is not None and seen.record.state != "unknown" and not stale:
                 out[mid] = _status(seen.record, handle)
             else:
                 missing.append(mid)
@@ -1088,22 +1095,34 @@ class Flow2026Ui(UiGeneration):
         done = set(seen.get("done") or [])
         failed = {(f.get("title") or ""): f.get("reason") or "" for f in seen.get("failed") or []}
         out = {}
+        now = time.monotonic()
         for mid in ids:
+            self._grid_read[mid] = now
             if mid in done:
+                self._grid_done.add(mid)
                 out[mid] = TileStatus(mid, "done", 100, f"{_strip_query(handle.project_url)}/edit/{mid}")
                 continue
             title = self.wire.title_of(mid)
             if title and title in failed:
                 out[mid] = TileStatus(mid, "failed", None, None, classify_failure(failed[title]))
-        if out:
-            log.info("states read from the grid (the poll replies said nothing): %s",
-                     {m: st.state for m, st in out.items()})
+            else:
+                # Submitted (the handle names it) and not finished in the grid: still at work;
+                # the generation time-out bounds how long that may last.
+                out[mid] = TileStatus(mid, "pending")
+        log.info("states read from the grid (the poll replies said nothing of them): %s",
+                 {m: st.state for m, st in out.items()})
         return out
 
     def fresh(self, page: Page, handle: FlowHandle) -> bool:
+        """Every clip was reported lately by a poll reply, or (replies unreadable) read from
+        the grid lately; else the page is reloaded."""
         now = time.monotonic()
         for mid in handle.tile_ids:
             seen = self.wire.records.get(mid)
+            grid = self._grid_read.get(mid)
+            if grid is not None and now - grid <= POLL_STALE_S and (
+                    seen is None or seen.record.state == "unknown" or seen.at < grid):
+                continue
             if seen is None:
                 return False
             if seen.record.state not in ("done", "failed") and now - seen.at > POLL_STALE_S:
@@ -1199,7 +1218,8 @@ class Flow2026Ui(UiGeneration):
     async def download(self, page: Page, handle: FlowHandle, tile_id: str, dest: Path,
                        size: str, ffprobe_bin: str) -> Path:
         seen = self.wire.records.get(tile_id)
-        if seen is not None and seen.record.state not in ("done", "unknown"):
+        if seen is not None and seen.record.state not in ("done", "unknown") \
+                and tile_id not in self._grid_done:
             raise DownloadIncompleteError(f"tile is {seen.record.state}, not done")
         seconds = (seen.record.duration_s if seen else None) or handle.duration
         wait = self.timeout if size == "720p" else self.settings.upscale_1080_timeout_s

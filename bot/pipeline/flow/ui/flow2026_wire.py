@@ -249,7 +249,9 @@ def _get(value: Any, spec: dict[str, tuple[int, ...]], name: str) -> Any:
 def record(r: Any) -> Record | None:
     """A `Record` from a positional array (None when it has no media id)."""
     mid = _str(_get(r, RECORD, "media_id"))
-    if mid is None:
+    # A record holds its details at R[5]; an array without them (a workflow item where a
+    # record was expected, a moved position) is not read as a clip with a wrong id.
+    if mid is None or not isinstance(bx.at(r, (5,)), list):
         return None
     code = _int(_get(r, RECORD, "state"))
     inputs = []
