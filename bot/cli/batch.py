@@ -113,6 +113,20 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_until_signalled(_main(args, settings, items)))
 
 
+async def _until_done_or_held(done: Coroutine[Any, Any, Any], held: asyncio.Event) -> None:
+    """Wait for `done`, or until clips are held for a retired model; a cancel (a signal) cancels
+    both waits before it goes on."""
+    waits = [asyncio.ensure_future(done), asyncio.ensure_future(held.wait())]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waits:
+            task.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
+    if waits[0].done() and not waits[0].cancelled() and waits[0].exception() is not None:
+        raise waits[0].exception()  # type: ignore[misc]
+
+
 async def _until_signalled(main: Coroutine[Any, Any, int], bound_s: float | None = None) -> int:
     """Run the batch until it ends or SIGTERM/SIGINT stops it, the way `flowbot serve` stops.
 
@@ -394,12 +408,7 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
         await pipeline.start()
         view = ProgressView(db, batch_id, quiet=args.quiet)
         view_task = asyncio.get_running_loop().create_task(view.run())
-        waiting = asyncio.ensure_future(pipeline.wait_batch(batch_id))
-        held = asyncio.ensure_future(notifier.held.wait())
-        await asyncio.wait({waiting, held}, return_when=asyncio.FIRST_COMPLETED)
-        for task in (waiting, held):
-            task.cancel()
-        await asyncio.gather(waiting, held, return_exceptions=True)
+        await _until_done_or_held(pipeline.wait_batch(batch_id), notifier.held)
         if notifier.held.is_set():
             view_task.cancel()
             await asyncio.gather(view_task, return_exceptions=True)

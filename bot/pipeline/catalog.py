@@ -349,16 +349,6 @@ def normalise(
     return d, r  # type: ignore[return-value]
 
 
-def describe(plan: str, now: float | None = None) -> list[dict[str, Any]]:
-    """What the account offers now, as plain data (the CLI, logs)."""
-    out = []
-    for model in models_for(plan, now):
-        o = offer(model, plan)
-        out.append({"model": model, "durations": list(o.presets()), "range": o.duration_range,
-                    "resolutions": list(o.resolutions)})
-    return out
-
-
 # -- time -------------------------------------------------------------------------------------
 
 # Typical render seconds of one clip on the real Flow, per model at 8 s (FLOW_2026 §8: Omni 6 s

@@ -726,6 +726,9 @@ class BatchService:
         if row is None:
             raise NotFoundError("no_item")
         plan = await self.plan()
+        held = gone(row[1], plan, self.clock.now())
+        if held is not None:  # Retry / Again on a retired model: refused before any confirmation
+            raise ModelRetiredError(held)
         model, duration, resolution = priced(row[1], plan, row[2], row[3])
         return row[0] * catalog.credits_per_output(model, plan, duration, resolution)  # type: ignore[arg-type]
 

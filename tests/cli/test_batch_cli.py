@@ -20,6 +20,7 @@ import pytest
 
 from bot.cli.batch import fingerprint, read_input
 from flowsim.control import SyncSimControl
+from tests.fixtures.catalogs import CLASSIC_MODELS, october_baseline, seed_learned
 from tests.fixtures.flowsim import app_url
 from tests.services.harness import make_frames
 
@@ -107,6 +108,11 @@ async def test_sigkill_at_random_moments_never_pays_twice(sim, sim_session_file,
            "--prompt", "crash me", "--outputs", "1", "--out", str(out), "--events-log", str(events),
            "--quiet"]
     env = _env(sim.base_url, sim_session_file, tmp_path / "data", variant)
+    if variant == "classic":
+        # The classic page offers Veo 3.1 - Fast and Quality only (Fast retired 2026-12-07 on the
+        # real Flow): the run's database holds that page's learned catalogue, and Fast is asked.
+        await seed_learned(out / "flowbot-batch.sqlite3", october_baseline(models=CLASSIC_MODELS))
+        env["FLOW_DEFAULT_MODEL"] = "Veo 3.1 - Fast"
     final = await asyncio.to_thread(_run_with_kills, cmd, env, kills, tmp_path / "runs.log",
                                     sim.base_url)
     runs_log = (tmp_path / "runs.log").read_text()

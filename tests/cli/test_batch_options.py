@@ -127,17 +127,9 @@ def _seed_october(out: Path) -> None:
     """What `catalog.learn` stores after a survey of the October build (the run's database)."""
     import asyncio
 
-    from bot.pipeline import catalog
-    from bot.storage.db import Database
-    from tests.fixtures.catalogs import october_baseline
+    from tests.fixtures.catalogs import october_baseline, seed_learned
 
-    async def seed() -> None:
-        out.mkdir(parents=True, exist_ok=True)
-        async with Database(out / "flowbot-batch.sqlite3") as db:
-            await catalog.learn(october_baseline("pro"), db)
-        catalog.install(None)
-
-    asyncio.run(seed())
+    asyncio.run(seed_learned(out / "flowbot-batch.sqlite3", october_baseline("pro")))
 
 
 def test_text_only_reads_prompts_files(tmp_path, capsys):

@@ -31,7 +31,7 @@ async def test_failed_item_retry_with_confirmation(telegram, sim, chromium, sim_
             assert "Image 1" in failed.content
             retry = failed.button_data("Retry")
             await telegram.press(ANN, failed.message_id, retry)
-            await telegram.wait_for(lambda t: "20 credits" in str(t.message(ANN, failed.message_id).buttons()))
+            await telegram.wait_for(lambda t: "10 credits" in str(t.message(ANN, failed.message_id).buttons()))  # Lite, our default
             assert (await sim.counters())["submissions"] == 1  # nothing spent before confirming
             confirm = telegram.message(ANN, failed.message_id).button_data("Yes")
             await telegram.press(ANN, failed.message_id, confirm)

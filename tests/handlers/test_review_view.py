@@ -254,7 +254,7 @@ async def test_again_and_new_prompt_confirm_the_cost_and_join_the_view(telegram,
 
         base = await submits()
         await telegram.press(ANN, mid, view.button_data("Again"))
-        await telegram.wait_for(lambda t: "40 credits" in str(t.message(ANN, mid).buttons()))
+        await telegram.wait_for(lambda t: "20 credits" in str(t.message(ANN, mid).buttons()))  # 2 × Lite
         assert await submits() == base  # nothing is submitted before the confirmation
         yes = telegram.message(ANN, mid).button_data("Yes")
         await telegram.press(ANN, mid, yes)
@@ -270,7 +270,7 @@ async def test_again_and_new_prompt_confirm_the_cost_and_join_the_view(telegram,
         await telegram.wait_for(lambda t: "Cancel new prompt" in str(t.message(ANN, mid).buttons()))
         await telegram.send_text(ANN, "the boat sails into a sunset")
         confirm = await telegram.wait_for(lambda t: last_with(t, ANN, "New clips of image 1"))
-        assert "40 credits" in confirm.content and await submits() == base + 1
+        assert "20 credits" in confirm.content and await submits() == base + 1
         ok = confirm.button_data("Yes")
         await telegram.press(ANN, confirm.message_id, ok)
         await telegram.press(ANN, confirm.message_id, ok, forge=True)

@@ -15,7 +15,7 @@ async def test_video_command_makes_a_text_only_batch_with_its_own_card(telegram,
     async with running_bot(bot_settings(telegram, tmp_path)) as app:
         await telegram.send_command(ANN, "/video", args="a red kite over the sea\n\n a lighthouse at dusk ")
         card = await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #"))
-        assert "2 prompts, text only" in card.content and "80 credits" in card.content
+        assert "2 prompts, text only" in card.content and "40 credits" in card.content  # 2 × 2 × Lite
         view = await app.services["batches"].get(1)
         assert [(i.prompt, i.image_path, i.kind) for i in view.items] == [
             ("a red kite over the sea", None, "t2v"), ("a lighthouse at dusk", None, "t2v")]

@@ -29,7 +29,8 @@ async def test_flow_1080p_that_never_arrives_falls_back_to_our_upscale_and_says_
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
         svc = BatchService(pipe.db, pipe.queue, settings, SystemClock(), settings.paths.data_dir)
         batch_id = await svc.create_batch(USER, 9, [NewItem(frames[0], "a lantern in the fog")],
-                                          aspect="9:16", outputs=1)
+                                          aspect="9:16", outputs=1,
+                                          model="Veo 3.1 - Fast")  # the classic page's model
         await svc.start(batch_id, USER)
         assert await pipe.wait_batch(batch_id, timeout=120) == "done"
         [clip] = (await svc.get(batch_id)).clips

@@ -226,6 +226,8 @@ async def test_a_retry_of_a_failed_item_with_a_retired_model_is_refused(svc, db,
                                                    error_code="generation_failed"))
     clock.set(AFTER)
     with pytest.raises(ModelRetiredError):
+        await svc.retry_cost(item)  # the confirmation (Retry, Again) is not even offered
+    with pytest.raises(ModelRetiredError):
         await svc.retry_item(item, OWNER)
 
 
