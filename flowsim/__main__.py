@@ -1,9 +1,11 @@
-"""`python -m flowsim --port N [--host H] [--generation-seconds S]`: serve the simulator."""
+"""`python -m flowsim --port N [--host H] [--generation-seconds S] [--build october|december]`:
+serve the simulator."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import tempfile
@@ -14,6 +16,10 @@ from aiohttp import web
 from flowsim.model import VARIANTS, SimConfig
 from flowsim.server import make_app
 from flowsim.sim import Sim
+from flowsim.v2026 import catalog
+
+# The build a simulator plays when `--build` is not given (e.g. one that other code starts).
+BUILD_ENV = "FLOWSIM_BUILD"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -28,15 +34,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--credits", type=int, default=1000)
     p.add_argument("--variant", choices=list(VARIANTS), default="flow2026",
                    help="which Flow UI to serve (default: flow2026, the one users see today)")
-    p.add_argument("--plan", choices=["pro", "ultra"], default="pro",
-                   help="flow2026: the account's plan (prices, durations, 4K)")
+    p.add_argument("--plan", choices=list(catalog.PLANS), default="pro",
+                   help="flow2026: the account's plan (models, prices, durations, 4K)")
+    p.add_argument("--build", choices=list(catalog.BUILDS),
+                   default=os.environ.get(BUILD_ENV) or catalog.DEFAULT_BUILD,
+                   help="flow2026: which Flow build plays (default: $FLOWSIM_BUILD, else "
+                        "december, after the model retirements of 2026-12-07; october: Omni 1.1, "
+                        "Veo Fast/Quality)")
     p.add_argument("--no-landing", action="store_true", help="skip the first-run landing")
     p.add_argument("--seed", type=int, default=None, help="seed for durations and progress steps")
     p.add_argument("--media-dir", type=Path, default=None,
                    help="where clips are written (default: STATE_DIR/media or a temp dir)")
     p.add_argument("--state-dir", type=Path, default=None,
                    help="keep the account (projects, tiles, credits, media) here across restarts")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.build not in catalog.BUILDS:
+        p.error(f"${BUILD_ENV} must be one of {', '.join(catalog.BUILDS)}, not {args.build!r}")
+    return args
 
 
 async def serve(args: argparse.Namespace, media_dir: Path) -> None:
@@ -44,7 +58,7 @@ async def serve(args: argparse.Namespace, media_dir: Path) -> None:
     config = SimConfig(
         generation_seconds=args.generation_seconds, upscale_seconds=args.upscale_seconds,
         slots=args.slots, credits=args.credits, variant=args.variant, landing=not args.no_landing,
-        plan=args.plan,
+        plan=args.plan, build=args.build,
     )
     state_file = args.state_dir / "flowsim-state.json" if args.state_dir else None
     sim = Sim(config, media_dir, seed=args.seed, state_file=state_file)

@@ -95,7 +95,8 @@ async def uploads(request: web.Request) -> web.Response:
     sim = _sim(request)
     now = time.time()
     accepted = [{"mediaId": a.media_id, "fileName": a.file_name, "state": a.state(now),
-                 "refused": None, "projectId": a.project_id, "at": a.uploaded_at}
+                 "refused": None, "projectId": a.project_id, "at": a.uploaded_at,
+                 "replyLost": a.reply_lost}
                 for a in sim.library.assets.values()]
     return web.json_response(accepted + sim.library.refused)
 

@@ -66,6 +66,18 @@ class SimConfig:
     compatible_model_switch: bool = False
     # FLOW_2026 §5 (L): the price may render only after hovering near the submit button.
     price_after_hover: bool = False
+    # Which Flow build plays (docs/flowsim-2026-contract.md, "December build"): "december"
+    # (Omni 1.2 Flash + Veo 3.1 - Lite, the retirements of 2026-12-07) or "october" (Omni 1.1,
+    # Veo Lite/Fast/Quality, as flowsim played it until issue 17).
+    build: str = "december"
+    # December's traps (FLOW_2026 "December 2026" 7), each off by default:
+    # a submit sooner than this many seconds after the previous one is Google's front-end 403.
+    firewall_min_gap_s: float | None = None
+    poll_refusal_next: int = 0  # the next N jwpduf replies are a refusal frame
+    upload_reply_lost_next: int = 0  # the next N uploads are saved but their reply is lost
+    model_picker_hidden: bool = False  # the settings popover's model row is hidden
+    translate_bar: bool = False  # a vi/ko page looks translated by Chrome (font wrappers)
+    upscale_unusual_activity_next: int = 0  # the next N Qq9xPa calls: unusual activity
 
     def generation_duration(self, rng: random.Random, model: str = DEFAULT_MODEL) -> float:
         """Seconds one generation takes under the current time scale (SPEC §1.3 when unset)."""

@@ -23,7 +23,7 @@ from flowsim.model import (
     progress_steps,
 )
 from flowsim.studio import Studio
-from flowsim.v2026 import account, library
+from flowsim.v2026 import account, catalog, library
 
 TICK = 0.1
 SAVE_EVERY = 10  # ticks: with --state-dir, a crash loses at most about a second
@@ -52,12 +52,12 @@ class Refused(Exception):
 
 OPTIONAL_NUMBERS = {
     "generation_seconds", "upscale_seconds", "rate_limit_per_minute", "promo_delay",
-    "upscale_1080_seconds",
+    "upscale_1080_seconds", "firewall_min_gap_s",
 }
 NUMBERS = {"upload_store_seconds", "search_lag_seconds", "unusual_clear_seconds"}
 CHOICES = {
-    "variant": VARIANTS, "plan": ("pro", "ultra"), "cookie_bar": ("consent", "notice", "off"),
-    "picker_mode": ("click_binds", "preview"),
+    "variant": VARIANTS, "plan": catalog.PLANS, "cookie_bar": ("consent", "notice", "off"),
+    "picker_mode": ("click_binds", "preview"), "build": catalog.BUILDS,
 }
 
 
@@ -75,7 +75,7 @@ def check_setting(key: str, value, default) -> None:
                                                                     for v in value)
               and value[0] <= value[1])
     elif key in OPTIONAL_NUMBERS:
-        ok = value is None or _number(value)
+        ok = value is None or _number(value) and (key != "firewall_min_gap_s" or value >= 0)
     elif key in NUMBERS:
         ok = _number(value) and value >= 0
     elif isinstance(default, bool):

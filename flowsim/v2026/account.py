@@ -12,6 +12,10 @@ DISMISSABLE = ("cookie_bar", "agent_panel", "changelog")
 FRAMES_MODES = ("frames", "ingredients")
 # flowsim's choice: a fresh account starts in Ingredients, so a tool must pick Frames itself.
 DEFAULT_FRAMES_MODE = "ingredients"
+# configure() "next N" traps -> the account counter that counts them down.
+TRAP_COUNTERS = {"poll_refusal_next": "poll_refusals_left",
+                 "upload_reply_lost_next": "upload_lost_left",
+                 "upscale_unusual_activity_next": "upscale_unusual_left"}
 
 
 @dataclass
@@ -28,6 +32,11 @@ class Account:
     unusual_reloaded: bool = False  # a project page loaded after `unusual_since`
     page_loads: int = 0  # project pages served since reset
     stuck_left: int = 0
+    # December's traps (configure(poll_refusal_next=N, …)): what is still to come.
+    poll_refusals_left: int = 0
+    upload_lost_left: int = 0
+    upscale_unusual_left: int = 0
+    last_submit_at: float | None = None  # the previous submit request (the firewall's clock)
     upscale_4k_paid: list[str] = field(default_factory=list)
     foreign_project: str = field(default_factory=lambda: str(uuid.uuid4()))
     # FLOW_2026 §1: `/scene/<uuid>` and `/character/<uuid>` under a project (minimal pages).
@@ -60,6 +69,20 @@ class Account:
             return False
         return True
 
+    def take(self, counter: str) -> bool:
+        """True (and one fewer left) when a "next N" trap counted by `counter` fires now."""
+        left = getattr(self, counter)
+        if left <= 0:
+            return False
+        setattr(self, counter, left - 1)
+        return True
+
+    def firewall(self, now: float, min_gap: float | None) -> bool:
+        """True when a submit request at `now` comes sooner than `min_gap` seconds after the
+        previous one (every submit request counts, also one the firewall refused)."""
+        last, self.last_submit_at = self.last_submit_at, now
+        return min_gap is not None and last is not None and now - last < min_gap
+
     def page_loaded(self) -> None:
         """A project page was served: counts, and is the reload the unusual lock waits for."""
         self.page_loads += 1
@@ -87,6 +110,9 @@ def apply_config(account: Account, changes: dict, *, initial: bool = False) -> N
             account.unusual_since, account.unusual_reloaded = None, False
     if "stuck_next" in changes:
         account.stuck_left = int(changes["stuck_next"])
+    for setting, left in TRAP_COUNTERS.items():
+        if setting in changes:
+            setattr(account, left, int(changes[setting]))
 
 
 def restore(data: dict) -> Account:

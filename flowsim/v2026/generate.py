@@ -62,8 +62,17 @@ def _frame(sim: Sim, project_id: str, media_id: str, name: str) -> str:
     return asset.media_id
 
 
-# How many input refs each kind takes (H for Ingredients: 1-3; the frames kinds by their name).
+# How many input refs each kind takes (H for Ingredients: 1-3, Omni 1.2 up to 7 (its
+# `max_refs`); the frames kinds by their name).
 REFS = {"t2v": (None, None), "i2v": (1, 1), "fl": (2, 2), "r2v": (1, catalog.MAX_REFERENCES)}
+
+
+def key_info(sim: Sim, model_key: object) -> catalog.KeyInfo:
+    """What `model_key` stands for in the build that plays now, for this account; KeyRefused
+    when it cannot be used (unknown, retired, not on the plan)."""
+    config = sim.config
+    return catalog.by_key(model_key, config.plan, config.lower_priority_model,
+                          config.compatible_model_switch, build=config.build)
 
 
 def check_submit(sim: Sim, rpc_id: str, ask: records.SubmitAsk) -> Spec:
@@ -81,11 +90,15 @@ def check_submit(sim: Sim, rpc_id: str, ask: records.SubmitAsk) -> Spec:
             raise BadRequest(f"prompt longer than {MAX_PROMPT_CHARS} characters")
     kind = catalog.RPC_KINDS[rpc_id]
     plan = sim.config.plan
-    info = catalog.by_key(first.model_key, plan, sim.config.lower_priority_model,
-                          sim.config.compatible_model_switch)
+    info = key_info(sim, first.model_key)
     if info.kind != kind:
         raise Invalid(f"model key {first.model_key!r} is not a {catalog.WIRE_KINDS[kind]} key")
+    top = info.model.fl_max_seconds
+    if kind == "fl" and top is not None and info.seconds > top:
+        raise Invalid(f"start and end frames take at most {top} s")
     least, most = REFS[kind]
+    if kind == "r2v":
+        most = info.model.max_refs
     refs = first.refs
     if least is None:
         if refs is not None:
@@ -171,10 +184,12 @@ def retry_spec(sim: Sim, tile_id: object) -> Spec:
         raise BadRequest("unknown mediaId")
     if tile.state != "failed":
         raise BadRequest("only a failed tile can be retried")
-    model = catalog.BY_LABEL[tile.model]
+    # The key as the build that plays now knows it: a retired model's Retry is refused with
+    # the dated message (KeyRefused), like a submit.
+    info = key_info(sim, tile.model_key)
+    model = info.model
     price = catalog.price(model, sim.config.plan, tile.clip_seconds, tile.resolution)
-    if price is None:
-        raise BadRequest(f"{model.label} is no longer offered with these settings")
+    assert price is not None  # key_info checked the plan offers it
     return Spec(tile.project_id, tile.kind or "t2v", model, tile.model_key, tile.prompt,
                 tile.aspect, tile.clip_seconds, tile.resolution, price, 1,
                 None if tile.kind == "r2v" else tile.start_media, tile.end_media, True,

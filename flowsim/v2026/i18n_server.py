@@ -3,6 +3,8 @@ language chosen from `hl` / `Accept-Language`. UI labels are the page's (static2
 
 from __future__ import annotations
 
+from datetime import date
+
 from flowsim import texts
 
 LANGS = ("en", "vi", "ko")
@@ -79,6 +81,20 @@ TEXTS: dict[str, tuple[str, str, str]] = {
         "This request can't be completed. Check the model and the images and try again.",
         "Không thể hoàn tất yêu cầu này. Hãy kiểm tra mô hình và hình ảnh rồi thử lại.",
         "이 요청을 완료할 수 없습니다. 모델과 이미지를 확인한 후 다시 시도하세요."),
+    # December build (flowsim's wording, ASSUMPTION): a retired model's dated refusal, a
+    # duration the plan lacks, the poll's refusal frame.
+    "model_retired": (
+        "{model} was retired on {date}. Choose another model.",
+        "{model} đã ngừng hoạt động vào {date}. Hãy chọn một mô hình khác.",
+        "{model} 모델은 {date}에 지원이 종료되었습니다. 다른 모델을 선택하세요."),
+    "duration_not_on_plan": (
+        "Videos longer than {n} seconds need Google AI Pro or Ultra.",
+        "Video dài hơn {n} giây cần có Google AI Pro hoặc Ultra.",
+        "{n}초보다 긴 동영상을 만들려면 Google AI Pro 또는 Ultra가 필요합니다."),
+    "poll_throttled": (
+        "Too many requests. Please try again in a moment.",
+        "Quá nhiều yêu cầu. Vui lòng thử lại sau giây lát.",
+        "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요."),
     "not_found_project": (
         "This project doesn't exist or you don't have access to it.",
         "Dự án này không tồn tại hoặc bạn không có quyền truy cập.",
@@ -87,9 +103,23 @@ TEXTS: dict[str, tuple[str, str, str]] = {
 _BY_ENGLISH = {en: key for key, (en, _vi, _ko) in TEXTS.items()}
 
 
-def text(key: str, lang: str) -> str:
-    """The server text `key` in `lang` (English when the language is not supported)."""
-    return TEXTS[key][LANGS.index(lang) if lang in LANGS else 0]
+def text(key: str, lang: str, **params: object) -> str:
+    """The server text `key` in `lang` (English when the language is not supported), its
+    `{name}` placeholders filled from `params`."""
+    out = TEXTS[key][LANGS.index(lang) if lang in LANGS else 0]
+    return out.format(**params) if params else out
+
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day(d: date, lang: str) -> str:
+    """A day as the page's language writes it: `7 Dec 2026`, `7 thg 12, 2026`, `2026년 12월 7일`."""
+    if lang == "vi":
+        return f"{d.day} thg {d.month}, {d.year}"
+    if lang == "ko":
+        return f"{d.year}년 {d.month}월 {d.day}일"
+    return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
 
 
 def translate(english: str | None, lang: str) -> str | None:

@@ -47,6 +47,7 @@ class Asset:
     width: int = 0
     height: int = 0
     size_bytes: int = 0
+    reply_lost: bool = False  # configure(upload_reply_lost_next): saved, its reply never came
 
     def state(self, now: float) -> str:
         """UPLOADING until stored, then READY."""

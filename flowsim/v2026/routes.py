@@ -55,13 +55,13 @@ def boot_data(sim: Sim, lang: str, page: str, project_id: str | None = None,
     config = sim.config
     acc = sim.account
     projects = sorted(sim.projects.values(), key=lambda p: p.created_at, reverse=True)
-    offered = catalog.offered(config.plan, config.lower_priority_model)
+    offered = catalog.offered(config.plan, config.lower_priority_model, config.build)
     return {
         "variant": VARIANT, "lang": lang, "page": page, "projectId": project_id,
         # The page's batchexecute token (`at`, per session; signed-in pages only) and build
         # label (`bl`).
         "at": wire.at_token(sim.session_token) if page != "about" else None,
-        "build": wire.BUILD_LABEL,
+        "build": wire.BUILD_LABELS[config.build],
         "mediaId": media_id,
         "projectTitle": sim.projects[project_id].title if project_id else None,
         "projects": [{"projectId": p.project_id, "title": p.title} for p in projects],
@@ -76,9 +76,11 @@ def boot_data(sim: Sim, lang: str, page: str, project_id: str | None = None,
         },
         "config": dict(vars(config)),
         "catalog": catalog.boot_catalog(config.plan, config.lower_priority_model,
-                                        config.compatible_model_switch),
+                                        config.compatible_model_switch, config.build),
         "models": [m.label for m in offered],
-        "defaultModel": catalog.DEFAULT_MODEL,
+        # The model a new project (and a page without a model picker) starts with.
+        "defaultModel": catalog.default_model(config.build, config.plan,
+                                              config.lower_priority_model),
         "characters": [{"characterId": cid, "name": c["name"]}
                        for cid, c in acc.characters.items() if c["project"] == project_id],
         **(extra or {}),
@@ -215,6 +217,12 @@ async def batchexecute(request: web.Request) -> web.StreamResponse:
         return refused
     started = wire.now_ms()
     rpc_id = request.query.get("rpcids")
+    if rpc_id in catalog.RPC_KINDS and sim.account.firewall(time.time(),
+                                                             sim.config.firewall_min_gap_s):
+        # Google's front end, before Flow sees the call: nothing parsed, nothing billed.
+        rpc.record_firewall(sim, rpc_id)
+        return web.Response(status=403, text=wire.firewall_page(request.path),
+                            content_type="text/html", charset="utf-8")
     bound = (sim.config.max_upload_bytes * 4 // 3) * 3 + ENVELOPE_SLACK  # %-encoding: x3
     if request.content_length is None or request.content_length > bound:
         rpc.record_malformed(sim, rpc_id, "missing or excessive Content-Length")
@@ -240,7 +248,23 @@ async def batchexecute(request: web.Request) -> web.StreamResponse:
         body = wire.refusal(rpc_id, result.code, result.reason, result.message, elapsed)
     else:
         body = wire.reply(rpc_id, result, elapsed)
+    if call.lost:
+        return await _lost_reply(request, body)
     return web.Response(text=body, content_type="application/json", charset="utf-8")
+
+
+async def _lost_reply(request: web.Request, body: str) -> web.StreamResponse:
+    """A 200 whose body breaks off (chunked, never finished): the connection drops after the
+    first bytes, so the page's read of the body fails (Chromium: ERR_INCOMPLETE_CHUNKED_
+    ENCODING) although the server did the work."""
+    resp = web.StreamResponse(status=200, headers={
+        "Content-Type": "application/json; charset=utf-8"})
+    resp.enable_chunked_encoding()
+    await resp.prepare(request)
+    await resp.write(wire.lost_prefix(body).encode())
+    if request.transport is not None:
+        request.transport.abort()
+    return resp
 
 
 def _bad_request(detail: str) -> web.Response:

@@ -34,6 +34,11 @@ REFUSALS: dict[str, tuple[int, str | None]] = {
     "upload_consent_required": (9, "PUBLIC_ERROR_UPLOAD_CONSENT_REQUIRED"),
     "not_on_plan": (7, "PUBLIC_ERROR_UPSCALE_NOT_ON_PLAN"),  # 4K on Pro (flowsim)
     "not_found": (5, None),  # as29s of an id the account does not have
+    # December build (ASSUMPTION, each in this one table): a retired model's dated refusal, a
+    # duration the plan lacks (Omni 1.2 over 10 s on free), the poll's refusal frame.
+    "model_retired": (9, "PUBLIC_ERROR_MODEL_RETIRED"),
+    "duration_not_on_plan": (7, "PUBLIC_ERROR_MODEL_ACCESS_DENIED"),
+    "poll_throttled": (8, "PUBLIC_ERROR_RATE_LIMITED"),
 }
 
 
@@ -53,6 +58,7 @@ class Call:
         self.sim, self.rpc_id, self.lang = sim, rpc_id, lang
         self.entry = record(rpc_id)
         self.reply_at: float | None = None  # answer no earlier than this (time.time())
+        self.lost = False  # configure(upload_reply_lost_next): the reply body never arrives
 
     def refusal(self, reason: str, text: str | None = None, detail: str | None = None) -> Refusal:
         """A status-row refusal, recorded on the wire under flowsim's `reason` name."""
@@ -60,6 +66,20 @@ class Call:
         code, public = REFUSALS[reason]
         message = None if public is None else (text or i18n_server.text(reason, self.lang))
         return Refusal(code, public, message)
+
+    def key_refusal(self, refused: catalog.KeyRefused) -> Refusal:
+        """The refusal of a model key the account cannot use (a retired one dated)."""
+        if refused.reason == "model_retired" and refused.model is not None:
+            day = i18n_server.day(catalog.RETIRED_ON, self.lang)
+            text = i18n_server.text("model_retired", self.lang, model=refused.model.label,
+                                    date=day)
+            self.entry["model"] = refused.model.label
+            return self.refusal("model_retired", text)
+        if refused.reason == "duration_not_on_plan":
+            text = i18n_server.text("duration_not_on_plan", self.lang,
+                                    n=catalog.OMNI12_FREE_MAX_S)
+            return self.refusal("duration_not_on_plan", text)
+        return self.refusal(refused.reason)
 
 
 def handle(sim: Sim, rpc_id: str, payload: Any, lang: str) -> tuple[Any, Call]:
@@ -79,6 +99,13 @@ def handle(sim: Sim, rpc_id: str, payload: Any, lang: str) -> tuple[Any, Call]:
         raise
     finally:
         sim.wire_log.append(call.entry)
+
+
+def record_firewall(sim: Sim, rpc_id: str) -> None:
+    """A submit the front end's firewall turned away (HTTP 403) before Flow saw it."""
+    sim.wire_log.append(record(rpc_id, kind=catalog.WIRE_KINDS[catalog.RPC_KINDS[rpc_id]],
+                               refused="firewall", credits=0))
+    sim.refusals["firewall"] += 1
 
 
 def record_malformed(sim: Sim, rpc_id: str | None, detail: str) -> None:
@@ -111,6 +138,10 @@ def upload(call: Call, p: list) -> Any:
     sim.media[asset.media_id] = path  # reset() deletes it with the other media
     call.entry.update(media_ids=[asset.media_id])
     call.reply_at = asset.stored_at  # the real reply comes once the image is stored (~7 s)
+    if sim.account.take("upload_lost_left"):
+        # Saved, listed, but the reply body is lost on the way (FLOW_2026 Dec. 7, M).
+        asset.reply_lost = call.lost = True
+        call.entry["reply_lost"] = True
     return records.upload_result(asset, asset.mime)
 
 
@@ -155,7 +186,7 @@ def submit(call: Call, p: list) -> Any:
     try:
         spec = generate.check_submit(call.sim, call.rpc_id, ask)
     except catalog.KeyRefused as refused:
-        return call.refusal(refused.reason)
+        return call.key_refusal(refused)
     except generate.Invalid as invalid:
         return call.refusal("invalid_request", detail=str(invalid))
     return _run_submit(call, spec)
@@ -187,6 +218,11 @@ def poll(call: Call, p: list) -> list:
     are left out (ASSUMPTION)."""
     sim = call.sim
     ids = records.read_poll(p)
+    if sim.account.take("poll_refusals_left"):
+        # configure(poll_refusal_next=N): a refusal frame instead of records (FLOW_2026 Dec. 7,
+        # M; its status ASSUMPTION). The clips render on regardless.
+        call.entry.update(media_ids=list(dict.fromkeys(ids)))
+        return call.refusal("poll_throttled")
     tiles = [sim.tiles[m] for m in dict.fromkeys(ids)
              if m in sim.tiles and sim.tiles[m].project_id in sim.projects]
     call.entry.update(media_ids=[t.tile_id for t in tiles],
@@ -241,6 +277,10 @@ def upscale(call: Call, p: dict) -> Any:
     if tile.state != "done":
         raise BadRequest("the clip is not finished")
     call.entry.update(project=tile.project_id, media_ids=[tile.tile_id], resolution=size)
+    if sim.account.take("upscale_unusual_left"):
+        # configure(upscale_unusual_activity_next=N): Flow's own upscale refused as unusual
+        # activity (FLOW_2026 Dec. 7, M); nothing charged, the submit lock is not armed.
+        return call.refusal("unusual_activity")
     state = tile.upscale if size == "1080p" else tile.upscale_4k
     if size == "4K" and tile.tile_id not in sim.account.upscale_4k_paid:
         if sim.config.plan != "ultra":
@@ -318,9 +358,30 @@ def ops(call: Call, p: dict) -> Any:
     if op == "retry":
         # Flow's Retry: answered like a submit (`[null, credits, [I], [R]]`, refusals as
         # status rows).
-        spec = generate.retry_spec(sim, p.get("mediaId"))
+        try:
+            spec = generate.retry_spec(sim, p.get("mediaId"))
+        except catalog.KeyRefused as refused:
+            return call.key_refusal(refused)
         return _run_submit(call, spec, retry_of=p["mediaId"])
     raise BadRequest(f"unknown op {op!r}")
+
+
+def model_catalogue(call: Call, p: list) -> list:
+    """HTrJv: the model catalogue (ids and wire keys with their menu labels) of the build that
+    plays, for this account (flow_wire README "Other rpc ids", M; the rest ASSUMPTION)."""
+    if p:
+        raise BadRequest("a catalogue request is []")
+    config = call.sim.config
+    return catalog.catalogue_result(config.build, config.plan, config.lower_priority_model,
+                                    config.compatible_model_switch)
+
+
+def model_availability(call: Call, p: list) -> list:
+    """yBhWQ: which video models this account can use now (1), and the retired ones (0)."""
+    if p:
+        raise BadRequest("an availability request is []")
+    config = call.sim.config
+    return catalog.availability_result(config.build, config.plan, config.lower_priority_model)
 
 
 def frames_mode(sim: Sim) -> str:
@@ -334,4 +395,5 @@ HANDLERS = {
     "maseQ": upload, "hK3mQe": consent, "Vz7tGb": picker,
     "YhhmEf": submit, "eb1hJf": submit, "nprQif": submit, "MZZa6b": submit,
     "jwpduf": poll, "as29s": media_record, "Zzl0ze": listing, "nzlxg": credits, "Qq9xPa": upscale, "Lm2sRd": ops,
+    "HTrJv": model_catalogue, "yBhWQ": model_availability,
 }

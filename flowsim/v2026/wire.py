@@ -18,8 +18,14 @@ from urllib.parse import parse_qs
 PATH = "/_/AiSandboxAngularFrontend/data/batchexecute"
 PREFIX = ")]}'\n\n"
 FORM_TYPE = "application/x-www-form-urlencoded"
-# flowsim's build label (`bl` in the query, `boot.build` in the page).
-BUILD_LABEL = "boq_labs-ai-sandbox-frontend_20261205.03_p0"
+# flowsim's build labels (`bl` in the query, `boot.build` in the page), one per build that
+# configure(build=…) can play: the grammar is real (`boq_labs-ai-sandbox-frontend_YYYYMMDD.NN_p0`,
+# the captures' `_20260923.06_p0`); the numbers are flowsim's (ASSUMPTION).
+BUILD_LABELS = {
+    "october": "boq_labs-ai-sandbox-frontend_20261014.05_p0",
+    "december": "boq_labs-ai-sandbox-frontend_20261205.03_p0",
+}
+BUILD_LABEL = BUILD_LABELS["december"]
 # flowsim's own rpc ids (no real capture): their payloads and results stay named-field JSON
 # objects, in the real framing. Every other rpc carries a positional JSON array.
 OWN_RPCS = frozenset({"hK3mQe", "Vz7tGb", "Qq9xPa", "Lm2sRd"})
@@ -119,6 +125,35 @@ def refusal(rpc_id: str, code: int, reason: str | None = None, message: str | No
     """A 200 reply that refuses: no result, the status at row position 5."""
     return _framed([["wrb.fr", rpc_id, None, None, None, status(code, reason, message),
                      "generic"]], elapsed_ms)
+
+
+# Google's front end refusing a request (configure(firewall_min_gap_s), FLOW_2026 Dec. 7): the
+# generic GFE error page (its text as Google serves it; the exact page of Flow's WAF is not
+# captured, ASSUMPTION).
+FIREWALL_HTML = (
+    "<!DOCTYPE html>\n<html lang=en>\n  <meta charset=utf-8>\n"
+    '  <meta name=viewport content="initial-scale=1, minimum-scale=1, width=device-width">\n'
+    "  <title>Error 403 (Forbidden)!!1</title>\n"
+    "  <style>*{margin:0;padding:0}html,code{font:15px/22px arial,sans-serif}html"
+    "{background:#fff;color:#222;padding:15px}body{margin:7% auto 0;max-width:390px;"
+    "min-height:180px;padding:30px 0 15px}p{margin:11px 0 22px;overflow:hidden}ins"
+    "{color:#777;text-decoration:none}</style>\n"
+    "  <a href=//www.google.com/><span id=logo aria-label=Google></span></a>\n"
+    "  <p><b>403.</b> <ins>That\u2019s an error.</ins>\n"
+    "  <p>Your client does not have permission to get URL <code>{path}</code> from this server."
+    "  <ins>That\u2019s all we know.</ins>\n"
+)
+
+
+def firewall_page(path: str) -> str:
+    """The body of the front end's 403."""
+    return FIREWALL_HTML.replace("{path}", path)
+
+
+def lost_prefix(body: str) -> str:
+    """What arrives of a reply whose body is lost: its first bytes only (the prefix and part
+    of the first length line's chunk), then the connection drops."""
+    return body[: len(PREFIX) + 12]
 
 
 def error_reply(detail: str) -> str:

@@ -8,6 +8,10 @@ import pytest
 from bot.pipeline.flow.ui import flow2026_wire as W
 from flowsim import texts
 
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
+
 # (plan, model key, seconds, resolution, credits per output): FLOW_2026 §11, row by row. The
 # key names duration and resolution itself (the real request has no other field for them).
 PRICES = [

@@ -6,6 +6,7 @@ bills another model than the one chosen."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
 from bot.pipeline.flow.ui import flow2026_wire as W
@@ -22,6 +23,10 @@ from tests.flowsim.pages2026 import (
     upload,
     wait_submits,
 )
+
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
 
 MENTION = "flow-prompt-box div.ProseMirror span.mention-chip[data-reference-type=media]"
 INGREDIENT_IMG = ("flow-ingredient-bar .ingredient-list flow-image-ingredient-chip "

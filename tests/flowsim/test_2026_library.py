@@ -11,6 +11,10 @@ from bot.pipeline.flow.ui import flow2026_wire as W
 from flowsim.v2026 import i18n_server
 from tests.flowsim.flow2026 import png
 
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
+
 UPLOAD_REASONS = {"minor": "PUBLIC_ERROR_UPLOAD_MINOR", "face": "PUBLIC_ERROR_UPLOAD_FACE",
                   "not_an_image": "PUBLIC_ERROR_UPLOAD_NOT_IMAGE",
                   "too_large": "PUBLIC_ERROR_UPLOAD_TOO_LARGE"}

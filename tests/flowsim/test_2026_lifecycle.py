@@ -4,11 +4,16 @@ surviving a restart with `--state-dir`, and `reset()` forgetting every flow2026 
 from __future__ import annotations
 
 import aiohttp
+import pytest
 
 from bot.pipeline.flow.ui import flow2026_wire as W
 from flowsim.control import SimControl, SyncSimControl
 from tests.fixtures.flowsim import spawn_flowsim, stop_flowsim
 from tests.flowsim.flow2026 import Flow2026
+
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
 
 
 async def test_cli_variant_and_state_dir_keep_account_and_library(tmp_path):
@@ -56,7 +61,8 @@ async def test_reset_forgets_every_flow2026_state(flow, sim, flowsim_url):
     await sim.reset()
     assert (control.wire(), control.uploads(), control.downloads()) == ([], [], {})
     assert control.consent() == {"accepted": False, "required": True}
-    await sim.configure(variant="flow2026")
+    assert control.config()["build"] == "december"  # reset: flowsim's own default again
+    await sim.configure(variant="flow2026", build="october")
     project = await flow.new_project()
     result = await flow.submit("YhhmEf", project, model_key="abra_t2v_4s_360p")
     assert isinstance(result, W.SubmitReply)  # the unusual lock is gone

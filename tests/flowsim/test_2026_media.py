@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.pipeline.flow.ui import flow2026_wire as W
 from tests.flowsim.flow2026 import png
 from tests.flowsim.pages import ffprobe
+
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
 
 
 def video_stream(path) -> tuple[int, int, float]:

@@ -29,6 +29,10 @@ from tests.flowsim.pages2026 import (
     type_prompt,
 )
 
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
+
 NAIVE_MS = 1500
 
 

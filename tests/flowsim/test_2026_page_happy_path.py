@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+import pytest
 from playwright.async_api import expect
 
 from tests.flowsim.pages2026 import (
@@ -25,6 +26,10 @@ from tests.flowsim.pages2026 import (
     upload,
     wait_video_tile,
 )
+
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
 
 
 async def test_upload_pick_settings_generate_download(chromium, sim, flowsim_url, tmp_path):

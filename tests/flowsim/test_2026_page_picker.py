@@ -5,6 +5,7 @@ image. The wrong thing billed is shown on the wire."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import expect
 
 from tests.flowsim.pages2026 import (
@@ -21,6 +22,10 @@ from tests.flowsim.pages2026 import (
     upload,
     wait_submits,
 )
+
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
 
 CHIP_IMG = "flow-ingredient-bar flow-image-ingredient-chip button.chip-container img"
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from playwright.async_api import Page, expect
 
 from bot.pipeline.flow import batchexecute as bx
@@ -29,6 +30,10 @@ from tests.flowsim.pages2026 import (
     wait_submits,
 )
 from tests.flowsim.test_2026_pages import boot_of
+
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
 
 QUERY = ("rpcids", "source-path", "bl", "f.sid", "hl", "_reqid", "rt")
 
@@ -92,7 +97,8 @@ async def test_page_requests_decode_with_the_drivers_reader(chromium, sim, flows
     for s in sent:
         assert set(QUERY) <= set(s.query), s.query
         assert s.query["source-path"] in ("/", f"/project/{project}")  # home, then project
-        assert (s.query["bl"], s.query["rt"], s.query["hl"]) == (wire.BUILD_LABEL, "c", "en")
+        assert (s.query["bl"], s.query["rt"], s.query["hl"]) == (
+            wire.BUILD_LABELS["october"], "c", "en")
         assert re.fullmatch(r"-?\d{19}", s.query["f.sid"]) and s.query["_reqid"].isdigit()
         assert s.headers.get("x-same-domain") == "1"
         assert s.headers["content-type"].startswith("application/x-www-form-urlencoded")

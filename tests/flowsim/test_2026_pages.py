@@ -9,6 +9,10 @@ import re
 import aiohttp
 import pytest
 
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
+
 
 def boot_of(html: str) -> dict:
     """The boot JSON the server put into the page."""
@@ -142,7 +146,7 @@ async def test_edit_view_only_for_a_finished_clip(flow, sim, flowsim_url, cookie
 
 
 async def test_configure_checks_flow2026_names_all_or_nothing(sim):
-    for bad in ({"plan": "free"}, {"cookie_bar": True}, {"picker_mode": "hover"},
+    for bad in ({"plan": "plus"}, {"cookie_bar": True}, {"picker_mode": "hover"},
                 {"blank_gap_ms": [500, 100]}, {"blank_gap_ms": [1, 2, 3]}, {"stuck_next": -1},
                 {"upload_store_seconds": "1"}, {"unusual_activity": -2}, {"queue_limit": 1.5},
                 {"plan": "ultra", "summary_lag_ms": None}):

@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.pipeline.flow.ui import flow2026_wire as W
 from flowsim import texts
+
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
 
 
 async def reload(cookie_http, base: str, project: str) -> None:

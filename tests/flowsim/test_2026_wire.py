@@ -18,6 +18,10 @@ from flowsim.v2026 import wire
 from tests.flowsim.flow2026 import OMNI_8S, Flow2026
 from tests.flowsim.test_2026_pages import boot_of
 
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
+
 SUBMIT_RPCS = ("YhhmEf", "eb1hJf", "nprQif", "MZZa6b")
 
 
@@ -56,7 +60,7 @@ async def test_the_page_gets_its_at_token_and_build_label(flow, flowsim_url, coo
     project = await flow.new_project()
     async with cookie_http.get(f"{flowsim_url}/project/{project}") as resp:
         boot = boot_of(await resp.text())
-    assert boot["at"] == await flow.at() and boot["build"] == wire.BUILD_LABEL
+    assert boot["at"] == await flow.at() and boot["build"] == wire.BUILD_LABELS["october"]
     async with aiohttp.ClientSession() as anonymous, anonymous.get(f"{flowsim_url}/about") as r:
         assert boot_of(await r.text())["at"] is None  # no token without a session
 

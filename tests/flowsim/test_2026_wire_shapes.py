@@ -24,6 +24,10 @@ from bot.pipeline.flow.ui import flow2026_wire as W
 from flowsim.v2026 import catalog
 from tests.flowsim.flow2026 import Flow2026, png
 
+# Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
+# prices): pinned to it; December is flowsim's default (test_2026_december*.py).
+pytestmark = pytest.mark.flowsim_build("october")
+
 CAPTURES = Path(__file__).resolve().parents[2].parent / "shared" / "flow_wire"
 MASKED_ID = re.compile(r"^<uuid#\d+>$")
 MASKED_B64 = re.compile(r"^<b64 \d+ chars>$")
@@ -117,7 +121,7 @@ def plan_for(key: str) -> tuple[str, str]:
         key = f"abra_{kind or 't2v'}_8s" if kind != "fl" else "omni_flash_i2v_8s_first_last"
     for plan in ("pro", "ultra"):
         try:
-            catalog.by_key(key, plan, True)
+            catalog.by_key(key, plan, True, build="october")
             return plan, key
         except catalog.KeyRefused:
             continue
