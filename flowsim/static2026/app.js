@@ -1,10 +1,11 @@
 // Page bootstrap of the flow2026 variant: /about, home (projects), a project, a clip's edit view.
 // First-visit traps (cookie bar, agent panel, changelog modal) follow the account flags the
 // server renders into the boot data (FLOW_2026 §2–§3).
-import { account, boot, h, icon, iconButton, num, openMenu, openOverlay, rpc, sleep, snack, t } from "./core.js";
+import { account, boot, cfg, h, icon, iconButton, lang, num, openMenu, openOverlay, rpc, sleep, snack, t } from "./core.js";
 import { Composer } from "./composer.js";
 import { Grid, sizeItems } from "./grid.js";
 import { RichEditor } from "./editor.js";
+import { translatePage } from "./translate.js";
 import * as W from "./wire.js";
 
 const app = document.getElementById("app");
@@ -264,9 +265,12 @@ function project(projectId) {
     return ids.filter((id) => !answered.has(id));
   }
 
-  // On load: the listing (Zzl0ze), then every listed id polled once (as the real page does).
+  // On load: the model catalogue (HTrJv) and the models' availability (yBhWQ), as the real page
+  // asks them on every project page (flow_wire README "Other rpc ids"); then the listing
+  // (Zzl0ze), then every listed id polled once (as the real page does).
   let loaded = false;
   async function load() {
+    await Promise.all([rpc("HTrJv", []), rpc("yBhWQ", [])]);
     const res = await rpc("Zzl0ze", W.listingRequest(projectId));
     if (gone(res) || res.error) return;
     const items = W.items(res[1]);
@@ -399,6 +403,7 @@ function tools(projectId) {
 }
 
 cookieBar();
+if (cfg.translate_bar && lang !== "en") translatePage(lang);
 if (boot.page === "about") about();
 else if (boot.page === "scene") scene(boot.projectId);
 else if (boot.page === "character") character(boot.projectId);

@@ -22,9 +22,16 @@ function modelDefaults(model) {
   };
 }
 
+/** How many images the model takes as ingredients (October's models 3, Omni 1.2 7). */
+function maxRefs(model) { return (catalog()[model] || {}).maxRefs || 3; }
+
+/** The longest start + end clip of the model (Omni 1.2: 10 s), or null. */
+function flMax(model) { return (catalog()[model] || {}).flMaxSeconds || null; }
+
 /** The composer: returns {el, state, setCredits, onSubmitted}. */
 export function Composer({ projectId, onSubmitted }) {
-  const first = models().includes("Omni 1.1 Flash") ? "Omni 1.1 Flash" : models()[0];
+  // A new project starts with the build's default model (boot.defaultModel).
+  const first = models().includes(boot.defaultModel) ? boot.defaultModel : models()[0];
   const S = {
     media: "video", mode: account.framesMode === "ingredients" ? "ingredients" : "frames",
     aspect: "16:9", imageAspect: "16:9", model: first, ...modelDefaults(first), count: 1,
@@ -107,11 +114,20 @@ export function Composer({ projectId, onSubmitted }) {
   const clearBtn = iconButton("close", t("clear_prompt"), () => editor.clear(), "clear-button clear-prompt-button");
 
   // ---- the Start/End chips and the library picker --------------------------------------------
+  /** False while the duration is over what start + end frames allow (Omni 1.2: 10 s): the End
+   * chip is disabled then (flowsim's choice; FLOW_2026 Dec. 2: 11-15 s take a start frame only). */
+  function endAllowed() {
+    const top = flMax(S.model);
+    return !top || S.duration <= top;
+  }
+
   function chip(slot) {
     const bound = S[slot];
     const name = slot === "start" ? t("start") : t("end");
     if (!bound) {
+      const off = slot === "end" && !endAllowed();
       return h("div", { class: "frame-trigger" }, h("button", { type: "button", class: "empty-chip mdc-button",
+        disabled: off, "aria-disabled": off ? "true" : null, title: off ? t("end_frame_limit", { n: flMax(S.model) }) : null,
         onclick: (ev) => openPicker(slot, ev.currentTarget) }, icon("add"), h("span", {}, name)));
     }
     return h("div", { class: "frame-trigger" }, boundChip(bound, slot === "start" ? t("start_frame") : t("end_frame"),
@@ -197,7 +213,8 @@ export function Composer({ projectId, onSubmitted }) {
       if (!slot) {
         ov.close();
         const known = references().includes(asset.mediaId);
-        if (!known && references().length >= 3) { snack(t("too_many_ingredients")); return; }
+        const most = maxRefs(S.model);
+        if (!known && references().length >= most) { snack(t("too_many_ingredients", { n: most })); return; }
         if (mention) { mention(chosen); return; }
         if (!S.refs.some((r) => r.mediaId === asset.mediaId)) S.refs.push(chosen);
         render();
@@ -292,6 +309,7 @@ export function Composer({ projectId, onSubmitted }) {
     function changed() {
       priceLink.textContent = S.priceSeen ? t("credits_cost", { n: price() }) : "";
       updateSummary();
+      if (endAllowed() !== S.endAllowed) render(); // the End chip follows the duration
       renderSubmit();
     }
     function draw() {
@@ -319,7 +337,9 @@ export function Composer({ projectId, onSubmitted }) {
           }));
           const menu = openMenu(modelBtn, items(), { panelClass: "flow-model-picker-panel", place: "side" });
         });
-        rows.push(h("div", { class: "model-row" }, h("span", { class: "row-label" }, t("model")), modelBtn));
+        // configure(model_picker_hidden): on some pages the model row is there but hidden
+        // (FLOW_2026 Dec. 7): submits go out with the project's default model.
+        rows.push(h("div", { class: "model-row", hidden: !!cfg.model_picker_hidden }, h("span", { class: "row-label" }, t("model")), modelBtn));
         rows.push(...modelRows(c));
       } else {
         rows.push(radioGroup("aspect", ["16:9", "4:3", "1:1", "3:4", "9:16"].map((a) => ({ value: a, label: a, icon: ASPECT_ICON[a] })),
@@ -338,10 +358,70 @@ export function Composer({ projectId, onSubmitted }) {
       const res = c.resolutions || ["720p"];
       const durs = c.durations || [8];
       if (res.length > 1) rows.push(radioGroup("resolution", res.map((r) => ({ value: r, label: r })), S.resolution, (v) => { S.resolution = v; changed(); }));
-      if (durs.length > 1) rows.push(radioGroup("duration", durs.map((d) => ({ value: d, label: t("seconds", { n: d }) })), S.duration, (v) => { S.duration = v; changed(); }));
+      if (c.slider) rows.push(durationSlider(c));
+      else if (durs.length > 1) rows.push(radioGroup("duration", durs.map((d) => ({ value: d, label: t("seconds", { n: d }) })), S.duration, (v) => { S.duration = v; changed(); }));
       rows.push(radioGroup("count", [1, 2, 3, 4].map((n) => ({ value: n, label: `x${n}` })), S.count, (v) => { S.count = v; changed(); }));
       return rows.map((r) => { r.classList.add("model-dependent"); return r; });
     }
+    /**
+     * Omni 1.2's duration row (FLOW_2026 Dec. 3): an Angular Material `mat-slider` whose native
+     * `input[type=range]` lies over the track. A trusted click or drag on the track and the
+     * keyboard (arrows, Home/End, PageUp/PageDown) move it natively and fire input/change; the
+     * component keeps its own value (S.duration) and writes it back into the input about every
+     * 100 ms and on blur, so a value set on the input without input/change events does not stick.
+     */
+    function durationSlider(c) {
+      const durs = c.durations || [8];
+      const min = durs[0];
+      let max = durs[durs.length - 1];
+      // An end frame bound: start + end take at most flMaxSeconds (flowsim's choice).
+      if (S.mode === "frames" && S.end && c.flMaxSeconds) max = Math.min(max, c.flMaxSeconds);
+      if (S.duration > max) S.duration = max;
+      if (S.duration < min) S.duration = min;
+      const input = h("input", { type: "range", class: "mdc-slider__input", matsliderthumb: "", min, max, step: 1,
+        value: S.duration, "aria-label": t("g_duration") });
+      const valueText = h("span", { class: "mdc-slider__value-indicator-text" });
+      const label = h("span", { class: "duration-value" });
+      const fill = h("div", { class: "mdc-slider__track--active_fill" });
+      const thumb = h("div", { class: "mdc-slider__thumb mat-mdc-slider-visual-thumb" },
+        h("div", { class: "mdc-slider__value-indicator-container" }, h("div", { class: "mdc-slider__value-indicator" }, valueText)),
+        h("div", { class: "mdc-slider__thumb-knob" }));
+      const slider = h("mat-slider", { class: "mat-mdc-slider mdc-slider mdc-slider--discrete duration-slider",
+        min, max, step: 1, discrete: "" },
+      h("div", { class: "mdc-slider__track" }, h("div", { class: "mdc-slider__track--inactive" }),
+        h("div", { class: "mdc-slider__track--active" }, fill)), thumb, input);
+      function paint() {
+        const frac = max > min ? (S.duration - min) / (max - min) : 0;
+        fill.style.transform = `scaleX(${frac})`;
+        thumb.style.left = `calc(10px + (100% - 20px) * ${frac})`;
+        const text = t("seconds", { n: S.duration });
+        valueText.textContent = text;
+        label.textContent = text;
+        input.setAttribute("value", String(S.duration));
+        input.setAttribute("aria-valuetext", text);
+      }
+      function fromInput() {
+        const v = Math.round(Number(input.value));
+        if (!Number.isFinite(v)) { sync(); return; }
+        const clamped = Math.max(min, Math.min(max, v));
+        if (clamped !== S.duration) { S.duration = clamped; paint(); changed(); }
+        sync();
+      }
+      // Angular's change detection: the component's value wins over an input written silently.
+      function sync() { if (input.value !== String(S.duration)) input.value = String(S.duration); }
+      input.addEventListener("input", fromInput);
+      input.addEventListener("change", fromInput);
+      input.addEventListener("blur", sync);
+      const timer = setInterval(() => {
+        if (!input.isConnected) { clearInterval(timer); return; }
+        sync();
+      }, 100);
+      paint();
+      const group = h("div", { class: "duration-row", role: "group", "aria-label": t("g_duration") },
+        h("span", { class: "row-label" }, t("g_duration")), slider, label);
+      return h("flow-duration-slider", {}, group);
+    }
+
     function pickModel(m) {
       if (m === S.model) return;
       S.model = m;
@@ -410,6 +490,7 @@ export function Composer({ projectId, onSubmitted }) {
 
   // ---- layout -----------------------------------------------------------------------------------
   function render() {
+    S.endAllowed = endAllowed();
     const controls = h("div", { class: "bottom-controls" });
     if (!S.agent && S.media === "video" && S.mode === "ingredients") {
       controls.append(h("flow-add-menu", {}, h("button", { type: "button", class: "add-menu-trigger mdc-icon-button",

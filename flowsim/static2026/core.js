@@ -237,7 +237,13 @@ export async function rpc(id, payload) {
     location.href = "/about";
     return new Promise(() => {}); // the page is going away
   }
-  const text = await res.text();
+  let text;
+  try {
+    text = await res.text();
+  } catch (e) {
+    // The body broke off (a reply lost on the way): the page knows nothing of the result.
+    return { error: { reason: "network", message: t("generic_error") } };
+  }
   if (!res.ok) return { error: { reason: `http_${res.status}`, message: t("generic_error"), detail: text } };
   const rows = replyChunks(text).flat();
   const row = rows.find((e) => Array.isArray(e) && e[0] === "wrb.fr" && e[1] === id);

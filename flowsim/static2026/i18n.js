@@ -122,7 +122,8 @@ const L = {
   no_characters: ["No characters yet", "Chưa có nhân vật nào", "아직 캐릭터가 없습니다"],
   tools_empty: ["No tools in this project yet", "Dự án này chưa có công cụ nào", "이 프로젝트에는 아직 도구가 없습니다"],
   ingredient: ["Ingredient", "Thành phần", "소재"],
-  too_many_ingredients: ["You can add up to 3 ingredients.", "Bạn có thể thêm tối đa 3 thành phần.", "소재는 최대 3개까지 추가할 수 있습니다."],
+  too_many_ingredients: ["You can add up to {n} ingredients.", "Bạn có thể thêm tối đa {n} thành phần.", "소재는 최대 {n}개까지 추가할 수 있습니다."],
+  end_frame_limit: ["End frames work with videos of {n}s or less", "Khung hình cuối chỉ dùng được với video dài tối đa {n} giây", "종료 프레임은 {n}초 이하 동영상에서만 사용할 수 있습니다"],
   about_title: ["Flow: an AI filmmaking tool", "Flow: công cụ làm phim bằng AI", "Flow: AI 영화 제작 도구"],
   sign_in: ["Sign in", "Đăng nhập", "로그인"],
   not_simulated: ["This action is not available here.", "Thao tác này không có ở đây.", "여기서는 사용할 수 없는 작업입니다."],
@@ -141,3 +142,46 @@ export function label(lang, key, params = {}) {
 }
 
 export const LABEL_KEYS = Object.keys(L);
+
+function escapeRe(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+let reverse = null;
+
+/**
+ * The English of a visible text of the `lang` page, as Chrome's translator would render it
+ * (configure(translate_bar)): a label, a label with numbers (`8 giây` → `8s`), or parts joined by
+ * ` · `; text the page does not own (a prompt, a title) comes back as it was.
+ */
+export function englishOf(lang, text) {
+  const idx = LANGS.indexOf(lang);
+  if (idx <= 0) return text;
+  if (!reverse || reverse.lang !== lang) {
+    const exact = new Map();
+    const patterns = [];
+    // A text that is the same in English stays itself (vi "Video" is "Video", not "Videos").
+    for (const row of Object.values(L)) if (row[idx] === row[0]) exact.set(row[0], row[0]);
+    for (const row of Object.values(L)) {
+      if (row[idx] === row[0]) continue;
+      if (exact.has(row[idx])) continue; // the first label with this text wins
+      if (/\{\w+\}/.test(row[idx])) {
+        const names = [];
+        const re = new RegExp(`^${escapeRe(row[idx]).replace(/\\\{(\w+)\\\}/g, (_, n) => { names.push(n); return "(.+?)"; })}$`);
+        patterns.push({ re, names, en: row[0] });
+      } else exact.set(row[idx], row[0]);
+    }
+    reverse = { lang, exact, patterns };
+  }
+  const one = (part) => {
+    const core = part.trim();
+    if (!core) return part;
+    const lead = part.slice(0, part.indexOf(core));
+    const tail = part.slice(part.indexOf(core) + core.length);
+    if (reverse.exact.has(core)) return lead + reverse.exact.get(core) + tail;
+    for (const { re, names, en } of reverse.patterns) {
+      const m = core.match(re);
+      if (m) return lead + en.replace(/\{(\w+)\}/g, (_, n) => m[1 + names.indexOf(n)] ?? "") + tail;
+    }
+    return part;
+  };
+  return text.includes(" · ") ? text.split(" · ").map(one).join(" · ") : one(text);
+}
