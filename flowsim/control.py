@@ -33,7 +33,10 @@ class SimControl:
     async def configure(self, **settings: Any) -> dict:
         """Change settings (generation_seconds, upscale_seconds, slots, credits, high_demand,
         rate_limit_per_minute, variant, unusual_activity, landing, max_upload_bytes, and the
-        flow2026 names of docs/flowsim-2026-contract.md: plan, cookie_bar, agent_panel, ...)."""
+        flow2026 names of docs/flowsim-2026-contract.md: build ("december" | "october"), plan
+        ("free" | "pro" | "ultra"), cookie_bar, agent_panel, ..., and December's traps
+        firewall_min_gap_s, poll_refusal_next, upload_reply_lost_next, model_picker_hidden,
+        translate_bar, upscale_unusual_activity_next)."""
         return await self._call("POST", "configure", settings)
 
     async def config(self) -> dict:
@@ -84,7 +87,8 @@ class SimControl:
         return await self._call("GET", "wire")
 
     async def uploads(self) -> list[dict]:
-        """flow2026: uploads (mediaId, fileName, state, refused), refused ones last."""
+        """flow2026: uploads (mediaId, fileName, state, refused; accepted ones also projectId,
+        at and replyLost), refused ones last."""
         return await self._call("GET", "uploads")
 
     async def downloads(self) -> dict:
