@@ -26,7 +26,6 @@ DEFAULT_BUILD = "december"
 RETIRED_ON = date(2026, 12, 7)  # M: Flow's own catalogue moved the date from 12-05 to 12-07
 # FLOW_2026 §5 (M) for October; December: ASSUMPTION (FLOW_2026 Dec. 5: unknown, likely Omni 1.2).
 DEFAULT_MODELS = {"october": "Omni 1.1 Flash", "december": "Omni 1.2 Flash"}
-DEFAULT_MODEL = DEFAULT_MODELS["october"]  # kept for old imports: October's default
 
 
 @dataclass(frozen=True)
@@ -132,18 +131,6 @@ MODELS_BY_BUILD: dict[str, tuple[Model, ...]] = {
 RETIRED_BY_BUILD: dict[str, tuple[Model, ...]] = {
     "october": (), "december": (OMNI_11, VEO_FAST, VEO_QUALITY),
 }
-MODELS = MODELS_BY_BUILD["october"]  # kept for old imports
-BY_LABEL = {m.label: m for m in MODELS}
-
-
-def models(build: str) -> tuple[Model, ...]:
-    """Every model of `build`, on any plan, in menu order."""
-    return MODELS_BY_BUILD[build]
-
-
-def by_label(build: str, label: str) -> Model | None:
-    """The model of `build` with this menu label."""
-    return next((m for m in MODELS_BY_BUILD[build] if m.label == label), None)
 
 
 # ---- model keys: the real grammar (docs/flowsim-2026-contract.md, "Model keys") -----------------
@@ -214,7 +201,7 @@ class KeyRefused(Exception):
         self.model = model
 
 
-def offered(plan: str, lower_priority: bool, build: str = "october") -> list[Model]:
+def offered(plan: str, lower_priority: bool, build: str = DEFAULT_BUILD) -> list[Model]:
     """The model menu of an account on `plan` in `build`, in menu order."""
     return [m for m in MODELS_BY_BUILD[build]
             if plan in m.durations and (lower_priority or not m.optional)]
@@ -234,7 +221,7 @@ def kinds(model: Model, switch: bool) -> tuple[str, ...]:
 
 
 def by_key(model_key_: object, plan: str, lower_priority: bool, switch: bool = False,
-           build: str = "october") -> KeyInfo:
+           build: str = DEFAULT_BUILD) -> KeyInfo:
     """What a wire model key stands for when this account may use it; KeyRefused otherwise."""
     key = model_key_ if isinstance(model_key_, str) else None
     info = BUILD_KEYS[build].get(key) if key else None
@@ -274,7 +261,7 @@ def boot_keys(model: Model, plan: str, switch: bool) -> dict[str, dict[str, str]
 
 
 def boot_catalog(plan: str, lower_priority: bool, switch: bool = False,
-                 build: str = "october") -> dict:
+                 build: str = DEFAULT_BUILD) -> dict:
     """The `catalog` part of the page's boot data (the live quote is computed from it)."""
     return {
         m.label: {
