@@ -238,6 +238,28 @@ class UploadTermsError(AccountPausedError):
                   "accept it, and resume the account.")
 
 
+class ModelNotOfferedError(FinalFlowError):
+    """The model asked for is not on the page's menu, or Flow refused it as retired or not on
+    the plan (FLOW_2026 Dec. 1). Nothing was billed. The pipeline learns the account's catalogue
+    again and holds the work as a retirement (its owner offered the nearest model), never as
+    selector drift."""
+
+    code = "model_not_offered"
+    user_reason = "Flow no longer offers the model this video asked for; nothing was spent."
+
+    def __init__(self, text: str = "", *, code: str | None = None, model: str | None = None) -> None:
+        super().__init__(text, code=code)
+        self.model = model
+
+
+class ModelPickerHiddenError(AccountPausedError):
+    """Flow's settings show no model picker on the page (FLOW_2026 Dec. 7): the model cannot be
+    chosen or checked, so the driver refuses to submit rather than bill whatever the page has."""
+
+    code = "model_picker_hidden"
+    user_reason = "Flow hides its model picker on this account right now; an admin has been told."
+
+
 class WrongAccountError(AccountPausedError):
     """The project belongs to another Google account (`/404?reason=project`)."""
 

@@ -844,7 +844,10 @@ async def run_fetch_1080(ctx: StageContext, task: Task, owner: str) -> None:
         part.unlink(missing_ok=True)
         if isinstance(err, FlowError) and err.error_class in ("session", "paused"):
             raise  # the loop pauses the account and comes back to this step
-        timed_out = isinstance(err, RetryableFlowError) and err.code == "upscale_timeout"
+        # Flow's 1080p never came, or Flow refused it (unusual activity on its own upscale,
+        # FLOW_2026 Dec. 7): our own upscale now, never a retry loop against Flow.
+        timed_out = isinstance(err, RetryableFlowError) and err.code in ("upscale_timeout",
+                                                                          "upscale_refused")
         if not timed_out and task.attempts < task.max_attempts:
             raise
         log.info("Flow's 1080p of clip %s failed (%s); falling back to our own upscale", clip_id, err)

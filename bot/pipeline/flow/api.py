@@ -159,6 +159,10 @@ class FlowClient(Protocol):
         so the caller can fall back to a local upscale. A failed download never resubmits.
         """
 
+    async def survey(self) -> dict:
+        """What the account can buy now, read from the page without spending (a survey
+        baseline, `bot/pipeline/flow/survey.py`; `catalog.learn` turns it into the catalogue)."""
+
     async def screenshot(self) -> bytes:
         """A PNG of the current page, for admins."""
 

@@ -184,6 +184,21 @@ class PlaywrightFlowClient:
             finally:
                 await page.close()
 
+    async def survey(self) -> dict:
+        """Walk the page's menus and quotes as a submit would configure them, in a side page,
+        spending nothing (`bot/pipeline/flow/survey.py`); the baseline is what the account can
+        buy now (`catalog.learn`). Opens the bot's project when there is one."""
+        from bot.pipeline.flow import survey
+
+        async with self._lock:
+            page = await self.session.new_page()
+            self.wire.attach(page)
+            try:
+                return await self._guard("survey", lambda: survey.survey_page(
+                    page, self._project_url or self.base_url, self.settings))
+            finally:
+                await page.close()
+
     async def screenshot(self) -> bytes:
         page = await self.session.page()
         return await page.screenshot()

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from itertools import product
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.async_api import Page
 
@@ -63,7 +64,12 @@ _BUTTON_LABELS_JS = """() => [...new Set([...document.querySelectorAll('button[a
 _COUNT_JS = """(sels) => Object.fromEntries(sels.map((s) => [s, document.querySelectorAll(s).length]))"""
 _TEXT_JS = """(sel) => { const el = document.querySelector(sel); return el ? el.innerText.trim() : null; }"""
 _LANG_JS = "() => document.documentElement.lang || ''"
-PRICE_SETTLE_S = 0.25  # a quote is read again until two reads this far apart agree
+PRICE_SETTLE_S = 0.25
+# Keys of `_groups()` that are not radio groups.
+_NOT_GROUPS = ("model", "model_shown", "slider")
+# A slider model's durations whose live quote is read: the ends, and both sides of 10 s (Omni 1.2
+# is priced per second, with another rate beyond 10 s); every count only at 8 s.
+SLIDER_SAMPLES = (3, 4, 8, 10, 11, 12, 15)  # a quote is read again until two reads this far apart agree
 GROUPS_QUIET_S = 0.8  # the settings groups count as re-rendered after this long unchanged
 
 
@@ -173,9 +179,28 @@ async def survey_page(page: Page, base_url: str, settings: Any) -> dict[str, Any
     or one is created when there is none). The steps are the flow2026 generation's own.
     """
     from bot.pipeline.flow import ui
-    from bot.pipeline.flow.ui.flow2026 import PROJECT_PATH
 
     gen = ui.make("flow2026", settings)
+    builds: list[str] = []
+
+    def note_build(request) -> None:
+        # Every batchexecute call names Flow's front-end build (`bl=`, flow_wire README).
+        found = parse_qs(urlsplit(request.url).query).get("bl")
+        if "/data/batchexecute" in request.url and found and found[0]:
+            builds.append(found[0][:120])
+
+    page.on("request", note_build)
+    try:
+        return await _survey(gen, page, base_url, builds)
+    finally:
+        page.remove_listener("request", note_build)
+
+
+async def _survey(gen: Any, page: Page, base_url: str, builds: list[str]) -> dict[str, Any]:
+    from bot.pipeline.flow import ui
+    from bot.pipeline.flow.ui.flow2026 import PROJECT_PATH
+
+    settings = gen.settings
     await page.goto(gen.url(base_url), wait_until="domcontentloaded")
     await gen.ensure_page_ok(page)
     detected = await ui.detect(page, settings.step_timeout_s)
@@ -220,6 +245,7 @@ async def survey_page(page: Page, base_url: str, settings: Any) -> dict[str, Any
     labels["buttons"] = await page.evaluate(_BUTTON_LABELS_JS)
     labels["placeholder"] = await page.evaluate(_TEXT_JS, "span.prosemirror-placeholder")
     labels["summary"] = await page.evaluate(_TEXT_JS, ".settings-summary")
+    baseline["build"] = builds[-1] if builds else None
     return baseline
 
 
@@ -289,17 +315,26 @@ async def _model_matrix(gen: Any, page: Page, model: str) -> tuple[dict, dict]:
     resolutions = ([f"{n}p" for n in _numbers(groups["resolution"][1], S.RESOLUTION_RE)]
                    if "resolution" in groups else [])
     counts = _numbers(groups["count"][1], S.COUNT_RE) if "count" in groups else []
-    options = {"durations": durations, "resolutions": resolutions, "counts": counts}
+    options: dict[str, Any] = {"durations": durations, "resolutions": resolutions, "counts": counts}
+    slider = groups.get("slider")
+    combos = list(product(durations or [None], resolutions or [None], counts or [1]))
+    if slider is not None:
+        lo, hi = int(slider["min"]), int(slider["max"])
+        options["duration_range"] = [lo, hi]
+        sampled = sorted({d for d in SLIDER_SAMPLES if lo <= d <= hi} | {lo, hi})
+        combos = [(d, r, c) for d in sampled for r in resolutions or [None]
+                  for c in (counts or [1]) if c == 1 or d == (8 if lo <= 8 <= hi else lo)]
     prices: dict[str, int | None] = {}
-    for duration, resolution, count in product(durations or [None], resolutions or [None],
-                                               counts or [1]):
+    for duration, resolution, count in combos:
         req = GenerationRequest(image_path=Path("survey.png"), prompt="survey", model=model,
                                 duration=duration or 8, resolution=resolution or "720p",
                                 outputs=count)
         for name, present in (("resolution", resolution), ("duration", duration),
                               ("count", counts)):
-            if present:
+            if present and (name != "duration" or slider is None):
                 await gen._set_group(page, name, req)
+        if slider is not None and duration is not None:
+            await gen._set_slider(page, duration)
         prices[price_key(duration, resolution, count)] = await _quote(page)
     return options, prices
 
@@ -307,9 +342,9 @@ async def _model_matrix(gen: Any, page: Page, model: str) -> tuple[dict, dict]:
 async def _settled_groups(gen: Any, page: Page, quiet: float = GROUPS_QUIET_S,
                           limit: float = 8.0) -> dict:
     def shape(groups: dict) -> list:
-        return [groups.get("model")] + [
+        return [groups.get("model"), groups.get("slider")] + [
             (name, [r["text"] for r in radios]) for name, (_, radios) in sorted(
-                (k, v) for k, v in groups.items() if k != "model")]
+                (k, v) for k, v in groups.items() if k not in _NOT_GROUPS)]
 
     deadline = time.monotonic() + limit
     last = await gen._groups(page)

@@ -41,6 +41,8 @@ from bot.errors import (
     FirewallError,
     FlowError,
     InsufficientCreditsError,
+    ModelNotOfferedError,
+    ModelPickerHiddenError,
     OverCapError,
     PriceMismatchError,
     RateLimitedError,
@@ -118,7 +120,12 @@ _GROUPS_JS = """(panel) => {
       text: words(r), ligs: ligs(r), checked: r.getAttribute('aria-checked') === 'true',
       disabled: r.disabled || r.getAttribute('aria-disabled') === 'true'})));
   const trig = root.querySelector('.model-select-trigger-content');
-  return {groups, model: trig ? words(trig) : null};
+  const shown = (el) => !!el && el.getClientRects().length > 0 && !el.closest('[hidden]')
+    && getComputedStyle(el).visibility !== 'hidden';
+  const range = root.querySelector('mat-slider input[type=range], input[type=range]');
+  const slider = range ? {min: Number(range.min), max: Number(range.max),
+    step: Number(range.step) || 1, value: Number(range.value)} : null;
+  return {groups, model: trig ? words(trig) : null, modelShown: shown(trig), slider};
 }"""
 
 # A model change re-renders the model's own groups (resolution, duration, count) some time later
@@ -137,7 +144,9 @@ _STALE_GROUPS_JS = """(panel) => {
   return [...root.querySelectorAll('[role=radiogroup]')].map((g) => g.__flowbotBeforeModel === true);
 }"""
 _MODEL_GROUPS = ("resolution", "duration", "count")
-MODEL_RERENDER_LIMIT_S = 3.0  # a UI that updates the groups in place is waited for this long
+MODEL_RERENDER_LIMIT_S = 3.0
+# Angular writes a slider's own value back about every 100 ms: a set value is read after this.
+SLIDER_SETTLE_S = 0.25  # a UI that updates the groups in place is waited for this long
 
 _CHIPS_JS = """([chipSel, imgSel]) => [...document.querySelectorAll(chipSel)].slice(0, 2).map((c) => {
   const img = c.querySelector(imgSel);
@@ -221,6 +230,7 @@ class Flow2026Ui(UiGeneration):
         # Clips whose state was last read from the grid (their poll replies said nothing).
         self._grid_read: dict[str, float] = {}
         self._grid_done: set[str] = set()
+        self._force_lang: str | None = None  # "en" once the browser translated a page
 
     # --- page checks --------------------------------------------------------------------------
     async def signed_out_reason(self, page: Page) -> str | None:
@@ -250,8 +260,45 @@ class Flow2026Ui(UiGeneration):
                 "Flow answered /404?reason=project: the project belongs to another Google account; "
                 "sign in with the account that made it (or clear the driver ledger)")
 
+    def url(self, url: str) -> str:
+        """The URL to open: English pinned once the browser translated a page (see below)."""
+        from bot.pipeline.flow.ui import pin_language
+
+        return pin_language(url, self._force_lang or self.settings.ui_lang)
+
+    async def _untranslated(self, page: Page) -> None:
+        """Chrome's translator rewrote the page (FLOW_2026 Dec. 7; `translated-ltr` on <html>):
+        its words are no longer Flow's. Playwright passes its own `--disable-features` list,
+        which a second one of ours would replace, so the defence is on the page: English pages
+        are never offered for translation, so reload in English (`hl=en`) and keep it."""
+        try:
+            translated = await page.evaluate(S.TRANSLATED_JS)
+        except PlaywrightError:
+            return
+        if not translated:
+            return
+        if self._force_lang == "en":
+            raise UnknownPageStateError(
+                "the browser keeps translating Flow's page even in English; turn Chrome's "
+                "translation off for flow.google.com", code="page_translated")
+        log.warning("the browser translated Flow's page; reloading it in English")
+        self._force_lang = "en"
+        # Pages the app opens itself (a new project) carry no `hl=`: the header decides there.
+        await page.context.set_extra_http_headers({"Accept-Language": "en-US,en;q=0.9"})
+        await page.goto(self.url(page.url), wait_until="domcontentloaded")
+        await self.ensure_page_ok(page)
+        # Home or a project: whichever it was, its own landmark.
+        await find_any(page, ["prompt_box", "agent_prompt_box", "tile", "new_project"],
+                       self.timeout, REG)
+        if await page.evaluate(S.TRANSLATED_JS):
+            raise UnknownPageStateError(
+                "the browser translates Flow's page even in English; turn Chrome's translation "
+                "off for flow.google.com", code="page_translated")
+
     async def dismiss_overlays(self, page: Page) -> None:
-        """Cookie bar, agent side panel, changelog modals: one pass, no waiting."""
+        """Cookie bar, agent side panel, changelog modals: one pass, no waiting; a page the
+        browser translated is opened again in English."""
+        await self._untranslated(page)
         for key in ("cookie_accept", "agent_panel_close", "changelog_close"):
             match = await probe(page, key, registry=REG)
             if match is not None:
@@ -577,7 +624,12 @@ class Flow2026Ui(UiGeneration):
                     except PlaywrightError:
                         pass
 
+            def on_failed(request) -> None:
+                if rpc_of(request.url) == W.UPLOAD:  # the connection dropped: no reply at all
+                    replies.append(W.Unreadable(W.UPLOAD, f"request failed: {request.failure}"))
+
             page.on("response", on_response)
+            page.on("requestfailed", on_failed)
             try:
                 await self._scroll_top(page)
                 await click(await find(page, "add_media_menu", t, registry=REG), t, REG)
@@ -589,10 +641,30 @@ class Flow2026Ui(UiGeneration):
                 mid = await self._await_upload(page, replies, name)
             finally:
                 page.remove_listener("response", on_response)
+                page.remove_listener("requestfailed", on_failed)
         finally:
             shutil.rmtree(tmpdir, ignore_errors=True)
         await self._await_stored(page, mid)
         return mid, name
+
+    async def _find_in_library(self, page: Page, name: str) -> str | None:
+        """The media id of our upload `name` as the project's library shows it (an image tile
+        whose thumbnail is named after the file): on the page as it is, then once more on a
+        fresh load of the project (which lists its library), a step time-out each."""
+        for reload in (False, True):
+            if reload:
+                await self.goto_project(page, _strip_query(page.url))
+            deadline = time.monotonic() + (self.timeout if reload else min(self.timeout, 3.0))
+            while time.monotonic() < deadline:
+                mid = await page.evaluate(
+                    "([css, name]) => { const img = [...document.querySelectorAll(css)]"
+                    ".find((i) => i.getAttribute('alt') === name);"
+                    " return img ? img.getAttribute('data-media-id') : null; }",
+                    [S.UPLOAD_IMG_ANY_CSS, name])
+                if mid:
+                    return mid
+                await asyncio.sleep(0.2)
+        return None
 
     async def _await_upload(self, page: Page, replies: list[W.Reading], name: str) -> str:
         """The upload's media id, handling the rights dialog and refusals on the way."""
@@ -606,6 +678,18 @@ class Flow2026Ui(UiGeneration):
                 if isinstance(reading, W.UploadReply):
                     log.debug("uploaded %s as %s", name, reading.media_id)
                     return reading.media_id
+                if isinstance(reading, W.Unreadable):
+                    # FLOW_2026 Dec. 7: a reply lost although the asset was saved. Look in the
+                    # library before anything uploads it again.
+                    log.warning("the upload reply of %s was lost (%s); looking in the library",
+                                name, reading.why)
+                    mid = await self._find_in_library(page, name)
+                    if mid is None:
+                        raise RetryableFlowError(
+                            f"the upload of {name} got no answer and is not in the library",
+                            code="upload_lost")
+                    log.info("upload %s found in the library as %s", name, mid)
+                    return mid
             dialog = await probe(page, "consent_dialog", registry=REG)
             if dialog is not None:
                 # Forget the refusal before agreeing: the page re-sends the upload the moment
@@ -670,7 +754,8 @@ class Flow2026Ui(UiGeneration):
         raw = await page.evaluate(_GROUPS_JS, S.SETTINGS_PANEL_CSS)
         if raw is None:
             raise NotFound("settings_panel")
-        out: dict = {"model": _norm(raw["model"] or "")}
+        out: dict = {"model": _norm(raw["model"] or ""), "model_shown": bool(raw.get("modelShown")),
+                     "slider": raw.get("slider")}
         for gi, radios in enumerate(raw["groups"]):
             ligs = {lg for r in radios for lg in r["ligs"]}
             texts = [r["text"] for r in radios]
@@ -729,6 +814,32 @@ class Flow2026Ui(UiGeneration):
                 log.debug("%s radio ignored a click", name)
         raise SettingsMismatch(f"the {name} option does not stay selected")
 
+    async def _set_slider(self, page: Page, seconds: int) -> None:
+        """The duration slider (Omni 1.2, FLOW_2026 Dec. 3) to `seconds`, by real key presses
+        on its focused thumb (the component ignores a value written without events), then read
+        back after the component had its chance to write its own value again."""
+        loc = await find(page, "duration_slider", self.timeout, registry=REG)
+
+        async def value() -> int:
+            return int(float(await loc.input_value() or 0))
+
+        lo, hi = int(await loc.get_attribute("min") or 0), int(await loc.get_attribute("max") or 0)
+        if not lo <= seconds <= hi:
+            raise SettingsMismatch(f"Flow's duration slider goes from {lo} to {hi} s here, "
+                                   f"not to {seconds} s")
+        for _ in range(3):
+            now = await value()
+            if now == seconds:
+                break
+            await loc.focus()
+            key = "ArrowRight" if seconds > now else "ArrowLeft"
+            for _ in range(abs(seconds - now)):
+                await page.keyboard.press(key)
+            await asyncio.sleep(SLIDER_SETTLE_S)  # a value that did not stick is written back
+        if await value() != seconds:
+            raise SettingsMismatch(f"the duration slider does not stay at {seconds} s "
+                                   f"(it shows {await value()} s)")
+
     async def _set_model(self, page: Page, model: str) -> None:
         t = self.timeout
         if _norm((await self._groups(page))["model"]) == model:
@@ -740,7 +851,10 @@ class Flow2026Ui(UiGeneration):
         labels = [_norm(await items.nth(i).evaluate(_TEXT_JS)) for i in range(await items.count())]
         if model not in labels:
             await page.keyboard.press("Escape")
-            raise SettingsMismatch(f"Flow's model menu has no {model!r} (it offers {labels})")
+            # A retirement (or a plan without it) is a product event, not drift: nothing was
+            # clicked; the pipeline learns the menu again and holds the work for its owner.
+            raise ModelNotOfferedError(f"Flow's model menu has no {model!r} (it offers {labels})",
+                                       model=model)
         await click(items.nth(labels.index(model)), t, REG)
         # A model change re-renders duration, resolution and count: wait until it settled.
         await until(lambda: self._model_is(page, model), t, "model selected")
@@ -794,12 +908,20 @@ class Flow2026Ui(UiGeneration):
                 if await self._wrong(groups, name, req):
                     await self._set_group(page, name, req, groups)
                     groups = await self._groups(page)
+            if not groups["model_shown"]:
+                # FLOW_2026 Dec. 7: some pages hide the model picker. Its text then only says
+                # the project's default: refuse rather than guess what would be billed.
+                raise ModelPickerHiddenError(
+                    f"Flow's settings show no model picker on this page; {req.model} cannot be "
+                    "chosen or checked, so nothing was submitted")
             if groups["model"] != req.model:
                 await self._set_model(page, req.model)
                 groups = await self._groups(page)
             for name in ("aspect", "resolution", "duration", "count"):
                 if await self._wrong(groups, name, req):
                     await self._set_group(page, name, req, groups)
+            if groups.get("slider") is not None:
+                await self._set_slider(page, req.duration)
             got, problems = await self._readback(page, req, offer)
             # The live quote of exactly these settings, read while the popover shows it.
             self._quote_seen = await self._panel_quote(page) if not problems else None
@@ -837,12 +959,17 @@ class Flow2026Ui(UiGeneration):
             got[name] = (checked[0]["text"] or checked[0]["ligs"]) if checked else None
             if len(checked) != 1 or not want[name](checked[0]):
                 problems.append(name)
-        if groups["model"] != req.model:
+        if groups["model"] != req.model or not groups["model_shown"]:
             problems.append("model")
+        slider = groups.get("slider")
+        if slider is not None:
+            got["duration"] = slider["value"]
+            if slider["value"] != req.duration:
+                problems.append("duration (slider)")
         # A group without a row is fixed by the model: it must be what we ask.
         if "resolution" not in groups and offer.resolutions != (req.resolution,):
             problems.append("resolution (no row)")
-        if "duration" not in groups and offer.durations != (req.duration,):
+        if "duration" not in groups and slider is None and offer.durations != (req.duration,):
             problems.append("duration (no row)")
         for name in ("media", "input", "aspect", "count"):
             if name not in groups:
@@ -1305,11 +1432,35 @@ class Flow2026Ui(UiGeneration):
         """Click the size item, save the download to a temp name, verify, rename to `dest`."""
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.part")
+        refused: asyncio.Future = asyncio.get_running_loop().create_future()
+
+        async def on_response(resp: Response) -> None:
+            # Flow may refuse its own upscale (FLOW_2026 Dec. 7: "unusual activity" on 1080p):
+            # say so at once instead of waiting out the upscale time-out.
+            if rpc_of(resp.url) == W.UPSCALE and not refused.done():
+                try:
+                    reading = (await self.wire.ingest(resp)).reading
+                except PlaywrightError:
+                    return
+                if isinstance(reading, W.Refusal) and not refused.done():
+                    refused.set_result(reading)
+
+        arrived: asyncio.Future | None = None
+        if size != "720p":
+            page.on("response", on_response)
         try:
             try:
-                async with page.expect_download(timeout=wait * 1000) as info:
-                    await click(item, self.timeout, REG)
-                download = await info.value
+                arrived = asyncio.ensure_future(page.wait_for_event("download", timeout=wait * 1000))
+                await click(item, self.timeout, REG)
+                done, _ = await asyncio.wait({arrived, refused}, return_when=asyncio.FIRST_COMPLETED)
+                if refused in done:
+                    arrived.cancel()
+                    why = refused.result()
+                    await page.keyboard.press("Escape")
+                    raise RetryableFlowError(
+                        f"Flow refused its {size} upscale: {why.message or why.reason or why.status}",
+                        code="upscale_refused")
+                download = arrived.result()
             except PlaywrightTimeoutError:
                 await page.keyboard.press("Escape")
                 if size != "720p":
@@ -1326,6 +1477,11 @@ class Flow2026Ui(UiGeneration):
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        finally:
+            if size != "720p":
+                page.remove_listener("response", on_response)
+            if arrived is not None and not arrived.done():
+                arrived.cancel()
         log.debug("downloaded %s %s (%d bytes)", size, dest.name, dest.stat().st_size)
         return dest
 
@@ -1464,8 +1620,7 @@ def _refusal(reading: W.Refusal) -> FlowError:
     if code == "credits":
         return InsufficientCreditsError(text)
     if code == "model_denied":
-        return FinalFlowError(f"Flow does not offer this model to the account: {text}",
-                              code="model_unavailable")
+        return ModelNotOfferedError(f"Flow does not offer this model to the account: {text}")
     return classify(text) or RetryableFlowError(text, code=(reading.reason or "refused").lower())
 
 

@@ -66,6 +66,10 @@ SELECTORS: dict[str, list[Sel]] = {
     "model_trigger": [css("flow-prompt-box-settings button:has(.model-select-trigger-content)"),
                       role("button", r"Select model family")],
     "model_menu": [css("div[role=menu].flow-model-picker-panel"), css(".flow-model-picker-panel")],
+    # Omni 1.2's duration (FLOW_2026 Dec. 3: an Angular Material mat-slider over a native range
+    # input; markup L): the input is what takes focus and keys.
+    "duration_slider": [css("flow-prompt-box-settings mat-slider input[type=range]"),
+                        css("flow-prompt-box-settings input[type=range]")],
     # --- start / end frame (§6) ---------------------------------------------------------------
     "frame_chips": [css("flow-ingredient-bar div.frame-trigger")],
     "add_media_menu": [css("xpath=//button[.//mat-icon[normalize-space()='add']]"
@@ -109,6 +113,7 @@ ERROR_TILE_CSS = "flow-error-tile"
 ERROR_REASON_CSS = ".error-message-text"
 WIRE_GLOB = "**/data/batchexecute*"
 UPLOAD_IMG_CSS = 'img[data-media-id="{mid}"]'
+UPLOAD_IMG_ANY_CSS = "img[data-media-id]"  # the library's image tiles (alt = the file name)
 
 # Settings groups are told apart by their ligatures or by the shape of their numbers.
 MEDIA_LIGATURES = {"video": "videocam", "image": "image"}
@@ -139,7 +144,11 @@ REFUSAL_REASONS = {
     "PUBLIC_ERROR_RATE_LIMITED": "too_quickly",
     "PUBLIC_ERROR_INSUFFICIENT_CREDITS": "credits",
     "PUBLIC_ERROR_MODEL_ACCESS_DENIED": "model_denied",
+    "PUBLIC_ERROR_MODEL_RETIRED": "model_denied",  # a retired model named by a stale page
 }
+# Chrome's translator has rewritten the page (FLOW_2026 Dec. 7: translate bar on non-English
+# pages): its marks on <html>.
+TRANSLATED_JS = "() => /\\btranslated-(ltr|rtl)\\b/.test(document.documentElement.className)"
 # A status code alone (no reason): 5 = the model key is unknown to Flow (M).
 REFUSAL_STATUSES = {5: "model_denied"}
 UPLOAD_REFUSALS = {
