@@ -209,8 +209,8 @@ def check_options(args: argparse.Namespace, settings, count: int,
     on its plan before anything starts (no browser, nothing spent); `ValueError` says why not
     and what to use instead: a retired model names its retirement day and the nearest model."""
     from bot.pipeline import catalog
+    from bot.pipeline.retirement import gone
     from bot.services.batches import BatchError, check_duration
-    from bot.services.retirement import gone
 
     plan = settings.flow.plan
     now = time.time() if now is None else now

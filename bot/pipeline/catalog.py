@@ -15,7 +15,7 @@ Two layers (FLOW_2026.md "December 2026", §5, §11):
 
 A model the account no longer offers is never swapped silently: `gone()` tells a retirement
 apart from "never on this plan", `nearest()` names what to offer instead, and the services hold
-the work until its owner taps the switch (`bot/services/retirement.py`).
+the work until its owner taps the switch (`bot/pipeline/retirement.py`).
 
 Every function that depends on the day takes `now` (epoch seconds from the caller's injected
 clock); without it the clock given to `set_clock` is used, else the machine's.

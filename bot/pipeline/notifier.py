@@ -112,7 +112,7 @@ class AdminAlert:
 
 @dataclass(frozen=True)
 class ModelRetired:
-    """Work of a batch was held: its model is no longer offered (bot/services/retirement.py).
+    """Work of a batch was held: its model is no longer offered (bot/pipeline/retirement.py).
 
     `since` is Flow's retirement day (ISO) or None; `nearest` the model offered instead with
     `credits` for what is left of the batch; `index` its place in `catalog.MODELS` (the one-tap

@@ -31,12 +31,13 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import (
     FlowError,
+    ModelNotOfferedError,
     RetryableFlowError,
     SubmissionUnconfirmedError,
     UnknownPageStateError,
     WrongSubmissionError,
 )
-from bot.pipeline import catalog, lineup, policy, slots
+from bot.pipeline import catalog, lineup, policy, retirement, slots
 from bot.pipeline.flow.api import FlowClient, FlowHandle, GenerationRequest, TileStatus
 from bot.pipeline.notifier import (
     AdminAlert,
@@ -254,6 +255,12 @@ async def run_submit(ctx: StageContext, task: Task, owner: str) -> None:
                 # Already generating or collecting: a start-up reconcile reattached this item's
                 # submission (and queued its watch) while this task sat released. Never again.
                 return "skip", None, None
+            # A model the account no longer offers (Flow retired it): held for its owner's
+            # one-tap switch, before anything is recorded or clicked; the account goes on.
+            held = retirement.hold_item(conn, item_id, plan=repo.plan_of(conn, ctx.settings.flow.plan),
+                                        now=now)
+            if held is not None:
+                return "held", item, held
             if repo.kv_get(conn, repo.KV_PAUSE) is not None:
                 return "paused", item, None
             # Another item's submission not settled yet (it may or may not have been clicked)
@@ -281,6 +288,10 @@ async def run_submit(ctx: StageContext, task: Task, owner: str) -> None:
         action, item, gen = await ctx.db.write_sync(prepare)
         if action == "skip":
             await ctx.queue.complete(task.id, owner)
+            return
+        if action == "held":
+            await ctx.queue.complete(task.id, owner)  # the switch queues a new submit task
+            await retirement.announce(ctx.notifier, gen)
             return
         if action in ("paused", "wait"):
             await ctx.queue.reschedule(task.id, owner, SLOT_WAIT_S if action == "wait" else 2.0)
@@ -423,6 +434,11 @@ async def _submit_new(ctx: StageContext, task: Task, owner: str, item: sqlite3.R
                 log.info("Flow's Retry is not available for item %s (%s); submitting again",
                          item["id"], err.text or err)
                 handle = await ctx.flow.submit(request)
+    except ModelNotOfferedError as err:
+        # The page's menu (or Flow's refusal) says the model is gone: nothing was billed. Learn
+        # what the account offers now; the item is then held for its owner like any retirement.
+        await _model_not_offered(ctx, task, owner, item, gen, err)
+        return
     except WrongSubmissionError as err:
         # Flow billed something else than asked: record what went out (it was paid for, and a
         # reconcile must find it), then fail the item for good with an admin alert (policy).
@@ -454,6 +470,41 @@ async def _submit_new(ctx: StageContext, task: Task, owner: str, item: sqlite3.R
     # reconciles it through find_submission before trying again.
     await _record(ctx, gen["id"], item["id"], handle)
     await _chain_watch(ctx, task, owner, item, gen)
+
+
+async def relearn_catalog(ctx: StageContext) -> bool:
+    """Walk the page for what the account can buy now and make it the catalogue (stored with
+    its date and Flow's build). False when the walk failed (the known catalogue stays)."""
+    try:
+        baseline = await ctx.flow.survey()
+        await catalog.learn(baseline, ctx.db)
+    except Exception as err:  # noqa: BLE001 - the survey is evidence; a failed one changes nothing
+        log.warning("could not learn Flow's catalogue from the page: %s", err)
+        return False
+    log.info("learned Flow's catalogue from the page (build %s): %s", baseline.get("build"),
+             ", ".join((baseline.get("labels") or {}).get("models") or []))
+    return True
+
+
+async def _model_not_offered(ctx: StageContext, task: Task, owner: str, item: sqlite3.Row,
+                             gen: sqlite3.Row, err: ModelNotOfferedError) -> None:
+    """The page does not offer the item's model: relearn, then hold the item as retired (its
+    owner offered the nearest model) or, when the page still lists it, fail it for good."""
+    await relearn_catalog(ctx)
+    now = ctx.now()
+
+    def tx(conn: sqlite3.Connection):
+        repo.end_generation(conn, gen["id"], "lost", now, error_code=err.code,
+                            error_text=err.text or str(err))
+        return retirement.hold_item(conn, item["id"], plan=repo.plan_of(conn, ctx.settings.flow.plan),
+                                    now=now)
+
+    held = await ctx.db.write_sync(tx)
+    if held is not None:
+        await ctx.queue.complete(task.id, owner)
+        await retirement.announce(ctx.notifier, held)
+        return
+    await _fail(ctx, task, owner, item, gen["id"], err)
 
 
 async def _flow_retry_target(ctx: StageContext, item: sqlite3.Row,

@@ -34,9 +34,9 @@ from bot.clock import Clock
 from bot.config import ASPECTS, PRESETS, Settings
 from bot.errors import FlowbotError
 from bot.pipeline import catalog, policy, stages
+from bot.pipeline.retirement import Gone, SwitchOffer, gone, requeue_held, switch_offer
 from bot.services.audit import record_audit
 from bot.services.budgets import BudgetCheck, BudgetService
-from bot.services.retirement import Gone, SwitchOffer, gone, requeue_held, switch_offer
 from bot.storage import repo
 from bot.storage.batch_images import batch_images_dir, delete_batch_images
 from bot.storage.blobstore import sha256_file

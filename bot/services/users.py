@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from bot.config import ASPECTS, MODELS, PRESETS, Settings
 from bot.pipeline import catalog
-from bot.services.retirement import Gone, gone
+from bot.pipeline.retirement import Gone, gone
 from bot.storage import repo
 from bot.storage.db import Database
 
@@ -42,7 +42,7 @@ class UserDefaults:
     review_mode: str = "view"   # view: one review message per batch | albums: an album per image
     auto_upscale: bool = False  # every clip of a new batch is upscaled to 4K once collected
     # The saved model is no longer offered (retired): it is kept, not swapped, until the user taps
-    # the switch (bot/services/retirement.py); `gone` says since when and what to offer.
+    # the switch (bot/pipeline/retirement.py); `gone` says since when and what to offer.
     gone: Gone | None = None
 
 

@@ -41,11 +41,11 @@ from bot.pipeline.notifier import (
     ModelRetired,
     UpscaleProgress,
 )
+from bot.pipeline.retirement import Gone, claim_admin_notice
+from bot.pipeline.retirement import admin_alert as retirement_alert
 from bot.pipeline.stages import progress_event
 from bot.services.batches import BatchService, BatchView
 from bot.services.dialogs import MessageRefs
-from bot.services.retirement import Gone, claim_admin_notice
-from bot.services.retirement import admin_alert as retirement_alert
 from bot.services.review import ReviewService
 from bot.telegram import keyboards, texts
 from bot.telegram.cards import card_markup, card_text, progress_text

@@ -651,7 +651,7 @@ def defaults_text(*, model: str, seconds: int, resolution: str, aspect: str, out
 
 
 
-# -- models Flow retired (bot/services/retirement.py, issue 17) ----------------------------------
+# -- models Flow retired (bot/pipeline/retirement.py, issue 17) ----------------------------------
 
 def retired_head(model: str, since: str | None) -> str:
     """What is gone and since when (`since`: ISO day, or None when only the page dropped it)."""
@@ -1155,7 +1155,7 @@ _FIXED: list[str] = [
     # /login refusals (bot/services/sessions.py).
     N_("Flow did not accept this session (it shows the sign-in page). Sign in to Flow in your "
        "browser, export the cookies again and send the file."),
-    # bot/services/retirement.py: what admins do about a retired model.
+    # bot/pipeline/retirement.py: what admins do about a retired model.
     N_("Nothing was spent and the account is not paused. If FLOW_DEFAULT_MODEL names this model, "
        "change it."),
     *_FIXED_EXTRA,
@@ -1186,7 +1186,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
      N_("Submissions are paused: the check of Flow's page failed {n} times in a row ({detail}).")),
     (re.compile(r"That file is not a usable session: (?P<detail>.*)", re.S),
      N_("That file is not a usable session: {detail}")),
-    # bot/services/retirement.py: the admins' one notice per gone model, and a held item's reason.
+    # bot/pipeline/retirement.py: the admins' one notice per gone model, and a held item's reason.
     (re.compile(r"Flow retired (?P<model>.+?) on (?P<date>\d{4}-\d{2}-\d{2}): work that names it "
                 r"is held and its owners are offered (?P<nearest>.+)\.", re.S),
      N_("Flow retired {model} on {date}: work that names it is held and its owners are offered "

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.pipeline import catalog
+from bot.pipeline import catalog, retirement
 from bot.pipeline.catalog import MODELS, OMNI_12, VEO_FAST, VEO_LITE
 from bot.pipeline.catalog_learned import learned_from_survey
-from bot.services import retirement
 from bot.storage import repo
 from tests.fixtures.catalogs import december_baseline
 from tests.handlers.harness import (

@@ -123,7 +123,7 @@ RESOLUTION_RE = r"^\s*(\d{3,4})\s*p\s*$"
 COUNT_RE = r"^\s*[x×]\s*([1-4])\s*$"
 DURATION_RE = r"^\s*(\d{1,2})\s*\D{0,8}$"  # 4s · 4 giây · 4초: the number is what counts
 PRICE_RE = r"(\d[\d,.]*)"
-PLAN_RE = r"\b(PRO|ULTRA)\b"
+PLAN_RE = r"\b(FREE|PRO|ULTRA)\b"
 UPLOADING_RE = r"uploading|\d{1,2}\s*%"  # an asset still uploading (never confirm it)
 
 # Model menu labels are product names (not translated). A label matches when it equals the

@@ -8,10 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.pipeline import catalog, stages
+from bot.pipeline import catalog, retirement, stages
 from bot.pipeline.catalog import OMNI, OMNI_12, VEO_FAST, VEO_LITE, VEO_QUALITY
 from bot.pipeline.catalog_learned import learned_from_survey
-from bot.services import retirement
 from bot.services.batches import (
     BatchError,
     BatchService,
