@@ -100,6 +100,30 @@ async def session(message: Message, account: AccountService, flow: FlowClient | 
     lines.append(_pause_line(state))
     await message.answer("\n".join(lines))
     await _send_screenshot(message, flow)
+    if info.signed_in:
+        await _learn_catalog(message, account, flow)
+
+
+async def _learn_catalog(message: Message, account: AccountService, flow: FlowClient) -> None:
+    """What the account can buy, read from the page (issue 17): a progress message, edited
+    with the result once the walk is done."""
+    note = await message.answer(texts.catalog_learning())
+    learned = await account.learn_catalog(flow)
+    if learned is None:
+        await note.edit_text(texts.catalog_failed())
+        return
+    lines = []
+    for model in learned.models:
+        offer = learned.offers.get(model)
+        if offer is None:
+            continue
+        if offer.duration_range is not None:
+            durations = f"{offer.duration_range[0]}–{offer.duration_range[1]} s"
+        else:
+            durations = ", ".join(f"{d} s" for d in offer.durations)
+        lines.append(texts.catalog_line(model, durations, offer.price(
+            offer.default_duration, offer.default_resolution)))
+    await note.edit_text(texts.catalog_learned(learned.build, lines))
 
 
 @router.message(Command("screenshot"))

@@ -255,7 +255,7 @@ class Canary:
             return
         if await repo.kv_read(self.db, repo.KV_PAUSE) is not None:
             return
-        self.start()
+        self.start(daily=True)
 
     async def _newest_waiting_batch_start(self, now: float) -> float | None:
         """When the newest batch with a submission ready to go was started."""
@@ -270,11 +270,12 @@ class Canary:
     def running(self) -> bool:
         return self.task is not None and not self.task.done()
 
-    def start(self) -> None:
-        """Run one check in the background (no-op while one runs)."""
+    def start(self, daily: bool = False) -> None:
+        """Run one check in the background (no-op while one runs); the daily one also learns
+        what the account can buy from the page (`stages.relearn_catalog`)."""
         if self.running:
             return
-        self.task = asyncio.get_running_loop().create_task(self._run(), name="flow-canary")
+        self.task = asyncio.get_running_loop().create_task(self._run(daily), name="flow-canary")
 
     async def run_now(self) -> str:
         """Run a check and wait for it; returns the status recorded (tests and the CLI)."""
@@ -294,7 +295,7 @@ class Canary:
 
     # -- what ----------------------------------------------------------------------------------
 
-    async def _run(self) -> None:
+    async def _run(self, daily: bool = False) -> None:
         self.runs += 1
         try:
             try:
@@ -311,6 +312,9 @@ class Canary:
                 await self._crashed(err)
                 return
             await self._judge(report)
+            if daily and report.status in ("ok", "fallback", "unsupported"):
+                # Flow changes its models every few weeks (FLOW_2026 Dec. 1): learn them daily.
+                await stages.relearn_catalog(self.ctx)
         finally:
             if self.on_done is not None:
                 self.on_done()

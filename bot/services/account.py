@@ -8,6 +8,7 @@ on credits, unusual activity and an expired session (see `bot/pipeline/policy.py
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from bot.pipeline.loop import resume_account
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.queue import TaskQueue
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,18 @@ class AccountService:
         """Lift any pause; False if the account was not paused."""
         return await resume_account(self.db, self.queue, self.clock.now(),
                                     "An admin resumed the queue.")
+
+    async def learn_catalog(self, flow: Any) -> Any:
+        """Walk Flow's page for what the account can buy now (nothing spent) and make it the
+        catalogue every offer reads; the `LearnedCatalog`, or None when the walk failed."""
+        from bot.pipeline import catalog
+
+        try:
+            baseline = await flow.survey()
+        except Exception as err:  # noqa: BLE001 - the known catalogue stays
+            log.warning("could not learn Flow's catalogue: %s", err)
+            return None
+        return await catalog.learn(baseline, self.db)
 
     async def note_session(self, info: Any) -> str | None:
         """Remember the plan the page showed (`SessionInfo.extra["plan"]`): it wins over FLOW_PLAN

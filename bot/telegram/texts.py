@@ -877,6 +877,31 @@ def credits_seen(credits: int) -> str:
     return _("Credits seen: {credits}").format(credits=credits)
 
 
+def catalog_learning() -> str:
+    """/session: the page is being walked for the models the account can buy."""
+    return _("🔎 Reading which models and durations Flow offers this account…")
+
+
+def catalog_learned(build: str | None, lines: list[str]) -> str:
+    """/session: what the walk found (one line per model, from `catalog_line`)."""
+    head = _("Flow offers this account now (build {build}):").format(build=esc(build or "?"))
+    return "\n".join([head, *lines])
+
+
+def catalog_line(model: str, durations: str, credits: int | None) -> str:
+    """One model of the learned catalogue: its durations and the price of one 8 s (or its
+    default) clip."""
+    if credits is None:
+        return _("• {model}: {durations}").format(model=esc(model), durations=durations)
+    return _("• {model}: {durations}, {credits} credits for the default clip").format(
+        model=esc(model), durations=durations, credits=credits)
+
+
+def catalog_failed() -> str:
+    """/session: the walk failed; what the bot knew stays."""
+    return _("Could not read Flow's models from the page; the bot keeps what it knew.")
+
+
 def session_checked(when: str) -> str:
     """/session: when the session was checked (`when` in UTC)."""
     return _("Checked: {when}").format(when=when)
@@ -1120,6 +1145,12 @@ _FIXED: list[str] = [
     N_("Flow asks an admin to accept its image upload terms first; an admin has been told."),
     N_("The Flow session belongs to a different Google account than before; an admin has been "
        "told."),
+    N_("Google turned away submits that came too fast; the bot is pausing and will resume by "
+       "itself."),
+    N_("Flow may have started this video, but the bot could not confirm it; an admin has been "
+       "told. Retry it only if no clip shows up in Flow (it may cost again)."),
+    N_("Flow no longer offers the model this video asked for; nothing was spent."),
+    N_("Flow hides its model picker on this account right now; an admin has been told."),
     N_("The finished video could not be downloaded from Flow."),
     N_("Downloading the clip from Flow failed; the bot will try again."),
     N_("failed"),
