@@ -180,3 +180,37 @@ def test_text_only_run_on_the_simulator_makes_omni_clips_of_the_asked_length(tmp
     info = json.loads(probe.stdout)
     assert (info["streams"][0]["width"], info["streams"][0]["height"]) == (640, 360)
     assert abs(float(info["format"]["duration"]) - 4) < 0.5
+
+
+def test_omni_12_for_12_seconds_on_decembers_simulator_makes_12_second_clips(tmp_path):
+    """Issue 17's done criterion: `flowbot batch … --backend simulator --model "Omni 1.2 Flash"
+    --duration 12` on the simulator's December build (the one users meet since 2026-12-07):
+    the slider set to 12, billed per second, and the clip 12 s long."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.services.harness import make_frames
+
+    make_frames(tmp_path / "imgs", 1)
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("TELEGRAM_", "FLOW_", "UPSCALE_", "STORAGE_", "PATHS_"))}
+    env.update(FLOW_CANARY="false", FLOW_STEP_TIMEOUT_S="15", FLOW_POLL_INTERVAL_S="0.3",
+               FLOW_SUBMIT_GAP_S="0", FLOWSIM_BUILD="december")
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"), "batch",
+         str(tmp_path / "imgs"), "--prompt", "a kite over dunes", "--backend", "simulator",
+         "--model", "Omni 1.2 Flash", "--duration", "12", "--outputs", "1",
+         "--sim-generation-seconds", "2", "--quiet", "--out", str(out),
+         "--events-log", str(tmp_path / "events.jsonl")],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    [done] = [e for e in events if e["event"] == "item_previews"]
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
+                            "csv=p=0", done["clips"][0]["path"]], capture_output=True, text=True,
+                           check=True)
+    assert abs(float(probe.stdout) - 12) < 0.3
