@@ -1,7 +1,13 @@
 """Makespan of a batch against the bound the render-slot limit allows.
 
 Run by hand: `.venv/bin/python bench/makespan.py [--items 14] [--outputs 2] [--slots 5]
-[--generation-seconds 20] [--poll 1.0] [--variants flow2026,classic] [--sequential]`.
+[--generation-seconds 20] [--poll 1.0] [--variants flow2026,classic] [--sequential]
+[--builds october,december] [--pacing 0,10] [--firewall-gap S] [--firewall-backoff S]`.
+
+`--builds`: Flow's October build (Veo 3.1 - Fast) and December's (Veo 3.1 - Lite, after the
+retirements). `--pacing`: FLOW_SUBMIT_GAP_S values run side by side; with `--firewall-gap`
+flowsim answers a submit that follows the last one sooner than that with Google's 403, which
+the pipeline backs off from (FLOW_FIREWALL_BACKOFF_S): what pacing costs, and what it saves.
 
 Starts flowsim (fixed generation time, `--slots` renders at once) and one Chromium, then runs the
 same batch through the real pipeline and driver on each of `--variants`, side by side:
@@ -60,25 +66,41 @@ def start_flowsim(work: Path, generation_s: float, slots: int) -> tuple[subproce
     return proc, line.split("listening on ", 1)[1].strip()
 
 
+# The model each Flow build's batch uses: October's Veo 3.1 - Fast (the figures before the
+# retirements), December's Veo 3.1 - Lite (the same 8 s Veo after 2026-12-07).
+BUILD_MODELS = {"october": "Veo 3.1 - Fast", "december": "Veo 3.1 - Lite"}
+
+
 async def one_run(label: str, url: str, browser, work: Path, frames: list[Path], outputs: int,
-                  budget: int, poll: float, variant: str) -> dict:
+                  budget: int, poll: float, variant: str, build: str = "december",
+                  gap: float = 0.0, firewall_gap: float | None = None,
+                  firewall_backoff: float = 180.0) -> dict:
+    from bot.pipeline import catalog
+    from tests.fixtures.catalogs import october_learned
+
     sim = SimControl(url)
     await sim.reset()  # flowsim's start-up values: flow2026's realistic timings stay on
-    await sim.configure(landing=False, variant=variant)
+    await sim.configure(landing=False, variant=variant, build=build,
+                        firewall_min_gap_s=firewall_gap)
+    # October's models were retired on 2026-12-07: the October build's catalogue is pinned as
+    # its survey learns it; December's is what the bot knows by itself.
+    catalog.install(october_learned() if build == "october" or variant == "classic" else None)
     config = await sim.config()
     session = work / f"{label}-session.json"
     fd = os.open(session, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(await sim.storage_state(), fh)
     settings = make_settings(work / label, url, variant=variant, render_slots=budget,
-                             poll_interval_s=poll)
+                             poll_interval_s=poll, submit_gap_s=gap,
+                             firewall_backoff_s=firewall_backoff)
     async with running_pipeline(settings, session, RecordingNotifier(), browser=browser,
                                 lease_s=30) as pipe:
         svc = BatchService(pipe.db, pipe.queue, settings, SystemClock(), settings.paths.data_dir)
         batch_id = await svc.create_batch(1, None, [NewItem(f, f"bench shot {i}") for i, f in
                                                     enumerate(frames)],
-                                          aspect="9:16", outputs=outputs, model="Veo 3.1 - Fast",
-                                          source="cli")
+                                          aspect="9:16", outputs=outputs,
+                                          model=BUILD_MODELS[build] if variant == "flow2026"
+                                          else "Veo 3.1 - Fast", source="cli")
         t0 = time.monotonic()
         await svc.start(batch_id, 1)
         status = await pipe.wait_batch(batch_id, timeout=3600)
@@ -88,8 +110,10 @@ async def one_run(label: str, url: str, browser, work: Path, frames: list[Path],
     await sim.close()
     timing = {k: config.get(k) for k in ("upload_store_seconds", "submit_reply_ms",
                                          "model_rerender_ms", "summary_lag_ms")}
+    firewalled = counters.get("refusals", {}).get("firewall", 0)
     return {"label": label, "variant": variant, "timing": timing, "status": status, "makespan": makespan, "counts": view.counts,
-            "submissions": counters["submissions"], "max_active": counters["max_active_renders"]}
+            "submissions": counters["submissions"], "max_active": counters["max_active_renders"],
+            "firewall": firewalled}
 
 
 async def main() -> None:
@@ -103,6 +127,14 @@ async def main() -> None:
                     help="comma-separated flowsim variants, run side by side")
     ap.add_argument("--sequential", action="store_true",
                     help="also run one prompt at a time per variant (doubles the run time)")
+    ap.add_argument("--builds", default="december",
+                    help="comma-separated Flow builds of flow2026 (october, december)")
+    ap.add_argument("--pacing", default="0",
+                    help="comma-separated FLOW_SUBMIT_GAP_S values, run side by side (e.g. 0,10)")
+    ap.add_argument("--firewall-gap", type=float, default=None,
+                    help="flowsim answers a submit sooner than this after the last with a 403")
+    ap.add_argument("--firewall-backoff", type=float, default=180.0,
+                    help="FLOW_FIREWALL_BACKOFF_S for the runs")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="makespan-"))
     proc, url = start_flowsim(work, args.generation_seconds, args.slots)
@@ -110,13 +142,22 @@ async def main() -> None:
         frames = make_frames(work / "frames", args.items)
         async with launch_chromium("/usr/bin/chromium") as browser:
             runs = []
+            gaps = [float(g) for g in args.pacing.split(",") if g.strip()]
             for variant in [v.strip() for v in args.variants.split(",") if v.strip()]:
-                runs.append(await one_run(f"{variant} pipelined", url, browser, work, frames,
-                                          args.outputs, args.slots, args.poll, variant))
-                if args.sequential:
-                    runs.append(await one_run(f"{variant} one-by-one", url, browser, work,
-                                              frames, args.outputs, args.outputs, args.poll,
-                                              variant))
+                builds = [b.strip() for b in args.builds.split(",") if b.strip()]
+                for build in builds if variant == "flow2026" else ["-"]:
+                    for gap in gaps:
+                        name = variant if variant != "flow2026" else f"{variant}/{build}"
+                        name += f" gap {gap:g}s" if len(gaps) > 1 or gap else ""
+                        runs.append(await one_run(f"{name} pipelined", url, browser, work,
+                                                  frames, args.outputs, args.slots, args.poll,
+                                                  variant, build if build != "-" else "december",
+                                                  gap, args.firewall_gap,
+                                                  args.firewall_backoff))
+                    if args.sequential:
+                        runs.append(await one_run(f"{variant} one-by-one", url, browser, work,
+                                                  frames, args.outputs, args.outputs, args.poll,
+                                                  variant))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -131,10 +172,15 @@ async def main() -> None:
     for r in runs:
         if r["variant"] == "flow2026":
             print(f"{r['label']} page timing: {r['timing']}")
-    print(f"{'run':20} {'makespan':>9} {'÷ bound':>8} {'÷ fluid':>8} {'submits':>8} {'max renders':>12}  items")
+    if args.firewall_gap:
+        print(f"flowsim's firewall: a submit sooner than {args.firewall_gap:g} s after the last "
+              f"is answered 403; FLOW_FIREWALL_BACKOFF_S {args.firewall_backoff:g}")
+    print(f"{'run':36} {'makespan':>9} {'÷ bound':>8} {'÷ fluid':>8} {'submits':>8} "
+          f"{'403s':>5} {'max renders':>12}  items")
     for r in runs:
-        print(f"{r['label']:20} {r['makespan']:8.1f}s {r['makespan'] / bound:8.3f} "
-              f"{r['makespan'] / fluid:8.3f} {r['submissions']:8d} {r['max_active']:12d}  {r['counts']}")
+        print(f"{r['label']:36} {r['makespan']:8.1f}s {r['makespan'] / bound:8.3f} "
+              f"{r['makespan'] / fluid:8.3f} {r['submissions']:8d} {r['firewall']:5d} "
+              f"{r['max_active']:12d}  {r['counts']}")
     for r in runs:
         if r["label"].endswith("pipelined"):
             ratio = r["makespan"] / bound
