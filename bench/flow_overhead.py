@@ -66,12 +66,14 @@ async def run_variant(variant: str, sim_proc, control, work: Path, frames: list[
                       poll: float, settings: FlowSettings) -> tuple[list[float], list[float], list[float]]:
     """Submit `prompts` one after another on `variant`; (to_click, to_handle, detect) seconds."""
     await control.reset()
-    if variant == "flow2026":
-        await control.configure(slots=prompts + 1, **ZERO_2026)
+    ui, _, build = variant.partition(":")
+    model = "Veo 3.1 - Lite" if build == "december" else "Veo 3.1 - Fast"
+    if ui == "flow2026":
+        await control.configure(slots=prompts + 1, build=build or "december", **ZERO_2026)
         settings = settings.model_copy(update={"base_url": sim_proc.root_url + "/"})
     else:
         await control.configure(slots=prompts + 1, landing=False, variant="classic")
-    session = work / f"session-{variant}.json"
+    session = work / f"session-{variant.replace(':', '-')}.json"
     session.write_text(json.dumps(await control.storage_state()))
     client = PlaywrightFlowClient(settings, session, SystemClock(), work / "artifacts")
     seen: dict[str, float] = {}
@@ -91,7 +93,8 @@ async def run_variant(variant: str, sim_proc, control, work: Path, frames: list[
         to_click, to_handle, watchers = [], [], []
         for i in range(prompts):
             handle = await client.submit(
-                GenerationRequest(frames[i], f"bench prompt {i}: a slow pan over hills", "9:16", 1))
+                GenerationRequest(frames[i], f"bench prompt {i}: a slow pan over hills", "9:16", 1,
+                                  model))
             marks = client.last_timings
             to_click.append(marks["create_clicked"] - marks["page_ready"])
             steps = [k for k in marks if k not in ("page_ready", "handle")]
@@ -142,13 +145,14 @@ async def main(prompts: int, poll: float, generation_s: float, variants: list[st
         print(line("finished -> driver saw it", detect))
         for step, values in PHASES.get(variant, {}).items():
             print(line(f"  step: ... -> {step}", values))
-        target = TARGET_CLICK[variant]
+        target = TARGET_CLICK[variant.partition(":")[0]]
         print(f"targets: submit median <= {target:g} s "
               f"({'met' if statistics.median(to_click) <= target else 'MISSED'}), "
               f"detection median <= 1 s ({'met' if statistics.median(detect) <= 1 else 'MISSED'})")
-    if len(results) == 2:
-        a, b = (statistics.median(results[v][0]) for v in variants)
-        print(f"ratio {variants[1]}/{variants[0]} of the median submit: {b / a:.2f}")
+    first = statistics.median(results[variants[0]][0])
+    for other in variants[1:]:
+        print(f"ratio {other}/{variants[0]} of the median submit: "
+              f"{statistics.median(results[other][0]) / first:.2f}")
 
 
 if __name__ == "__main__":
@@ -156,7 +160,8 @@ if __name__ == "__main__":
     parser.add_argument("--prompts", type=int, default=12)
     parser.add_argument("--poll", type=float, default=0.25, help="seconds between polls of a handle")
     parser.add_argument("--generation-seconds", type=float, default=6.0)
-    parser.add_argument("--variants", default="classic,flow2026",
-                        help="flowsim variants to run side by side (classic, flow2026)")
+    parser.add_argument("--variants", default="classic,flow2026:december",
+                        help="flowsim variants to run side by side (classic, flow2026:october, "
+                             "flow2026:december — Flow's build before and after 2026-12-07)")
     args = parser.parse_args()
     asyncio.run(main(args.prompts, args.poll, args.generation_seconds, args.variants.split(",")))

@@ -147,7 +147,7 @@ async def main() -> None:
                 builds = [b.strip() for b in args.builds.split(",") if b.strip()]
                 for build in builds if variant == "flow2026" else ["-"]:
                     for gap in gaps:
-                        name = variant if variant != "flow2026" else f"{variant}/{build}"
+                        name = variant if variant != "flow2026" else f"{variant} {build}"
                         name += f" gap {gap:g}s" if len(gaps) > 1 or gap else ""
                         runs.append(await one_run(f"{name} pipelined", url, browser, work,
                                                   frames, args.outputs, args.slots, args.poll,
