@@ -63,3 +63,33 @@ async def client(make_client):
     await c.start()
     yield c
     await c.close()
+
+
+@pytest.fixture
+async def client26(flowsim_url, sim, sim_session_file, chromium, tmp_path):
+    """A started client on the flow2026 page with every first-visit overlay off."""
+    from .flow2026 import QUIET, client_2026
+
+    await sim.configure(**QUIET)
+    c = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
+    await c.start()
+    yield c
+    await c.close()
+
+
+@pytest.fixture
+async def make26(flowsim_url, sim, sim_session_file, chromium, tmp_path):
+    """Factory of started flow2026 clients (`make26(**settings overrides)`), closed at the end."""
+    from .flow2026 import client_2026
+
+    made = []
+
+    async def make(**overrides):
+        c = client_2026(flowsim_url, sim_session_file, tmp_path, chromium, **overrides)
+        await c.start()
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        await c.close()

@@ -12,25 +12,11 @@ import pytest
 from bot.errors import FirewallError, ModelNotOfferedError, ModelPickerHiddenError
 from bot.pipeline.flow.api import GenerationRequest
 
-from .flow2026 import QUIET, client_2026, png, submits
+from .flow2026 import QUIET, png, submits
 from .helpers import wait_terminal
 
 pytestmark = pytest.mark.flowsim_build("december")
 
-
-@pytest.fixture
-async def make26(flowsim_url, sim, sim_session_file, chromium, tmp_path):
-    made = []
-
-    async def make(**overrides):
-        client = client_2026(flowsim_url, sim_session_file, tmp_path, chromium, **overrides)
-        await client.start()
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        await client.close()
 
 
 def omni12(tmp_path, seconds: int, **kw) -> GenerationRequest:

@@ -13,15 +13,6 @@ from .flow2026 import QUIET, client_2026, late_modal_script, submits
 from .helpers import wait_terminal
 
 
-@pytest.fixture
-async def client26(flowsim_url, sim, sim_session_file, chromium, tmp_path):
-    await sim.configure(**QUIET)
-    c = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
-    await c.start()
-    yield c
-    await c.close()
-
-
 async def done_clip(client, prompt="gulls over a harbour"):
     handle = await client.submit(GenerationRequest(None, prompt, "16:9", 1, "Omni 1.1 Flash",
                                                    duration=4, resolution="360p"))

@@ -18,22 +18,7 @@ from bot.errors import (
 )
 from bot.pipeline.flow.api import GenerationRequest
 
-from .flow2026 import QUIET, client_2026, late_modal_script, png, submits
-
-
-@pytest.fixture
-async def make26(flowsim_url, sim, sim_session_file, chromium, tmp_path):
-    made = []
-
-    async def make(**overrides):
-        c = client_2026(flowsim_url, sim_session_file, tmp_path, chromium, **overrides)
-        await c.start()
-        made.append(c)
-        return c
-
-    yield make
-    for c in made:
-        await c.close()
+from .flow2026 import QUIET, late_modal_script, png, submits
 
 
 def i2v(image, prompt="a kite over dunes", **kw) -> GenerationRequest:

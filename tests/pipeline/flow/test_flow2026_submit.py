@@ -5,21 +5,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest
 
 from .flow2026 import QUIET, client_2026, late_modal_script, png, submits
 from .helpers import wait_terminal
-
-
-@pytest.fixture
-async def client26(flowsim_url, sim, sim_session_file, chromium, tmp_path):
-    await sim.configure(**QUIET)
-    c = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
-    await c.start()
-    yield c
-    await c.close()
 
 
 async def test_i2v_happy_path_billed_exactly_as_asked(client26, sim, tmp_path):

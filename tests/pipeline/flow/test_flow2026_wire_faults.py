@@ -6,8 +6,6 @@ and is billed, its answer is lost or garbled on the way back) or by flowsim's `w
 
 from __future__ import annotations
 
-import pytest
-
 from bot.clock import SystemClock
 from bot.pipeline.flow.api import GenerationRequest
 from bot.pipeline.flow.wire import rpc_of
@@ -45,14 +43,6 @@ def lose(rpcs: tuple[str, ...], *, garble: tuple[str, ...] = (), once: bool = Tr
     handler.lost = lost  # type: ignore[attr-defined]
     return handler
 
-
-@pytest.fixture
-async def client26(flowsim_url, sim, sim_session_file, chromium, tmp_path):
-    await sim.configure(**QUIET)
-    c = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
-    await c.start()
-    yield c
-    await c.close()
 
 
 async def test_submit_reply_lost_after_the_click_is_confirmed_by_its_client_request_id(
