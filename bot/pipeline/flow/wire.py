@@ -35,6 +35,8 @@ MARK = "/data/batchexecute"
 SUBMIT_KINDS, POLL, UPLOAD, MEDIA, LISTING, OPS = (W.SUBMIT_KINDS, W.POLL, W.UPLOAD, W.MEDIA,
                                                     W.LISTING, W.OPS)
 MAX_UNREADABLE = 50  # unreadable replies kept for `flowbot doctor` and the logs
+# The replies the driver reads facts from (an unreadable one of these is worth a warning).
+READ_RPCS = frozenset({*SUBMIT_KINDS, POLL, UPLOAD, MEDIA, LISTING})
 
 
 def rpc_of(url: str) -> str | None:
@@ -134,6 +136,11 @@ class Wire:
         now = time.monotonic()
         reading, rpc = ex.reading, ex.rpc
         if isinstance(reading, W.Unreadable):
+            if rpc not in READ_RPCS:
+                # A call the driver does not read (a page bookkeeping call whose body went with
+                # a navigation): nothing is missing.
+                log.debug("wire: %s reply not read (%s)", rpc, reading.why)
+                return
             self.unreadable.append((time.time(), rpc, reading.why, reading.raw))
             log.warning("wire: could not read the %s reply (%s): %s", rpc, reading.why,
                         bx.shorten(reading.raw, 300))
