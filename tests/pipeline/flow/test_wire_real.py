@@ -449,7 +449,9 @@ def test_dropped_trailing_positions_read_none_not_an_exception(ex):
     for rec in records_of(ex, r):
         for k in range(len(rec) + 1):
             got = fw.record(rec[:k])
-            if k == 0:
+            if k <= fw.RECORD["prompt"][0]:
+                # Without its details array R[5] an array is not read as a clip (a workflow
+                # item or a moved position would otherwise give one with a wrong id).
                 assert got is None
                 continue
             for name, path in fw.RECORD.items():

@@ -1232,12 +1232,14 @@ class Flow2026Ui(UiGeneration):
             title = self.wire.title_of(mid)
             if title and title in failed:
                 out[mid] = TileStatus(mid, "failed", None, None, classify_failure(failed[title]))
-            else:
-                # Submitted (the handle names it) and not finished in the grid: still at work;
-                # the generation time-out bounds how long that may last.
+            elif mid in self.wire.records or mid in self.wire.items:
+                # Flow named it (a reply, the listing) and the grid shows it unfinished: still
+                # at work; the generation time-out bounds how long. An id Flow never named is
+                # left out: the project does not have it (an unknown page state, not pending).
                 out[mid] = TileStatus(mid, "pending")
-        log.info("states read from the grid (the poll replies said nothing of them): %s",
-                 {m: st.state for m, st in out.items()})
+        if out:
+            log.info("states read from the grid (the poll replies said nothing of them): %s",
+                     {m: st.state for m, st in out.items()})
         return out
 
     def fresh(self, page: Page, handle: FlowHandle) -> bool:
