@@ -120,7 +120,6 @@ async def main(generation_s: float, preset: str, nice_ffmpeg: int = 0) -> dict:
         sim = SimControl(sim_url)
         try:
             base_url = json.loads(await child.stdout.readline())["base_url"]
-            await sim.configure(landing=False)
             settings = make_settings(work / "data", sim_url)
             settings.telegram = TelegramSettings(
                 _env_file=None, bot_token=TOKEN, api_base_url=base_url, admin_ids=[1],

@@ -6,15 +6,15 @@ submits prompts one after another into one project while earlier ones render (se
 as in production), and polls every handle.
 
 Prints median and p95 of
-  * submit: "page ready" (project open, before choosing the mode) → "Create clicked", per prompt
-    (mode, upload with crop/Notice dialogs, settings with read-back, prompt, click), and on to
-    the handle (new tile ids found);
-  * detection: the simulator's `finished_at` of a tile → the poll that first reports it done.
-    This includes the page's own refresh (flowsim: every 0.5 s) plus our poll interval.
-Targets (issue 3): ≤ 2 s median per submission, ≤ 1 s detection. On the 2026 variant
-(issue 10, `--variants classic,flow2026`, run side by side on one simulator) "page ready → Start
-clicked" includes the upload, the pick from the library and the settings read-back, with the
-simulator's own delays set to zero (its page still polls every 0.25 s): target ≤ 3 s.
+  * submit: "page ready" (project open) → "Start clicked", per prompt (the upload, the pick from
+    the library, the settings with their read-back, the prompt, the click), and on to the handle
+    (Flow's answer naming the new clips);
+  * detection: the simulator's `finished_at` of a clip → the poll that first reports it done.
+    This includes the page's own refresh (every 0.25 s here) plus our poll interval.
+Targets (issues 3 and 10): ≤ 3 s median per submission with the simulator's own delays set to
+zero, ≤ 1 s detection. `--variants flow2026:october,flow2026:december` runs Flow's build before
+and after the retirements of 2026-12-07 side by side on one simulator, with ratios against the
+first.
 """
 
 from __future__ import annotations
@@ -55,10 +55,10 @@ def line(name: str, values: list[float]) -> str:
 
 
 # The 2026 page with its own delays at zero and every first-visit overlay off.
-ZERO_2026 = {"variant": "flow2026", "poll_ms": 250, "blank_gap_ms": [0, 0], "summary_lag_ms": 0,
+ZERO_2026 = {"poll_ms": 250, "blank_gap_ms": [0, 0], "summary_lag_ms": 0,
              "model_rerender_ms": 0, "upload_store_seconds": 0, "submit_reply_ms": 0,
              "cookie_bar": "off", "agent_panel": False, "changelog": False, "upload_consent": False}
-TARGET_CLICK = {"classic": 2.0, "flow2026": 3.0}
+TARGET_CLICK = {"flow2026": 3.0}
 PHASES: dict[str, dict[str, list[float]]] = {}  # variant -> step -> seconds since the previous mark
 
 
@@ -66,13 +66,10 @@ async def run_variant(variant: str, sim_proc, control, work: Path, frames: list[
                       poll: float, settings: FlowSettings) -> tuple[list[float], list[float], list[float]]:
     """Submit `prompts` one after another on `variant`; (to_click, to_handle, detect) seconds."""
     await control.reset()
-    ui, _, build = variant.partition(":")
+    _, _, build = variant.partition(":")
     model = "Veo 3.1 - Lite" if build == "december" else "Veo 3.1 - Fast"
-    if ui == "flow2026":
-        await control.configure(slots=prompts + 1, build=build or "december", **ZERO_2026)
-        settings = settings.model_copy(update={"base_url": sim_proc.root_url + "/"})
-    else:
-        await control.configure(slots=prompts + 1, landing=False, variant="classic")
+    await control.configure(slots=prompts + 1, build=build or "december", **ZERO_2026)
+    settings = settings.model_copy(update={"base_url": sim_proc.root_url + "/"})
     session = work / f"session-{variant.replace(':', '-')}.json"
     session.write_text(json.dumps(await control.storage_state()))
     client = PlaywrightFlowClient(settings, session, SystemClock(), work / "artifacts")
@@ -160,8 +157,12 @@ if __name__ == "__main__":
     parser.add_argument("--prompts", type=int, default=12)
     parser.add_argument("--poll", type=float, default=0.25, help="seconds between polls of a handle")
     parser.add_argument("--generation-seconds", type=float, default=6.0)
-    parser.add_argument("--variants", default="classic,flow2026:december",
-                        help="flowsim variants to run side by side (classic, flow2026:october, "
-                             "flow2026:december — Flow's build before and after 2026-12-07)")
+    parser.add_argument("--variants", default="flow2026:october,flow2026:december",
+                        help="Flow builds to run side by side (flow2026:october, "
+                             "flow2026:december — before and after 2026-12-07)")
     args = parser.parse_args()
+    for name in args.variants.split(","):
+        if name.partition(":")[0] != "flow2026" or name.partition(":")[2] not in ("", "october",
+                                                                                "december"):
+            parser.error(f"unknown variant {name!r}: use flow2026:october or flow2026:december")
     asyncio.run(main(args.prompts, args.poll, args.generation_seconds, args.variants.split(",")))

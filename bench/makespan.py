@@ -1,8 +1,8 @@
 """Makespan of a batch against the bound the render-slot limit allows.
 
 Run by hand: `.venv/bin/python bench/makespan.py [--items 14] [--outputs 2] [--slots 5]
-[--generation-seconds 20] [--poll 1.0] [--variants flow2026,classic] [--sequential]
-[--builds october,december] [--pacing 0,10] [--firewall-gap S] [--firewall-backoff S]`.
+[--generation-seconds 20] [--poll 1.0] [--sequential] [--builds october,december]
+[--pacing 0,10] [--firewall-gap S] [--firewall-backoff S]`.
 
 `--builds`: Flow's October build (Veo 3.1 - Fast) and December's (Veo 3.1 - Lite, after the
 retirements). `--pacing`: FLOW_SUBMIT_GAP_S values run side by side; with `--firewall-gap`
@@ -10,16 +10,14 @@ flowsim answers a submit that follows the last one sooner than that with Google'
 the pipeline backs off from (FLOW_FIREWALL_BACKOFF_S): what pacing costs, and what it saves.
 
 Starts flowsim (fixed generation time, `--slots` renders at once) and one Chromium, then runs the
-same batch through the real pipeline and driver on each of `--variants`, side by side:
+same batch through the real pipeline and driver on each of `--builds`, side by side:
 
-* flow2026 (flow.google.com) keeps the variant's realistic page timing switched on (flowsim's
-  defaults: an upload reaches the picker after upload_store_seconds, a submit is answered after
-  submit_reply_ms, the model re-render, the summary lag): the new UI costs an upload and a pick
-  per item;
-* classic: the old UI, for comparison;
+* flow.google.com keeps its realistic page timing switched on (flowsim's defaults: an upload
+  reaches the picker after upload_store_seconds, a submit is answered after submit_reply_ms,
+  the model re-render, the summary lag): each item costs an upload and a pick;
 * pipelined: render budget `--slots` (the next prompt goes as soon as slots free up);
 * with `--sequential`, also one prompt at a time: render budget = outputs (the original
-  platform's behaviour), per variant.
+  platform's behaviour), per build.
 
 Makespan = from `start()` to the last clip collected. Lower bound: prompts are indivisible, so
 at most floor(slots / outputs) prompts render at once and the batch needs
@@ -72,25 +70,24 @@ BUILD_MODELS = {"october": "Veo 3.1 - Fast", "december": "Veo 3.1 - Lite"}
 
 
 async def one_run(label: str, url: str, browser, work: Path, frames: list[Path], outputs: int,
-                  budget: int, poll: float, variant: str, build: str = "december",
+                  budget: int, poll: float, build: str = "december",
                   gap: float = 0.0, firewall_gap: float | None = None,
                   firewall_backoff: float = 180.0) -> dict:
     from bot.pipeline import catalog
     from tests.fixtures.catalogs import october_learned
 
     sim = SimControl(url)
-    await sim.reset()  # flowsim's start-up values: flow2026's realistic timings stay on
-    await sim.configure(landing=False, variant=variant, build=build,
-                        firewall_min_gap_s=firewall_gap)
+    await sim.reset()  # flowsim's start-up values: the realistic page timings stay on
+    await sim.configure(build=build, firewall_min_gap_s=firewall_gap)
     # October's models were retired on 2026-12-07: the October build's catalogue is pinned as
     # its survey learns it; December's is what the bot knows by itself.
-    catalog.install(october_learned() if build == "october" or variant == "classic" else None)
+    catalog.install(october_learned() if build == "october" else None)
     config = await sim.config()
     session = work / f"{label}-session.json"
     fd = os.open(session, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(await sim.storage_state(), fh)
-    settings = make_settings(work / label, url, variant=variant, render_slots=budget,
+    settings = make_settings(work / label, url, render_slots=budget,
                              poll_interval_s=poll, submit_gap_s=gap,
                              firewall_backoff_s=firewall_backoff)
     async with running_pipeline(settings, session, RecordingNotifier(), browser=browser,
@@ -99,8 +96,7 @@ async def one_run(label: str, url: str, browser, work: Path, frames: list[Path],
         batch_id = await svc.create_batch(1, None, [NewItem(f, f"bench shot {i}") for i, f in
                                                     enumerate(frames)],
                                           aspect="9:16", outputs=outputs,
-                                          model=BUILD_MODELS[build] if variant == "flow2026"
-                                          else "Veo 3.1 - Fast", source="cli")
+                                          model=BUILD_MODELS[build], source="cli")
         t0 = time.monotonic()
         await svc.start(batch_id, 1)
         status = await pipe.wait_batch(batch_id, timeout=3600)
@@ -111,7 +107,7 @@ async def one_run(label: str, url: str, browser, work: Path, frames: list[Path],
     timing = {k: config.get(k) for k in ("upload_store_seconds", "submit_reply_ms",
                                          "model_rerender_ms", "summary_lag_ms")}
     firewalled = counters.get("refusals", {}).get("firewall", 0)
-    return {"label": label, "variant": variant, "timing": timing, "status": status, "makespan": makespan, "counts": view.counts,
+    return {"label": label, "build": build, "timing": timing, "status": status, "makespan": makespan, "counts": view.counts,
             "submissions": counters["submissions"], "max_active": counters["max_active_renders"],
             "firewall": firewalled}
 
@@ -123,12 +119,10 @@ async def main() -> None:
     ap.add_argument("--slots", type=int, default=5)
     ap.add_argument("--generation-seconds", type=float, default=20.0)
     ap.add_argument("--poll", type=float, default=1.0, help="FLOW_POLL_INTERVAL_S for the runs")
-    ap.add_argument("--variants", default="flow2026,classic",
-                    help="comma-separated flowsim variants, run side by side")
     ap.add_argument("--sequential", action="store_true",
-                    help="also run one prompt at a time per variant (doubles the run time)")
+                    help="also run one prompt at a time per build (doubles the run time)")
     ap.add_argument("--builds", default="december",
-                    help="comma-separated Flow builds of flow2026 (october, december)")
+                    help="comma-separated Flow builds, run side by side (october, december)")
     ap.add_argument("--pacing", default="0",
                     help="comma-separated FLOW_SUBMIT_GAP_S values, run side by side (e.g. 0,10)")
     ap.add_argument("--firewall-gap", type=float, default=None,
@@ -143,21 +137,16 @@ async def main() -> None:
         async with launch_chromium("/usr/bin/chromium") as browser:
             runs = []
             gaps = [float(g) for g in args.pacing.split(",") if g.strip()]
-            for variant in [v.strip() for v in args.variants.split(",") if v.strip()]:
-                builds = [b.strip() for b in args.builds.split(",") if b.strip()]
-                for build in builds if variant == "flow2026" else ["-"]:
-                    for gap in gaps:
-                        name = variant if variant != "flow2026" else f"{variant} {build}"
-                        name += f" gap {gap:g}s" if len(gaps) > 1 or gap else ""
-                        runs.append(await one_run(f"{name} pipelined", url, browser, work,
-                                                  frames, args.outputs, args.slots, args.poll,
-                                                  variant, build if build != "-" else "december",
-                                                  gap, args.firewall_gap,
-                                                  args.firewall_backoff))
-                    if args.sequential:
-                        runs.append(await one_run(f"{variant} one-by-one", url, browser, work,
-                                                  frames, args.outputs, args.outputs, args.poll,
-                                                  variant))
+            for build in [b.strip() for b in args.builds.split(",") if b.strip()]:
+                for gap in gaps:
+                    name = f"flow2026 {build}" + (f" gap {gap:g}s" if len(gaps) > 1 or gap else "")
+                    runs.append(await one_run(f"{name} pipelined", url, browser, work, frames,
+                                              args.outputs, args.slots, args.poll, build, gap,
+                                              args.firewall_gap, args.firewall_backoff))
+                if args.sequential:
+                    runs.append(await one_run(f"flow2026 {build} one-by-one", url, browser, work,
+                                              frames, args.outputs, args.outputs, args.poll,
+                                              build))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -170,8 +159,7 @@ async def main() -> None:
     print(f"lower bound (indivisible prompts, {per_round} at once): {bound:.0f} s; "
           f"fluid bound (slots fully divisible): {fluid:.0f} s")
     for r in runs:
-        if r["variant"] == "flow2026":
-            print(f"{r['label']} page timing: {r['timing']}")
+        print(f"{r['label']} page timing: {r['timing']}")
     if args.firewall_gap:
         print(f"flowsim's firewall: a submit sooner than {args.firewall_gap:g} s after the last "
               f"is answered 403; FLOW_FIREWALL_BACKOFF_S {args.firewall_backoff:g}")
@@ -186,9 +174,9 @@ async def main() -> None:
             ratio = r["makespan"] / bound
             print(f"{r['label']}: target ≤ 1.15 × bound {'met' if ratio <= 1.15 else 'NOT met'} "
                   f"({ratio:.3f})")
-            seq = next((q for q in runs if q["label"] == f"{r['variant']} one-by-one"), None)
+            seq = next((q for q in runs if q["label"] == f"flow2026 {r['build']} one-by-one"), None)
             if seq:
-                print(f"{r['variant']}: speed-up of pipelining "
+                print(f"flow2026 {r['build']}: speed-up of pipelining "
                       f"{seq['makespan'] / r['makespan']:.2f}×")
 
 

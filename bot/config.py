@@ -79,6 +79,12 @@ class TelegramSettings(_Group):
         return None if self.local_mode else 20 * 1024 * 1024
 
 
+# Values of FLOW_UI / FLOW_SIM_VARIANT that named the classic Flow UI (labs.google/fx/tools/flow):
+# Google stopped serving it in September 2026 (its address redirects to flow.google.com).
+RETIRED_UIS = {"classic": "the classic Flow UI (labs.google)",
+               "feb2026": "the February 2026 build of the classic Flow UI (labs.google)"}
+
+
 class FlowSettings(_Group):
     """How to reach and drive Google Flow (or the local simulator)."""
 
@@ -86,8 +92,9 @@ class FlowSettings(_Group):
 
     backend: Literal["browser", "simulator"] = "browser"
     base_url: str = "https://flow.google.com"
-    # Which UI generation the driver speaks: detected on the page, or forced.
-    ui: Literal["auto", "classic", "flow2026"] = "auto"
+    # Which UI generation the driver speaks: detected on the page, or forced. flow2026
+    # (flow.google.com) is the only one living: the classic UI was retired in September 2026.
+    ui: Literal["auto", "flow2026"] = "auto"
     # The UI language the driver pins (`hl=` + Accept-Language); empty: the account's own.
     ui_lang: str = "en"
     # Accept Flow's image-rights dialog at the first upload (an admin sets this knowingly).
@@ -129,7 +136,7 @@ class FlowSettings(_Group):
     # Outputs that may wait in Flow's own visible queue (flow.google.com shows them as queued
     # tiles, FLOW_2026 §8/§11) beyond the render slots: they start the moment a slot frees,
     # without waiting for us to see the render end and submit. 0 turns it off; never used on
-    # a UI generation without a queue (classic), nor while a "too quickly" backoff lowers the cap.
+    # a UI generation without a queue, nor while a "too quickly" backoff lowers the cap.
     queue_ahead: int = Field(default=4, ge=0, le=20)
     # Flow's own limit of renders at once per account (FLOW_2026 §11: about 5). A queued tile
     # starts as soon as one of Flow's slots frees, so queue-ahead is used only where this is
@@ -156,8 +163,18 @@ class FlowSettings(_Group):
     firewall_backoff_s: float = Field(default=180.0, ge=0)
     sim_port: int = Field(default=0, ge=0, le=65535)
     sim_generation_seconds: float = Field(default=90.0, gt=0)
-    # FLOW_BACKEND=simulator: which Flow UI flowsim serves (flow2026: the one users see today).
-    sim_variant: Literal["classic", "feb2026", "flow2026"] = "flow2026"
+    # FLOW_BACKEND=simulator: which Flow UI flowsim serves (flow2026, the one users see today,
+    # is its only one since the classic UI's variants were removed).
+    sim_variant: Literal["flow2026"] = "flow2026"
+
+    @field_validator("ui", "sim_variant", mode="before")
+    @classmethod
+    def _not_retired(cls, value: object) -> object:
+        # A setting from before the retirement gets a reason and a way out, not just "invalid".
+        if isinstance(value, str) and value.strip().lower() in RETIRED_UIS:
+            raise ValueError(f"{value.strip()!r} names {RETIRED_UIS[value.strip().lower()]}, which "
+                             "Google retired in September 2026; the bot's support for it was removed")
+        return value
 
     @field_validator("cdp_url")
     @classmethod
@@ -288,6 +305,8 @@ _FIXES: dict[str, str] = {
     "FLOW_CDP_URL": "use the DevTools address of a Chrome started with --remote-debugging-port, e.g. http://127.0.0.1:9222",
     "FLOW_XVFB_SCREEN": "use WIDTHxHEIGHTxDEPTH, e.g. 1920x1080x24",
     "FLOW_DEFAULT_MODEL": "use one of: " + ", ".join(MODELS),
+    "FLOW_UI": "use 'auto' (the page is recognised) or 'flow2026' (flow.google.com), or remove the line",
+    "FLOW_SIM_VARIANT": "use 'flow2026' (flow.google.com, flowsim's only variant), or remove the line",
     "FLOW_PLAN": "use 'pro' or 'ultra' (the plan shown on the Flow account button)",
     "FLOW_DEFAULT_ASPECT": "use 16:9 (landscape) or 9:16 (portrait)",
     "FLOW_DEFAULT_OUTPUTS": "use a whole number from 1 to 4",

@@ -1,6 +1,7 @@
 """`flowbot doctor`: a table of environment checks, each required or advisory.
 
-Other modules add checks with `@check(...)`; the CLI runs them in registration order.
+Each check is registered here with `@check(...)` (the doctor imports downward, nothing below
+imports it); the CLI runs them in registration order.
 """
 
 from __future__ import annotations
@@ -184,6 +185,14 @@ async def _canary(settings: Settings) -> tuple[bool, str]:
         + (f" ({state['error']})" if state.get("status") == "error" and state.get("error") else ""))
 
 
+@check("upscale encoder", required=False)
+async def _encoder(settings: Settings) -> tuple[bool, str]:
+    """The encoder the upscaler picks here (NVENC only when a probe encode works)."""
+    from bot.pipeline.encoders import describe_encoder
+
+    return await describe_encoder(settings.upscale)
+
+
 async def run_checks(settings: Settings | None) -> list[CheckResult]:
     """Run every registered check; without valid settings only the settings row is reported."""
     results: list[CheckResult] = []
@@ -219,6 +228,3 @@ def format_table(rows: list[CheckResult]) -> str:
         lines.append(f"{mark}  {r.name.ljust(width)}  {r.detail}")
     return "\n".join(lines)
 
-
-# Checks registered by other modules (imported last: they import `check` from here).
-import bot.pipeline.encoders  # noqa: E402,F401  - "upscale encoder"

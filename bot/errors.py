@@ -94,6 +94,13 @@ class SlotsFullError(RetryableFlowError):
     user_reason = "Flow's render queue for this account is full; waiting for a free slot."
 
 
+class DownloadIncompleteError(RetryableFlowError):
+    """The downloaded file is missing, cut off or not the clip it should be."""
+
+    code = "download_incomplete"
+    user_reason = "Downloading the clip from Flow failed; the bot will try again."
+
+
 class FinalFlowError(FlowError):
     code = "final"
     user_reason = "Flow refused this request."
@@ -169,13 +176,6 @@ class SubmissionUnconfirmedError(FinalFlowError):
 
 
 # --- the Flow driver on flow.google.com (2026 UI): money guard, uploads, proof of billing ------
-class UnsupportedOnClassicError(FinalFlowError):
-    """The request needs a feature the classic UI driver does not drive (t2v, end frame, ...)."""
-
-    code = "unsupported_on_classic"
-    user_reason = "This kind of video cannot be made with the Flow version the bot is connected to."
-
-
 class OverCapError(FinalFlowError):
     """The live price quote is above what this item may spend (its cap): nothing was clicked."""
 

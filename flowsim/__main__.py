@@ -1,5 +1,6 @@
 """`python -m flowsim --port N [--host H] [--generation-seconds S] [--build october|december]`:
-serve the simulator."""
+serve the simulator of flow.google.com (Flow as users see it since September 2026; the retired
+classic UI's addresses answer 308 to it)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from flowsim.model import VARIANTS, SimConfig
+from flowsim.model import SimConfig
 from flowsim.server import make_app
 from flowsim.sim import Sim
 from flowsim.v2026 import catalog
@@ -32,16 +33,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--upscale-seconds", type=float, default=None)
     p.add_argument("--slots", type=int, default=5)
     p.add_argument("--credits", type=int, default=1000)
-    p.add_argument("--variant", choices=list(VARIANTS), default="flow2026",
-                   help="which Flow UI to serve (default: flow2026, the one users see today)")
     p.add_argument("--plan", choices=list(catalog.PLANS), default="pro",
-                   help="flow2026: the account's plan (models, prices, durations, 4K)")
+                   help="the account's plan (models, prices, durations, 4K)")
     p.add_argument("--build", choices=list(catalog.BUILDS),
                    default=os.environ.get(BUILD_ENV) or catalog.DEFAULT_BUILD,
-                   help="flow2026: which Flow build plays (default: $FLOWSIM_BUILD, else "
+                   help="which Flow build plays (default: $FLOWSIM_BUILD, else "
                         "december, after the model retirements of 2026-12-07; october: Omni 1.1, "
                         "Veo Fast/Quality)")
-    p.add_argument("--no-landing", action="store_true", help="skip the first-run landing")
     p.add_argument("--seed", type=int, default=None, help="seed for durations and progress steps")
     p.add_argument("--media-dir", type=Path, default=None,
                    help="where clips are written (default: STATE_DIR/media or a temp dir)")
@@ -57,8 +55,7 @@ async def serve(args: argparse.Namespace, media_dir: Path) -> None:
     """Serve until SIGINT/SIGTERM, announcing the URL on stdout once listening."""
     config = SimConfig(
         generation_seconds=args.generation_seconds, upscale_seconds=args.upscale_seconds,
-        slots=args.slots, credits=args.credits, variant=args.variant, landing=not args.no_landing,
-        plan=args.plan, build=args.build,
+        slots=args.slots, credits=args.credits, plan=args.plan, build=args.build,
     )
     state_file = args.state_dir / "flowsim-state.json" if args.state_dir else None
     sim = Sim(config, media_dir, seed=args.seed, state_file=state_file)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from aiohttp import web
 
 from flowsim.sim import Sim
@@ -11,12 +9,6 @@ from flowsim.sim import Sim
 COOKIE = "flowsim_session"
 SIGNIN_PATH = "/accounts.google.com/v3/signin/identifier"
 SIM_KEY = web.AppKey("sim", Sim)
-
-
-def signin_url(request: web.Request, target: str | None = None) -> str:
-    """Where an expired session lands, like Google's redirect to accounts.google.com."""
-    target = quote(target or str(request.url), safe="")
-    return f"{SIGNIN_PATH}?continue={target}&flowName=GlifWebSignIn&flowEntry=ServiceLogin"
 
 
 def signed_in(request: web.Request) -> bool:

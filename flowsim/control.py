@@ -32,8 +32,8 @@ class SimControl:
 
     async def configure(self, **settings: Any) -> dict:
         """Change settings (generation_seconds, upscale_seconds, slots, credits, high_demand,
-        rate_limit_per_minute, variant, unusual_activity, landing, max_upload_bytes, and the
-        flow2026 names of docs/flowsim-2026-contract.md: build ("december" | "october"), plan
+        rate_limit_per_minute, unusual_activity, max_upload_bytes, and the names of
+        docs/flowsim-2026-contract.md: build ("december" | "october"), plan
         ("free" | "pro" | "ultra"), cookie_bar, agent_panel, ..., and December's traps
         firewall_min_gap_s, poll_refusal_next, upload_reply_lost_next, model_picker_hidden,
         translate_bar, upscale_unusual_activity_next)."""

@@ -5,13 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-# Credits per output (SPEC §1.3); the Veo 2 entry is the "older model" the picker still lists.
-MODELS: dict[str, int] = {"Veo 3.1 - Fast": 20, "Veo 3.1 - Quality": 100, "Veo 2 - Fast": 10}
+# The model a generation's time is drawn for when none is named (Veo 3.1 Fast's 60-120 s).
 DEFAULT_MODEL = "Veo 3.1 - Fast"
-ASPECT_SIZES: dict[str, tuple[int, int]] = {"16:9": (1280, 720), "9:16": (720, 1280)}
-DEFAULT_ASPECT = "16:9"
-DEFAULT_OUTPUTS = 2
-VARIANTS = ("classic", "feb2026", "flow2026")
 
 
 @dataclass
@@ -24,12 +19,10 @@ class SimConfig:
     credits: int = 1000
     high_demand: bool = False
     rate_limit_per_minute: int | None = None
-    variant: str = "flow2026"  # the Flow users see since September 2026
     unusual_activity: bool = False
-    landing: bool = True  # show the first-run "Create with Flow" landing once after reset
-    promo_delay: float | None = None  # seconds after a project page loads: a "Skip" promo pops up
     max_upload_bytes: int = 20 * 1024 * 1024
-    # flow2026 only (docs/flowsim-2026-contract.md): the account, the traps and the page timing.
+    # flow.google.com as users see it since September 2026 (docs/flowsim-2026-contract.md):
+    # the account, the traps and the page timing.
     plan: str = "pro"  # pro | ultra: prices, durations and 4K (FLOW_2026 §9, §11)
     cookie_bar: str = "consent"  # consent | notice | off
     agent_panel: bool = True
@@ -54,6 +47,11 @@ class SimConfig:
     # position 2, moving what followed. The page is of that build and reads it; a reader that
     # keeps the old positions does not (Flow moves positions between builds, H).
     wire_drift: list = field(default_factory=list)
+    # Flow's next build of the page (a test of drift, as `wire_drift` is of the wire): the New
+    # project button loses its `new-project-button` class and the submit button its
+    # `flow-generate-icon-button` wrapper, the markup the driver's primary selectors name; what
+    # its fallbacks name stays, so the driver copes and `flowbot flow check` reports drift.
+    page_drift: bool = False
     virtualise_after: int = 8
     remember_frames_mode: bool = True
     poll_ms: int = 5000  # how often the page polls jwpduf
@@ -120,7 +118,7 @@ class Tile:
     outputs: int
     created_at: float
     start_media: str | None = None
-    state: str = "pending"  # pending | running | done | failed | queued (flow2026: no slot yet)
+    state: str = "pending"  # pending | running | done | failed | queued (no slot yet)
     percent: int | None = None
     finished_at: float | None = None
     error: str | None = None
@@ -133,7 +131,7 @@ class Tile:
     cost: int = 0
     rendered: bool = False
     upscale: str | None = None  # None | running | done
-    # flow2026: what the wire asked for (classic tiles keep the defaults: 8 s, 720p).
+    # What the wire asked for.
     clip_seconds: int = 8
     resolution: str = "720p"
     model_key: str = ""
@@ -182,11 +180,9 @@ class Tile:
         return self.state
 
     def public(self) -> dict:
-        """The tile as the control API and the page see it (no internals)."""
-        # Built by hand: asdict() would deep-copy the step list on every page poll.
-        data = {name: getattr(self, name) for name in PUBLIC_FIELDS}
-        data["video_url"] = f"/storage/flowsim/{self.tile_id}.mp4" if self.state == "done" else None
-        return data
+        """The tile as the control API shows it (no internals)."""
+        # Built by hand: asdict() would deep-copy the step list.
+        return {name: getattr(self, name) for name in PUBLIC_FIELDS}
 
 
 PUBLIC_FIELDS = (

@@ -15,8 +15,7 @@ from flowsim.v2026 import account, library
 
 SCALARS = (
     "credits_left", "credits_spent", "submissions", "tiles_created", "max_active",
-    "session_token", "session_valid", "landing_seen", "welcome_seen", "promo_seen",
-    "truncate_next", "submission_log",
+    "session_token", "session_valid", "truncate_next", "submission_log",
 )
 
 
@@ -29,8 +28,8 @@ def snapshot(sim) -> dict:
         media={key: path.name for key, path in sim.media.items()},
         downloads=dict(sim.downloads), refusals=dict(sim.refusals),
         failure_script=list(sim.failure_script),
-        # flow2026: the account's flags and library (the wire log is not kept: tests read it
-        # within one run, and it grows with every poll).
+        # The account's flags and library (the wire log is not kept: tests read it within one
+        # run, and it grows with every poll).
         account2026=sim.account.to_json(), library2026=sim.library.to_json(),
     )
     return data

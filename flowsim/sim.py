@@ -1,4 +1,5 @@
-"""The simulated Flow account: rules for submissions, the progress clock and the renders."""
+"""The simulated Flow account: admission of submissions, the progress clock and the renders
+(the rules themselves are flow.google.com's, in `flowsim/v2026/generate.py`)."""
 
 from __future__ import annotations
 
@@ -9,37 +10,17 @@ import sys
 import time
 import uuid
 from collections import Counter, deque
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from flowsim import persist, render, texts
-from flowsim.model import (
-    ASPECT_SIZES,
-    MODELS,
-    VARIANTS,
-    Project,
-    SimConfig,
-    Tile,
-    progress_steps,
-)
+from flowsim.model import Project, SimConfig, Tile, progress_steps
 from flowsim.studio import Studio
 from flowsim.v2026 import account, catalog, library
 
 TICK = 0.1
 SAVE_EVERY = 10  # ticks: with --state-dir, a crash loses at most about a second
 WIRE_LOG_MAX = 20_000  # batchexecute calls kept for wire(); polls add one every 5 s per page
-
-
-@dataclass
-class Request:
-    """One click on Create, as the page sends it."""
-
-    prompt: str
-    model: str
-    aspect: str
-    outputs: int
-    start_media: str | None = None
-    mode: str = "Frames to Video"
 
 
 class Refused(Exception):
@@ -51,12 +32,12 @@ class Refused(Exception):
 
 
 OPTIONAL_NUMBERS = {
-    "generation_seconds", "upscale_seconds", "rate_limit_per_minute", "promo_delay",
-    "upscale_1080_seconds", "firewall_min_gap_s",
+    "generation_seconds", "upscale_seconds", "rate_limit_per_minute", "upscale_1080_seconds",
+    "firewall_min_gap_s",
 }
 NUMBERS = {"upload_store_seconds", "search_lag_seconds", "unusual_clear_seconds"}
 CHOICES = {
-    "variant": VARIANTS, "plan": catalog.PLANS, "cookie_bar": ("consent", "notice", "off"),
+    "plan": catalog.PLANS, "cookie_bar": ("consent", "notice", "off"),
     "picker_mode": ("click_binds", "preview"), "build": catalog.BUILDS,
 }
 
@@ -68,7 +49,7 @@ def _number(value) -> bool:
 def check_setting(key: str, value, default) -> None:
     """Refuse a setting of the wrong type or range before it breaks a later request."""
     if key == "unusual_activity":
-        # classic: on/off; flow2026: True = always, N = the next N submits.
+        # True = always, N = the next N submits.
         ok = isinstance(value, bool) or (isinstance(value, int) and value >= 0)
     elif key == "blank_gap_ms":
         ok = (isinstance(value, list) and len(value) == 2 and all(_number(v) and v >= 0
@@ -128,12 +109,9 @@ class Sim:
         self.submission_log: list[dict] = []
         self.failure_script: deque[tuple[str, int]] = deque()
         self.session_valid = True
-        self.landing_seen = not self.config.landing
-        self.welcome_seen = False
-        self.promo_seen = False
         self.truncate_next = False
         self._recent: deque[float] = deque()
-        # flow2026 state (flowsim/v2026): the account, its upload library and the wire log.
+        # flow.google.com's state (flowsim/v2026): the account, its upload library, the wire log.
         self.account = account.Account.fresh(self.config)
         self.library = library.Library()
         self.wire_log: deque[dict] = deque(maxlen=WIRE_LOG_MAX)
@@ -176,19 +154,7 @@ class Sim:
         self.projects[project.project_id] = project
         return project
 
-    def add_media(self, data: bytes, suffix: str) -> str:
-        """Store an uploaded start frame and return its media id."""
-        media_id = uuid.uuid4().hex
-        path = self.studio.media_dir / f"upload-{media_id}{suffix}"
-        path.write_bytes(data)
-        self.media[media_id] = path
-        return media_id
-
     # ---- submissions ----------------------------------------------------------------------
-    def cost(self, model: str, outputs: int) -> int:
-        """Credits a prompt with `outputs` outputs of `model` costs."""
-        return MODELS[model] * outputs
-
     def active_count(self) -> int:
         """Tiles holding a render slot right now."""
         return sum(1 for t in self.tiles.values() if t.active)
@@ -199,60 +165,6 @@ class Sim:
             self._recent.popleft()
         limit = self.config.rate_limit_per_minute
         return limit is not None and len(self._recent) >= limit
-
-    def _check(self, cost: int, outputs: int) -> None:
-        """Apply the account rules in the order Flow seems to; raise Refused to turn away."""
-        now = time.time()
-        if self.config.unusual_activity:
-            raise Refused(texts.UNUSUAL_ACTIVITY, "unusual_activity")
-        if self.too_quickly(now):
-            raise Refused(texts.TOO_QUICKLY, "too_quickly")
-        if self.credits_left < cost:
-            raise Refused(texts.INSUFFICIENT_CREDITS, "insufficient_credits")
-        if self.active_count() + outputs > self.config.slots:
-            raise Refused(texts.SLOTS_FULL, "slots_full")
-
-    def submit(self, project_id: str, req: Request) -> list[Tile]:
-        """Accept or refuse one Create click; accepted prompts get one tile per output."""
-        if req.model not in MODELS or req.aspect not in ASPECT_SIZES or not 1 <= req.outputs <= 4:
-            raise Refused(texts.SOMETHING_WRONG, "bad_request")
-        if not req.prompt.strip():
-            raise Refused(texts.SOMETHING_WRONG, "empty_prompt")
-        project = self.projects[project_id]
-        now = self._admit(self.cost(req.model, req.outputs), req.outputs)
-        batch = uuid.uuid4().hex[:12]
-        tiles = []
-        for i in range(req.outputs):
-            tile = Tile(
-                tile_id=uuid.uuid4().hex, project_id=project_id, batch_id=batch,
-                prompt=req.prompt, model=req.model, aspect=req.aspect, output_index=i,
-                outputs=req.outputs, created_at=now, start_media=req.start_media,
-            )
-            self.tiles[tile.tile_id] = tile
-            tiles.append(tile)
-            self.tiles_created += 1
-            self._begin(tile, now)
-        # Newest first; outputs of one prompt keep their order.
-        project.tile_ids[:0] = [t.tile_id for t in tiles]
-        self._log(now, project_id, req.prompt, model=req.model, aspect=req.aspect,
-                  outputs=req.outputs, tile_ids=[t.tile_id for t in tiles])
-        return tiles
-
-    def retry(self, tile_id: str) -> Tile:
-        """The Retry control: run a failed tile again in place (a new, charged submission)."""
-        tile = self.tiles[tile_id]
-        if tile.state != "failed":
-            raise Refused(texts.SOMETHING_WRONG, "not_failed")
-        now = self._admit(MODELS[tile.model], 1)
-        tile.attempt += 1
-        tile.state, tile.percent, tile.error, tile.finished_at = "pending", None, None, None
-        self._begin(tile, now)
-        self._log(now, tile.project_id, tile.prompt, retry=tile_id, tile_ids=[tile_id])
-        return tile
-
-    def _admit(self, cost: int, outputs: int) -> float:
-        """Apply the classic rules; see `admit`."""
-        return self.admit(lambda: self._check(cost, outputs))
 
     def admit(self, check) -> float:
         """Run `check` (raises Refused); count a refusal, or count the submission and return
@@ -274,11 +186,6 @@ class Sim:
     def _log(self, now: float, project_id: str, prompt: str, **extra) -> None:
         self.submission_log.append({"at": now, "project_id": project_id, "prompt": prompt, **extra})
         self.max_active = max(self.max_active, self.active_count())
-
-    def _begin(self, tile: Tile, now: float) -> None:
-        """Charge, schedule progress, take a scripted failure if any, start rendering."""
-        self.charge(tile, MODELS[tile.model])
-        self.start_tile(tile, now)
 
     def charge(self, tile: Tile, cost: int) -> None:
         """Take `cost` credits for `tile` (refunded by `advance` if it fails)."""
@@ -357,7 +264,7 @@ class Sim:
     def start_upscale(self, tile_id: str, seconds: float | None = None,
                       size: str = "1080p") -> None:
         """Begin an upscale (`size` 1080p or 4K) of a done tile, ready after `seconds`
-        (default: the classic upscale time)."""
+        (default: `SimConfig.upscale_duration`)."""
         tile = self.tiles[tile_id]
         field_name = "upscale" if size == "1080p" else "upscale_4k"
         if tile.state == "done" and getattr(tile, field_name) is None:
@@ -410,6 +317,5 @@ class Sim:
             "projects": len(self.projects),
             "failure_script_left": len(self.failure_script),
             "session_valid": self.session_valid,
-            "variant": self.config.variant,
-            "page_loads": self.account.page_loads,  # flow2026 project pages served
+            "page_loads": self.account.page_loads,  # project pages served
         }

@@ -30,7 +30,7 @@ class Studio:
         return self.media_dir / f"{tile_id}{SUFFIXES[quality]}"
 
     async def clip(self, tile: Tile, upload: Path | None, end: Path | None = None) -> Path:
-        """Render the tile's clip (its duration and resolution; classic: 8 s 720p) from its
+        """Render the tile's clip (its duration and resolution) from its
         uploaded start frame (or a gradient); with an end frame, a pan from one to the other."""
         size = video_size(tile.resolution, tile.aspect)
         async with self._lock:

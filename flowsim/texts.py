@@ -13,7 +13,6 @@ SLOTS_FULL = (
 )
 UNUSUAL_ACTIVITY = "We noticed some unusual activity. Please try again later."
 INSUFFICIENT_CREDITS = "You don't have enough AI credits for this generation."
-INSUFFICIENT_BUTTON = "Not enough AI credits"
 SOMETHING_WRONG = "Something went wrong"
 COULDNT_GENERATE = "Couldn't generate video"
 GENERATION_FAILED = "Generation failed"
@@ -42,6 +41,4 @@ FAILURES = {
     "image_failed": IMAGE_FAILED,
 }
 
-UPSCALING = "Upscaling your video\u2026"
-UPSCALED = "Upscaling complete!"
 UPGRADE_4K = "Upscaling to 4K is available with Google AI Ultra. Upgrade to continue."

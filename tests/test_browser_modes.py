@@ -178,8 +178,7 @@ async def test_cdp_mode_drives_the_users_signed_in_chrome_and_closes_only_our_pa
         await browser.contexts[0].add_cookies((await sim.storage_state())["cookies"])
         await browser.close()
     session_file = tmp_path / "flow_session.json"  # never written in CDP mode
-    settings = flow_settings(cdp_url=user_chrome.http_url,
-                             base_url=f"{sim.base_url}/fx/tools/flow")
+    settings = flow_settings(cdp_url=user_chrome.http_url, base_url=f"{sim.base_url}/")
     assert settings.browser_mode == "cdp"
     client = PlaywrightFlowClient(settings, session_file, SystemClock(), tmp_path / "evidence")
     await client.start()

@@ -78,6 +78,46 @@ def test_each_bad_value_is_one_line_naming_the_variable(monkeypatch, var, value,
     assert "\n" not in message
 
 
+@pytest.mark.parametrize(
+    ("var", "value", "instead"),
+    [
+        ("FLOW_UI", "classic", "use 'auto' (the page is recognised) or 'flow2026'"),
+        ("FLOW_UI", " Classic ", "use 'auto' (the page is recognised) or 'flow2026'"),
+        ("FLOW_SIM_VARIANT", "classic", "use 'flow2026'"),
+        ("FLOW_SIM_VARIANT", "feb2026", "use 'flow2026'"),
+    ],
+)
+def test_a_setting_naming_the_retired_classic_ui_says_so_and_what_to_use(monkeypatch, var, value,
+                                                                         instead):
+    monkeypatch.setenv(var, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings(None)
+    message = str(info.value)
+    assert f"{var} is invalid" in message and "\n" not in message
+    assert "retired in September 2026" in message and "support for it was removed" in message
+    assert instead in message
+
+
+def test_living_ui_values_load_and_other_values_name_the_living_ones(monkeypatch):
+    monkeypatch.setenv("FLOW_UI", "flow2026")
+    monkeypatch.setenv("FLOW_SIM_VARIANT", "flow2026")
+    s = load_settings(None)
+    assert (s.flow.ui, s.flow.sim_variant) == ("flow2026", "flow2026")
+    monkeypatch.setenv("FLOW_UI", "aug2026")
+    with pytest.raises(ConfigError) as info:
+        load_settings(None)
+    assert "FLOW_UI is invalid" in str(info.value) and "'flow2026'" in str(info.value)
+    assert "retired" not in str(info.value)
+
+
+def test_serve_with_the_retired_classic_ui_stops_with_the_reason(tmp_path):
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": GOOD_TOKEN, "FLOW_UI": "classic"}
+    out = _flowbot("serve", env=env, cwd=tmp_path)
+    assert out.returncode == 2
+    assert "FLOW_UI is invalid" in out.stderr and "retired in September 2026" in out.stderr
+    assert "Traceback" not in out.stderr + out.stdout
+
+
 def test_missing_token_explains_botfather():
     s = load_settings(None)
     with pytest.raises(ConfigError, match="@BotFather") as info:

@@ -356,12 +356,6 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
         # The simulated account lives in the out dir too, so a re-run reattaches to its renders.
         simulator = await start_simulator(flow_cfg, session_file, state_dir=out / "flowsim")
         flow_cfg.base_url = simulator.base_url
-        if flow_cfg.sim_variant != "flow2026" and needs_flow_2026(args, model, duration,
-                                                                  resolution):
-            # FLOW_SIM_VARIANT=classic, but text-only, start+end, other models/durations and
-            # Flow's 1080p exist only on the new Flow: run the simulator as that variant (its
-            # rights dialog already accepted).
-            flow_cfg.base_url = await asyncio.to_thread(_simulate_flow_2026, simulator.base_url)
     elif not session_file.exists():
         print(f"flowbot batch: no Flow session at {session_file}; sign in first "
               f"(see README: /login or FLOW_SESSION_FILE), or use --backend simulator",
@@ -434,26 +428,6 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
         await db.close()
         if simulator is not None:
             await simulator.stop()
-
-
-def needs_flow_2026(args: argparse.Namespace, model: str, duration: int, resolution: str) -> bool:
-    """Whether this run asks for something only the new Flow offers (FLOW_2026 §5, §6, §9)."""
-    classic = model in ("Veo 3.1 - Fast", "Veo 3.1 - Quality") and duration == 8 \
-        and resolution == "720p"
-    return args.text_only or args.pairs or args.flow_1080p or not classic
-
-
-def _simulate_flow_2026(app_url: str) -> str:
-    """Switch the local simulator to its flow2026 variant; returns the new Flow's root URL."""
-    import urllib.request
-
-    root = app_url.split("/fx/")[0].rstrip("/")
-    body = json.dumps({"variant": "flow2026", "upload_consent": False}).encode()
-    req = urllib.request.Request(f"{root}/__sim__/configure", data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        resp.read()
-    return root + "/"
 
 
 async def _zip(svc, pipeline, batch_id: int, resolution: str) -> None:

@@ -59,8 +59,7 @@ class ElementLine:
 
 @dataclass(frozen=True)
 class DriftReport:
-    """The outcome of one check: `status` is ok, fallback (drift covered), broken, or
-    unsupported (the checker does not know the page's UI generation yet: nothing judged)."""
+    """The outcome of one check: `status` is ok, fallback (drift covered) or broken."""
 
     status: str
     elements: tuple[ElementLine, ...]
@@ -108,11 +107,6 @@ class ClientDriftChecker:
                 # largest drift there is, not a hiccup to retry.
                 line = ElementLine("page", err.key, "MISSING", str(err))
                 return DriftReport("broken", (line,), url, await self._screenshot(page))
-            if not await _covers_page(page, results):
-                # The checker does not know this page's UI generation yet: its verdict would
-                # be about the wrong registry. Say so instead of pausing for nothing.
-                lines = tuple(ElementLine(r.stage, r.key, r.status, r.selector) for r in results)
-                return DriftReport("unsupported", lines, url)
             code = exit_code(results)
             status = "ok" if code == OK else ("broken" if code == BROKEN else "fallback")
             shot = None if status == "ok" else await self._screenshot(page)
@@ -140,28 +134,12 @@ class ClientDriftChecker:
 
 
 def _generation_args(run_check: Any, settings: Any) -> dict[str, Any]:
-    """The driver's forced UI generation and pinned language, where the checker takes them."""
+    """The driver's pinned language, where the checker takes it."""
     import inspect
 
     params = inspect.signature(run_check).parameters
-    wanted = {"ui": getattr(settings, "ui", None), "lang": getattr(settings, "ui_lang", None)}
+    wanted = {"lang": getattr(settings, "ui_lang", None)}
     return {k: v for k, v in wanted.items() if k in params and v is not None}
-
-
-async def _covers_page(page: Any, results: list) -> bool:
-    """Whether `run_check` judged the page with the registry of the page's own UI generation:
-    on a flow.google.com (2026) page, at least one element it reports must be a 2026 one."""
-    from bot.pipeline.flow import ui
-    from bot.pipeline.flow.locate import NotFound
-    from bot.pipeline.flow.selectors import SELECTORS as CLASSIC
-    from bot.pipeline.flow.ui.flow2026_selectors import SELECTORS as FLOW2026
-
-    if {r.key for r in results} & (set(FLOW2026) - set(CLASSIC)):
-        return True
-    try:
-        return await ui.detect(page, 2.0) != "flow2026"
-    except NotFound:
-        return True  # no generation's markers at all: a broken page is the checker's to judge
 
 
 def default_checker(flow: Any, artifacts_dir: Path) -> DriftChecker | None:
@@ -312,7 +290,7 @@ class Canary:
                 await self._crashed(err)
                 return
             await self._judge(report)
-            if daily and report.status in ("ok", "fallback", "unsupported"):
+            if daily and report.status in ("ok", "fallback"):
                 # Flow changes its models every few weeks (FLOW_2026 Dec. 1): learn them daily.
                 await stages.relearn_catalog(self.ctx)
         finally:
@@ -322,9 +300,6 @@ class Canary:
     async def _judge(self, report: DriftReport) -> None:
         now = self.clock.now()
         pause = report.status == "broken" or (report.status == "fallback" and self.strict)
-        if report.status == "unsupported":
-            log.warning("flow canary: `flowbot flow check` does not cover this page's UI "
-                        "generation yet; submissions go on under the money guard alone")
         log.info("flow canary: %s%s", report.status,
                  f" ({report.signature()})" if report.status != "ok" else "")
         shot = str(report.screenshot) if report.screenshot else None

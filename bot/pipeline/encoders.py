@@ -3,8 +3,9 @@
 Debian's FFmpeg lists `h264_nvenc`, `hevc_nvenc` and `scale_cuda` whatever the hardware, and they
 only work with an NVIDIA driver and an NVENC-capable GPU (datacenter A100/H100/H200 have none).
 So listing is not enough: `auto` runs a tiny probe encode and uses NVENC only when it succeeds,
-else libx264. The answer is cached per (ffmpeg, requested encoder), logged once, and shown by
-`flowbot doctor`.
+else libx264. The answer is cached per (ffmpeg, requested encoder), logged once, and described
+by `describe_encoder` (the "upscale encoder" row of `flowbot doctor`, which calls it; this
+module does not know the doctor).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from bot.config import Settings, UpscaleSettings
-from bot.doctor import check
+from bot.config import UpscaleSettings
 from bot.pipeline.probe import FFmpegMissingError, resolve_tool
 
 log = logging.getLogger(__name__)
@@ -126,10 +126,10 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
-@check("upscale encoder", required=False)
-async def _doctor_encoder(settings: Settings) -> tuple[bool, str]:
+async def describe_encoder(settings: UpscaleSettings) -> tuple[bool, str]:
+    """(usable, one line): the encoder the upscaler will use and why, or why FFmpeg is missing."""
     try:
-        choice = await detect_encoder(settings.upscale)
+        choice = await detect_encoder(settings)
     except FFmpegMissingError as err:
         return False, str(err)
     scale = ", scaling on GPU" if choice.gpu_scale else ""

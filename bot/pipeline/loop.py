@@ -61,7 +61,7 @@ PRUNE_EVERY_S = 3600.0
 
 
 class Pipeline:
-    """Runs the stages of `bot/pipeline/stages.py` from the queue.
+    """Runs the stages of `bot/pipeline/stages/` from the queue.
 
     Wiring (bot and CLI alike)::
 
@@ -490,7 +490,7 @@ def give_up(ctx: stages.StageContext, conn: sqlite3.Connection, task: Task, erro
                           error_text="The finished video could not be downloaded from Flow.")
             ctx.queue.add(conn, stages.deliver_task(item["batch_id"], "failed",
                                                     f"{item['id']}:{gen['id']}", item_id=item["id"]))
-            stages._maybe_finish(ctx, conn, item["batch_id"], now)
+            stages.maybe_finish(ctx, conn, item["batch_id"], now)
     elif task.kind == stages.SUBMIT:
         item = repo.item_row(conn, task.payload["item_id"])
         if item is not None and item["status"] not in repo.ITEM_TERMINAL:
@@ -498,7 +498,7 @@ def give_up(ctx: stages.StageContext, conn: sqlite3.Connection, task: Task, erro
                           error_text=f"The bot could not submit this item: {error[:200]}")
             ctx.queue.add(conn, stages.deliver_task(item["batch_id"], "failed",
                                                     f"{item['id']}:t{task.id}", item_id=item["id"]))
-            stages._maybe_finish(ctx, conn, item["batch_id"], now)
+            stages.maybe_finish(ctx, conn, item["batch_id"], now)
     elif task.kind == stages.UPSCALE:
         repo.set_clip(conn, task.payload["clip_id"], now, status_4k="failed", error_text=error[:500])
     elif task.kind == stages.EXPORT:

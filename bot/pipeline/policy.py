@@ -41,8 +41,7 @@ NOT_COUNTED = "not_counted"
 # money guard refused before spending, the account needs an admin, or the item is final anyway.
 NEVER_COUNTED_CODES = ("over_cap", "price_mismatch", "agent_only", "upload_terms", "wrong_account",
                        "upload_minor", "upload_face", "upload_refused", "wrong_submission",
-                       "unsupported_on_classic", "size_unavailable", "outcome_unknown",
-                       "model_unavailable")
+                       "size_unavailable", "outcome_unknown", "model_unavailable")
 
 # What to tell admins per pause kind (the driver's account-level errors).
 ADMIN_ACTIONS = {
@@ -177,7 +176,7 @@ def user_reason_for(code: str | None, text: str | None = None) -> str:
 def retryable_by_user(code: str | None) -> bool:
     """Whether offering the user a Retry button makes sense (not for content refusals)."""
     return code not in ("policy", "prominent_people", "terms", "final", "upload_minor",
-                        "upload_face", "unsupported_on_classic")
+                        "upload_face")
 
 
 def admin_action(pause_kind: str | None) -> str | None:

@@ -3,6 +3,8 @@
 `probe(path)` runs ffprobe as an asyncio subprocess (the event loop never waits on it) and
 returns a `MediaInfo`. Each failure a user or admin can act on has its own error class with a
 message that says what to do: FFmpeg missing, unreadable input, no video stream, full disk.
+`verify_clip(path)` is the check a clip downloaded from Flow passes before it counts (whole,
+not cut off, of the length asked for); it raises the retryable `DownloadIncompleteError`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from bot.errors import FlowbotError
+from bot.errors import DownloadIncompleteError, FlowbotError
 
 
 class MediaError(FlowbotError):
@@ -192,3 +194,61 @@ def disk_full_error(path: Path, exc: OSError | None = None) -> DiskFullError:
 
 def is_enospc(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+
+
+# --- a clip downloaded from Flow, verified before it counts -----------------------------------
+CLIP_SECONDS = 8.0
+DURATION_TOLERANCE = 0.5
+MIN_BYTES = 20 * 1024  # a whole clip of a few seconds is far larger; smaller means cut off
+MAX_BYTES = 500 * 1024 * 1024
+
+
+async def ffprobe_packets(path: Path, ffprobe_bin: str = "ffprobe") -> dict:
+    """ffprobe's JSON for `path` (format + streams, packets counted); {} when unreadable.
+
+    `-count_packets` demuxes the whole file (no decoding, fast): a file cut short still shows
+    the full duration from its `moov` header, but fewer packets than the header lists.
+    """
+    proc = await asyncio.create_subprocess_exec(
+        ffprobe_bin, "-v", "error", "-count_packets", "-print_format", "json",
+        "-show_entries", "format=duration,size:stream=codec_type,nb_frames,nb_read_packets",
+        str(path), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        return {}
+    try:
+        return json.loads(out or b"{}")
+    except ValueError:
+        return {}
+
+
+async def verify_clip(path: Path, ffprobe_bin: str = "ffprobe",
+                      expected: float | None = CLIP_SECONDS) -> float:
+    """Raise `DownloadIncompleteError` unless `path` is a whole clip of `expected` seconds
+    (None: any length Flow makes, 2–20 s); returns its duration."""
+    size = path.stat().st_size if path.exists() else 0
+    if not MIN_BYTES <= size <= MAX_BYTES:
+        raise DownloadIncompleteError(f"downloaded file has {size} bytes")
+    info = await ffprobe_packets(path, ffprobe_bin)
+    streams = info.get("streams", [])
+    video = [s for s in streams if s.get("codec_type") == "video"]
+    if not video:
+        raise DownloadIncompleteError("downloaded file has no readable video stream")
+    for stream in streams:
+        listed, read = stream.get("nb_frames"), stream.get("nb_read_packets")
+        if listed and read and listed.isdigit() and read.isdigit() and int(read) < int(listed):
+            raise DownloadIncompleteError(
+                f"downloaded file is cut off ({read} of {listed} {stream['codec_type']} packets)"
+            )
+    try:
+        duration = float(info.get("format", {}).get("duration", "nan"))
+    except ValueError:
+        duration = float("nan")
+    if expected is None:
+        if not 2.0 <= duration <= 20.0:
+            raise DownloadIncompleteError(f"downloaded clip lasts {duration:.2f} s")
+    elif not abs(duration - expected) <= DURATION_TOLERANCE:
+        raise DownloadIncompleteError(
+            f"downloaded clip lasts {duration:.2f} s, not about {expected:g} s")
+    return duration

@@ -11,7 +11,7 @@ be in use. Adding a new temp-then-rename writer means adding its pattern here (a
 |---|---|
 | 4K upscale (`pipeline/upscale.py`), zip export (`pipeline/zipexport.py`), blob store (`storage/blobstore.py`) | `.NAME.XXXXXXXX.part` |
 | Flow download (`pipeline/flow/download.py`) | `.NAME.part` |
-| clip collection (`pipeline/stages.py`) | `NAME.part.mp4` |
+| clip collection (`pipeline/stages/collect.py`, `stages/fetch_1080.py`) | `NAME.part.mp4` |
 | contact sheet (`pipeline/contactsheet.py`: the sheet and its per-clip frames, beside the sheet) | `.NAME.XXXXXXXX.part`, `.NAME.XXXXXXXX.NNNN.part` |
 | intake download (`telegram/intake.py`) | `data/incoming/USER/HEX32.part` |
 | trace scrubbing (`pipeline/flow/session.py`) | `NAME.trace.tmp` |

@@ -1154,11 +1154,11 @@ _FIXED: list[str] = [
     N_("The finished video could not be downloaded from Flow."),
     N_("Downloading the clip from Flow failed; the bot will try again."),
     N_("failed"),
-    # Notes on delivered files (bot/pipeline/stages.py).
+    # Notes on delivered files (bot/pipeline/stages/events.py).
     N_("Flow's own 1080p upscale (free)."),
     N_("Flow's free 1080p never arrived for this clip, so this is our own upscale (from the 720p "
        "original)."),
-    # Admin alerts: what to do (bot/pipeline/stages.py, policy.ADMIN_ACTIONS, canary, loop).
+    # Admin alerts: what to do (bot/pipeline/stages/outcomes.py, policy.ADMIN_ACTIONS, canary, loop).
     N_("Look at the screenshot; update selectors/texts if Flow changed."),
     N_("Sign in to Flow again and send the new session with /login; the bot resumes by itself."),
     N_("Add credits or wait for the daily reset, then /resume."),

@@ -82,7 +82,10 @@ function home() {
     h("div", { class: "project-card-actions" },
       iconButton("edit", t("edit_project_title"), () => snack(t("not_simulated"))),
       iconButton("delete", t("delete_project"), () => snack(t("not_simulated"))))));
-  const fab = h("button", { type: "button", class: "new-project-button mdc-fab mdc-fab--extended", onclick: async () => {
+  // page_drift (Flow's next build): the button keeps its icon and name, not its class.
+  const fabClass = cfg.page_drift ? "create-project-fab mdc-fab mdc-fab--extended"
+    : "new-project-button mdc-fab mdc-fab--extended";
+  const fab = h("button", { type: "button", class: fabClass, onclick: async () => {
     const res = await rpc("Lm2sRd", { op: "new_project" });
     if (res.projectId) location.href = `/project/${res.projectId}`;
     else snack((res.error && res.error.message) || t("generic_error"));
@@ -245,8 +248,8 @@ function project(projectId) {
     } finally { watching = false; }
   }
 
-  /** The project is gone (a reset) or another variant plays: reload into what the server
-   * serves now (a 404 page, or the other UI). */
+  /** The project is gone (a reset) or the session expired: reload into what the server
+   * serves now (a 404 page, or /about). */
   function gone(res) {
     if (res.error && /^http_40[04]$/.test(res.error.reason || "")) { location.reload(); return true; }
     return false;
@@ -294,8 +297,7 @@ function project(projectId) {
   }
 
   // flowsim: an idle page (nothing to wait for) re-reads the listing every poll_ms, so an open
-  // page follows a reset, an expired session or a variant switch, and shows clips made
-  // elsewhere. `suspects`: ids to drop unless the listing still names them.
+  // page follows a reset or an expired session, and shows clips made elsewhere. `suspects`: ids to drop unless the listing still names them.
   async function relist(suspects = null) {
     const known = suspects || grid.mediaIds();
     const res = await rpc("Zzl0ze", W.listingRequest(projectId));

@@ -103,7 +103,8 @@ export function Composer({ projectId, onSubmitted }) {
         "aria-label": t("insufficient"), onclick: () => snack(t("insufficient_snack")) }, icon("warning"));
     } else {
       const disabled = !S.enabled || S.inflight;
-      ctl = h("flow-generate-icon-button", {}, h("button", {
+      // page_drift (Flow's next build): another wrapper; the button itself is unchanged.
+      ctl = h(cfg.page_drift ? "flow-submit-button" : "flow-generate-icon-button", {}, h("button", {
         type: "submit", class: "generate-icon-button mdc-icon-button", "aria-label": t("start_generation"),
         disabled, onclick: (ev) => { ev.preventDefault(); submit(ev.isTrusted); },
       }, icon("arrow_forward")));

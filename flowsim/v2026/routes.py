@@ -1,5 +1,5 @@
-"""flow2026 addresses: the app pages, `/about`, `/404?reason=project`, the batchexecute
-endpoint, media under `/fx-content/` and `/asb/`, and the 308s from the classic paths."""
+"""flow.google.com's addresses: the app pages, `/about`, `/404?reason=project`, the batchexecute
+endpoint, media under `/fx-content/` and `/asb/`, and the 308s from the retired classic paths."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from flowsim.sim import Sim
 from flowsim.v2026 import catalog, i18n_server, media, rpc, wire
 
 HERE = Path(__file__).resolve().parent.parent
-VARIANT = "flow2026"
+VARIANT = "flow2026"  # the boot data's label of the page (flowsim's one variant)
 UUID = r"[0-9a-fA-F-]{36}"
 DOWNLOAD_TYPES = {"270p": "image/gif", "720p": "video/mp4", "1080p": "video/mp4",
                   "4K": "video/mp4"}
@@ -30,22 +30,27 @@ def sim_of(request: web.Request) -> Sim:
     return request.app[SIM_KEY]
 
 
-def active(request: web.Request) -> bool:
-    """True while the simulator plays flow.google.com."""
-    return sim_of(request).config.variant == VARIANT
-
-
 def lang_of(request: web.Request) -> str:
     """The page language: `hl`, else Accept-Language, else English."""
     return i18n_server.pick_lang(request.query.get("hl"),
                                  request.headers.get("Accept-Language"))
 
 
-def classic_redirect(request: web.Request, target: str) -> None:
-    """The classic `/fx/tools/flow…` paths answer 308 to the new ones while flow2026 plays."""
-    if active(request):
-        query = f"?{request.query_string}" if request.query_string else ""
-        raise web.HTTPPermanentRedirect(target + query)
+def classic_redirect(request: web.Request, target: str) -> web.HTTPPermanentRedirect:
+    """The 308 a retired classic `/fx/tools/flow…` path answers with (the real site's since
+    September 2026): `target` on the new site, the query kept, signed in or not."""
+    query = f"?{request.query_string}" if request.query_string else ""
+    return web.HTTPPermanentRedirect(target + query)
+
+
+async def classic_home(request: web.Request) -> web.StreamResponse:
+    """`/fx/tools/flow[/]`: 308 to `/`."""
+    raise classic_redirect(request, "/")
+
+
+async def classic_project(request: web.Request) -> web.StreamResponse:
+    """`/fx/tools/flow/project/<id>`: 308 to `/project/<id>` (a 404 there when unknown)."""
+    raise classic_redirect(request, f"/project/{request.match_info['project_id']}")
 
 
 # ---- pages --------------------------------------------------------------------------------
@@ -96,18 +101,14 @@ def render_page(sim: Sim, lang: str, boot: dict, status: int = 200) -> web.Respo
 
 
 def require_page(request: web.Request) -> Sim:
-    """The simulator, if flow2026 plays and the visitor is signed in; redirects otherwise."""
-    if not active(request):
-        raise web.HTTPNotFound()
+    """The simulator, if the visitor is signed in; redirects to `/about` otherwise."""
     if not signed_in(request):
         raise web.HTTPFound("/about")
     return sim_of(request)
 
 
 async def home(request: web.Request) -> web.StreamResponse:
-    """`/`: the projects page (classic: the old app)."""
-    if not active(request):
-        raise web.HTTPFound("/fx/tools/flow")
+    """`/`: the projects page."""
     sim = require_page(request)
     lang = lang_of(request)
     return render_page(sim, lang, boot_data(sim, lang, "home"))
@@ -115,8 +116,6 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 async def about(request: web.Request) -> web.StreamResponse:
     """`/about`: the public landing page, where every signed-out visit ends."""
-    if not active(request):
-        raise web.HTTPNotFound()
     sim, lang = sim_of(request), lang_of(request)
     boot = boot_data(sim, lang, "about")
     boot["signInUrl"] = f"{SIGNIN_PATH}?continue=%2F"
@@ -200,10 +199,8 @@ async def page_404(request: web.Request) -> web.StreamResponse:
 
 # ---- the wire -----------------------------------------------------------------------------
 def session_401(request: web.Request) -> web.Response | None:
-    """What a page call (wire, download) gets without a session: 401 pointing to `/about`;
-    404 while another variant plays. None when the call may go on."""
-    if not active(request):
-        raise web.HTTPNotFound()
+    """What a page call (wire, download) gets without a session: 401 pointing to `/about`.
+    None when the call may go on."""
     if not signed_in(request):
         return web.json_response({"redirect": "/about"}, status=401)
     return None
@@ -354,8 +351,12 @@ async def download(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(app: web.Application) -> None:
-    """Mount the flow2026 addresses (they answer 404 while another variant plays)."""
+    """Mount flow.google.com's addresses, and the 308s of the retired classic ones."""
     r = app.router
+    r.add_get("/", home)
+    r.add_get("/fx/tools/flow", classic_home)
+    r.add_get("/fx/tools/flow/", classic_home)
+    r.add_get("/fx/tools/flow/project/{project_id}", classic_project)
     r.add_get("/about", about)
     r.add_get("/404", page_404)
     r.add_get(f"/project/{{project_id:{UUID}}}", project_page)

@@ -20,7 +20,6 @@ import pytest
 
 from bot.cli.batch import fingerprint, read_input
 from flowsim.control import SyncSimControl
-from tests.fixtures.catalogs import CLASSIC_MODELS, october_baseline, seed_learned
 from tests.fixtures.flowsim import app_url
 from tests.services.harness import make_frames
 
@@ -55,9 +54,9 @@ def test_read_input_errors_say_what_is_wrong(tmp_path, content, message):
         read_input(target, None)
 
 
-def _env(sim_url: str, session: Path, data: Path, variant: str) -> dict[str, str]:
+def _env(sim_url: str, session: Path, data: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOW_", "PATHS_", "UPSCALE_"))}
-    env.update(FLOW_BACKEND="browser", FLOW_BASE_URL=app_url(sim_url, variant),
+    env.update(FLOW_BACKEND="browser", FLOW_BASE_URL=app_url(sim_url),
                FLOW_ACCEPT_UPLOAD_TERMS="true",
                FLOW_SESSION_FILE=str(session), FLOW_POLL_INTERVAL_S="0.3", FLOW_STEP_TIMEOUT_S="8",
                PATHS_DATA_DIR=str(data), FLOW_RENDER_SLOTS="5", FLOW_SUBMIT_GAP_S="0")
@@ -95,24 +94,15 @@ def _run_with_kills(cmd: list[str], env: dict[str, str], kills: int, log_path: P
                               timeout=240).returncode
 
 
-# flowsim's default (the Flow users see today), and once on the classic UI.
-@pytest.mark.parametrize("variant", [
-    "flow2026", pytest.param("classic", marks=pytest.mark.flowsim_variant("classic"))])
-async def test_sigkill_at_random_moments_never_pays_twice(sim, sim_session_file, tmp_path,
-                                                          variant):
-    await sim.configure(landing=False, generation_seconds=3)
+async def test_sigkill_at_random_moments_never_pays_twice(sim, sim_session_file, tmp_path):
+    await sim.configure(generation_seconds=3)
     items, kills = 6, 10
     make_frames(tmp_path / "imgs", items)
     out, events = tmp_path / "out", tmp_path / "events.jsonl"
     cmd = [sys.executable, "-m", "bot", "--env-file", "/dev/null", "batch", str(tmp_path / "imgs"),
            "--prompt", "crash me", "--outputs", "1", "--out", str(out), "--events-log", str(events),
            "--quiet"]
-    env = _env(sim.base_url, sim_session_file, tmp_path / "data", variant)
-    if variant == "classic":
-        # The classic page offers Veo 3.1 - Fast and Quality only (Fast retired 2026-12-07 on the
-        # real Flow): the run's database holds that page's learned catalogue, and Fast is asked.
-        await seed_learned(out / "flowbot-batch.sqlite3", october_baseline(models=CLASSIC_MODELS))
-        env["FLOW_DEFAULT_MODEL"] = "Veo 3.1 - Fast"
+    env = _env(sim.base_url, sim_session_file, tmp_path / "data")
     final = await asyncio.to_thread(_run_with_kills, cmd, env, kills, tmp_path / "runs.log",
                                     sim.base_url)
     runs_log = (tmp_path / "runs.log").read_text()

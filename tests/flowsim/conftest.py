@@ -1,5 +1,5 @@
-"""Fixtures of the flow2026 server tests: the session simulator switched to flow2026 and an
-HTTP client carrying its sign-in cookie."""
+"""Fixtures of the flow2026 server tests: the session simulator (its submit reply at once) and
+an HTTP client carrying its sign-in cookie."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ async def cookie_http(sim):
 
 @pytest.fixture
 async def flow(sim, flowsim_url, cookie_http) -> Flow2026:
-    """The reset simulator playing flow2026, and a wire client for it."""
+    """The reset simulator, and a wire client for it."""
     # The real 4-5 s submit reply is tested on its own; the wire tests need speed.
-    await sim.configure(variant="flow2026", submit_reply_ms=0)
+    await sim.configure(submit_reply_ms=0)
     return Flow2026(cookie_http, flowsim_url)

@@ -5,7 +5,9 @@ in the tests themselves, where they are shown to fail."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import subprocess
 from pathlib import Path
 
 from PIL import Image
@@ -14,11 +16,22 @@ from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 WAIT_MS = 90_000  # a ceiling, not a target: renders crawl when other runs share the 2 cores
 
 # Fast page defaults for tests: short polls, short blank gap, no lag unless a test wants it.
-FAST = {"variant": "flow2026", "poll_ms": 300, "blank_gap_ms": [50, 100], "summary_lag_ms": 50,
+FAST = {"poll_ms": 300, "blank_gap_ms": [50, 100], "summary_lag_ms": 50,
         "model_rerender_ms": 100, "upload_store_seconds": 0.2,
         "submit_reply_ms": 200}
 # Every first-visit overlay off, for tests about something else.
 QUIET = {**FAST, "cookie_bar": "off", "agent_panel": False, "changelog": False}
+
+
+def ffprobe(path: Path) -> dict:
+    """Streams and format of a media file, as ffprobe reports them."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries",
+         "stream=codec_type,codec_name,width,height,r_frame_rate:format=duration",
+         "-of", "json", str(path)],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout)
 
 
 async def open_context(chromium: Browser, sim, *, locale: str | None = None,

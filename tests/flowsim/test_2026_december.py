@@ -21,7 +21,7 @@ from bot.pipeline.flow.ui import flow2026_wire as W
 from flowsim.v2026 import wire
 from tests.fixtures.flowsim import spawn_flowsim, stop_flowsim
 from tests.flowsim.flow2026 import Flow2026, png
-from tests.flowsim.pages import ffprobe
+from tests.flowsim.pages2026 import ffprobe
 from tests.flowsim.test_2026_pages import boot_of
 
 OMNI12_8S = "abra_v2_t2v_8s"  # Omni 1.2 Flash, text-to-video, 8 s, 720p, 16:9 (December's default)

@@ -1,5 +1,5 @@
-"""flow2026 lifecycle: `--variant flow2026` from the command line, the account and library
-surviving a restart with `--state-dir`, and `reset()` forgetting every flow2026 state."""
+"""flow2026 lifecycle: the account and library surviving a restart with `--state-dir` (the
+command line's `--plan` kept), and `reset()` forgetting every flow2026 state."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from tests.flowsim.flow2026 import Flow2026
 pytestmark = pytest.mark.flowsim_build("october")
 
 
-async def test_cli_variant_and_state_dir_keep_account_and_library(tmp_path):
-    args = ("--variant", "flow2026", "--state-dir", str(tmp_path / "state"), "--plan", "ultra")
+async def test_cli_state_dir_keeps_account_and_library(tmp_path):
+    args = ("--state-dir", str(tmp_path / "state"), "--plan", "ultra")
     proc, base = spawn_flowsim(*args, log_path=tmp_path / "flowsim.log")
     sim = SimControl(base)
     try:
@@ -25,7 +25,7 @@ async def test_cli_variant_and_state_dir_keep_account_and_library(tmp_path):
         cookies = {c["name"]: c["value"] for c in state["cookies"]}
         async with aiohttp.ClientSession(cookies=cookies) as http:
             async with http.get(f"{base}/", allow_redirects=False) as resp:
-                assert resp.status == 200  # flow2026 from the command line
+                assert resp.status == 200  # signed in by the saved cookie
             flow = Flow2026(http, base)
             project = await flow.new_project()
             media_id = await flow.ready_upload(project, "kept.png")
@@ -62,7 +62,7 @@ async def test_reset_forgets_every_flow2026_state(flow, sim, flowsim_url):
     assert (control.wire(), control.uploads(), control.downloads()) == ([], [], {})
     assert control.consent() == {"accepted": False, "required": True}
     assert control.config()["build"] == "december"  # reset: flowsim's own default again
-    await sim.configure(variant="flow2026", build="october")
+    await sim.configure(build="october")
     project = await flow.new_project()
     result = await flow.submit("YhhmEf", project, model_key="abra_t2v_4s_360p")
     assert isinstance(result, W.SubmitReply)  # the unusual lock is gone

@@ -10,7 +10,7 @@ import pytest
 
 from bot.pipeline.flow.ui import flow2026_wire as W
 from tests.flowsim.flow2026 import png
-from tests.flowsim.pages import ffprobe
+from tests.flowsim.pages2026 import ffprobe
 
 # Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
 # prices): pinned to it; December is flowsim's default (test_2026_december*.py).

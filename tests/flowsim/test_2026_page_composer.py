@@ -27,6 +27,7 @@ from tests.flowsim.pages2026 import (
     set_settings,
     submits,
     type_prompt,
+    wait_submits,
 )
 
 # Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and
@@ -267,3 +268,30 @@ async def test_price_renders_only_after_hovering_near_submit(chromium, sim, flow
     await expect(price).to_have_text("12 credits")
     await close_overlays(page)
     await context.close()
+
+
+async def test_page_drift_moves_the_markup_primary_selectors_name_not_the_fallbacks(
+        chromium, sim, flowsim_url):
+    """`page_drift`: Flow's next build of the page, for `flowbot flow check` and the canary.
+    The New project button loses its class, the submit button its wrapper element; the icons,
+    names and the submit type the registry's fallbacks name are still there, and they work."""
+    await sim.configure(**QUIET, page_drift=True)
+    context, page = await open_context(chromium, sim)
+    await page.goto(f"{flowsim_url}/")
+    await expect(page.locator("button.new-project-button")).to_have_count(0)
+    fab = page.locator("xpath=//button[.//mat-icon[normalize-space()='add']]"
+                       "[not(ancestor::flow-agent-panel)][not(ancestor::flow-prompt-box)]")
+    await expect(fab).to_have_count(1)
+    await fab.click()
+    await page.wait_for_url(re.compile(r".*/project/[0-9a-f-]{36}$"))
+    await expect(page.locator("flow-generate-icon-button")).to_have_count(0)
+    button = page.locator('flow-prompt-box button[type=submit]:has(mat-icon:text-is("arrow_forward"))')
+    await expect(button).to_have_count(1)
+    await expect(page.get_by_role("button", name="Start generation")).to_have_count(1)
+    await type_prompt(page, "a drifted page, same product")
+    await expect(button).to_be_enabled()
+    await button.click()
+    [sent] = await wait_submits(sim, 1)
+    assert sent["refused"] is None and sent["trusted"] is not False
+    await context.close()
+

@@ -12,10 +12,10 @@ import pytest
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import expect
 
-from tests.flowsim.pages import ffprobe
 from tests.flowsim.pages2026 import (
     QUIET,
     WAIT_MS,
+    ffprobe,
     generate_button,
     new_project,
     open_context,

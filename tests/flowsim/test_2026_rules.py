@@ -130,5 +130,4 @@ async def test_a_late_submit_reply_is_already_billed(flow, sim):
 
 async def test_the_submit_reply_comes_late_by_default(sim):
     # FLOW_2026 §7 (H): the reply arrives 4-5 s after the click; fast tests opt out by name.
-    await sim.configure(variant="flow2026")
     assert 4000 <= (await sim.config())["submit_reply_ms"] <= 5000

@@ -270,7 +270,6 @@ async def test_boot_keys_follow_the_real_grammar(flow, sim, flowsim_url, cookie_
 
 
 async def test_without_a_session_the_wire_answers_401_to_about(sim, flowsim_url):
-    await sim.configure(variant="flow2026")
     async with aiohttp.ClientSession() as anonymous:
         client = Flow2026(anonymous, flowsim_url)
         status, text = await client.raw("jwpduf", await client.body("jwpduf", [None, None, []],

@@ -23,13 +23,13 @@ from tests.services.harness import make_settings
 ADMIN, ANN, BOB, STRANGER = 1001, 2002, 2003, 9009
 
 
-def bot_settings(tg: FakeTelegram, data_dir: Path, flow_url: str | None = None, *,
-                 variant: str = "flow2026", **telegram: Any) -> Settings:
+def bot_settings(tg: FakeTelegram, data_dir: Path, flow_url: str | None = None,
+                 **telegram: Any) -> Settings:
     """Test settings: the fake server as the Bot API base URL, one admin, two allowed users;
-    Flow is `flow_url` serving `variant` (flowsim's default unless a test pins one)."""
+    Flow is the simulator at `flow_url`."""
     for uid, name in ((ADMIN, "Ada"), (ANN, "Ann"), (BOB, "Bob")):
         tg.user(uid, name)
-    settings = make_settings(data_dir, flow_url, variant=variant)
+    settings = make_settings(data_dir, flow_url)
     values: dict[str, Any] = dict(bot_token=tg.token, api_base_url=tg.base_url, local_mode=tg.local_mode,
                                   admin_ids=[ADMIN], allowed_user_ids=[ANN, BOB],
                                   progress_edit_interval_s=0.3,

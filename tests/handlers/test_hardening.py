@@ -175,7 +175,6 @@ async def test_downloaded_images_are_deleted_when_their_data_dies(telegram, tmp_
 
 async def test_long_stored_texts_keep_every_reply_within_telegram_limits(
         telegram, sim, chromium, sim_session_file, tmp_path):
-    await sim.configure(landing=False)
     settings = bot_settings(telegram, tmp_path / "data", sim.base_url)
     flow = PlaywrightFlowClient(settings.flow, sim_session_file, SystemClock(),
                                 tmp_path / "data" / "artifacts", browser=chromium)

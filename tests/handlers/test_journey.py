@@ -7,8 +7,6 @@ from __future__ import annotations
 import io
 import zipfile
 
-import pytest
-
 from bot.clock import SystemClock
 from bot.pipeline.flow.client import PlaywrightFlowClient
 from tests.handlers.harness import ANN, bot_settings, image_bytes, last_with, running_bot
@@ -16,18 +14,8 @@ from tests.handlers.harness import ANN, bot_settings, image_bytes, last_with, ru
 PIPELINE = {"tick_s": 0.3, "session_check_s": 0.5}
 
 
-# flowsim's default (the Flow users see today), and once on the classic UI.
-@pytest.mark.parametrize("variant", [
-    "flow2026", pytest.param("classic", marks=pytest.mark.flowsim_variant("classic"))])
-async def test_album_to_4k_and_zip(telegram, sim, chromium, sim_session_file, tmp_path, variant,
-                                   request):
-    await sim.configure(landing=False)
-    settings = bot_settings(telegram, tmp_path / "data", sim.base_url, variant=variant)
-    if variant == "classic":
-        # The classic page offers Veo 3.1 - Fast and Quality only (Fast retired 2026-12-07 on
-        # the real Flow): its catalogue and the model are pinned explicitly.
-        request.getfixturevalue("october_catalog")
-        settings.flow.default_model = "Veo 3.1 - Fast"
+async def test_album_to_4k_and_zip(telegram, sim, chromium, sim_session_file, tmp_path):
+    settings = bot_settings(telegram, tmp_path / "data", sim.base_url)
     settings.upscale.preset = "fast"
     flow = PlaywrightFlowClient(settings.flow, sim_session_file, SystemClock(),
                                 tmp_path / "data" / "artifacts", browser=chromium)

@@ -90,7 +90,6 @@ async def test_fake_bot_api_refuses_a_malformed_menu_language(telegram, tg_bot):
 
 @pytest.mark.parametrize("lang", sorted(JOURNEY))
 async def test_journey_in_each_language(lang, telegram, sim, chromium, sim_session_file, tmp_path):
-    await sim.configure(landing=False)
     words = JOURNEY[lang]
     telegram.user(ANN, "Ann", language_code=lang)
     settings = bot_settings(telegram, tmp_path / "data", sim.base_url)

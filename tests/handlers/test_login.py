@@ -16,7 +16,6 @@ from tests.handlers.harness import ADMIN, ANN, bot_settings, image_bytes, last_w
 
 async def test_login_with_storage_state(telegram, sim, chromium, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
-    await sim.configure(landing=False)
     settings = bot_settings(telegram, tmp_path / "data", sim.base_url)
     session_file = settings.session_file
     good = await sim.storage_state()
@@ -65,7 +64,6 @@ async def test_login_with_storage_state(telegram, sim, chromium, tmp_path, caplo
 
 async def test_expired_session_alert_then_cookies_export_login_resumes_the_batch(
         telegram, sim, chromium, tmp_path):
-    await sim.configure(landing=False)
     settings = bot_settings(telegram, tmp_path / "data", sim.base_url)
     good = await sim.storage_state()
     stale = json.loads(json.dumps(good))

@@ -9,7 +9,6 @@ from tests.handlers.harness import ANN, bot_settings, image_bytes, last_with, ru
 
 
 async def test_failed_item_retry_with_confirmation(telegram, sim, chromium, sim_session_file, tmp_path):
-    await sim.configure(landing=False)
     await sim.fail_next(1, "something_wrong", at_percent=20)
     settings = bot_settings(telegram, tmp_path / "data", sim.base_url)
     settings.flow.transient_max_retries = 0  # fail for good at once: the user decides

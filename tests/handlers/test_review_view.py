@@ -356,7 +356,6 @@ async def test_the_real_pipeline_on_flowsim_fills_the_view(telegram, sim, chromi
     from bot.clock import SystemClock
     from bot.pipeline.flow.client import PlaywrightFlowClient
 
-    await sim.configure(landing=False)
     settings = bot_settings(telegram, tmp_path / "data", sim.base_url, review_mode="view")
     flow = PlaywrightFlowClient(settings.flow, sim_session_file, SystemClock(),
                                 tmp_path / "data" / "artifacts", browser=chromium)

@@ -17,7 +17,6 @@ pytestmark = pytest.mark.flowsim_build("december")
 
 
 async def test_session_learns_decembers_models_from_the_page(telegram, sim, chromium, tmp_path):
-    await sim.configure(landing=False)
     settings = bot_settings(telegram, tmp_path / "data", sim.base_url)
     settings.session_file.parent.mkdir(parents=True, exist_ok=True)
     settings.session_file.write_text(json.dumps(await sim.storage_state()))

@@ -55,7 +55,6 @@ async def test_stale_status_display_cancel_from_the_chooser_redraws_the_card(tel
 
 async def test_stale_status_display_card_and_progress_follow_the_pipeline_to_the_end(
         telegram, sim, chromium, sim_session_file, tmp_path):
-    await sim.configure(landing=False)
     settings = bot_settings(telegram, tmp_path / "data", sim.base_url)
     flow = PlaywrightFlowClient(settings.flow, sim_session_file, SystemClock(),
                                 tmp_path / "data" / "artifacts", browser=chromium)

@@ -15,6 +15,7 @@ from bot.services.batches import BatchService, NewItem
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.queue import TaskQueue
+from tests.pipeline.flow.flow2026 import QUIET
 from tests.services.harness import (
     RecordingNotifier,
     eventually,
@@ -23,9 +24,10 @@ from tests.services.harness import (
     running_pipeline,
 )
 
-# The classic UI and its drifted feb2026 build (flowsim serves flow2026 by default).
-# The classic build offers Veo 3.1 - Fast (retired 2026-12-07): its learned catalogue is pinned.
-pytestmark = [pytest.mark.flowsim_variant("classic"), pytest.mark.usefixtures("october_catalog")]
+# Flow's next build of the page (`page_drift`) stands in for drift the driver survives. The
+# batches use Veo 3.1 - Fast (retired 2026-12-07; flowsim plays the October build here): its
+# learned catalogue is pinned.
+pytestmark = pytest.mark.usefixtures("october_catalog")
 USER, CHAT = 101, 202
 
 
@@ -41,10 +43,10 @@ async def paused(db) -> dict | None:
     return await repo.kv_read(db, repo.KV_PAUSE)
 
 
-async def test_batch_on_drifted_variant_pauses_before_any_submission(
+async def test_batch_on_a_drifted_page_pauses_before_any_submission(
         sim, chromium, sim_session_file, tmp_path):
-    await sim.configure(landing=False, variant="feb2026")
-    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
+    await sim.configure(**QUIET, page_drift=True)
+    settings = make_settings(tmp_path / "data", sim.base_url)
     notifier = RecordingNotifier()
     frames = make_frames(tmp_path / "frames", 2)
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
@@ -61,7 +63,7 @@ async def test_batch_on_drifted_variant_pauses_before_any_submission(
     [alert] = notifier.of("admin_alert")
     assert alert.kind == "drift" and "paused before spending" in alert.text
     # The element and the selector that failed, as in `flowbot flow check`'s DRIFT line.
-    assert "prompt (project): fallback" in alert.text and "settings_button" in alert.text
+    assert "submit (project): fallback" in alert.text and "new_project (home)" in alert.text
     assert "/resume" in alert.action
     assert alert.screenshot is not None and alert.screenshot.exists()
     assert alert.screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -69,8 +71,8 @@ async def test_batch_on_drifted_variant_pauses_before_any_submission(
 
 async def test_lenient_canary_warns_once_and_the_batch_runs(sim, chromium, sim_session_file, tmp_path):
     # FLOW_CANARY_STRICT=false: drift the driver survives is reported, spending goes on.
-    await sim.configure(landing=False, variant="feb2026", generation_seconds=2)
-    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic", canary_strict=False)
+    await sim.configure(**QUIET, page_drift=True, generation_seconds=2)
+    settings = make_settings(tmp_path / "data", sim.base_url, canary_strict=False)
     notifier = RecordingNotifier()
     frames = make_frames(tmp_path / "frames", 1)
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
@@ -86,17 +88,17 @@ async def test_lenient_canary_warns_once_and_the_batch_runs(sim, chromium, sim_s
     # driver's own project instead of making one more.
     assert counters["projects"] == 2
     warnings = notifier.of("admin_alert")
-    # Each drift is told once: the second check also saw the tiles' download controls, whose
-    # drift is new, so it may add one warning, never repeat the first.
+    # Each drift is told once: the second check, on the driver's own project, sees another set
+    # (no home page, the tiles' controls), so it may add one warning, never repeat the first.
     assert 1 <= len(warnings) <= 2 and {a.kind for a in warnings} == {"drift_warning"}
     assert len({a.text for a in warnings}) == len(warnings)
-    assert "prompt (project): fallback" in warnings[0].text
+    assert "submit (project): fallback" in warnings[0].text
 
 
 async def test_clean_page_is_checked_before_the_first_submission_of_each_batch(
         sim, chromium, sim_session_file, tmp_path):
-    await sim.configure(landing=False, generation_seconds=2)
-    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
+    await sim.configure(**QUIET, generation_seconds=2)
+    settings = make_settings(tmp_path / "data", sim.base_url)
     notifier = RecordingNotifier()
     frames = make_frames(tmp_path / "frames", 2)
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
@@ -132,9 +134,9 @@ async def admin_tasks(db) -> list[str]:
 
 
 async def test_daily_check_runs_again_after_a_day_while_idle(sim, chromium, sim_session_file, tmp_path):
-    await sim.configure(landing=False)
+    await sim.configure(**QUIET)
     clock = FakeClock()
-    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
+    settings = make_settings(tmp_path / "data", sim.base_url)
     can, db, client = await canary_on(settings, sim_session_file, chromium, tmp_path, clock)
     try:
         await can.tick()
@@ -157,8 +159,10 @@ async def test_daily_check_runs_again_after_a_day_while_idle(sim, chromium, sim_
 async def test_missing_elements_pause_even_a_lenient_canary_and_name_the_selectors(
         sim, chromium, sim_session_file, tmp_path, flowsim_url):
     # A page without any of the controls (Flow's "not found" page stands in for a redesign).
-    url = f"{flowsim_url}/fx/tools/flow/project/00000000-0000-0000-0000-000000000000"
-    settings = make_settings(tmp_path / "data", None, base_url=url, canary_strict=False)
+    await sim.configure(**QUIET)
+    url = f"{flowsim_url}/project/00000000-0000-0000-0000-000000000000"
+    settings = make_settings(tmp_path / "data", None, base_url=url, canary_strict=False,
+                             step_timeout_s=3.0)
     can, db, client = await canary_on(settings, sim_session_file, chromium, tmp_path, FakeClock())
     try:
         assert await can.run_now() == "broken"
@@ -178,7 +182,7 @@ async def test_missing_elements_pause_even_a_lenient_canary_and_name_the_selecto
 async def test_a_check_that_keeps_crashing_pauses_after_three_tries(
         chromium, sim_session_file, tmp_path):
     clock = FakeClock()
-    settings = make_settings(tmp_path / "data", None, base_url="http://127.0.0.1:9/fx/tools/flow",
+    settings = make_settings(tmp_path / "data", None, base_url="http://127.0.0.1:9/",
                              step_timeout_s=3.0)
     can, db, client = await canary_on(settings, sim_session_file, chromium, tmp_path, clock)
     try:
@@ -196,12 +200,8 @@ async def test_a_check_that_keeps_crashing_pauses_after_three_tries(
     assert "failed 3 times in a row" in alert
 
 
-async def test_canary_never_pauses_a_2026_page_for_the_classic_registrys_sake(
+async def test_a_clean_page_checked_on_its_own_is_ok_and_pauses_nothing(
         sim, chromium, sim_session_file, tmp_path, flowsim_url):
-    """Regression: the checker judged flow.google.com's page with the classic registry, found
-    the comboboxes "missing" and paused every batch on the new UI."""
-    from tests.pipeline.flow.flow2026 import QUIET
-
     await sim.configure(**QUIET)
     settings = make_settings(tmp_path / "data", None, base_url=f"{flowsim_url}/")
     can, db, client = await canary_on(settings, sim_session_file, chromium, tmp_path, FakeClock())
@@ -212,7 +212,7 @@ async def test_canary_never_pauses_a_2026_page_for_the_classic_registrys_sake(
     finally:
         await client.close()
         await db.close()
-    assert status in ("ok", "unsupported"), state  # "ok" once check.py covers flow2026
+    assert status == "ok", state
     assert pause is None and state.get("ok_at") is not None
     assert (await sim.counters())["submissions"] == 0
 
@@ -222,8 +222,8 @@ async def test_a_submit_claimed_without_the_look_before_is_still_checked(
     """Regression: the canary's look for a ready submit came before the claim, so a submit the
     claim took another way (here: a dead worker's expired lease, never seen by the look) went
     out without any check."""
-    await sim.configure(landing=False, variant="feb2026")
-    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
+    await sim.configure(**QUIET, page_drift=True)
+    settings = make_settings(tmp_path / "data", sim.base_url)
     notifier = RecordingNotifier()
     [frame] = make_frames(tmp_path / "frames", 1)
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:

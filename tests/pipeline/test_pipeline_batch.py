@@ -24,7 +24,6 @@ def ffprobe_ok(path) -> bool:
 
 
 async def test_small_batch_all_done(sim, chromium, sim_session_file, tmp_path):
-    await sim.configure(landing=False)
     settings = make_settings(tmp_path / "data", sim.base_url)
     notifier = RecordingNotifier()
     frames = make_frames(tmp_path / "frames", 3)
@@ -52,7 +51,7 @@ async def test_render_slot_budget_is_never_exceeded(sim, chromium, sim_session_f
     # flowsim would take 5 renders at once; our budget is 3, and it must be what limits us.
     # Renders outlast the submits (a quick reply, 6 s renders): the timing at which queue-ahead
     # once filled Flow's queue past the budget and Flow started 4-5 of them at once.
-    await sim.configure(landing=False, generation_seconds=6, submit_reply_ms=300)
+    await sim.configure(generation_seconds=6, submit_reply_ms=300)
     settings = make_settings(tmp_path / "data", sim.base_url, render_slots=3)
     notifier = RecordingNotifier()
     frames = make_frames(tmp_path / "frames", 7)
@@ -78,7 +77,7 @@ async def test_reconcile_never_takes_tiles_of_another_item_with_the_same_prompt(
     from bot.pipeline import stages
     from bot.storage import repo
 
-    await sim.configure(landing=False, generation_seconds=3)
+    await sim.configure(generation_seconds=3)
     settings = make_settings(tmp_path / "data", sim.base_url)
     frames = make_frames(tmp_path / "frames", 2)
     async with running_pipeline(settings, sim_session_file, RecordingNotifier(),

@@ -26,7 +26,7 @@ USER, CHAT = 7, 70
 
 async def test_a_retired_model_met_on_the_page_is_held_learned_and_switched_in_one_tap(
         sim, chromium, sim_session_file, tmp_path, october_catalog):
-    await sim.configure(landing=False, generation_seconds=2)
+    await sim.configure(generation_seconds=2)
     settings = make_settings(tmp_path / "data", sim.base_url)
     notifier = RecordingNotifier()
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:

@@ -38,7 +38,6 @@ async def _batch(pipe, settings, frames, outputs=1, prompt="scene"):
 
 
 async def test_ten_items_with_a_scripted_mix_of_failures(sim, chromium, sim_session_file, tmp_path):
-    await sim.configure(landing=False)
     # The first five tiles fail with retryable texts (one each on items 1-5, the first five
     # submitted); the next three with content refusals, which end whichever item they hit.
     # Whatever the order, that is 5 retries and 3 final failures: 15 submissions, 7 done.
@@ -73,7 +72,6 @@ async def test_ten_items_with_a_scripted_mix_of_failures(sim, chromium, sim_sess
 
 async def test_retry_budgets_run_out_and_unknown_texts_alert_admins(sim, chromium, sim_session_file,
                                                                      tmp_path):
-    await sim.configure(landing=False)
     settings = make_settings(tmp_path / "data", sim.base_url, transient_max_retries=2)
     notifier = RecordingNotifier()
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
@@ -97,7 +95,7 @@ async def test_retry_budgets_run_out_and_unknown_texts_alert_admins(sim, chromiu
 
 
 async def test_session_expiry_pauses_alerts_and_resumes(sim, chromium, sim_session_file, tmp_path):
-    await sim.configure(landing=False, generation_seconds=3)
+    await sim.configure(generation_seconds=3)
     settings = make_settings(tmp_path / "data", sim.base_url)
     notifier = RecordingNotifier()
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
@@ -133,7 +131,7 @@ async def test_pipeline_session_check_notes_the_plan_the_page_shows(sim, chromiu
     (while paused for an expired session) notes it too."""
     from bot.storage import repo
 
-    await sim.configure(variant="flow2026", plan="ultra", landing=False)
+    await sim.configure(plan="ultra")
     settings = make_settings(tmp_path / "data", sim.base_url)
     assert settings.flow.plan == "pro"
     notifier = RecordingNotifier()

@@ -25,7 +25,7 @@ from bot.errors import (
 )
 from bot.pipeline import policy, slots
 from bot.pipeline.flow.classify import classify_failure
-from bot.pipeline.stages import _prompt_key
+from bot.pipeline.stages.submit import _prompt_key
 from bot.storage import repo
 from bot.storage.migrations import MIGRATIONS, _statements
 
@@ -153,7 +153,7 @@ def test_flows_own_queue_adds_room_beyond_the_render_slots(conn):
     state = slots.snapshot_sync(conn, FLOW, now, queue_room=4)
     assert (state.free, state.room) == (0, 3)
     assert state.fits(2, now) and not state.fits(4, now)
-    assert not slots.snapshot_sync(conn, FLOW, now).fits(1, now)  # no queue (classic)
+    assert not slots.snapshot_sync(conn, FLOW, now).fits(1, now)  # no queue room (before the first page)
 
 
 def test_render_budget_below_flows_own_slots_gets_no_queue_ahead(conn):

@@ -32,21 +32,19 @@ from bot.storage.queue import TaskQueue
 from tests.fixtures.flowsim import app_url
 
 
-def make_settings(data_dir: Path, flow_url: str | None = None, *, variant: str = "flow2026",
-                  **flow: Any) -> Settings:
+def make_settings(data_dir: Path, flow_url: str | None = None, **flow: Any) -> Settings:
     """Settings for tests: nothing read from .env; fast polls and short retry waits; the app
-    URL of `flow_url` serving `variant` (flowsim's default, flow2026, unless a test pins one),
-    whose rights dialog the driver accepts at the first upload as an admin would let it."""
+    URL of the simulator at `flow_url`, whose rights dialog the driver accepts at the first
+    upload as an admin would let it."""
     values: dict[str, Any] = dict(step_timeout_s=8.0, poll_interval_s=0.3, high_demand_wait_s=0.5,
                                   rate_limit_backoff_s=1.0, render_slots=5, backend="simulator",
-                                  sim_generation_seconds=3.0, sim_variant=variant,
-                                  accept_upload_terms=variant == "flow2026",
+                                  sim_generation_seconds=3.0, accept_upload_terms=True,
                                   unusual_activity_wait_s=0.2,
                                   # Pacing has its own tests; elsewhere it would only slow
                                   # every submit by FLOW_SUBMIT_GAP_S.
                                   submit_gap_s=0.0)
     if flow_url:
-        values["base_url"] = app_url(flow_url, variant)
+        values["base_url"] = app_url(flow_url)
     values.update(flow)
     return Settings(
         telegram=TelegramSettings(_env_file=None, progress_edit_interval_s=0.0),  # type: ignore[call-arg]

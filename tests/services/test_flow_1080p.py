@@ -17,20 +17,23 @@ pytestmark = pytest.mark.usefixtures("october_catalog")
 USER = 5
 
 
-@pytest.mark.flowsim_variant("classic")
 async def test_flow_1080p_that_never_arrives_falls_back_to_our_upscale_and_says_so(
         sim, chromium, sim_session_file, tmp_path):
-    # The classic page's 1080p is never driven: the driver reports upscale_timeout at once,
-    # exactly what a 1080p that never renders looks like to the pipeline.
-    await sim.configure(landing=False, generation_seconds=2)
-    settings = make_settings(tmp_path / "data", sim.base_url, variant="classic")
+    from tests.pipeline.flow.flow2026 import QUIET
+
+    # Flow's 1080p never renders (upscale_1080_seconds < 0): the driver gives up after
+    # FLOW_UPSCALE_1080_TIMEOUT_S and reports upscale_timeout.
+    await sim.configure(**QUIET, generation_seconds=2, upscale_1080_seconds=-1)
+    settings = make_settings(tmp_path / "data", sim.base_url, step_timeout_s=15.0,
+                             upscale_1080_timeout_s=3.0)
+    if "canary" in type(settings.flow).model_fields:
+        settings.flow.canary = False  # the drift canary has its own tests
     notifier = RecordingNotifier()
     frames = make_frames(tmp_path / "f", 1, size=(720, 1280))
     async with running_pipeline(settings, sim_session_file, notifier, browser=chromium) as pipe:
         svc = BatchService(pipe.db, pipe.queue, settings, SystemClock(), settings.paths.data_dir)
         batch_id = await svc.create_batch(USER, 9, [NewItem(frames[0], "a lantern in the fog")],
-                                          aspect="9:16", outputs=1,
-                                          model="Veo 3.1 - Fast")  # the classic page's model
+                                          aspect="9:16", outputs=1, model="Veo 3.1 - Fast")
         await svc.start(batch_id, USER)
         assert await pipe.wait_batch(batch_id, timeout=120) == "done"
         [clip] = (await svc.get(batch_id)).clips

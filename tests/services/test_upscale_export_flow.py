@@ -18,7 +18,7 @@ USER = 5
 
 
 async def test_select_upscale_twice_and_zip(sim, chromium, sim_session_file, tmp_path):
-    await sim.configure(landing=False, generation_seconds=2)
+    await sim.configure(generation_seconds=2)
     settings = make_settings(tmp_path / "data", sim.base_url)
     notifier = RecordingNotifier()
     frames = make_frames(tmp_path / "f", 1, size=(1280, 720))

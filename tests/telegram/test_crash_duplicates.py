@@ -15,7 +15,7 @@ from tests.telegram.serve_proc import descendants, idle, kill_all, serve_env, st
 
 
 async def test_crash_repeats_at_most_one_preview_message(telegram, sim, sim_session_file, tmp_path):
-    await sim.configure(landing=False, generation_seconds=3)
+    await sim.configure(generation_seconds=3)
     env = serve_env(telegram, tmp_path / "data", FLOW_BACKEND="browser",
                     FLOW_BASE_URL=f"{sim.base_url}/", FLOW_ACCEPT_UPLOAD_TERMS="true",
                     FLOW_SESSION_FILE=str(sim_session_file), FLOW_DEFAULT_OUTPUTS="2")

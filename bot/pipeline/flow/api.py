@@ -52,7 +52,7 @@ class FlowHandle:
     optional fields are the proof of what was billed, read from the page's submit request
     (`kind`: t2v/i2v/interpolation, `frame_media_ids`: start [, end] frame media ids,
     `model_key`, `duration` in seconds, `count` of outputs, `credits` quoted before the click).
-    They stay None on the classic UI and on handles stored before they existed.
+    They stay None on handles stored without them (older drivers, rows from before they existed).
     """
 
     project_url: str
@@ -71,7 +71,7 @@ class FlowHandle:
         return json.dumps(asdict(self))
 
     def billed(self) -> dict:
-        """The proof of what was billed, as a JSON-able dict (empty on the classic UI)."""
+        """The proof of what was billed, as a JSON-able dict (empty on handles stored without it)."""
         if self.kind is None:
             return {}
         return {"kind": self.kind, "frame_media_ids": list(self.frame_media_ids),

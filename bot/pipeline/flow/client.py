@@ -7,8 +7,9 @@ lock when the handle's tiles are on screen. Only when they are not (virtualised 
 project, a restarted browser) does it take the lock to scroll, reload or navigate.
 
 Everything that touches the page belongs to the UI generation (`bot/pipeline/flow/ui/`), detected
-on the first page the client opens (`FLOW_UI=auto`) or forced (`classic` / `flow2026`). The
-client itself is the same for every generation: lock, ledger, reattach, evidence, the wire.
+on the first page the client opens (`FLOW_UI=auto`) or forced (`flow2026`, the one living
+generation). The client itself is the same for every generation: lock, ledger, reattach,
+evidence, the wire.
 
 Each locked operation records a Playwright trace chunk; the chunk is saved with a screenshot only
 when the operation ends in a page state we do not understand (`UnknownPageStateError`).
@@ -36,9 +37,8 @@ from bot.pipeline.flow import ui as generations
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest, SessionInfo, TileStatus
 from bot.pipeline.flow.ledger import Ledger, upload_key
 from bot.pipeline.flow.locate import NotFound
-from bot.pipeline.flow.selectors import SIGNIN_URL_MARK
 from bot.pipeline.flow.session import BrowserSession
-from bot.pipeline.flow.ui import PageTurn, UiGeneration
+from bot.pipeline.flow.ui import SIGNIN_URL_MARK, PageTurn, UiGeneration
 from bot.pipeline.flow.wire import Wire
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class PlaywrightFlowClient:
 
     @property
     def ui_name(self) -> str | None:
-        """The UI generation in use ("classic" / "flow2026"), None before the first page."""
+        """The UI generation in use ("flow2026"), None before the first page."""
         return self._ui.name if self._ui else None
 
     @property
@@ -139,9 +139,7 @@ class PlaywrightFlowClient:
         return self._ui
 
     def _url(self, url: str) -> str:
-        """A navigation URL: the UI language is pinned there (`hl=`; the classic UI ignores it)."""
-        if self.settings.ui == "classic":
-            return url
+        """A navigation URL: the UI language is pinned there (`hl=`)."""
         return generations.pin_language(url, self.settings.ui_lang)
 
     async def _ui_for(self, page: Page) -> UiGeneration:
@@ -437,8 +435,8 @@ class PlaywrightFlowClient:
         """Flow's own `Retry` on a failed tile (same project and frame; billed again).
 
         Returns the handle of the new tile(s), to be recorded like a submission. Raises
-        `RetryableFlowError(code="retry_unavailable")` when the UI cannot (classic, or the tile
-        is not found failed): submit the item again instead.
+        `RetryableFlowError(code="retry_unavailable")` when the UI cannot (the tile is not
+        found failed, say): submit the item again instead.
         """
         async with self._lock:
             return await self._guard("retry", lambda: self._retry(handle, tile_id))

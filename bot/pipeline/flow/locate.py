@@ -1,4 +1,6 @@
-"""Resolve registry entries (`selectors.py`) to Playwright locators, trying fallbacks in order.
+"""SELECTORS ARE DATA: a registry maps each UI element to ordered fallbacks (`Sel`); this module
+resolves them to Playwright locators, trying the fallbacks in order. The living registry is
+`ui/flow2026_selectors.py` (the default wherever no registry is passed).
 
 `find()` polls every fallback with a cheap `count()` (no auto-wait per alternative) until one
 has a visible match or the deadline passes, so a missing primary selector costs one round-trip,
@@ -13,16 +15,66 @@ import logging
 import re
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
-
-from bot.pipeline.flow.selectors import SELECTORS, Sel
 
 log = logging.getLogger(__name__)
 _warned: set[tuple[str, int]] = set()
 
 Scope = Page | Locator
+Kind = Literal["role", "css", "icon", "text"]
+
+
+@dataclass(frozen=True)
+class Sel:
+    """One way to find an element.
+
+    kind "role": `role` + `name` regex; "css": a CSS (or `xpath=`) selector in `value`; "icon":
+    a button-like element containing the ligature `value` (a `mat-icon` or `i.google-symbols`);
+    "text": an element whose text matches regex `value`. `has` narrows any kind to elements
+    whose text matches that regex (for comboboxes, which have no accessible name from their
+    content).
+    """
+
+    kind: Kind
+    value: str = ""
+    role: str = ""
+    name: str = ""
+    has: str = ""
+
+    def describe(self) -> str:
+        base = f"role={self.role} name=/{self.name}/" if self.kind == "role" else f"{self.kind}={self.value}"
+        return base + (f" has-text=/{self.has}/" if self.has else "")
+
+
+def role(role_: str, name: str = "", *, has: str = "") -> Sel:
+    return Sel("role", role=role_, name=name, has=has)
+
+
+def css(value: str, *, has: str = "") -> Sel:
+    return Sel("css", value, has=has)
+
+
+def icon(ligature: str) -> Sel:
+    return Sel("icon", ligature)
+
+
+def text(pattern: str) -> Sel:
+    return Sel("text", pattern)
+
+
+Registry = dict[str, list[Sel]]
+
+
+def _registry(registry: Registry | None) -> Registry:
+    """`registry`, or the living UI's own (flow.google.com) when none is given."""
+    if registry is not None:
+        return registry
+    from bot.pipeline.flow.ui.flow2026_selectors import SELECTORS
+
+    return SELECTORS
 
 
 class NotFound(LookupError):
@@ -85,9 +137,9 @@ async def _pass(scope: Scope, key: str, sels, visible: bool) -> Match | None:
 
 async def probe(scope: Scope, key: str, *, visible: bool = True,
                 registry: dict[str, list[Sel]] | None = None) -> Match | None:
-    """One pass over the fallbacks of `key` (in `registry`, default the classic one); the first
+    """One pass over the fallbacks of `key` (in `registry`, default the living UI's); the first
     that matches now, or None."""
-    sels = list(enumerate((registry or SELECTORS)[key]))
+    sels = list(enumerate(_registry(registry)[key]))
     match = await _pass(scope, key, sels, visible)
     if match is not None and match.index:
         # The page may have rendered between two alternatives: ask the better ones again
@@ -130,7 +182,7 @@ async def clear_popups(scope: Scope, rounds: int = 3,
     closed = 0
     for _ in range(rounds):
         candidates: list[Locator] = []
-        for sel in (registry or SELECTORS).get("popup_dismiss", []):
+        for sel in _registry(registry).get("popup_dismiss", []):
             loc = build(scope, sel).filter(visible=True)
             try:
                 candidates += [loc.nth(i) for i in range(min(await loc.count(), 4))]

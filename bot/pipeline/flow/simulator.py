@@ -24,12 +24,11 @@ from bot.pipeline.flow.session import write_private
 
 log = logging.getLogger(__name__)
 _LISTENING = re.compile(r"listening on (http://\S+)")
-APP_PATH = "/fx/tools/flow"  # the classic (and feb2026) app; flow2026 lives at the root
 
 
-def app_url(root: str, variant: str) -> str:
-    """The Flow app URL the driver opens on a simulator at `root` serving `variant`."""
-    return root + "/" if variant == "flow2026" else root + APP_PATH
+def app_url(root: str) -> str:
+    """The Flow app URL the driver opens on a simulator at `root` (flow.google.com's home)."""
+    return root + "/"
 
 
 @dataclass
@@ -54,7 +53,6 @@ async def start_simulator(
     cmd = [
         sys.executable, "-m", "flowsim", "--port", str(settings.sim_port),
         "--generation-seconds", str(settings.sim_generation_seconds),
-        "--variant", settings.sim_variant,
     ]
     if state_dir is not None:
         cmd += ["--state-dir", str(state_dir)]
@@ -74,7 +72,7 @@ async def start_simulator(
     try:
         root = await asyncio.wait_for(_read_url(proc), startup_timeout)
         state = await asyncio.to_thread(_fetch_state, root)
-        if settings.sim_variant == "flow2026" and not settings.accept_upload_terms:
+        if not settings.accept_upload_terms:
             # The simulated account accepted Flow's upload rights dialog long ago: trying the
             # bot must not stop at a dialog only an admin may accept on a real account.
             await asyncio.to_thread(_configure, root, {"upload_consent": False})
@@ -90,7 +88,7 @@ async def start_simulator(
         drain.cancel()
 
     log.info("flowsim started at %s", root)
-    return RunningSimulator(root, app_url(root, settings.sim_variant), proc, stop_all)
+    return RunningSimulator(root, app_url(root), proc, stop_all)
 
 
 async def _read_url(proc: asyncio.subprocess.Process) -> str:

@@ -1,4 +1,4 @@
-"""Fixtures for the driver tests: a client on the session's flowsim and Chromium, start frames.
+"""Fixtures for the driver tests: clients on the session's flowsim and Chromium, start frames.
 
 Each client opens its own context in the shared Chromium (like production would reuse a
 browser), with short step timeouts so a broken step fails in seconds, not half a minute.
@@ -10,16 +10,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-
-from bot.clock import SystemClock
-from bot.config import FlowSettings
-from bot.pipeline.flow.client import PlaywrightFlowClient
-
-
-def flow_settings(flowsim_url: str, **overrides) -> FlowSettings:
-    values = dict(base_url=f"{flowsim_url}/fx/tools/flow", step_timeout_s=15.0, headless=True)
-    values.update(overrides)
-    return FlowSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture(scope="session")
@@ -37,32 +27,6 @@ def frames(tmp_path_factory) -> dict[str, Path]:
     not_image.write_bytes(b"this is text, not a PNG")
     paths["broken"] = not_image
     return paths
-
-
-@pytest.fixture
-def make_client(flowsim_url, chromium, sim_session_file, tmp_path):
-    """Factory of clients on the shared browser (pass `browser=None` for one with its own)."""
-    made: list[PlaywrightFlowClient] = []
-
-    def make(*, browser=chromium, **overrides) -> PlaywrightFlowClient:
-        client = PlaywrightFlowClient(
-            flow_settings(flowsim_url, **overrides), sim_session_file, SystemClock(),
-            tmp_path / "artifacts", browser=browser,
-        )
-        made.append(client)
-        return client
-
-    yield make
-    # Closing is the test's job where it matters; this catches the rest.
-    made.clear()
-
-
-@pytest.fixture
-async def client(make_client):
-    c = make_client()
-    await c.start()
-    yield c
-    await c.close()
 
 
 @pytest.fixture

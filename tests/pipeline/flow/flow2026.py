@@ -13,7 +13,7 @@ from bot.pipeline.flow.client import PlaywrightFlowClient
 
 # Short page timings (the traps stay as configured by each test). The model change's re-render
 # keeps flowsim's realistic default (model_rerender_ms 300): a shorter one hid a driver bug.
-FAST = {"variant": "flow2026", "poll_ms": 300, "blank_gap_ms": [50, 100], "summary_lag_ms": 50,
+FAST = {"poll_ms": 300, "blank_gap_ms": [50, 100], "summary_lag_ms": 50,
         "upload_store_seconds": 0.2, "submit_reply_ms": 200}
 # Every first-visit overlay off and the rights dialog already accepted, for tests about
 # something else; the trap tests switch them back on.

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import RetryableFlowError
+from bot.errors import DownloadIncompleteError, RetryableFlowError
 from bot.pipeline.flow.api import GenerationRequest
-from bot.pipeline.flow.download import DownloadIncompleteError
 
 from .flow2026 import QUIET, client_2026, late_modal_script, submits
 from .helpers import wait_terminal
@@ -25,9 +24,10 @@ async def test_cut_download_is_retried_as_a_download_only(client26, sim, tmp_pat
     handle = await done_clip(client26)
     await sim.truncate_next_download()
     dest = tmp_path / "out" / "clip.mp4"
-    with pytest.raises(DownloadIncompleteError):
+    with pytest.raises(DownloadIncompleteError) as info:
         await client26.download(handle, handle.tile_ids[0], dest)
-    assert not dest.exists()
+    assert isinstance(info.value, RetryableFlowError)
+    assert not dest.exists() and not any(dest.parent.glob(f".{dest.name}*"))  # nothing left
     saved = await client26.download(handle, handle.tile_ids[0], dest)
     assert saved.stat().st_size > 10_000
     assert (await sim.downloads()).get("720p") == 2
@@ -101,7 +101,7 @@ async def test_download_when_the_composer_floats_over_the_tile(flowsim_url, sim,
     # that really hits the tile.
     from .flow2026 import png
 
-    await sim.configure(variant="flow2026", generation_seconds=3, slots=12, poll_ms=1000)
+    await sim.configure(generation_seconds=3, slots=12, poll_ms=1000)
     client = client_2026(flowsim_url, sim_session_file, tmp_path, chromium, accept_upload_terms=True)
     await client.start()
     try:

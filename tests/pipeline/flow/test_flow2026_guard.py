@@ -10,7 +10,6 @@ from bot.errors import (
     InsufficientCreditsError,
     OverCapError,
     SessionExpiredError,
-    UnsupportedOnClassicError,
     UnusualActivityError,
     UploadMinorError,
     UploadTermsError,
@@ -162,19 +161,3 @@ async def test_check_session_reads_credits_and_plan(make26, sim):
     info = await client.check_session()
     assert info.signed_in and info.credits == 321 and info.extra["plan"] == "pro"
     assert info.extra["ui"] == "flow2026"
-
-
-async def test_classic_ui_refuses_what_it_cannot_make_before_any_click(make_client, sim, tmp_path):
-    await sim.configure(variant="classic", landing=False)
-    client = make_client()
-    await client.start()
-    try:
-        for req in (GenerationRequest(None, "text only", "16:9", 1),
-                    i2v(png(tmp_path / "s.png"), duration=4),
-                    i2v(png(tmp_path / "s.png"), end_image_path=png(tmp_path / "e.png"))):
-            with pytest.raises(UnsupportedOnClassicError):
-                await client.submit(req)
-        assert client.ui_name == "classic"
-    finally:
-        await client.close()
-    assert (await sim.counters())["submissions"] == 0

@@ -1,9 +1,14 @@
 """Harder pages of flowsim's flow2026 variant through the real client: a Vietnamese page, the
-picker's preview mode with slow storage and a lagging search, and a client restarted mid-render."""
+picker's preview mode with slow storage and a lagging search, a client restarted mid-render, and
+which pages the UI detection recognises (an unknown page is never guessed)."""
 
 from __future__ import annotations
 
+import pytest
+
+from bot.pipeline.flow import ui
 from bot.pipeline.flow.api import GenerationRequest
+from bot.pipeline.flow.locate import NotFound
 
 from .flow2026 import QUIET, client_2026, png, submits
 from .helpers import wait_terminal
@@ -79,3 +84,28 @@ async def test_a_new_client_reattaches_and_downloads_by_the_edit_view(flowsim_ur
     assert found is not None and set(found.tile_ids) == set(handle.tile_ids)
     assert dest.stat().st_size > 20_000
     assert (await sim.downloads()).get("720p") == 1
+
+
+async def test_detect_knows_the_living_ui_and_sign_in_and_nothing_else(chromium, sim, flowsim_url,
+                                                                       sim_session_file):
+    await sim.configure(**QUIET)
+    context = await chromium.new_context(storage_state=str(sim_session_file))
+    try:
+        page = await context.new_page()
+        await page.goto(f"{flowsim_url}/")
+        assert await ui.detect(page, 10) == "flow2026"
+        # The retired classic address lands on the new site.
+        await page.goto(f"{flowsim_url}/fx/tools/flow")
+        assert page.url == f"{flowsim_url}/" and await ui.detect(page, 10) == "flow2026"
+        # Google's sign-in page: the living generation tells the session expired there.
+        await page.goto(f"{flowsim_url}/accounts.google.com/v3/signin/identifier")
+        assert await ui.detect(page, 1) == "flow2026"
+        # A rendered page with buttons but no marker of the living UI (say, the old classic
+        # landing) is an unknown page: Flow changed beyond the driver.
+        await page.goto("about:blank")
+        await page.set_content("<main><button>Create with Flow</button>"
+                               "<i class='google-symbols'>add_2</i></main>")
+        with pytest.raises(NotFound):
+            await ui.detect(page, 1)
+    finally:
+        await context.close()

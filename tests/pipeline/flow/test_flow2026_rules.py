@@ -10,7 +10,6 @@ from bot.errors import (
     AgentOnlyError,
     OverCapError,
     PriceMismatchError,
-    UnsupportedOnClassicError,
     UploadFaceError,
     UploadMinorError,
     UploadTermsError,
@@ -49,8 +48,7 @@ def test_policy_of_the_new_errors():
     for err in pauses:
         d = policy.decide(err, {}, FLOW)
         assert d.action == "pause" and d.pause_kind == err.code and policy.admin_action(err.code)
-    for err in (OverCapError("x"), UploadMinorError("x"), UploadFaceError("x"),
-                UnsupportedOnClassicError("x")):
+    for err in (OverCapError("x"), UploadMinorError("x"), UploadFaceError("x")):
         d = policy.decide(err, {}, FLOW)
         assert d.action == "final" and d.user_reason == err.user_reason and not d.alert
         assert policy.budget_of_code(err.code) == policy.NOT_COUNTED

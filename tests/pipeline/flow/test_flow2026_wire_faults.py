@@ -105,7 +105,7 @@ async def test_a_clicked_submit_never_seen_is_held_then_failed_never_paid_twice(
     """The answer is lost and the page can never tell (its listings arrive garbled): the item
     is held while the reconcile window lasts, then fails for good with an admin alert. The
     old policy retried an unknown outcome once: a second paid submit."""
-    await sim.configure(landing=False, generation_seconds=3)
+    await sim.configure(generation_seconds=3)
     settings = make_settings(tmp_path / "data", sim.base_url, reconcile_window_s=6.0)
     notifier = RecordingNotifier()
     handler = lose(SUBMIT_RPCS, garble=("Zzl0ze",), once=False)

@@ -85,9 +85,9 @@ def test_save_keeps_the_newest_baselines_and_load_refuses_other_json(tmp_path):
 
 # --- the page walk on flowsim's flow2026 variant --------------------------------------------------
 
-async def run_survey(*args: str) -> tuple[int, str]:
+async def run_survey(*args: str, timeout_s: str = "15") -> tuple[int, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOW_", "PATHS_"))}
-    env["FLOW_STEP_TIMEOUT_S"] = "15"
+    env["FLOW_STEP_TIMEOUT_S"] = timeout_s
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "--env-file", os.devnull, "flow", "survey", *args,
         cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -136,12 +136,13 @@ async def test_survey_walks_flow2026_writes_a_baseline_and_diffs_a_plan_change(
     assert (await sim.counters())["submissions"] == 0
 
 
-async def test_survey_on_the_classic_ui_says_it_reads_only_the_2026_ui(sim, flowsim_url,
-                                                                       sim_session_file, tmp_path):
-    await sim.configure(variant="classic", landing=False)
-    code, out = await run_survey("--url", f"{flowsim_url}/fx/tools/flow", "--session",
-                                 str(sim_session_file), "--dir", str(tmp_path / "s"))
-    assert code == 1 and "classic UI" in out and "flowbot flow check" in out
+async def test_survey_of_a_page_without_the_living_ui_stops_and_saves_nothing(
+        sim, flowsim_url, sim_session_file, tmp_path):
+    # A page with no marker of flow.google.com's UI (here a JSON document): Flow changed beyond
+    # what the driver knows, so nothing is surveyed or saved.
+    code, out = await run_survey("--url", f"{flowsim_url}/__sim__/config", "--session",
+                                 str(sim_session_file), "--dir", str(tmp_path / "s"), timeout_s="3")
+    assert code == 1 and "stopped" in out and "UI generation markers" in out, out
     assert not (tmp_path / "s").exists() or survey.latest(tmp_path / "s") is None
 
 

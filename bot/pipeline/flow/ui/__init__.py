@@ -1,16 +1,18 @@
 """UI generations of Flow: one replaceable module per generation of the page.
 
-Google rewrites Flow every few months (the classic React UI until September 2026, the Angular
-UI on flow.google.com since). The client (`PlaywrightFlowClient`: the lock, the ledger, reattach,
-evidence) stays one; everything that touches the page lives in a `UiGeneration` subclass with its
-selectors as data beside it:
+Google rewrites Flow every few months. The client (`PlaywrightFlowClient`: the lock, the ledger,
+reattach, evidence) stays one; everything that touches the page lives in a `UiGeneration` subclass
+with its selectors as data beside it. One generation is living:
 
-* `classic.py` (+ `bot/pipeline/flow/selectors.py`): the labs.google UI, Feb-2026 fallbacks included.
-* `flow2026.py` (+ `flow2026_selectors.py`): flow.google.com.
+* `flow2026.py` (+ `flow2026_selectors.py`): flow.google.com, since September 2026.
 
-Each implements the same small set of page steps (see `UiGeneration`). `detect()` tells them apart
-on a loaded page by structural markers only (custom element tags and icon markup, never words).
-A new generation = a new module + its registry + one line in `GENERATIONS` and `detect()`.
+(The classic labs.google UI before it was retired in September 2026, its address redirecting to
+flow.google.com; its driver was removed.)
+
+Each generation implements the same small set of page steps (see `UiGeneration`). `detect()`
+recognises a loaded page by structural markers only (custom element tags and icon markup, never
+words); a page with none of them is an unknown (drifted) page, never guessed.
+A new generation = a new module + its registry + one line in `GENERATIONS`, `make()` and `detect()`.
 """
 
 from __future__ import annotations
@@ -30,20 +32,17 @@ from bot.pipeline.flow.wire import Wire
 if TYPE_CHECKING:
     from bot.config import FlowSettings
     from bot.pipeline.flow.api import FlowHandle, GenerationRequest, TileStatus
-    from bot.pipeline.flow.selectors import Sel
+    from bot.pipeline.flow.locate import Sel
 
-# One evaluate: which generation's structural markers the page carries (None: neither yet).
+# Google's sign-in host: where an expired session lands, whichever generation sent it there.
+SIGNIN_URL_MARK = "accounts.google.com"
+
+# One evaluate: which generation's structural markers the page carries (None: none of them).
 _DETECT_JS = """() => {
   if (document.querySelector('flow-prompt-box, flow-grid-tile-container, mat-icon, '
       + '.header-user-button, flow-agent-panel, flow-creative-agent-prompt-box')) return 'flow2026';
-  if (document.querySelector('i.google-symbols, [data-tile-id], #PINHOLE_TEXT_AREA_ELEMENT_ID'))
-    return 'classic';
-  // A rendered page with buttons but none of the above (the classic first-run landing).
-  if (document.querySelector('button')) return 'classic?';
   return null;
 }"""
-# A page with buttons but no marker of either generation is classic once it had time to render.
-_SETTLE_S = 1.5
 
 
 class PageTurn:
@@ -184,11 +183,10 @@ class UiGeneration:
 
 
 def make(name: str, settings: FlowSettings, wire: Wire | None = None) -> UiGeneration:
-    """The generation called `name` ("classic" or "flow2026")."""
-    from bot.pipeline.flow.ui.classic import ClassicUi
+    """The generation called `name` (one of `GENERATIONS`)."""
     from bot.pipeline.flow.ui.flow2026 import Flow2026Ui
 
-    return {"classic": ClassicUi, "flow2026": Flow2026Ui}[name](settings, wire)
+    return {"flow2026": Flow2026Ui}[name](settings, wire)
 
 
 def pin_language(url: str, lang: str) -> str:
@@ -201,29 +199,28 @@ def pin_language(url: str, lang: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-GENERATIONS = ("classic", "flow2026")
+GENERATIONS = ("flow2026",)
 
 
 async def detect(page: Page, timeout: float) -> str:
     """The generation the loaded page belongs to, waiting up to `timeout` for it to render.
 
-    Signed-out pages count too: Google's sign-in host is classic-era, `/about` is flow2026.
+    Signed-out pages count too (Google's sign-in host, flow.google.com's `/about`): the living
+    generation tells the session expired there. A page with no generation's markers by then is
+    an unknown page (Flow changed beyond the driver): `NotFound`.
     """
-    started = time.monotonic()
-    deadline = started + timeout
+    deadline = time.monotonic() + timeout
     while True:
         if "/about" in page.url.split("?", 1)[0][-7:] or "/404" in page.url:
             return "flow2026"
-        if "accounts.google.com" in page.url:
-            return "classic"
+        if SIGNIN_URL_MARK in page.url:
+            return "flow2026"
         try:
             found = await page.evaluate(_DETECT_JS)
         except Exception:  # noqa: BLE001 - navigating: try again
             found = None
-        if found and not found.endswith("?"):
+        if found:
             return found
-        if found and time.monotonic() - started > _SETTLE_S:
-            return found.rstrip("?")
         if time.monotonic() >= deadline:
             raise NotFound("UI generation markers")
         await asyncio.sleep(0.05)

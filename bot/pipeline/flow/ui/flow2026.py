@@ -37,6 +37,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from bot.errors import (
     AgentOnlyError,
+    DownloadIncompleteError,
     FinalFlowError,
     FirewallError,
     FlowError,
@@ -60,13 +61,13 @@ from bot.pipeline import catalog
 from bot.pipeline.flow import modelkeys
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest, TileStatus
 from bot.pipeline.flow.classify import classify, classify_failure
-from bot.pipeline.flow.download import DownloadIncompleteError, verify_clip
 from bot.pipeline.flow.ledger import upload_key
 from bot.pipeline.flow.locate import NotFound, clear_popups, click, find, find_any, probe, until
 from bot.pipeline.flow.ui import Candidate, PageTurn, Submitted, UiGeneration
 from bot.pipeline.flow.ui import flow2026_selectors as S
 from bot.pipeline.flow.ui import flow2026_wire as W
 from bot.pipeline.flow.wire import request_payload, rpc_of
+from bot.pipeline.probe import verify_clip
 
 log = logging.getLogger(__name__)
 REG = S.SELECTORS

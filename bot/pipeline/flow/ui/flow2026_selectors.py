@@ -9,7 +9,7 @@ text last. Numbers (durations, counts, resolutions) are matched as numbers, neve
 
 from __future__ import annotations
 
-from bot.pipeline.flow.selectors import Sel, css, role, text
+from bot.pipeline.flow.locate import Sel, css, role, text
 
 
 def lig(element: str, ligature: str) -> Sel:

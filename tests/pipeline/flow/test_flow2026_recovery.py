@@ -1,33 +1,33 @@
-"""Crash recovery: a killed browser is relaunched and the handle reattached without submitting
-again; a fresh process finds a submission it never recorded (`find_submission`)."""
+"""Crash recovery on flowsim: a killed browser is relaunched and the handle reattached without
+submitting again; a fresh process finds a submission it never recorded (`find_submission`); a
+page whose own refresh stalled is reloaded."""
 
 from __future__ import annotations
 
 import os
 import signal
 
-import pytest
-
-from bot.clock import SystemClock
 from bot.pipeline.flow.api import GenerationRequest
-from bot.pipeline.flow.client import PlaywrightFlowClient
 
-from .conftest import flow_settings
+from .flow2026 import QUIET, client_2026, submits
 from .helpers import chromium_browsers, wait_terminal
 
-# The classic UI (flowsim serves flow2026 by default).
-pytestmark = pytest.mark.flowsim_variant("classic")
+
+def t2v(prompt: str, outputs: int = 1) -> GenerationRequest:
+    return GenerationRequest(None, prompt, "9:16", outputs, "Omni 1.1 Flash", duration=4,
+                             resolution="360p")
 
 
-async def test_browser_killed_mid_generation_relaunches_and_reattaches(
-    make_client, sim, frames, sim_session_file
-):
+async def test_browser_killed_mid_generation_relaunches_and_reattaches(flowsim_url, sim,
+                                                                      sim_session_file, tmp_path):
+    await sim.configure(**QUIET)
     before = chromium_browsers()
-    client = make_client(browser=None)  # its own Chromium, so killing it spares the others
+    # Its own Chromium (no shared browser), so killing it spares the others.
+    client = client_2026(flowsim_url, sim_session_file, tmp_path, None)
     await client.start()
     try:
         [own] = chromium_browsers() - before
-        handle = await client.submit(GenerationRequest(frames["portrait"], "a boat in fog", "9:16", 1))
+        handle = await client.submit(t2v("a boat in fog"))
         os.kill(own, signal.SIGKILL)
 
         statuses = await wait_terminal(client, handle)  # relaunches, reopens the project
@@ -38,30 +38,29 @@ async def test_browser_killed_mid_generation_relaunches_and_reattaches(
         assert counters["submissions"] == 1 and counters["tiles_created"] == 1
 
         # It can keep working in the same project after the relaunch.
-        again = await client.submit(GenerationRequest(frames["portrait"], "the boat again", "9:16", 1))
+        again = await client.submit(t2v("the boat again"))
         assert again.project_url == handle.project_url
     finally:
         await client.close()
     assert chromium_browsers() - before == set()
 
 
-async def test_fresh_process_finds_unrecorded_submission(
-    make_client, chromium, sim, frames, sim_session_file, tmp_path, flowsim_url
-):
-    first = make_client()
+async def test_fresh_process_finds_unrecorded_submission(flowsim_url, chromium, sim,
+                                                         sim_session_file, tmp_path):
+    await sim.configure(**QUIET)
+    first = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
     await first.start()
-    t0 = SystemClock().now()
-    old = await first.submit(GenerationRequest(frames["portrait"], "dawn chorus", "9:16", 1))
-    t1 = SystemClock().now()
-    # Same prompt again (a retry); pretend the process died before recording this handle.
-    lost = await first.submit(GenerationRequest(frames["portrait"], "dawn chorus", "9:16", 2))
-    await first.close()
+    try:
+        t0 = first.clock.now()
+        old = await first.submit(t2v("dawn chorus"))
+        t1 = first.clock.now()
+        # Same prompt again (a retry); pretend the process died before recording this handle.
+        lost = await first.submit(t2v("dawn chorus", 2))
+    finally:
+        await first.close()
 
     # A new process: new client, same session and ledger files, nothing in memory.
-    second = PlaywrightFlowClient(
-        flow_settings(flowsim_url), sim_session_file, SystemClock(), tmp_path / "artifacts",
-        browser=chromium,
-    )
+    second = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
     await second.start()
     try:
         found = await second.find_submission("dawn chorus", after=t1)
@@ -74,22 +73,20 @@ async def test_fresh_process_finds_unrecorded_submission(
         # Reattach: polling a handle from before the restart works on the fresh browser context.
         statuses = await second.poll(lost)
         assert [s.tile_id for s in statuses] == list(lost.tile_ids)
-        assert (await sim.counters())["submissions"] == 2
+        assert len(submits(await sim.wire())) == 2
     finally:
         await second.close()
 
 
-async def test_frozen_page_is_reloaded(chromium, sim, frames, sim_session_file, tmp_path, flowsim_url):
-    await sim.configure(generation_seconds=4)
-    client = PlaywrightFlowClient(
-        flow_settings(flowsim_url), sim_session_file, SystemClock(), tmp_path / "artifacts",
-        browser=chromium, stale_reload_s=1.0,
-    )
+async def test_frozen_page_is_reloaded(flowsim_url, chromium, sim, sim_session_file, tmp_path):
+    await sim.configure(**QUIET, generation_seconds=4)
+    client = client_2026(flowsim_url, sim_session_file, tmp_path, chromium)
+    client.stale_reload_s = 1.0
     await client.start()
     try:
-        handle = await client.submit(GenerationRequest(frames["portrait"], "frozen page", "9:16", 1))
+        handle = await client.submit(t2v("frozen page"))
         # Stop the page's own refresh loop (it reschedules itself with setTimeout): from now
-        # on its DOM shows the tile as it was, like a page whose updates stalled.
+        # on its DOM and its polls show the clip as it was, like a page whose updates stalled.
         page = await client.session.page()
         await page.evaluate("window.__frozen = 1; window.setTimeout = () => 0")
         [status] = await wait_terminal(client, handle)
