@@ -28,9 +28,11 @@ import asyncio
 import csv
 import hashlib
 import json
+import logging
 import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Coroutine
@@ -110,7 +112,59 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"flowbot batch: {err}", file=sys.stderr)
         return 2
-    return asyncio.run(_until_signalled(_main(args, settings, items)))
+    log = None if args.verbose else BatchLog.install(args.out.resolve() / LOG_NAME)
+    try:
+        return asyncio.run(_until_signalled(_main(args, settings, items)))
+    finally:
+        if log is not None:
+            log.close()
+
+
+LOG_NAME = "flowbot-batch.log"
+
+
+class BatchLog(logging.Handler):
+    """Without `--verbose` the log goes to a file in the output folder (bounded: 5 MiB, one
+    older file), so log lines never cut into the progress bars; at the end one line says how
+    many warnings it holds and where."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(logging.WARNING)
+        self.path = path
+        self.warnings = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.warnings += 1
+
+    @classmethod
+    def install(cls, path: Path) -> BatchLog:
+        """Replace the root logger's terminal handlers by the file (and this counter)."""
+        from logging.handlers import RotatingFileHandler
+
+        from bot.logsafe import install_redaction
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        root = logging.getLogger()
+        fmt = root.handlers[0].formatter if root.handlers else None
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        to_file = RotatingFileHandler(path, maxBytes=5 * 1024 * 1024, backupCount=1,
+                                      encoding="utf-8")
+        to_file.setFormatter(fmt or logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        counter = cls(path)
+        root.addHandler(to_file)
+        root.addHandler(counter)
+        install_redaction()
+        return counter
+
+    def close(self) -> None:
+        if self.warnings:
+            print(f"{self.warnings} warning(s) logged in {self.path} (-v shows the log here)",
+                  file=sys.stderr, flush=True)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        super().close()
 
 
 async def _until_done_or_held(done: Coroutine[Any, Any, Any], held: asyncio.Event) -> None:
@@ -144,15 +198,20 @@ async def _until_signalled(main: Coroutine[Any, Any, int], bound_s: float | None
     received: list[signal.Signals] = []
     watchdogs: list[threading.Timer] = []
 
+    def forced(reason: str, status: int) -> None:
+        # Said on the terminal too: without --verbose the log is a file.
+        print(f"flowbot batch: forced exit: {reason}", file=sys.stderr, flush=True)
+        force_exit(reason, status)
+
     def on_signal(sig: signal.Signals) -> None:
         received.append(sig)
         if len(received) > 1:
-            force_exit(f"second signal ({sig.name})", 128 + int(sig))
+            forced(f"second signal ({sig.name})", 128 + int(sig))
         print(f"flowbot batch: {sig.name} received: stopping within {bound:.0f} s "
               "(send it again to force)", file=sys.stderr, flush=True)
         task.cancel()
         # A thread, not the loop: the bound must hold even if the loop is stuck.
-        watchdog = threading.Timer(bound, force_exit, (f"the stop took over {bound:.0f} s", 1))
+        watchdog = threading.Timer(bound, forced, (f"the stop took over {bound:.0f} s", 1))
         watchdog.daemon = True
         watchdog.start()
         watchdogs.append(watchdog)
@@ -345,16 +404,18 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
     db_path = _database_path(args, settings)
     simulator = None
     session_file = settings.session_file
-    if flow_cfg.backend == "simulator":
-        session_file = out / ".flowsim-session.json"
+    sim_home = simulator_home(out) if flow_cfg.backend == "simulator" else None
+    if sim_home is not None:
+        sim_home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        session_file = sim_home / "session.json"
     # What a killed run left half-written in the out dir (nothing writes there yet).
     sweep_temp_files([out], session_files=[session_file])
-    if flow_cfg.backend == "simulator":
+    if sim_home is not None:
         from bot.pipeline.flow.simulator import start_simulator
 
-        session_file = out / ".flowsim-session.json"
-        # The simulated account lives in the out dir too, so a re-run reattaches to its renders.
-        simulator = await start_simulator(flow_cfg, session_file, state_dir=out / "flowsim")
+        # The simulated account outlives a killed run (a re-run reattaches to its renders) in a
+        # folder of its own, not among the user's clips; a finished batch deletes it.
+        simulator = await start_simulator(flow_cfg, session_file, state_dir=sim_home / "account")
         flow_cfg.base_url = simulator.base_url
     elif not session_file.exists():
         print(f"flowbot batch: no Flow session at {session_file}; sign in first "
@@ -367,6 +428,7 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
     notifier = CliNotifier(args.events_log, quiet=args.quiet)
     pipeline = None
     view_task = None
+    finished = False
     try:
         svc = BatchService(db, queue, settings, clock, out)
         fp = fingerprint(items, aspect, outputs, model, duration, resolution, args.pairs,
@@ -396,8 +458,9 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
               f"about {credits} credits, "
               f"~{seconds / 60:.1f} min; backend {flow_cfg.backend}; output in {out}", flush=True)
         await flow.start()
+        # A zip is written once, where the user looks: the output folder itself.
         pipeline = Pipeline(db, queue, flow, Upscaler(settings.upscale), None, notifier, settings,
-                            clock, data_dir=out)
+                            clock, data_dir=out, exports_dir=out)
         await svc.start(batch_id, CLI_USER)
         await pipeline.start()
         view = ProgressView(db, batch_id, quiet=args.quiet)
@@ -413,11 +476,7 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
         await asyncio.gather(view_task, return_exceptions=True)
         batch = await svc.get(batch_id)
         print(summary_table(batch, out), flush=True)
-        for export in batch.exports:
-            for part in export.parts:
-                target = out / part.name
-                if not target.exists():
-                    shutil.copyfile(part, target)
+        finished = True
         return 0 if all(i.status == "done" for i in batch.items) else 1
     finally:
         if view_task is not None and not view_task.done():
@@ -428,6 +487,17 @@ async def _main(args: argparse.Namespace, settings, items: list[tuple[Path | Non
         await db.close()
         if simulator is not None:
             await simulator.stop()
+        if finished and sim_home is not None:
+            # Nothing is left to reattach to: the simulated account goes with its batch.
+            shutil.rmtree(sim_home, ignore_errors=True)
+
+
+def simulator_home(out: Path) -> Path:
+    """The working folder of the simulator a `--backend simulator` run into `out` starts: its
+    account (projects, renders, cookie) and signed-in session, kept across a killed run so the
+    same command reattaches, outside the user's output folder (one per output folder)."""
+    digest = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"flowbot-sim-{digest}"
 
 
 async def _zip(svc, pipeline, batch_id: int, resolution: str) -> None:

@@ -71,7 +71,8 @@ class Pipeline:
         await pipeline.stop()       # before flow.close()
 
     `upscaler` is a `bot.pipeline.upscale.Upscaler`; `blobstore` may be None (files stay in
-    `data_dir`).
+    `data_dir`). Zips go to `data_dir/exports/export<N>/` (the bot sends and later prunes them)
+    unless `exports_dir` names the folder they are for (the CLI's output folder).
     """
 
     def __init__(
@@ -86,6 +87,7 @@ class Pipeline:
         clock: Clock | None = None,
         *,
         data_dir: Path | None = None,
+        exports_dir: Path | None = None,
         tick_s: float = 0.5,
         tick_timeout_s: float = 10.0,
         session_check_s: float = SESSION_CHECK_S,
@@ -98,7 +100,7 @@ class Pipeline:
         self.ctx = stages.StageContext(
             db=db, queue=queue, flow=flow, notifier=notifier, settings=settings, clock=self.clock,
             data_dir=Path(data_dir or settings.paths.data_dir), upscaler=upscaler,
-            blobstore=blobstore)
+            blobstore=blobstore, exports_dir=exports_dir)
         self.tick_s = tick_s
         self.tick_timeout_s = tick_timeout_s
         self.session_check_s = session_check_s

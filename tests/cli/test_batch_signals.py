@@ -12,6 +12,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from bot.cli.batch import simulator_home
 from bot.cli.serve import SHUTDOWN_BOUND_S
 from tests.services.harness import make_frames
 from tests.telegram.serve_proc import descendants, kill_all, still_running
@@ -83,7 +84,9 @@ async def test_batch_cli_sigterm_stops_its_simulator_and_hands_leases_back(tmp_p
     finally:
         db.close()
     assert running == 0  # every lease handed back
-    assert json.loads((out / ".flowsim-session.json").read_text())["cookies"]
+    # The simulated account waits outside the output folder for the resuming run.
+    assert json.loads((simulator_home(out) / "session.json").read_text())["cookies"]
+    assert not (out / "flowsim").exists() and not list(out.glob(".flowsim*"))
 
 
 async def test_batch_cli_second_signal_forces_the_exit(tmp_path):

@@ -69,6 +69,9 @@ class StageContext:
     data_dir: Path
     upscaler: Any = None
     blobstore: Any = None
+    # Where zips are written when they are for a folder rather than a chat (the CLI's output
+    # folder); None: `data_dir/exports/export<N>/`, owned and pruned by the bot.
+    exports_dir: Path | None = None
     # Set by the loop while no submit runs and no render slot is about to free up. Downloads
     # wait for it: they share the page lock with submits, and filling a free render slot at
     # once is worth more than a clip arriving a second sooner.

@@ -33,7 +33,8 @@ async def run_export(ctx: StageContext, task: Task, owner: str) -> None:
     # Telegram delivers parts as documents, so each must fit its upload limit; the CLI needs one.
     limit = ctx.settings.telegram.upload_limit_bytes if exp["source"] == "telegram" else None
     try:
-        parts = await export_zip(entries, ctx.data_dir / "exports" / f"export{export_id}",
+        dest = ctx.exports_dir or ctx.data_dir / "exports" / f"export{export_id}"
+        parts = await export_zip(entries, dest,
                                  f"batch{exp['batch_id']}_{exp['resolution']}", part_limit=limit,
                                  manifest={"batch": exp["batch_id"], "aspect": exp["aspect"],
                                            "model": exp["model"], "outputs": exp["outputs"]})
