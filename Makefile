@@ -27,9 +27,14 @@ $(VENV)/.installed: pyproject.toml
 lint: venv
 	$(PY) -m ruff check .
 
+# Two pytest workers (pytest-xdist), each with its own simulator, Chromium and fake servers: the
+# suite mostly waits on a browser or a simulated render, so two overlap well on 2 cores.
+# `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 2
+
 test: WITH_XVFB = 1
 test: setup lint
-	$(PY) -m pytest
+	$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 
 run: setup
 	$(VENV)/bin/flowbot serve

@@ -2,13 +2,14 @@
 
 FILE is JSON lines (as in `../shared/flow_wire/`) or a HAR file exported from the browser's dev
 tools (`bot/pipeline/flow/wirecapture.py`). For each batchexecute exchange it prints the rpc id,
-its kind and the facts the driver reads (`flow2026_wire.facts`), and what it expected but could
-not read; `--json` prints one JSON object per exchange instead (the facts under their stable
-names, plus `where`, `http_status`, `expected` and `not_read`), the summary going to stderr.
+its kind and the facts the driver reads (`facts()` of `ui/flow2026/wire.py`), and what it
+expected but could not read; `--json` prints one JSON object per exchange instead (the facts
+under their stable names, plus `where`, `http_status`, `expected` and `not_read`), the summary
+going to stderr.
 
 Exit codes: 0 everything the driver needs was read; 1 some submit, poll, upload or media exchange
 could not be read (its reply or request is unreadable: Flow changed, update
-`flow2026_wire.py`'s positions); 2 the file cannot be opened or holds no exchange at all.
+`ui/flow2026/wire.py`'s positions); 2 the file cannot be opened or holds no exchange at all.
 
 Nothing secret is printed: request bodies (the `at` token) and HAR headers and cookies are never
 shown, and signed URLs lose their query string in the readable output.
@@ -59,7 +60,7 @@ def read_exchange(ex) -> dict[str, Any]:
     `http_status`, `expected` and `not_read`."""
     from bot.pipeline.flow import batchexecute as bx
     from bot.pipeline.flow import modelkeys
-    from bot.pipeline.flow.ui import flow2026_wire as fw
+    from bot.pipeline.flow.ui.flow2026 import wire as fw
 
     calls = bx.parse_request(ex.request_body)
     call = next((c for c in calls if c.rpc == ex.rpc), None)

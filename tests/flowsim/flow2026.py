@@ -1,7 +1,7 @@
 """An HTTP client of flowsim's flow2026 wire for the server-side tests: it speaks Flow's real
 batchexecute wire as docs/flowsim-2026-contract.md fixes it (positional payloads, the `at`
 token, chunked replies) without a browser, and reads the replies with the driver's own reader
-(`bot.pipeline.flow.ui.flow2026_wire`), so flowsim's replies are proven readable by it."""
+(`bot.pipeline.flow.ui.flow2026.wire`), so flowsim's replies are proven readable by it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import aiohttp
 from PIL import Image
 
 from bot.pipeline.flow import batchexecute as bx
-from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.ui.flow2026 import wire as W
 from flowsim.v2026 import records, wire
 
 DEADLINE_S = 120

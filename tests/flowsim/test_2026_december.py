@@ -17,7 +17,7 @@ import pytest
 
 from bot.pipeline.flow import batchexecute as bx
 from bot.pipeline.flow import modelkeys
-from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.ui.flow2026 import wire as W
 from flowsim.v2026 import wire
 from tests.fixtures.flowsim import spawn_flowsim, stop_flowsim
 from tests.flowsim.flow2026 import Flow2026, png

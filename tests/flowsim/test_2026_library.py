@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.ui.flow2026 import wire as W
 from flowsim.v2026 import i18n_server
 from tests.flowsim.flow2026 import png
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.ui.flow2026 import wire as W
 from flowsim.control import SimControl, SyncSimControl
 from tests.fixtures.flowsim import spawn_flowsim, stop_flowsim
 from tests.flowsim.flow2026 import Flow2026

@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.ui.flow2026 import wire as W
 from tests.flowsim.flow2026 import png
 from tests.flowsim.pages2026 import ffprobe
 

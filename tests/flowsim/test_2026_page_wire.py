@@ -1,6 +1,6 @@
 """The flow2026 page sends Flow's REAL requests: every batchexecute call it makes (listened to in
 Chromium) decodes with the driver's readers (`batchexecute.parse_request`,
-`flow2026_wire.read_submit_request`) to the right kind, model key, refs, project id and client
+`flow2026.wire.read_submit_request`) to the right kind, model key, refs, project id and client
 request id; the query, headers and `at` are the real ones; the project page lists (Zzl0ze),
 then polls only what it waits for, and asks as29s one id per call."""
 
@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from bot.pipeline.flow import batchexecute as bx
-from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.ui.flow2026 import wire as W
 from flowsim.v2026 import wire
 from tests.flowsim.pages2026 import (
     QUIET,

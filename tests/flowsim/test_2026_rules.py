@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.ui.flow2026 import wire as W
 from flowsim import texts
 
 # Written against Flow's October build (Omni 1.1 Flash, Veo 3.1 - Fast/Quality, their keys and

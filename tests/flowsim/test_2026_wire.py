@@ -13,7 +13,7 @@ import pytest
 
 from bot.pipeline.flow import batchexecute as bx
 from bot.pipeline.flow import modelkeys
-from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.ui.flow2026 import wire as W
 from flowsim.v2026 import wire
 from tests.flowsim.flow2026 import OMNI_8S, Flow2026
 from tests.flowsim.test_2026_pages import boot_of

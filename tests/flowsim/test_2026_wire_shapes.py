@@ -3,7 +3,7 @@
 For every real exchange the driver cares about (submit, poll, upload, media, listing), flowsim
 answers the same operation (the real request itself where it carries everything, with masked
 ids replaced by flowsim's; a clip in the same state where the request names a real clip) and
-every position the driver reads (the path tuples of `flow2026_wire.RECORD`, `INPUT`, `ITEM`,
+every position the driver reads (the path tuples of `flow2026.wire.RECORD`, `INPUT`, `ITEM`,
 `SUBMIT_REPLY`, `POLL_REPLY`, `UPLOAD_REPLY`, `LISTING_REPLY`) that the real reply fills must
 exist in flowsim's reply with the same JSON type. Every `*.jsonl` of the folder is read: a new
 capture is checked without a code change."""
@@ -20,7 +20,7 @@ import pytest
 
 from bot.pipeline.flow import batchexecute as bx
 from bot.pipeline.flow import modelkeys
-from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.ui.flow2026 import wire as W
 from flowsim.v2026 import catalog
 from tests.flowsim.flow2026 import Flow2026, png
 

@@ -7,7 +7,7 @@ import asyncio
 
 import aiohttp
 
-from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.ui.flow2026 import wire as W
 from flowsim.control import SimControl
 from tests.fixtures.flowsim import spawn_flowsim, stop_flowsim
 from tests.flowsim.flow2026 import Flow2026

@@ -1,6 +1,6 @@
 """SELECTORS ARE DATA: a registry maps each UI element to ordered fallbacks (`Sel`); this module
 resolves them to Playwright locators, trying the fallbacks in order. The living registry is
-`ui/flow2026_selectors.py` (the default wherever no registry is passed).
+`ui/flow2026/selectors.py` (the default wherever no registry is passed).
 
 `find()` polls every fallback with a cheap `count()` (no auto-wait per alternative) until one
 has a visible match or the deadline passes, so a missing primary selector costs one round-trip,
@@ -72,7 +72,7 @@ def _registry(registry: Registry | None) -> Registry:
     """`registry`, or the living UI's own (flow.google.com) when none is given."""
     if registry is not None:
         return registry
-    from bot.pipeline.flow.ui.flow2026_selectors import SELECTORS
+    from bot.pipeline.flow.ui.flow2026.selectors import SELECTORS
 
     return SELECTORS
 

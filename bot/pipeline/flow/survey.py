@@ -198,7 +198,7 @@ async def survey_page(page: Page, base_url: str, settings: Any) -> dict[str, Any
 
 async def _survey(gen: Any, page: Page, base_url: str, builds: list[str]) -> dict[str, Any]:
     from bot.pipeline.flow import ui
-    from bot.pipeline.flow.ui.flow2026 import PROJECT_PATH
+    from bot.pipeline.flow.ui.flow2026.base import PROJECT_PATH
 
     settings = gen.settings
     await page.goto(gen.url(base_url), wait_until="domcontentloaded")
@@ -271,15 +271,15 @@ async def _video_frames(gen: Any, page: Page, reopen: bool = False) -> None:
 async def _model_menu(gen: Any, page: Page) -> tuple[list[str], dict[str, int]]:
     """The model menu's labels (in order) and element counts; the menu is closed again."""
     from bot.pipeline.flow.locate import click, find
-    from bot.pipeline.flow.ui.flow2026 import _TEXT_JS as ITEM_TEXT_JS
-    from bot.pipeline.flow.ui.flow2026 import REG, _norm
-    from bot.pipeline.flow.ui.flow2026_selectors import MENUITEM_CSS
+    from bot.pipeline.flow.ui.flow2026.base import REG, norm
+    from bot.pipeline.flow.ui.flow2026.base import TEXT_JS as ITEM_TEXT_JS
+    from bot.pipeline.flow.ui.flow2026.selectors import MENUITEM_CSS
 
     t = gen.timeout
     await click(await find(page, "model_trigger", t, registry=REG), t, REG)
     menu = await find(page, "model_menu", t, registry=REG)
     items = menu.locator(MENUITEM_CSS)
-    labels = [_norm(await items.nth(i).evaluate(ITEM_TEXT_JS)) for i in range(await items.count())]
+    labels = [norm(await items.nth(i).evaluate(ITEM_TEXT_JS)) for i in range(await items.count())]
     counts = await page.evaluate(_COUNT_JS, list(ELEMENTS["model_menu"]))
     for _ in range(3):  # close the menu only (Escape closes one overlay per press)
         if await menu.count() == 0 or not await menu.is_visible():
@@ -302,7 +302,7 @@ def _numbers(radios: Iterable[dict], pattern: str) -> list[int]:
 async def _model_matrix(gen: Any, page: Page, model: str) -> tuple[dict, dict]:
     """One model's options and the live quote of every duration × resolution × count."""
     from bot.pipeline.flow.api import GenerationRequest
-    from bot.pipeline.flow.ui import flow2026_selectors as S
+    from bot.pipeline.flow.ui.flow2026 import selectors as S
 
     await gen._set_model(page, model)
     # A model change re-renders the other groups a moment later (FLOW_2026 §5): wait until the

@@ -2,7 +2,7 @@
 
 The 2026 page talks to `POST …/data/batchexecute?rpcids=<ID>`. The driver never sends these
 itself (Flow refuses scripted calls as "unusual activity"); it only listens, and reads every
-exchange through ONE reader: `batchexecute.py` (framing) and `ui/flow2026_wire.py` (positions
+exchange through ONE reader: `batchexecute.py` (framing) and `ui/flow2026/wire.py` (positions
 as data, typed results). From the page's traffic it learns:
 
 * what a submit really billed (kind by rpc id, input media ids, model key, count) from the
@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.async_api import Page, Request, Response
 
 from bot.pipeline.flow import batchexecute as bx
-from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.ui.flow2026 import wire as W
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from bot.errors import (
 from bot.pipeline import policy
 from bot.pipeline.flow.api import FlowHandle
 from bot.pipeline.flow.ui import pin_language
-from bot.pipeline.flow.ui.flow2026 import price_verdict
+from bot.pipeline.flow.ui.flow2026.guard import price_verdict
 
 FLOW = FlowSettings(_env_file=None)  # type: ignore[call-arg]
 
@@ -109,8 +109,8 @@ def test_billing_proof_flags_a_submit_that_went_out_wrong():
     from pathlib import Path
 
     from bot.pipeline.flow.api import GenerationRequest
-    from bot.pipeline.flow.ui import flow2026_wire as W
-    from bot.pipeline.flow.ui.flow2026 import billing_proof
+    from bot.pipeline.flow.ui.flow2026 import wire as W
+    from bot.pipeline.flow.ui.flow2026.guard import billing_proof
 
     req = GenerationRequest(Path("s.png"), "p", "9:16", 2, "Veo 3.1 - Fast", duration=8)
     good = W.read_submit_request("eb1hJf", _submit_payload("veo_3_1_i2v_fast_portrait", ["m1"], 2))
@@ -134,8 +134,8 @@ def test_key_matches_rejected_every_real_omni_key():
     from pathlib import Path
 
     from bot.pipeline.flow.api import GenerationRequest
-    from bot.pipeline.flow.ui import flow2026_wire as W
-    from bot.pipeline.flow.ui.flow2026 import billing_proof
+    from bot.pipeline.flow.ui.flow2026 import wire as W
+    from bot.pipeline.flow.ui.flow2026.guard import billing_proof
 
     req = GenerationRequest(Path("s.png"), "p", "16:9", 1, "Omni 1.1 Flash", duration=4, resolution="360p")
     sent = W.read_submit_request("eb1hJf", _submit_payload("abra_i2v_4s_360p", ["m1"]))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.pipeline.flow import batchexecute as bx
-from bot.pipeline.flow.ui import flow2026_wire as W
+from bot.pipeline.flow.ui.flow2026 import wire as W
 from bot.pipeline.flow.wire import Exchange, Wire
 
 CAPTURE = Path(__file__).resolve().parents[3].parent / "shared" / "flow_wire" / "exchanges-2026-09-25.jsonl"

@@ -1,6 +1,6 @@
 """Contract tests on real bytes: Flow's wire as the live page sent it (`../shared/flow_wire/`).
 
-Every exchange of every `*.jsonl` there is read by `batchexecute` + `flow2026_wire`. Two layers:
+Every exchange of every `*.jsonl` there is read by `batchexecute` + `ui/flow2026/wire.py`. Two layers:
 
 * generic checks over every exchange of every file (a new capture is checked without code
   changes): a submit / poll / upload / media exchange reads with nothing unreadable, a submit
@@ -26,7 +26,7 @@ import pytest
 
 from bot.pipeline.flow import batchexecute as bx
 from bot.pipeline.flow import modelkeys
-from bot.pipeline.flow.ui import flow2026_wire as fw
+from bot.pipeline.flow.ui.flow2026 import wire as fw
 
 WIRE_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "flow_wire"
 NO_WIRE = f"no real captures: {WIRE_DIR} is absent or holds no *.jsonl (../shared/flow_wire)"

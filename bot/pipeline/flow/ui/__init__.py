@@ -4,7 +4,8 @@ Google rewrites Flow every few months. The client (`PlaywrightFlowClient`: the l
 reattach, evidence) stays one; everything that touches the page lives in a `UiGeneration` subclass
 with its selectors as data beside it. One generation is living:
 
-* `flow2026.py` (+ `flow2026_selectors.py`): flow.google.com, since September 2026.
+* `flow2026/` (a package split by concern; its registry `flow2026/selectors.py`, its wire
+  positions `flow2026/wire.py`): flow.google.com, since September 2026.
 
 (The classic labs.google UI before it was retired in September 2026, its address redirecting to
 flow.google.com; its driver was removed.)
@@ -12,7 +13,8 @@ flow.google.com; its driver was removed.)
 Each generation implements the same small set of page steps (see `UiGeneration`). `detect()`
 recognises a loaded page by structural markers only (custom element tags and icon markup, never
 words); a page with none of them is an unknown (drifted) page, never guessed.
-A new generation = a new module + its registry + one line in `GENERATIONS`, `make()` and `detect()`.
+A new generation = a new package (or module) + its registry + one line in `GENERATIONS`,
+`make()` and `detect()`.
 """
 
 from __future__ import annotations
@@ -27,12 +29,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from playwright.async_api import Page
 
 from bot.pipeline.flow.locate import NotFound
-from bot.pipeline.flow.wire import Wire
 
 if TYPE_CHECKING:
     from bot.config import FlowSettings
     from bot.pipeline.flow.api import FlowHandle, GenerationRequest, TileStatus
     from bot.pipeline.flow.locate import Sel
+    from bot.pipeline.flow.wire import Wire
 
 # Google's sign-in host: where an expired session lands, whichever generation sent it there.
 SIGNIN_URL_MARK = "accounts.google.com"
@@ -102,6 +104,11 @@ class UiGeneration:
     overlaps_submits = False
 
     def __init__(self, settings: FlowSettings, wire: Wire | None = None) -> None:
+        # Imported here: the listener reads through the living generation's wire positions
+        # (`flow2026/wire.py`), so importing it at the top would make `import
+        # bot.pipeline.flow.wire` circular.
+        from bot.pipeline.flow.wire import Wire
+
         self.settings = settings
         self.wire = wire if wire is not None else Wire()
 

@@ -1,6 +1,6 @@
 """WIRE POSITIONS ARE DATA: where flow.google.com's positional records keep what the driver reads.
 
-Beside `flow2026_selectors.py` (the DOM) this file is the other half of what ties us to Flow:
+Beside `selectors.py` (the DOM) this file is the other half of what ties us to Flow:
 `../shared/flow_wire/README.md` and its real captures. Every path below is a tuple of array
 indices; access is tolerant (a short array, an extra position, a `null` give None, never an
 exception) and no literal marker is ever tested. Positions marked **ASSUMPTION** are not in any
@@ -144,6 +144,8 @@ class Unreadable:
 
 @dataclass(frozen=True)
 class SubmitReply:
+    """A submit's (or Retry's) answer: the new clips' records and workflow items."""
+
     records: tuple[Record, ...]
     items: tuple[Item, ...] = ()
     credits_after: int | None = None
@@ -156,12 +158,16 @@ class SubmitReply:
 
 @dataclass(frozen=True)
 class PollReply:
+    """A poll's answer: the current records of the clips asked about."""
+
     records: tuple[Record, ...]
     credits: int | None = None
 
 
 @dataclass(frozen=True)
 class UploadReply:
+    """An upload's answer: the stored image's media id."""
+
     media_id: str
     project_id: str | None = None
     file_name: str | None = None
@@ -171,11 +177,15 @@ class UploadReply:
 
 @dataclass(frozen=True)
 class MediaReply:
+    """One clip's full record (with its signed video URL)."""
+
     record: Record
 
 
 @dataclass(frozen=True)
 class ListingReply:
+    """The project's listing: a workflow item per clip."""
+
     items: tuple[Item, ...]
 
 
