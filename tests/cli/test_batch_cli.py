@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.batch import fingerprint, read_input
+from bot.cli.batch import LOG_NAME, fingerprint, read_input
 from flowsim.control import SyncSimControl
 from tests.fixtures.flowsim import app_url
 from tests.services.harness import make_frames
@@ -105,7 +105,8 @@ async def test_sigkill_at_random_moments_never_pays_twice(sim, sim_session_file,
     env = _env(sim.base_url, sim_session_file, tmp_path / "data")
     final = await asyncio.to_thread(_run_with_kills, cmd, env, kills, tmp_path / "runs.log",
                                     sim.base_url)
-    runs_log = (tmp_path / "runs.log").read_text()
+    # The terminal's lines, then the log the runs wrote into the output folder.
+    runs_log = (tmp_path / "runs.log").read_text() + (out / LOG_NAME).read_text()
     assert final == 0, runs_log[-3000:]
     assert "1 reattached" in runs_log  # the click-then-kill submission was found, not redone
 

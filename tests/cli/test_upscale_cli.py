@@ -20,7 +20,15 @@ def _flowbot(*args: str, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "--env-file", str(cwd / "none.env"), *args],
         cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_as_from_a_terminal,
     )
+
+
+def _as_from_a_terminal() -> None:
+    # Regression (test_ctrl_c_stops_ffmpeg_and_leaves_no_file failed when the suite itself ran
+    # as a background job): a shell starts `cmd &` with SIGINT ignored, the child inherits that,
+    # and Ctrl-C never reached it. A command typed at a terminal gets SIGINT's default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 async def test_upscales_one_file_with_progress(small_clip, tmp_path):
