@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from bot.pipeline.notifier import AdminAlert, ExportReady
-from bot.pipeline.stages.context import StageContext
+from bot.pipeline.stages.context import DELIVER, StageContext
 from bot.pipeline.stages.events import (
     failed_event,
     file_failed_event,
@@ -32,6 +32,8 @@ async def run_deliver(ctx: StageContext, task: Task, owner: str) -> None:
         if ev is not None:
             await ctx.notifier.item_failed(ev)
     elif event == "finished":
+        if await _items_still_told(ctx, task, owner):
+            return
         ev = await progress_event(ctx.db, p["batch_id"], ctx.settings)
         if ev is not None:
             await ctx.notifier.batch_finished(ev)
@@ -60,3 +62,27 @@ async def run_deliver(ctx: StageContext, task: Task, owner: str) -> None:
                                                   p.get("action", ""), Path(shot) if shot else None,
                                                   key=f"task{task.id}"))
     await ctx.queue.complete(task.id, owner)
+
+
+# "Finished" is said last: an item's previews (a video upload, slower than a text) or its failure
+# notice queued or running beside it go first; after this long it goes anyway (one of them may
+# be retrying for minutes, and the user should not wait for it to hear the batch ended).
+FINISH_AFTER_ITEMS_S = 120.0
+FINISH_RECHECK_S = 0.3
+
+
+async def _items_still_told(ctx: StageContext, task: Task, owner: str) -> bool:
+    """Whether the batch's item notices are still on their way; then the "finished" task is
+    put back (no attempt counted) to come after them."""
+    p = task.payload
+    prefixes = [f"b{p['batch_id']}:{DELIVER}:{event}:" for event in ("previews", "failed")]
+    row = await ctx.db.fetchone(
+        "SELECT count(*) FROM tasks WHERE kind = ? AND status IN ('queued', 'running') "
+        "AND id != ? AND (substr(idempotency_key, 1, ?) = ? OR substr(idempotency_key, 1, ?) = ?)",
+        (DELIVER, task.id, len(prefixes[0]), prefixes[0], len(prefixes[1]), prefixes[1]))
+    since = p.get("waiting_since", ctx.now())
+    if not row[0] or ctx.now() - since >= FINISH_AFTER_ITEMS_S:
+        return False
+    await ctx.queue.reschedule(task.id, owner, FINISH_RECHECK_S,
+                               payload={**p, "waiting_since": since})
+    return True
