@@ -15,6 +15,7 @@ import logging
 import threading
 import unicodedata
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,6 +251,9 @@ class _Buffer:
 FlushFn = Callable[[int, int, list[Received], dict[str, str]], Awaitable[None]]
 
 
+ALBUMS_REMEMBERED = 200
+
+
 class IntakeCollector:
     """Gather a user's images until `window_s` passes with nothing new, then flush them.
 
@@ -261,6 +265,10 @@ class IntakeCollector:
         self._flush = flush
         self.window_s = window_s
         self._buffers: dict[tuple[int, int], _Buffer] = {}
+        # Album captions of recent flushes: Telegram may deliver an album's parts further apart
+        # than the quiet window (a busy server), and a part that lands in the next flush still
+        # belongs to its album's caption. Bounded: the newest ALBUMS_REMEMBERED albums.
+        self._captions: OrderedDict[tuple[int, str], str] = OrderedDict()
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
         self._tasks: set[asyncio.Task] = set()
 
@@ -301,6 +309,15 @@ class IntakeCollector:
             captions = {
                 s.media_group_id: s.caption for s in slots if s.media_group_id and s.caption
             }
+            chat = key[1]
+            for group in {s.media_group_id for s in slots if s.media_group_id}:
+                if group not in captions and (chat, group) in self._captions:
+                    captions[group] = self._captions[(chat, group)]
+            for group, caption in captions.items():
+                self._captions[(chat, group)] = caption
+                self._captions.move_to_end((chat, group))
+            while len(self._captions) > ALBUMS_REMEMBERED:
+                self._captions.popitem(last=False)
             try:
                 await self._flush(key[0], key[1], results, captions)
             except Exception:
