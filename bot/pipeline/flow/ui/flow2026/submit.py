@@ -192,6 +192,10 @@ class SubmitMixin(Flow2026Base):
                 raise unseen
             records = tuple(self.wire.records[m].record for m in ids if m in self.wire.records)
         proof = billing_proof(sent, records, req, [mid for mid, _ in frames])
+        if proof["duration"] is None and not records:
+            # Confirmed from the grid before any record of the clip arrived, and a Veo key names
+            # no length: the duration is the one the settings read back before the paid click.
+            proof["duration"] = req.duration
         if isinstance(reading, W.SubmitReply) and reading.credits_after is not None:
             proof["credits_after"] = reading.credits_after
         log.info("billed: %s %s x%d %ss, frames %s", proof["kind"], proof["model_key"],
