@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         return asyncio.run(_until_signalled(_main(args, settings, items)))
     finally:
         if log is not None:
-            log.close()
+            log.report()
 
 
 LOG_NAME = "flowbot-batch.log"
@@ -158,13 +158,14 @@ class BatchLog(logging.Handler):
         install_redaction()
         return counter
 
-    def close(self) -> None:
+    def report(self) -> None:
+        """Flush the file and say, once, how many warnings it holds. Not `close()`: logging's
+        own shutdown closes every handler again at exit, and the line would be said twice."""
+        for handler in logging.getLogger().handlers:
+            handler.flush()
         if self.warnings:
             print(f"{self.warnings} warning(s) logged in {self.path} (-v shows the log here)",
                   file=sys.stderr, flush=True)
-        for handler in logging.getLogger().handlers:
-            handler.flush()
-        super().close()
 
 
 async def _until_done_or_held(done: Coroutine[Any, Any, Any], held: asyncio.Event) -> None:
