@@ -171,9 +171,10 @@ class FlowSettings(_Group):
     @classmethod
     def _not_retired(cls, value: object) -> object:
         # A setting from before the retirement gets a reason and a way out, not just "invalid".
-        if isinstance(value, str) and value.strip().lower() in RETIRED_UIS:
-            raise ValueError(f"{value.strip()!r} names {RETIRED_UIS[value.strip().lower()]}, which "
-                             "Google retired in September 2026; the bot's support for it was removed")
+        name = value.strip() if isinstance(value, str) else None
+        if name is not None and name.lower() in RETIRED_UIS:
+            raise ValueError(f"{name!r} names {RETIRED_UIS[name.lower()]}, which Google retired "
+                             "in September 2026; the bot's support for it was removed")
         return value
 
     @field_validator("cdp_url")

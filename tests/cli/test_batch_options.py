@@ -11,6 +11,7 @@ import pytest
 from bot.cli import build_parser, main
 from bot.cli.batch import check_options, read_prompts
 from bot.config import load_settings
+from tests.cli.runs import ROOT, simulator_run_env
 from tests.services.harness import make_frames
 
 
@@ -158,17 +159,13 @@ def test_text_only_run_on_the_simulator_makes_omni_clips_of_the_asked_length(tmp
     ideas.write_text("a red kite over the sea\n")
     out = tmp_path / "out"
     _seed_october(out)  # the simulator's October build: its survey still lists Omni 1.1 Flash
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TELEGRAM_", "FLOW_", "UPSCALE_", "STORAGE_", "PATHS_"))}
-    env.update(FLOW_CANARY="false", FLOW_STEP_TIMEOUT_S="15", FLOW_POLL_INTERVAL_S="0.3",
-               FLOW_SUBMIT_GAP_S="0")
-    root = Path(__file__).resolve().parents[2]
+    env = simulator_run_env()
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"), "batch", str(ideas),
          "--text-only", "--backend", "simulator", "--model", "Omni 1.1 Flash", "--duration", "4",
          "--resolution", "360p", "--outputs", "1", "--aspect", "16:9", "--sim-generation-seconds",
          "2", "--quiet", "--out", str(out), "--events-log", str(tmp_path / "events.jsonl")],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300)
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 prompt(s), text only" in proc.stdout and "Omni 1.1 Flash 4 s 360p" in proc.stdout
     events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
@@ -189,24 +186,19 @@ def test_omni_12_for_12_seconds_on_decembers_simulator_makes_12_second_clips(tmp
     import json
     import subprocess
     import sys
-    from pathlib import Path
 
     from tests.services.harness import make_frames
 
     make_frames(tmp_path / "imgs", 1)
     out = tmp_path / "out"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("TELEGRAM_", "FLOW_", "UPSCALE_", "STORAGE_", "PATHS_"))}
-    env.update(FLOW_CANARY="false", FLOW_STEP_TIMEOUT_S="15", FLOW_POLL_INTERVAL_S="0.3",
-               FLOW_SUBMIT_GAP_S="0", FLOWSIM_BUILD="december")
-    root = Path(__file__).resolve().parents[2]
+    env = simulator_run_env(FLOWSIM_BUILD="december")
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"), "batch",
          str(tmp_path / "imgs"), "--prompt", "a kite over dunes", "--backend", "simulator",
          "--model", "Omni 1.2 Flash", "--duration", "12", "--outputs", "1",
          "--sim-generation-seconds", "2", "--quiet", "--out", str(out),
          "--events-log", str(tmp_path / "events.jsonl")],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300)
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
     [done] = [e for e in events if e["event"] == "item_previews"]
