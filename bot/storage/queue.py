@@ -342,6 +342,18 @@ class TaskQueue:
         row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM tasks WHERE id = ?", (task_id,))
         return Task.from_row(row) if row is not None else None
 
+    async def unfinished(self, key_prefixes: Sequence[str], *, besides: int | None = None) -> int:
+        """How many queued or running tasks (other than `besides`) have an idempotency key that
+        starts with one of `key_prefixes`."""
+        if not key_prefixes:
+            return 0
+        likes = " OR ".join("idempotency_key LIKE ? ESCAPE '\\'" for _ in key_prefixes)
+        row = await self.db.fetchone(
+            f"SELECT count(*) FROM tasks WHERE status IN ('queued', 'running') AND id != ? "
+            f"AND ({likes})", (-1 if besides is None else besides,
+                               *(_like_prefix(k) for k in key_prefixes)))
+        return int(row[0])
+
     async def counts(self) -> dict[str, int]:
         """Number of tasks per status."""
         rows = await self.db.fetchall("SELECT status, count(*) FROM tasks GROUP BY status")

@@ -49,11 +49,17 @@ def watch_task(batch_id: int, gen_id: int) -> NewTask:
                    max_attempts=TASK_MAX_ATTEMPTS)
 
 
+def deliver_key(scope: int | None, event: str, ident: Any = "") -> str:
+    """The idempotency key of a notification task (without `ident`: the prefix of all of that
+    event's tasks in `scope`)."""
+    prefix = f"b{scope}" if scope is not None else "acct"
+    return f"{prefix}:{DELIVER}:{event}:{ident}"
+
+
 def deliver_task(scope: int | None, event: str, ident: Any, **extra: Any) -> NewTask:
     """A notification task of batch `scope` (None: account-wide, e.g. admin alerts)."""
-    prefix = f"b{scope}" if scope is not None else "acct"
     return NewTask(DELIVER, {"event": event, "id": ident, **extra},
-                   f"{prefix}:{DELIVER}:{event}:{ident}", max_attempts=TASK_MAX_ATTEMPTS)
+                   deliver_key(scope, event, ident), max_attempts=TASK_MAX_ATTEMPTS)
 
 
 @dataclass

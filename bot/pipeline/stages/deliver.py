@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from bot.pipeline.notifier import AdminAlert, ExportReady
-from bot.pipeline.stages.context import DELIVER, StageContext
+from bot.pipeline.stages.context import StageContext, deliver_key
 from bot.pipeline.stages.events import (
     failed_event,
     file_failed_event,
@@ -75,13 +75,10 @@ async def _items_still_told(ctx: StageContext, task: Task, owner: str) -> bool:
     """Whether the batch's item notices are still on their way; then the "finished" task is
     put back (no attempt counted) to come after them."""
     p = task.payload
-    prefixes = [f"b{p['batch_id']}:{DELIVER}:{event}:" for event in ("previews", "failed")]
-    row = await ctx.db.fetchone(
-        "SELECT count(*) FROM tasks WHERE kind = ? AND status IN ('queued', 'running') "
-        "AND id != ? AND (substr(idempotency_key, 1, ?) = ? OR substr(idempotency_key, 1, ?) = ?)",
-        (DELIVER, task.id, len(prefixes[0]), prefixes[0], len(prefixes[1]), prefixes[1]))
+    waiting = await ctx.queue.unfinished(
+        [deliver_key(p["batch_id"], event) for event in ("previews", "failed")], besides=task.id)
     since = p.get("waiting_since", ctx.now())
-    if not row[0] or ctx.now() - since >= FINISH_AFTER_ITEMS_S:
+    if not waiting or ctx.now() - since >= FINISH_AFTER_ITEMS_S:
         return False
     await ctx.queue.reschedule(task.id, owner, FINISH_RECHECK_S,
                                payload={**p, "waiting_since": since})
