@@ -10,11 +10,11 @@ from PIL import Image
 from bot.clock import SystemClock
 from bot.config import FlowSettings
 from bot.pipeline.flow.client import PlaywrightFlowClient
+from tests.fixtures.flowsim import FAST_2026
 
-# Short page timings (the traps stay as configured by each test). The model change's re-render
-# keeps flowsim's realistic default (model_rerender_ms 300): a shorter one hid a driver bug.
-FAST = {"poll_ms": 300, "blank_gap_ms": [50, 100], "summary_lag_ms": 50,
-        "upload_store_seconds": 0.2, "submit_reply_ms": 200}
+# Short page timings (the traps stay as configured by each test): the `sim` fixture's own, which
+# keep flowsim's realistic model re-render (model_rerender_ms 300: a shorter one hid a driver bug).
+FAST = FAST_2026
 # Every first-visit overlay off and the rights dialog already accepted, for tests about
 # something else; the trap tests switch them back on.
 QUIET = {**FAST, "cookie_bar": "off", "agent_panel": False, "changelog": False,
