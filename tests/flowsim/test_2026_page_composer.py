@@ -76,8 +76,10 @@ async def test_typed_newline_submits_early(chromium, sim, flowsim_url):
     assert tile["prompt"] == "a red kite"
     [sent] = submits(await sim.wire())
     assert (sent["rpc"], sent["kind"], sent["count"], sent["refused"]) == ("YhhmEf", "t2v", 1, None)
-    # Careful: newlines flattened, then Enter submits the whole prompt.
+    # Careful: newlines flattened, then Enter submits the whole prompt. The page ignores Enter
+    # while the first submit's reply is still on its way (the button shows it disabled).
     await type_prompt(page, "a red kite\nover the sea")
+    await expect(generate_button(page)).to_be_enabled()
     await editor(page).press("Enter")
     await expect(page.locator("flow-grid-tile-container")).to_have_count(2)
     assert sorted(t["prompt"] for t in await sim.tiles()) == ["a red kite", "a red kite over the sea"]
