@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Run the bot until `stop` is set (see `bot/cli/serve.py` for the signals) or cancelled."""
     register_secret(settings.require_bot_token())
-    for secret in (settings.storage.r2_access_key_id, settings.storage.r2_secret_access_key):
+    for secret in (settings.storage.r2_access_key_id, settings.storage.r2_secret_access_key,
+                   settings.webapp.secret):
         if secret is not None:
             register_secret(secret.get_secret_value())
     async with Database(settings.paths.database_path) as db:

@@ -58,6 +58,9 @@ class TelegramSettings(_Group):
     # How finished clips are shown to a user who has not chosen in /settings: one review message
     # per batch paging through its clips ("view"), or an album per image ("albums").
     review_mode: Literal["view", "albums"] = "view"
+    # A drop of images this soon after the previous drop's draft card joins that draft (a phone
+    # uploads several albums one after another, sometimes seconds apart); 0 turns joining off.
+    draft_join_s: float = Field(default=15.0, ge=0.0, le=600.0)
 
     _split = field_validator("admin_ids", "allowed_user_ids", mode="before")(_split_ids)
 
@@ -240,6 +243,51 @@ class StorageSettings(_Group):
         return self
 
 
+class WebAppSettings(_Group):
+    """The gallery Mini App (`bot/webapp/`): an aiohttp app in the bot's process.
+
+    Telegram opens Mini Apps over HTTPS only, so `public_url` is the address a reverse proxy or a
+    tunnel serves (README, "The gallery"); the app itself listens on `host:port` behind it.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="WEBAPP_")
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8088, ge=0, le=65535)  # 0: any free port (tests)
+    # The HTTPS address Telegram opens, e.g. https://flowbot.example.com (no path needed).
+    public_url: str | None = None
+    # Telegram's init data carries auth_date: older than this, a request is refused (401).
+    init_data_max_age_s: int = Field(default=3600, ge=60, le=7 * 86400)
+    # How long a signed media link (a clip, a poster) works.
+    media_link_ttl_s: int = Field(default=900, ge=60, le=86400)
+    # The key of the signed media links; empty: derived from the bot token.
+    secret: SecretStr | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _url_shape(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$", value):
+            raise ValueError("is not an http(s) address such as https://flowbot.example.com")
+        return value
+
+    @model_validator(mode="after")
+    def _url_when_enabled(self) -> WebAppSettings:
+        if self.enabled and not self.public_url:
+            raise ValueError("WEBAPP_PUBLIC_URL is required when WEBAPP_ENABLED=true "
+                             "(the HTTPS address Telegram opens)")
+        return self
+
+    def gallery_url(self, batch_id: int | None = None) -> str | None:
+        """The address a `web_app` button opens (one batch, or the list); None when off."""
+        if not self.enabled or not self.public_url:
+            return None
+        return f"{self.public_url}/gallery/" + (f"?batch={int(batch_id)}" if batch_id else "")
+
+
 class PathSettings(_Group):
     """Where flowbot keeps its state."""
 
@@ -263,12 +311,15 @@ class Settings:
         upscale: UpscaleSettings,
         storage: StorageSettings,
         paths: PathSettings,
+        webapp: WebAppSettings | None = None,
     ) -> None:
         self.telegram = telegram
         self.flow = flow
         self.upscale = upscale
         self.storage = storage
         self.paths = paths
+        # Off unless configured: settings built in code (tests, tools) need not name the group.
+        self.webapp = webapp if webapp is not None else WebAppSettings.model_construct()
 
     @property
     def session_file(self) -> Path:
@@ -296,6 +347,7 @@ _GROUPS: dict[str, tuple[type[_Group], str]] = {
     "upscale": (UpscaleSettings, "UPSCALE_"),
     "storage": (StorageSettings, "STORAGE_"),
     "paths": (PathSettings, "PATHS_"),
+    "webapp": (WebAppSettings, "WEBAPP_"),
 }
 
 _FIXES: dict[str, str] = {
@@ -314,6 +366,8 @@ _FIXES: dict[str, str] = {
     "UPSCALE_PRESET": "use one of: " + ", ".join(PRESETS),
     "UPSCALE_ENCODER": "use one of: " + ", ".join(ENCODERS),
     "STORAGE_BACKEND": "use 'local' or 'r2'",
+    "WEBAPP_PUBLIC_URL": "use the HTTPS address your reverse proxy or tunnel serves, e.g. https://flowbot.example.com (README, \"The gallery\")",
+    "WEBAPP_PORT": "use a port number from 1 to 65535 (0: any free port)",
 }
 
 

@@ -193,6 +193,20 @@ async def _encoder(settings: Settings) -> tuple[bool, str]:
     return await describe_encoder(settings.upscale)
 
 
+@check("gallery public address")
+async def _gallery_url(settings: Settings) -> tuple[bool, str]:
+    """Telegram opens Mini Apps over HTTPS only: a gallery behind http:// never opens."""
+    web = settings.webapp
+    if not web.enabled:
+        return True, "off (WEBAPP_ENABLED=false)"
+    url = web.public_url or ""
+    if not url.lower().startswith("https://"):
+        return False, (f"WEBAPP_PUBLIC_URL={url or '(empty)'} is not https://: Telegram opens "
+                       "Mini Apps over HTTPS only; put a reverse proxy or a tunnel in front "
+                       "(README, \"The gallery\")")
+    return True, f"{url}/gallery/ -> {web.host}:{web.port}"
+
+
 async def run_checks(settings: Settings | None) -> list[CheckResult]:
     """Run every registered check; without valid settings only the settings row is reported."""
     results: list[CheckResult] = []

@@ -44,7 +44,7 @@ from bot.storage.sweep import sweep_at_start
 from bot.telegram import keyboards
 from bot.telegram.errors import install_error_handler
 from bot.telegram.i18n import DEFAULT, LANGUAGES, UserI18nMiddleware
-from bot.telegram.intake import IntakeCollector
+from bot.telegram.intake import IntakeCollector, RecentDrafts
 from bot.telegram.limits import FitToLimits
 from bot.telegram.middlewares import AccessMiddleware, ButtonOrderMiddleware, ServicesMiddleware
 from bot.telegram.notifier import TelegramNotifier
@@ -74,6 +74,7 @@ class BotApp:
     settings: Settings
     pipeline: Any = None
     requests: ResilientRequests | None = None
+    gallery: Any = None  # bot/webapp's GalleryServer when WEBAPP_ENABLED (issue 21)
     _polling: asyncio.Task | None = field(default=None, repr=False)
 
     async def start(self) -> None:
@@ -86,6 +87,8 @@ class BotApp:
         await self.set_commands()
         if self.pipeline is not None:
             await self.pipeline.start()
+        if self.gallery is not None:
+            await self.gallery.start()
         polling = asyncio.Event()
         self.dp.startup.register(polling.set)
         self._polling = asyncio.create_task(
@@ -142,6 +145,8 @@ class BotApp:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._polling
             self._polling = None
+        if self.gallery is not None:  # no new gallery requests either, before the pipeline stops
+            await self.gallery.stop()
         await self.intake.drain()
         if self.pipeline is not None:
             await self.pipeline.stop()
@@ -222,13 +227,16 @@ def build_bot_app(
     notifier = TelegramNotifier(bot, refs, batches, settings, link_for=_link_maker(settings))
     # Work held for a retired model: the admins hear of each model once (issue 17).
     batches.on_held = users.on_held = notifier.retirement_noticed
+    drafts = RecentDrafts(settings.telegram.draft_join_s)
     intake = IntakeCollector(
-        functools.partial(process_intake, bot=bot, dialogs=dialogs, users=users, batches=batches),
+        functools.partial(process_intake, bot=bot, dialogs=dialogs, users=users, batches=batches,
+                          drafts=drafts),
         window_s=intake_window_s,
     )
     services: dict[str, Any] = {
         "users": users, "dialogs": dialogs, "refs": refs, "batches": batches, "account": account,
-        "sessions": sessions, "intake": intake, "flow": flow_client, "settings": settings,
+        "sessions": sessions, "intake": intake, "drafts": drafts, "flow": flow_client,
+        "settings": settings,
         "notifier": notifier, "budgets": budgets, "audit": audit,
         "incoming_dir": data_dir / "incoming", "clock": clock,
         "download_limit": settings.telegram.download_limit_bytes,
@@ -248,7 +256,22 @@ def build_bot_app(
     if with_pipeline and flow_client is not None:
         pipeline = _make_pipeline(settings, db, queue, flow_client, notifier, clock, data_dir,
                                   pipeline_options or {})
-    return BotApp(bot, dp, notifier, intake, services, settings, pipeline, requests)
+    gallery = None
+    if settings.webapp.enabled:
+        from bot.webapp.server import GalleryServer
+
+        gallery = GalleryServer(settings, services, notifier, clock, _store_for(settings))
+        notifier.on_clips = gallery.posters.warm  # posters made as clips arrive, not at first open
+    return BotApp(bot, dp, notifier, intake, services, settings, pipeline, requests, gallery)
+
+
+def _store_for(settings: Settings) -> Any:
+    """The R2 store when clips are kept there (the gallery presigns its links), else None."""
+    if settings.storage.backend != "r2":
+        return None
+    from bot.storage.blobstore import R2Store
+
+    return R2Store.from_settings(settings.storage)
 
 
 def _make_pipeline(settings: Settings, db: Database, queue: TaskQueue, flow: FlowClient,

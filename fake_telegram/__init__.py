@@ -15,6 +15,9 @@ Reading back: `outbox(chat_id)` (the bot's `SentMessage`s, deleted ones flagged,
 `commands` (the default menu), `commands_for(chat_id)`, `commands_by_scope` ("default",
 "chat:<id>", ...), `files.get(file_id).data`, `dump()`. Users passed as ints are created on use.
 
+Mini Apps: `open_web_app(user, message_id, label)` → the `web_app` button's URL and init data
+signed with the token as Telegram signs it; `web_app_init_data(user, auth_date=…)`.
+
 Faults: `flood(chat_id=None, retry_after=1, count=1)` (429), `fail_next(method=None, status=502,
 count=1, html=False)` (5xx), `drop_next(method=None, count=1)` (connection cut),
 `block(user_id)` / `unblock(user_id)` (403), `enforce_flood = True` (automatic ~1 msg/s per

@@ -1,7 +1,8 @@
 """`reply_markup` validation: the shapes and limits Telegram enforces on keyboards.
 
 Inline buttons need non-empty text and exactly one action field; `callback_data` must be 1–64
-bytes (UTF-8), else "BUTTON_DATA_INVALID"; URLs must be http(s)/tg; at most 100 buttons.
+bytes (UTF-8), else "BUTTON_DATA_INVALID"; URLs must be http(s)/tg; a `web_app` button's URL
+must be https (Mini Apps open over HTTPS only); at most 100 buttons.
 """
 
 from __future__ import annotations
@@ -54,6 +55,18 @@ def _check_inline_button(button: Any) -> None:
         url = str(button["url"])
         if not url.startswith(("http://", "https://", "tg://")):
             raise bad_request("BUTTON_URL_INVALID")
+    if "web_app" in button:
+        _check_web_app(button["web_app"])
+
+
+def _check_web_app(info: Any) -> None:
+    """A Mini App button: a WebAppInfo object whose url is https (Telegram opens nothing else)."""
+    if not isinstance(info, dict) or not isinstance(info.get("url"), str):
+        raise bad_request("can't parse inline keyboard button: WebAppInfo must be an Object")
+    url = info["url"]
+    if not url.startswith("https://") or len(url) <= len("https://"):
+        raise bad_request(f"inline keyboard button Web App URL '{url}' is invalid: "
+                          "Only HTTPS links are allowed")
 
 
 def _rows(markup: dict[str, Any], key: str) -> list[list[Any]]:

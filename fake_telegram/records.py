@@ -68,9 +68,18 @@ class SentMessage:
         return callback_datas(self.reply_markup)
 
     def buttons(self) -> list[tuple[str, str | None]]:
-        """(text, callback_data or url) for every inline button, in reading order."""
+        """(text, callback_data or url or web_app url) for every inline button, in reading order."""
         rows = (self.reply_markup or {}).get("inline_keyboard", [])
-        return [(b["text"], b.get("callback_data", b.get("url"))) for row in rows for b in row]
+        return [(b["text"], b.get("callback_data", b.get("url", (b.get("web_app") or {}).get("url"))))
+                for row in rows for b in row]
+
+    def web_app_url(self, label: str) -> str:
+        """The https URL of the first `web_app` button whose text contains `label`."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        for button in (b for row in rows for b in row):
+            if label in button["text"] and "web_app" in button:
+                return button["web_app"]["url"]
+        raise KeyError(f"no web_app button {label!r} on message {self.message_id}: {self.buttons()}")
 
     def button_data(self, label: str) -> str:
         """callback_data of the first inline button whose text contains `label`."""

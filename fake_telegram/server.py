@@ -34,12 +34,13 @@ from fake_telegram.params import read_params
 from fake_telegram.records import Call, FakeUser, SentMessage
 from fake_telegram.registry import METHODS
 from fake_telegram.updates import UpdateQueue
+from fake_telegram.webapps import WebAppActions
 
 MB = 1024 * 1024
 log = logging.getLogger(__name__)
 
 
-class FakeTelegram(UserActions):
+class FakeTelegram(UserActions, WebAppActions):
     """One fake Bot API server; see the package docstring for the test-side API."""
 
     upload_limit_cloud = 50 * MB

@@ -16,6 +16,7 @@ def build_routers() -> list[Router]:
     from bot.handlers import (
         admin,
         card,
+        gallery,
         history,
         intake,
         language,
@@ -28,7 +29,7 @@ def build_routers() -> list[Router]:
     )
 
     modules = [_fresh(m) for m in (admin, start, language, preferences, card, review, review_view, history,
-                                   textvideo,
+                                   gallery, textvideo,
                                    intake)]
     # team (admins' /audit and /users budget) goes first: admin's /users would take the budget form.
     return [_fresh(team).router, modules[0].router, modules[0].refusals] + [m.router for m in modules[1:]]

@@ -33,6 +33,7 @@ from bot.services.users import UserService
 from bot.telegram import keyboards, texts
 from bot.telegram.callbacks import CardCb, small_number
 from bot.telegram.cards import card_markup, card_text
+from bot.telegram.intake import RecentDrafts
 from bot.telegram.notifier import TelegramNotifier
 
 router = Router(name=__name__)
@@ -40,8 +41,11 @@ router = Router(name=__name__)
 
 @router.callback_query(CardCb.filter(F.batch_id > 0))
 async def on_card(query: CallbackQuery, callback_data: CardCb, batches: BatchService,
-                  notifier: TelegramNotifier, users: UserService) -> None:
+                  notifier: TelegramNotifier, users: UserService,
+                  drafts: RecentDrafts | None = None) -> None:
     uid, batch_id, action = query.from_user.id, callback_data.batch_id, callback_data.action
+    if drafts is not None and query.message is not None:
+        drafts.forget(uid, query.message.chat.id)  # acted on: the next drop is a batch of its own
     try:
         view = await batches.get(batch_id, uid)
         if view is None:
@@ -264,7 +268,7 @@ async def _redraw(query: CallbackQuery, batches: BatchService, batch_id: int, *,
     if settings and view.status == "draft":
         markup = settings_markup(view)
     else:
-        markup = card_markup(view)
+        markup = card_markup(view, batches.settings.webapp.gallery_url(view.id))
     if query.message is None:
         return
     try:

@@ -21,11 +21,11 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji
 
 from bot.handlers.filters import InDialog
-from bot.services.batches import BatchError, BatchService
+from bot.services.batches import BatchError, BatchService, BatchStateError, NewItem
 from bot.services.dialogs import AWAITING_IMAGES, AWAITING_PROMPT, DialogService
 from bot.services.users import UserService
 from bot.telegram import keyboards, texts
-from bot.telegram.cards import send_new_card
+from bot.telegram.cards import redraw_card, send_new_card
 from bot.telegram.intake import (
     MAX_IMAGES_PER_BATCH,
     IncomingImage,
@@ -33,6 +33,7 @@ from bot.telegram.intake import (
     IntakeRejected,
     PromptsFile,
     Received,
+    RecentDrafts,
     check_declared_size,
     check_prompt,
     classify_document,
@@ -180,7 +181,7 @@ async def _fetch_prompts(message: Message, bot: Bot, name: str,
 
 async def process_intake(user_id: int, chat_id: int, received: list[Received], captions: dict[str, str],
                          *, bot: Bot, dialogs: DialogService, users: UserService,
-                         batches: BatchService) -> None:
+                         batches: BatchService, drafts: RecentDrafts | None = None) -> None:
     """Match prompts to the images that arrived (plus any still waiting), then card or ask.
 
     The downloaded files of this drop live exactly as long as something holds them: the
@@ -194,7 +195,8 @@ async def process_intake(user_id: int, chat_id: int, received: list[Received], c
     kept: set[str] = set()
     try:
         kept = await _match_and_create(user_id, chat_id, received, images, files, captions,
-                                       bot=bot, dialogs=dialogs, users=users, batches=batches)
+                                       bot=bot, dialogs=dialogs, users=users, batches=batches,
+                                       drafts=drafts)
     except Exception:
         log.exception("intake failed for chat %s", chat_id)
         with contextlib.suppress(TelegramAPIError):
@@ -206,7 +208,8 @@ async def process_intake(user_id: int, chat_id: int, received: list[Received], c
 async def _match_and_create(user_id: int, chat_id: int, received: list[Received],
                             images: list[IncomingImage], files: list[PromptsFile],
                             captions: dict[str, str], *, bot: Bot, dialogs: DialogService,
-                            users: UserService, batches: BatchService) -> set[str]:
+                            users: UserService, batches: BatchService,
+                            drafts: RecentDrafts | None = None) -> set[str]:
     """The body of `process_intake`; returns the image paths the dialog now holds."""
     refused = sum(1 for r in received if r is None)
     dialog = await dialogs.get(user_id, chat_id)
@@ -255,8 +258,42 @@ async def _match_and_create(user_id: int, chat_id: int, received: list[Received]
         await dialogs.set(user_id, chat_id, AWAITING_PROMPT, {"images": entries})
         await bot.send_message(chat_id, texts.ASK_PROMPT.format(n=sum(1 for e in entries if not e["prompt"])))
         return {e["path"] for e in entries}
-    await _create(bot, user_id, chat_id, entries, dialogs, users, batches)
+    # Only albums join: a phone sends one selection of many images as albums one after another,
+    # while a single image is a drop of its own.
+    albums = bool(images) and all(img.media_group_id for img in images) and dialog is None \
+        and not files and drafts is not None
+    if not (albums and await _join_draft(bot, user_id, chat_id, entries, batches, drafts)):
+        batch_id = await _create(bot, user_id, chat_id, entries, dialogs, users, batches)
+        if drafts is not None:
+            if albums and batch_id is not None:
+                drafts.made(user_id, chat_id, batch_id)
+            else:
+                drafts.forget(user_id, chat_id)
     return set()
+
+
+async def _join_draft(bot: Bot, user_id: int, chat_id: int, entries: list[dict[str, Any]],
+                      batches: BatchService, drafts: RecentDrafts) -> bool:
+    """The late part of a drop (its albums came further apart than the quiet window) joins the
+    draft the earlier part made a moment ago, and that card is redrawn: one drop, one card.
+    False when there is no such draft, or it can no longer grow (started, full, pairs), or its
+    owner already pressed one of its buttons (a drop after that is meant as a new batch)."""
+    batch_id = drafts.joinable(user_id, chat_id)
+    if batch_id is None:
+        return False
+    view = await batches.get(batch_id, user_id)
+    if view is None or view.status != "draft" or view.total + len(entries) > MAX_IMAGES_PER_BATCH:
+        drafts.forget(user_id, chat_id)
+        return False
+    try:
+        view = await batches.add_items(batch_id, user_id,
+                                       [NewItem(image_path=Path(e["path"]), prompt=e["prompt"]) for e in entries])
+    except BatchStateError:
+        drafts.forget(user_id, chat_id)
+        return False
+    drafts.made(user_id, chat_id, batch_id)
+    await redraw_card(bot, view, batches)
+    return True
 
 
 def _apply_prompts(entries: list[dict[str, Any]], prompts: list[str], by_name: dict[str, str], *,
@@ -290,12 +327,14 @@ def _apply_prompts(entries: list[dict[str, Any]], prompts: list[str], by_name: d
 
 
 async def _create(bot: Bot, user_id: int, chat_id: int, entries: list[dict[str, Any]],
-                  dialogs: DialogService, users: UserService, batches: BatchService) -> None:
+                  dialogs: DialogService, users: UserService, batches: BatchService) -> int | None:
+    """The draft batch and its card (None: refused, and the user was told why)."""
     try:
-        await send_new_card(bot, user_id, chat_id, [(Path(e["path"]), e["prompt"]) for e in entries],
-                            users=users, batches=batches)
+        return await send_new_card(bot, user_id, chat_id, [(Path(e["path"]), e["prompt"]) for e in entries],
+                                   users=users, batches=batches)
     except BatchError as err:
         await bot.send_message(chat_id, f"❌ {texts.esc(texts.batch_error(err))}")
+        return None
     finally:
         # The batch holds its own copies now (or failed): the dialog and its files go either way.
         await dialogs.clear(user_id, chat_id)

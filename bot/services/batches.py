@@ -329,12 +329,47 @@ class BatchService:
             conn, user_id=user_id, chat_id=chat_id, source=source, aspect=aspect, outputs=outputs,
             model=model, preset=preset, title=title, now=now, duration=duration,
             resolution=resolution, pairs=pairs, flow_1080p=flow_1080p))
+        await self._add_rows(batch_id, items, first=1, now=now)
+        if self.on_held is not None:
+            held = gone(model, plan, now)
+            if held is not None:
+                await self.on_held(held)
+        return batch_id
+
+    async def add_items(self, batch_id: int, user_id: int, items: list[NewItem]) -> BatchView:
+        """Append items to the owner's draft (the late part of one drop of images).
+
+        Refused with `BatchStateError` once the batch left the draft state, or for start+end
+        pairs (a late part would shift which image ends which clip); nothing is copied then.
+        """
+        batch = await self._own(batch_id, user_id)
+        if batch["status"] != "draft":
+            raise BatchStateError("settings_locked")
+        if batch["pairs"]:
+            raise BatchStateError("settings_locked")
+        if not items:
+            raise BatchError("no_prompts")
+        for item in items:
+            if item.image_path is not None and not Path(item.image_path).is_file():
+                raise BatchError("image_not_found", path=str(item.image_path))
+            if not item.prompt.strip():
+                raise BatchError("empty_prompt", name=Path(item.image_path or "").name)
+        last = await self.db.fetchone("SELECT max(position) FROM items WHERE batch_id = ?", (batch_id,))
+        await self._add_rows(batch_id, items, first=int(last[0] or 0) + 1, now=self.clock.now(),
+                             only_draft=True)
+        return await self._view(batch_id)
+
+    async def _add_rows(self, batch_id: int, items: list[NewItem], *, first: int, now: float,
+                        only_draft: bool = False) -> None:
+        """Copy the items' images into the batch's folder and insert their rows from position
+        `first`; with `only_draft`, the insert happens only while the batch is still a draft
+        (a Start pressed meanwhile wins, and the copies are deleted)."""
         folder = batch_images_dir(self.data_dir, batch_id)
 
         def copy_images() -> list[tuple[int, str, str | None, str]]:
             # Copying and hashing up to 50 images is disk work: keep it off the event loop.
             rows: list[tuple[int, str, str | None, str]] = []
-            for pos, item in enumerate(items, start=1):
+            for pos, item in enumerate(items, start=first):
                 if item.image_path is None:
                     rows.append((pos, "", None, item.prompt.strip()))
                     continue
@@ -347,18 +382,21 @@ class BatchService:
 
         rows = await asyncio.to_thread(copy_images)
 
-        def insert(conn: sqlite3.Connection) -> None:
+        def insert(conn: sqlite3.Connection) -> bool:
+            if only_draft and conn.execute("SELECT status FROM batches WHERE id = ?",
+                                           (batch_id,)).fetchone()[0] != "draft":
+                return False
             for pos, path, digest, prompt in rows:
                 repo.insert_item(conn, batch_id=batch_id, position=pos, image_path=path,
                                  image_sha256=digest, prompt=prompt, now=now,
                                  kind="i2v" if path else "t2v")
+            return True
 
-        await self.db.write_sync(insert)
-        if self.on_held is not None:
-            held = gone(model, plan, now)
-            if held is not None:
-                await self.on_held(held)
-        return batch_id
+        if not await self.db.write_sync(insert):
+            for _, path, _, _ in rows:
+                if path:
+                    Path(path).unlink(missing_ok=True)
+            raise BatchStateError("settings_locked")
 
     async def update_settings(self, batch_id: int, user_id: int, *, aspect: str | None = None,
                               outputs: int | None = None, model: str | None = None,

@@ -56,6 +56,21 @@ class ViewClip:
 
 
 @dataclass(frozen=True)
+class ClipMedia:
+    """Where one clip's files are (for the gallery's signed links): local paths, R2 keys."""
+
+    clip_id: int
+    batch_id: int
+    owner_id: int
+    paths: dict[str, Path]      # "720" | "1080" | "4k" -> file
+    keys: dict[str, str]        # the same kinds -> R2 key, where the blob store has one
+
+
+# How many clips one gallery request may name (a 40 x 4 batch has 160; Again adds more).
+MAX_SELECTION = 1000
+
+
+@dataclass(frozen=True)
 class ViewState:
     batch_id: int
     chat_id: int
@@ -161,6 +176,49 @@ class ReviewService:
             "UPDATE clips SET selected = ?, updated_at = ? WHERE status = 'ready' AND item_id = "
             "(SELECT id FROM items WHERE id = ? AND batch_id = ?)",
             (int(selected), now, item_id, batch_id))
+
+    async def set_selection(self, batch_id: int, user_id: int, clip_ids: list[int]) -> int:
+        """Make exactly `clip_ids` the batch's selection (the gallery sends its whole choice);
+        returns how many clips are selected. Every id must be a clip of this batch
+        (`NotYourBatchError` otherwise, and nothing changes); at most `MAX_SELECTION`."""
+        await self.batches._own(batch_id, user_id)
+        wanted = sorted(set(clip_ids))
+        if len(wanted) > MAX_SELECTION:
+            raise BatchError("clips_not_in_batch")
+        now = self.batches.clock.now()
+
+        def tx(conn: sqlite3.Connection) -> int:
+            ours = {r[0] for r in conn.execute(  # ready clips only, as the chat's buttons offer
+                "SELECT c.id FROM clips c JOIN items i ON i.id = c.item_id WHERE i.batch_id = ? "
+                "AND c.status = 'ready'", (batch_id,))}
+            if not set(wanted) <= ours:
+                raise NotYourBatchError("clips_not_in_batch")
+            marks = ",".join("?" * len(wanted))
+            # Only rows whose state changes are written (updated_at stays true).
+            conn.execute(
+                f"UPDATE clips SET selected = (id IN ({marks})), updated_at = ? WHERE item_id IN "
+                f"(SELECT id FROM items WHERE batch_id = ?) AND selected != (id IN ({marks}))",
+                (*wanted, now, batch_id, *wanted))
+            return len(wanted)
+
+        return await self.db.write_sync(tx)
+
+    async def images(self, batch_id: int) -> dict[int, int]:
+        """item id -> the image number it shows (Again / New prompt items: their source's)."""
+        rows = await self.db.fetchall(
+            "SELECT i.id, coalesce(s.position, i.position) FROM items i "
+            "LEFT JOIN items s ON s.id = i.source_item_id WHERE i.batch_id = ?", (batch_id,))
+        return {r[0]: r[1] for r in rows}
+
+    async def media(self, batch_id: int) -> dict[int, ClipMedia]:
+        """Every clip's files of the batch, by clip id."""
+        rows = await self.db.fetchall(_MEDIA_SQL + "WHERE i.batch_id = ?", (batch_id,))
+        return {r["id"]: _media(r) for r in rows}
+
+    async def media_of(self, clip_id: int) -> ClipMedia | None:
+        """One clip's files (None: no such clip)."""
+        row = await self.db.fetchone(_MEDIA_SQL + "WHERE c.id = ?", (clip_id,))
+        return _media(row) if row is not None else None
 
     async def _own_clip(self, batch_id: int, user_id: int, clip_id: int) -> None:
         await self.batches._own(batch_id, user_id)
@@ -281,6 +339,18 @@ class ReviewService:
         return await contactsheet.make_contact_sheet(
             [contactsheet.SheetClip(c.number, c.path) for c in clips], dest,
             portrait=batch["aspect"] == "9:16", ffmpeg=self.batches.settings.upscale.ffmpeg_path)
+
+
+_MEDIA_SQL = ("SELECT c.id, i.batch_id, b.user_id, c.path_720, c.path_1080, c.path_4k, "
+              "c.storage_key_720, c.storage_key_1080, c.storage_key_4k FROM clips c "
+              "JOIN items i ON i.id = c.item_id JOIN batches b ON b.id = i.batch_id ")
+
+
+def _media(row: sqlite3.Row) -> ClipMedia:
+    kinds = ("720", "1080", "4k")
+    return ClipMedia(row["id"], row["batch_id"], row["user_id"],
+                     {k: Path(row[f"path_{k}"]) for k in kinds if row[f"path_{k}"]},
+                     {k: row[f"storage_key_{k}"] for k in kinds if row[f"storage_key_{k}"]})
 
 
 def _prompt_key(user_id: int) -> str:

@@ -13,6 +13,7 @@ be in use. Adding a new temp-then-rename writer means adding its pattern here (a
 | Flow download (`pipeline/flow/download.py`) | `.NAME.part` |
 | clip collection (`pipeline/stages/collect.py`, `stages/fetch_1080.py`) | `NAME.part.mp4` |
 | contact sheet (`pipeline/contactsheet.py`: the sheet and its per-clip frames, beside the sheet) | `.NAME.XXXXXXXX.part`, `.NAME.XXXXXXXX.NNNN.part` |
+| gallery poster (`webapp/posters.py`: beside its clip) | `.NAME.XXXXXXXX.part` |
 | intake download (`telegram/intake.py`) | `data/incoming/USER/HEX32.part` |
 | trace scrubbing (`pipeline/flow/session.py`) | `NAME.trace.tmp` |
 | session file (`pipeline/flow/session.write_private`, `services/sessions.py`) | `.SESSION.XXXXXXXX`, `SESSION.candidate`, `SESSION.probe.json` |

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.text_decorations import html_decoration
 
@@ -87,12 +88,16 @@ def switch_of(view: BatchView) -> tuple[str, int | None] | None:
     return held.model, held.credits
 
 
-def card_markup(view: BatchView) -> InlineKeyboardMarkup | None:
+def card_markup(view: BatchView, gallery: str | None = None) -> InlineKeyboardMarkup | None:
+    """The card's buttons for the batch's state; `gallery` (the batch's gallery address, when
+    the Mini App is served) adds its button once the batch has started."""
     if view.status == "draft":
         return keyboards.card(view.id, auto_upscale=view.auto_upscale is not None,
                               switch=switch_of(view))
     if view.status == "running":
-        return keyboards.running(view.id, switch=switch_of(view))
+        return keyboards.running(view.id, switch=switch_of(view), gallery=gallery)
+    if gallery is not None:  # finished or cancelled: its clips stay reviewable
+        return InlineKeyboardMarkup(inline_keyboard=[[keyboards.gallery_button(gallery)]])
     return None
 
 
@@ -119,6 +124,20 @@ async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[
                                  reply_markup=card_markup(view))
     await batches.set_card_message(batch_id, msg.message_id)
     return batch_id
+
+
+async def redraw_card(bot: Bot, view: BatchView, batches: BatchService) -> None:
+    """Draw a batch's card again in place (its images or settings changed)."""
+    if view.card_message_id is None or view.chat_id is None:
+        return
+    credits, seconds = await batches.estimate(view)
+    budget = await batches.budget_check(view)
+    try:
+        await bot.edit_message_text(card_text(view, credits, seconds, budget), chat_id=view.chat_id,
+                                    message_id=view.card_message_id, reply_markup=card_markup(view))
+    except TelegramBadRequest as err:
+        if "not modified" not in str(err):
+            log.warning("could not redraw the card of batch %s: %s", view.id, err)
 
 
 def clock_time(now: float | None, in_s: float) -> str:

@@ -252,6 +252,41 @@ FlushFn = Callable[[int, int, list[Received], dict[str, str]], Awaitable[None]]
 
 
 ALBUMS_REMEMBERED = 200
+# A phone uploads the albums of one drop one after another; on a slow link (or a busy server) the
+# next one can come later than the quiet window. A drop that comes this soon after the previous
+# drop's draft card joins that draft instead of making a second card (TELEGRAM_DRAFT_JOIN_S).
+DRAFT_JOIN_S = 15.0
+DRAFTS_REMEMBERED = 1000
+
+
+class RecentDrafts:
+    """The draft batch each chat's last drop of albums made, for `join_s` seconds, until its
+    owner presses one of the card's buttons (`forget`).
+
+    In memory only: after a restart a late part makes its own card (nothing is lost)."""
+
+    def __init__(self, join_s: float = DRAFT_JOIN_S) -> None:
+        self.join_s = join_s
+        self._drafts: OrderedDict[tuple[int, int], tuple[int, float]] = OrderedDict()
+
+    def made(self, user_id: int, chat_id: int, batch_id: int) -> None:
+        """A drop of this chat made (or grew) draft `batch_id` just now."""
+        key = (user_id, chat_id)
+        self._drafts[key] = (batch_id, asyncio.get_running_loop().time())
+        self._drafts.move_to_end(key)
+        while len(self._drafts) > DRAFTS_REMEMBERED:
+            self._drafts.popitem(last=False)
+
+    def joinable(self, user_id: int, chat_id: int) -> int | None:
+        """The draft a drop arriving now should join, if the previous one was that recent."""
+        entry = self._drafts.get((user_id, chat_id))
+        if entry is None or self.join_s <= 0 or asyncio.get_running_loop().time() - entry[1] > self.join_s:
+            return None
+        return entry[0]
+
+    def forget(self, user_id: int, chat_id: int) -> None:
+        """The chat's draft can no longer grow (started, cancelled, refused)."""
+        self._drafts.pop((user_id, chat_id), None)
 
 
 class IntakeCollector:

@@ -1,10 +1,11 @@
-"""Inline keyboards and the command menu. Every button's payload comes from `callbacks.py`."""
+"""Inline keyboards and the command menu. Every button's payload comes from `callbacks.py` (the
+gallery's `web_app` buttons carry an https address instead)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aiogram.types import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import ASPECTS, MODELS, PRESETS
@@ -21,6 +22,7 @@ _USER_COMMANDS = (
     ("help", texts.N_("How to use it")),
     ("status", texts.N_("Your running batches")),
     ("history", texts.N_("Your recent batches")),
+    ("gallery", texts.N_("All clips of a batch at once")),
     ("settings", texts.N_("Default model, duration, aspect and outputs")),
     ("video", texts.N_("Text-to-video: one prompt per line")),
     ("prompt", texts.N_("Set a default prompt")),
@@ -94,12 +96,18 @@ def card(batch_id: int, auto_upscale: bool | None = None,
     return kb.as_markup()
 
 
-def running(batch_id: int, switch: tuple[str, int | None] | None = None) -> InlineKeyboardMarkup:
+def running(batch_id: int, switch: tuple[str, int | None] | None = None,
+            gallery: str | None = None) -> InlineKeyboardMarkup:
+    """A running batch's card: the switch of a held model, the gallery (when served), Cancel."""
     kb = InlineKeyboardBuilder()
     if switch is not None:  # its waiting clips are held for a retired model
         kb.add(switch_button(batch_id, *switch))
+    if gallery is not None:
+        kb.add(gallery_button(gallery))
     kb.button(text=_("✖️ Cancel batch"), callback_data=CardCb(action="cancel", batch_id=batch_id),
               style="danger")
+    if gallery is not None:
+        kb.adjust(1)  # the gallery's label is long: one button a row
     return kb.as_markup()
 
 
@@ -162,6 +170,21 @@ def card_settings(batch_id: int, aspect: str, outputs: int, model: str, *, plan:
     rows.append(1)
     kb.adjust(*rows)
     return kb.as_markup()
+
+
+def gallery_button(url: str) -> InlineKeyboardButton:
+    """Opens the batch's gallery Mini App inside Telegram (`url`: WEBAPP_PUBLIC_URL's, https)."""
+    return InlineKeyboardButton(text=texts.GALLERY_BUTTON, web_app=WebAppInfo(url=url))
+
+
+def gallery_list(links: Iterable[tuple[str, str]]) -> InlineKeyboardMarkup | None:
+    """/gallery: one web_app button per recent batch, (label, gallery url)."""
+    kb = InlineKeyboardBuilder()
+    links = list(links)
+    for label, url in links:
+        kb.button(text=label, web_app=WebAppInfo(url=url))
+    kb.adjust(2)
+    return kb.as_markup() if links else None
 
 
 def text_only_offer() -> InlineKeyboardMarkup:

@@ -96,6 +96,8 @@ class TelegramNotifier:
         # Issue 13: one review message per batch (the default), or per-item albums (/settings).
         self.review = ReviewService(batches)
         self.viewer = ReviewViewer(bot, self.review, batches)
+        # Called with the files of clips just ready (the gallery's posters, issue 21); None: off.
+        self.on_clips: Callable[[list[Path]], None] | None = None
 
     # -- progress -------------------------------------------------------------------------------
 
@@ -229,7 +231,8 @@ class TelegramNotifier:
         credits, seconds = await self.batches.estimate(view)
         try:
             await self.bot.edit_message_text(text=card_text(view, credits, seconds), chat_id=view.chat_id,
-                                             message_id=view.card_message_id, reply_markup=card_markup(view))
+                                             message_id=view.card_message_id,
+                                             reply_markup=card_markup(view, self.settings.webapp.gallery_url(view.id)))
         except TelegramBadRequest as err:
             if "not modified" not in str(err):
                 log.info("card of batch %s not editable (%s)", view.id, err)
@@ -238,6 +241,9 @@ class TelegramNotifier:
 
     @in_owner_locale
     async def item_previews(self, event: ItemPreviews) -> None:
+        if self.on_clips is not None and event.clips:
+            # The gallery makes its posters now (in the background), not when first opened.
+            self.on_clips([c.path for c in event.clips])
         if event.chat_id is None or not event.clips:
             return
         if await self.review.mode(event.user_id) == "view":

@@ -36,7 +36,7 @@ from bot.config import PRESETS
 from bot.pipeline.contactsheet import ContactSheetError
 from bot.services.batches import BatchService, BatchView
 from bot.services.review import ReviewService, ViewClip
-from bot.telegram import texts
+from bot.telegram import keyboards, texts
 from bot.telegram.callbacks import ViewCb
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,8 @@ class ReviewViewer:
                 clip = fits[0]  # the view is a video message: it starts on one Telegram takes
             too_large = clip not in fits
             caption = view_caption(view, clips, clip, too_large=too_large)
-            markup = view_keyboard(view, clips, clip, menu)
+            markup = view_keyboard(view, clips, clip, menu,
+                                   self.batches.settings.webapp.gallery_url(batch_id))
             digest = _digest(clip.id, caption, markup)
             if message_id is not None and state is not None:
                 if digest == state.rendered:
@@ -238,8 +239,10 @@ def view_caption(view: BatchView, clips: list[ViewClip], clip: ViewClip, *, too_
     return "\n".join(lines)
 
 
-def view_keyboard(view: BatchView, clips: list[ViewClip], clip: ViewClip, menu: Menu = MAIN) -> InlineKeyboardMarkup:
-    """The view's buttons: paging, selection, batch requests with live counts, Again/New prompt."""
+def view_keyboard(view: BatchView, clips: list[ViewClip], clip: ViewClip, menu: Menu = MAIN,
+                  gallery: str | None = None) -> InlineKeyboardMarkup:
+    """The view's buttons: paging, selection, batch requests with live counts, Again/New prompt,
+    and the batch's gallery (`gallery`: its address, when the Mini App is served)."""
     b, kb = view.id, InlineKeyboardBuilder()
     i = clip.number - 1
     if menu.kind == "presets":
@@ -283,6 +286,9 @@ def view_keyboard(view: BatchView, clips: list[ViewClip], clip: ViewClip, menu: 
         kb.button(text=texts.AGAIN_BUTTON, callback_data=ViewCb(action="ag", batch_id=b, clip_id=clip.id))
         kb.button(text=texts.NEW_PROMPT_BUTTON, callback_data=ViewCb(action="np", batch_id=b, clip_id=clip.id))
         rows.append(2)
+    if gallery is not None:
+        kb.add(keyboards.gallery_button(gallery))
+        rows.append(1)
     kb.adjust(*rows)
     return kb.as_markup()
 
@@ -303,6 +309,7 @@ def sheet_keyboard(batch_id: int, clips: list[ViewClip]) -> InlineKeyboardMarkup
 
 
 def _digest(clip_id: int, caption: str, markup: InlineKeyboardMarkup) -> str:
-    rows = [[(btn.text, btn.callback_data) for btn in row] for row in markup.inline_keyboard]
+    rows = [[(btn.text, btn.callback_data or (btn.web_app.url if btn.web_app else None))
+             for btn in row] for row in markup.inline_keyboard]
     raw = json.dumps([clip_id, caption, rows], ensure_ascii=False)
     return hashlib.sha256(raw.encode()).hexdigest()[:32]

@@ -210,6 +210,15 @@ _MESSAGES: dict[str, str] = {
                                 "{min} to {max} (for example 12), or tap a duration on the card."),
     "DURATION_SET": N_("✅ Clip length: {duration}."),
     "DURATION_NO_RANGE": N_("{model} has no other duration: tap one of its buttons."),
+    # The gallery Mini App (issue 21): its buttons in the chat and /gallery.
+    "GALLERY_BUTTON": N_("🖼 Gallery"),
+    "GALLERY_LIST": N_("🖼 Your recent batches: open one to see all its clips at once."),
+    "GALLERY_NONE": N_("You have no batches yet. Send images with a caption to make one."),
+    "GALLERY_OFF": N_("The gallery is not set up on this bot (an admin sets WEBAPP_ENABLED and "
+                      "WEBAPP_PUBLIC_URL)."),
+    "GALLERY_PROMPT_BAD": N_("That prompt cannot be used."),
+    "GALLERY_BAD_REQUEST": N_("That request is not valid; nothing was changed."),
+    "GALLERY_SELECTION_SAVED": N_("{count} clip(s) selected."),
 }
 
 # Texts read with values already filled in (limits from this module): name -> (msgid, values).
@@ -221,8 +230,52 @@ _PREFILLED: dict[str, tuple[str, dict[str, Any]]] = {
                     {"max": MAX_PROMPT_CHARS}),
 }
 
-# Word tables (a batch's status on its card, an item's state in progress lines).
+# Word tables (a batch's status on its card, an item's state in progress lines, the gallery
+# page's words: sent to the page as one table, placeholders filled in by its script).
 _TABLES: dict[str, dict[str, str]] = {
+    "GALLERY_PAGE": {
+        "title": N_("Gallery"),
+        "batch": N_("Batch #{id}"),
+        "loading": N_("Loading…"),
+        "recent": N_("Your recent batches"),
+        "none": N_("You have no batches yet."),
+        "clips": N_("{count} clip(s)"),
+        "progress": N_("{done} of {total} images finished"),
+        "image": N_("Image {image}"),
+        "again_of": N_("Image {image} · again"),
+        "waiting": N_("Waiting"),
+        "rendering": N_("Rendering {percent}%"),
+        "failed": N_("Failed"),
+        "cancelled": N_("Cancelled"),
+        "no_clips": N_("No clip is ready yet: they appear here as they finish."),
+        "k4_ready": N_("4K ready"),
+        "k4_working": N_("4K in progress"),
+        "k4_failed": N_("4K failed"),
+        "hd_ready": N_("1080p ready"),
+        "hd_working": N_("1080p asked"),
+        "selected": N_("{count} of {total} selected"),
+        "select_all": N_("Select all"),
+        "unselect_all": N_("Unselect all"),
+        "clear": N_("Clear"),
+        "upscale": N_("⬆️ 4K"),
+        "zip": N_("🗜 Zip"),
+        "flow1080": N_("🆓 1080p"),
+        "again": N_("🔁 Again"),
+        "new_prompt": N_("✏️ New prompt"),
+        "choose_preset": N_("Upscale the selected clips to 4K with which quality?"),
+        "choose_zip": N_("Zip which size? (No selection: every ready clip.)"),
+        "new_prompt_for": N_("New prompt for image {image}:"),
+        "continue": N_("Continue"),
+        "cancel": N_("Cancel"),
+        "select_first": N_("Select at least one clip first."),
+        "auth": N_("This gallery is no longer signed in. Close it and open it again from the chat."),
+        "forbidden": N_("This batch belongs to someone else."),
+        "not_found": N_("That batch no longer exists."),
+        "offline": N_("No connection; trying again…"),
+        "error": N_("Something went wrong; nothing was changed."),
+        "view_only": N_("You can look at this batch; only its owner can act on it."),
+        "sent_to_chat": N_("Done: the results arrive in the chat."),
+    },
     "CARD_STATUS": {
         "draft": N_("📝 Ready to start"),
         "running": N_("⏳ Running"),

@@ -132,6 +132,10 @@ async def test_title_while_rendering_queued_tiles_virtual_rows_hidden_top_bar(ch
         await wait_submits(sim, i + 1)
     sent = await wait_submits(sim, 5)
     assert [(e["kind"], e["count"], e["refused"]) for e in sent] == [("t2v", 4, None)] * 5
+    # The wire counts a submit when it arrives; its tiles come with the reply (seconds later at
+    # Flow's timings): wait for the newest row before scrolling, or it lands after the scroll.
+    batch4 = page.locator("flow-grid-tile-container .subtitle").filter(has_text="tile batch 4")
+    await expect(batch4).to_have_count(4, timeout=WAIT_MS)
     # 20 tiles: only the rows near the viewport exist.
     assert await tiles.count() < 20
     scroller = page.locator("div.cdk-virtual-scrollable.page-container")
@@ -140,7 +144,7 @@ async def test_title_while_rendering_queued_tiles_virtual_rows_hidden_top_bar(ch
     await scroller.evaluate("s => { s.scrollTop = s.scrollHeight; }")
     await expect(page.locator("div.tile-row")).not_to_have_count(0)
     await expect(page.locator("flow-grid-tile-container .subtitle").filter(has_text="tile batch 0")).to_have_count(4)
-    await expect(page.locator("flow-grid-tile-container .subtitle").filter(has_text="tile batch 4")).to_have_count(0)
+    await expect(batch4).to_have_count(0)
     # The top bar hides once the grid is scrolled.
     with pytest.raises(PlaywrightTimeout):
         await page.get_by_role("button", name="Add media menu").click(timeout=NAIVE_MS)

@@ -3,6 +3,8 @@ prompts files, and the batch card's Settings keyboard."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.clock import SystemClock
 from bot.storage.db import Database
 from tests.handlers.harness import (
@@ -137,3 +139,49 @@ def _png_header(w: int, h: int) -> bytes:
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
             + chunk(b"IEND", b""))
+
+
+async def test_a_drop_whose_albums_come_apart_joins_one_card(telegram, tmp_path):
+    """Regression (test_forty_images_two_outputs_send_at_most_eight_messages on a busy machine):
+    four albums came further apart than the quiet window and made two draft cards (29 + 11
+    images) for one drop. A late part now joins the draft its earlier part made."""
+    async with running_bot(bot_settings(telegram, tmp_path)) as app:
+        await telegram.send_album(ANN, [(image_bytes(seed=i), "photo", f"p{i}.jpg") for i in range(3)],
+                                  caption="a fox runs through snow")
+        card = await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #"))
+        assert "3 images" in card.content
+        await telegram.send_album(ANN, [(image_bytes(seed=i), "document", f"d{i}.jpg") for i in range(3, 5)],
+                                  caption="a heron lifts off the lake")
+        await telegram.wait_for(lambda t: "5 images" in (t.message(ANN, card.message_id).content or ""))
+        assert [m.message_id for m in telegram.outbox(ANN) if "Batch #" in (m.content or "")] == [card.message_id]
+        view = await app.services["batches"].get(1)
+        assert [i.prompt for i in view.items] == ["a fox runs through snow"] * 3 + ["a heron lifts off the lake"] * 2
+        assert [i.position for i in view.items] == [1, 2, 3, 4, 5]
+        assert len({i.image_path for i in view.items}) == 5 and all(
+            Path(i.image_path).is_file() for i in view.items)
+        # Once its owner pressed one of the card's buttons, the draft no longer grows: the next
+        # drop is a batch of its own (and a single image never joins: it is a drop of its own).
+        card = telegram.message(ANN, card.message_id)
+        await telegram.press(ANN, card.message_id, card.button_data("Settings"))
+        await telegram.wait_for(lambda t: "Done" in str(t.message(ANN, card.message_id).buttons()))
+        await telegram.send_album(ANN, [(image_bytes(seed=i), "photo", f"q{i}.jpg") for i in range(2)],
+                                  caption="a lantern drifts downriver")
+        second = await telegram.wait_for(
+            lambda t: next((m for m in t.outbox(ANN) if "Batch #2" in (m.content or "")), None))
+        assert "2 images" in second.content
+        assert (await app.services["batches"].get(1)).total == 5
+        # Nothing of the drops is left in the downloads folder (each batch copied its images).
+        incoming = Path(app.settings.paths.data_dir) / "incoming"
+        assert not [p for p in incoming.rglob("*") if p.is_file()]
+
+
+async def test_with_joining_off_every_drop_is_its_own_card(telegram, tmp_path):
+    async with running_bot(bot_settings(telegram, tmp_path, draft_join_s=0)) as app:
+        await telegram.send_album(ANN, [(image_bytes(seed=i), "photo", f"p{i}.jpg") for i in range(2)],
+                                  caption="a fox runs through snow")
+        await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #1"))
+        await telegram.send_album(ANN, [(image_bytes(seed=i), "photo", f"p{i}.jpg") for i in range(2, 4)],
+                                  caption="a heron lifts off the lake")
+        second = await telegram.wait_for(lambda t: last_with(t, ANN, "Batch #2"))
+        assert "2 images" in second.content
+        assert [v.total for v in [await app.services["batches"].get(n) for n in (1, 2)]] == [2, 2]

@@ -1,0 +1,146 @@
+"""Fixtures of the gallery tests: the real bot with its gallery served (aiohttp, port 0), the
+fake Bot API, real SQLite and FFmpeg; batches whose clips are real MP4 files.
+
+The pipeline's part is played at its boundary (as `tests/handlers/test_review_view.py` does):
+a batch is made by the services, and a finished generation is what `collect` writes (clips as
+ready files) followed by deliver's previews event. The browser journey runs the real pipeline.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.config import WebAppSettings
+from bot.pipeline import stages
+from bot.services.batches import NewItem
+from bot.storage import repo
+from tests.fixtures.media import make_clip
+from tests.handlers.harness import ANN, bot_settings, image_bytes
+
+PUBLIC_URL = "https://gallery.test"  # what Telegram would open; tests reach the local address
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "gallery"
+
+
+def gallery_settings(telegram, data_dir: Path, flow_url: str | None = None, **webapp: Any):
+    """Bot settings with the gallery on (any free port) and the review view as the default."""
+    settings = bot_settings(telegram, data_dir, flow_url, review_mode="view")
+    values: dict[str, Any] = dict(enabled=True, host="127.0.0.1", port=0, public_url=PUBLIC_URL)
+    values.update(webapp)
+    settings.webapp = WebAppSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    return settings
+
+
+@pytest.fixture(scope="session")
+def clip_file(tmp_path_factory) -> Path:
+    """A small real clip (portrait, 1.5 s: long enough for a poster a second in)."""
+    return make_clip(tmp_path_factory.mktemp("gallery-clips") / "c.mp4", 180, 320, 1.5, audio=False)
+
+
+async def make_batch(app, user_id: int, n: int, *, outputs: int = 2) -> int:
+    """A started batch of `n` images (through the services, as the card's Start does)."""
+    batches = app.services["batches"]
+    folder = Path(app.settings.paths.data_dir) / "frames"
+    folder.mkdir(parents=True, exist_ok=True)
+    items = []
+    for i in range(n):
+        path = folder / f"shot{user_id}_{i}.jpg"
+        path.write_bytes(image_bytes(seed=i))
+        items.append(NewItem(path, f"a paper boat in the rain, take {i + 1}"))
+    batch_id = await batches.create_batch(user_id, user_id, items, outputs=outputs)
+    await batches.start(batch_id, user_id)
+    return batch_id
+
+
+async def finish_item(app, item_id: int, clip_src: Path, *, outputs: int = 2) -> list[int]:
+    """What collect leaves for a finished generation (ready clips on disk), then the previews
+    event deliver sends; returns the clip ids."""
+    db, data_dir = app.services["batches"].db, Path(app.settings.paths.data_dir)
+    item = await db.fetchone("SELECT * FROM items WHERE id = ?", (item_id,))
+    paths = []
+    for v in range(1, outputs + 1):
+        dest = data_dir / "clips" / f"batch{item['batch_id']}" / f"item{item['position']:03d}_{item_id}_v{v}.mp4"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(clip_src, dest)
+        paths.append(dest)
+
+    def tx(conn) -> list[int]:
+        now = db.now()
+        attempt = repo.next_attempt(conn, item_id)
+        gen = repo.insert_generation(conn, item_id=item_id, attempt=attempt, outputs=outputs,
+                                     model="Veo 3.1 - Fast", aspect="9:16", now=now)
+        conn.execute("UPDATE generations SET status = 'done', finished_at = ? WHERE id = ?", (now, gen))
+        ids = []
+        for v, path in enumerate(paths, 1):
+            repo.insert_clip(conn, item_id=item_id, gen_id=gen, variant=v, tile_id=f"t{gen}-{v}", now=now)
+            cid = conn.execute("SELECT id FROM clips WHERE generation_id = ? AND variant = ?",
+                               (gen, v)).fetchone()[0]
+            repo.set_clip(conn, cid, now, status="ready", path_720=str(path), size_720=os.path.getsize(path))
+            ids.append(cid)
+        repo.set_item(conn, item_id, now, status="done", progress=100)
+        return ids
+
+    ids = await db.write_sync(tx)
+    await app.notifier.item_previews(await stages.previews_event(db, item_id))
+    return ids
+
+
+async def item_ids(app, batch_id: int) -> list[int]:
+    rows = await app.services["batches"].db.fetchall(
+        "SELECT id FROM items WHERE batch_id = ? ORDER BY position", (batch_id,))
+    return [r[0] for r in rows]
+
+
+async def state_of(app) -> dict[str, list]:
+    """Everything a gallery request could change: a refused one must leave all of it alone."""
+    db = app.services["batches"].db
+    tables = {
+        "clips": "SELECT id, selected, status_4k, status_1080 FROM clips ORDER BY id",
+        "items": "SELECT id, status, source_item_id FROM items ORDER BY id",
+        "exports": "SELECT id, status, clip_ids_json FROM exports ORDER BY id",
+        "tasks": "SELECT id, kind, status FROM tasks ORDER BY id",
+        "audit": "SELECT id, action FROM audit ORDER BY id",
+        "kv": "SELECT key, value FROM kv ORDER BY key",
+    }
+    return {name: [tuple(r) for r in await db.fetchall(sql)] for name, sql in tables.items()}
+
+
+class Client:
+    """The page's side of the API: init data in the Authorization header, JSON bodies."""
+
+    def __init__(self, session: aiohttp.ClientSession, base: str, init_data: str | None) -> None:
+        self.session, self.base, self.init_data = session, base, init_data
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"tma {self.init_data}"} if self.init_data is not None else {}
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        async with self.session.get(self.base + path, headers=self._headers()) as r:
+            return r.status, await _body(r)
+
+    async def post(self, path: str, body: Any = None, *, raw: bytes | None = None) -> tuple[int, Any]:
+        data = raw if raw is not None else None
+        kwargs: dict[str, Any] = {"data": data} if raw is not None else {"json": body or {}}
+        async with self.session.post(self.base + path, headers=self._headers(), **kwargs) as r:
+            return r.status, await _body(r)
+
+
+async def _body(r: aiohttp.ClientResponse) -> Any:
+    if r.content_type == "application/json":
+        return await r.json()
+    return await r.read()
+
+
+@pytest.fixture
+async def http():
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+__all__ = ["ANN", "ARTIFACTS", "PUBLIC_URL", "Client", "finish_item", "gallery_settings",
+           "item_ids", "make_batch", "state_of"]
