@@ -55,6 +55,10 @@ class SimConfig:
     virtualise_after: int = 8
     remember_frames_mode: bool = True
     poll_ms: int = 5000  # how often the page polls jwpduf
+    # ASSUMPTION (no capture shows an idle page): with nothing rendering, how often the page
+    # re-reads the project's listing (Zzl0ze) and balance (nzlxg), which is how it follows a
+    # reset, an expired session and clips made elsewhere. Correctable by an idle capture.
+    idle_poll_ms: int = 5000
     # Submits are recorded at once and answered this late: real Flow replies 4-5 s after the
     # click (FLOW_2026 §7, H). Tests that need speed set it low explicitly.
     submit_reply_ms: int = 4500

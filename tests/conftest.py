@@ -3,6 +3,10 @@ server) live in `tests/fixtures/` as plugins, each started once per test session
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+
 import pytest
 
 from bot.clock import FakeClock
@@ -16,6 +20,44 @@ pytest_plugins = [
     "tests.fixtures.media",
     "tests.fixtures.catalogs",
 ]
+
+
+SLOW_TESTS = Path(__file__).with_name("slow_tests.json")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Start the known-slow tests first, spread over the xdist workers.
+
+    xdist's worksteal scheduler hands each worker a contiguous share of the list and lets the
+    others steal from its tail, so a long test collected late ran alone at the end while the
+    other workers sat idle. Each share now begins with its part of the slow tests (longest
+    first, to the share with the least of them); the rest keep their order. The times come from
+    `tests/slow_tests.json` (`scripts/slow_tests.py` refreshes it); a stale entry only costs
+    ordering.
+    """
+    known = json.loads(SLOW_TESTS.read_text()) if SLOW_TESTS.exists() else {}
+    slow = sorted((it for it in items if it.nodeid in known), key=lambda it: -known[it.nodeid])
+    if not slow:
+        return
+    rest = [it for it in items if it.nodeid not in known]
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    # The shares as worksteal cuts them: worker i takes len(pending) // (workers - i).
+    sizes, left = [], len(items)
+    for i in range(workers):
+        sizes.append(left // (workers - i))
+        left -= sizes[-1]
+    shares: list[list] = [[] for _ in range(workers)]
+    load = [0.0] * workers
+    for it in slow:
+        j = min((j for j in range(workers) if len(shares[j]) < sizes[j]), key=lambda j: load[j])
+        shares[j].append(it)
+        load[j] += known[it.nodeid]
+    start = 0
+    for share, size in zip(shares, sizes, strict=True):
+        take = size - len(share)
+        share.extend(rest[start:start + take])
+        start += take
+    items[:] = [it for share in shares for it in share]
 
 
 @pytest.fixture

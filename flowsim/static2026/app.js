@@ -310,11 +310,13 @@ function project(projectId) {
     if (fresh.length) await pollIds(fresh);
   }
 
+  let idleAt = 0; // when the page last re-read the listing with nothing rendering
   async function tick() {
     if (!loaded) { await load(); return; }
     if (grid.waiting().length) await poll();
-    else if (!polling) {
+    else if (!polling && Date.now() - idleAt >= num("idle_poll_ms", 5000) - 50) {
       polling = true;
+      idleAt = Date.now();
       try {
         await relist();
         // The balance (nzlxg, a real page call): jwpduf carries it only while clips render.
