@@ -29,7 +29,7 @@ visited: set[str] = set()
 walked: set[str] = set()
 
 
-async def check(page: Page, state: str) -> None:
+async def check(page: Page, state: str, timeout_ms: int = 5000) -> None:
     """Every row of `state` resolves as it should; all failures are reported together."""
     visited.add(state)
     failures = []
@@ -39,7 +39,7 @@ async def check(page: Page, state: str) -> None:
             if row.expected_miss:
                 await expect(found).to_have_count(0, timeout=500)
             else:
-                await expect(found.first).to_be_attached(timeout=5000)
+                await expect(found.first).to_be_attached(timeout=timeout_ms)
                 if row.visible:
                     await expect(found.first).to_be_visible(timeout=2000)
         except AssertionError:
@@ -99,10 +99,12 @@ async def test_composer_states(chromium, sim, flowsim_url, tmp_path):
     await pick_with_add_to_prompt(page)
     await check(page, "frames_bound")
 
-    await sim.configure(credits=1)  # the next poll tells the page
-    await check(page, "insufficient")
+    await sim.configure(credits=1)  # the next idle poll (every 5 s) tells the page
+    await check(page, "insufficient", timeout_ms=12_000)
     await sim.configure(credits=1000)
-    await expect(generate_button(page)).to_be_visible()
+    # The page hears of the balance at its next idle poll: every 5 s at Flow's own timings, so
+    # the default 5 s expectation raced it.
+    await expect(generate_button(page)).to_be_visible(timeout=12_000)
     await page.locator("button.agent-mode-chip").click()
     await check(page, "agent")
     await page.locator("button.agent-mode-chip").click()
