@@ -15,7 +15,7 @@ import zipfile
 
 from bot.clock import SystemClock
 from bot.pipeline.flow.client import PlaywrightFlowClient
-from tests.handlers.harness import ANN, image_bytes, last_with, running_bot
+from tests.handlers.harness import ANN, eventually, image_bytes, last_with, running_bot
 from tests.webapp.conftest import ARTIFACTS, PUBLIC_URL, gallery_settings
 
 PIPELINE = {"tick_s": 0.3, "session_check_s": 0.5}
@@ -141,7 +141,13 @@ async def _journey(telegram, app, chromium, tmp_path):
     batches = app.services["batches"]
     view = await batches.get(1)
     assert sorted(c.id for c in view.selected_clips) == sorted(chosen)
-    assert [(e.resolution, e.status) for e in view.exports] == [("720p", "delivered")]
+    # The export is marked delivered right after Telegram took the file: the chat may see the
+    # zip a moment before the row says so.
+    async def delivered() -> bool:
+        exports = (await batches.get(1)).exports
+        return [(e.resolution, e.status) for e in exports] == [("720p", "delivered")]
+
+    await eventually(delivered, timeout=30)
     # The review view in the chat shows the gallery's selection, and its own gallery button.
     review = await telegram.wait_for(lambda t: next(
         (m for m in t.outbox(ANN) if m.kind == "video" and "Zip selected (2)" in str(m.buttons())), None))
