@@ -87,7 +87,7 @@ async def eventually(check, timeout: float = 10.0) -> None:
     while not await check():
         if loop.time() > deadline:
             raise TimeoutError("condition not met")
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)  # each check reads the database
 
 
 def truncated_jpeg(seed: int = 0) -> bytes:

@@ -241,10 +241,16 @@ async def find_any(scope: Scope, keys: list[str], timeout: float,
 
 
 async def until(check, timeout: float, what: str) -> None:
-    """Poll the async predicate `check` until true; `NotFound(what)` after `timeout` seconds."""
+    """Poll the async predicate `check` until true; `NotFound(what)` after `timeout` seconds.
+
+    Quickly at first (most states arrive within a few tenths), then at most every 0.15 s: each
+    check is a round trip through Playwright's driver into the page, and a wait of seconds at a
+    fixed 30 ms kept three processes busy for nothing."""
     deadline = time.monotonic() + timeout
+    delay = 0.03
     while not await check():
         if time.monotonic() >= deadline:
             raise NotFound(what)
-        await asyncio.sleep(0.03)
+        await asyncio.sleep(delay)
+        delay = min(delay * 1.5, 0.15)
 
