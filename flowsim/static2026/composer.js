@@ -104,7 +104,17 @@ export function Composer({ projectId, onSubmitted }) {
     } else {
       const disabled = !S.enabled || S.inflight;
       // page_drift (Flow's next build): another wrapper; the button itself is unchanged.
-      ctl = h(cfg.page_drift ? "flow-submit-button" : "flow-generate-icon-button", {}, h("button", {
+      const wrapper = cfg.page_drift ? "flow-submit-button" : "flow-generate-icon-button";
+      // The page (Angular) updates the button it has in place: a new element at every enable
+      // toggle (100 ms after each edit) would swallow a click whose press and release fell on
+      // either side of the swap, which the real page never does.
+      const current = submitSlot.firstElementChild;
+      if (current && current.localName === wrapper && current.firstElementChild) {
+        current.firstElementChild.disabled = disabled;
+        clearBtn.hidden = !editor.text();
+        return;
+      }
+      ctl = h(wrapper, {}, h("button", {
         type: "submit", class: "generate-icon-button mdc-icon-button", "aria-label": t("start_generation"),
         disabled, onclick: (ev) => { ev.preventDefault(); submit(ev.isTrusted); },
       }, icon("arrow_forward")));

@@ -297,3 +297,24 @@ async def test_page_drift_moves_the_markup_primary_selectors_name_not_the_fallba
     assert sent["refused"] is None and sent["trusted"] is not False
     await context.close()
 
+
+
+async def test_a_click_across_the_buttons_enable_refresh_still_submits(chromium, sim, flowsim_url):
+    """Regression (test_chip_and_mention_go_out_as_mzza6b_with_both_media_ids under load): the
+    page re-created its submit button at every enable refresh (100 ms after an edit), so a
+    click pressed before the refresh and released after it fell on two elements and submitted
+    nothing. The real page updates its button in place."""
+    context, page = await project(chromium, sim, flowsim_url)
+    await type_prompt(page, "a red kite over the sea")
+    button = generate_button(page)
+    await expect(button).to_be_enabled()
+    await editor(page).click()
+    await page.keyboard.insert_text(" at dawn")  # the enable refresh comes 100 ms later
+    box = await button.bounding_box()
+    await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await page.mouse.down()
+    await page.wait_for_timeout(300)  # the refresh happens while the button is held
+    await page.mouse.up()
+    [sent] = await wait_submits(sim, 1, timeout_s=10)
+    assert (sent["rpc"], sent["kind"], sent["refused"]) == ("YhhmEf", "t2v", None)
+    await context.close()
