@@ -31,6 +31,27 @@ BUSY_TIMEOUT_MS = 15_000
 T = TypeVar("T")
 
 
+async def _begin(conn: aiosqlite.Connection, sql: str) -> None:
+    """Start a transaction on `conn`, leaving none open if the caller is cancelled meanwhile.
+
+    A cancelled await does not stop aiosqlite's thread: the BEGIN queued there still runs, and
+    a connection left inside it refuses every later BEGIN ("cannot start a transaction within a
+    transaction"), which is what a shutdown that cancelled a tick at the wrong moment did to the
+    writer. A rollback queued behind it (the thread runs calls in order) closes it again.
+    """
+    try:
+        await conn.execute(sql)
+    except BaseException:
+        raw = conn._conn  # aiosqlite's sqlite3 connection, used on its own thread
+
+        def end_open() -> None:
+            if raw.in_transaction:
+                raw.execute("ROLLBACK")
+
+        await asyncio.shield(conn._execute(end_open))
+        raise
+
+
 async def _connect(path: Path) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = sqlite3.Row
@@ -86,7 +107,7 @@ class Database:
             raise RuntimeError("Database.open() was not called")
         async with self._write_lock:
             conn = self._writer
-            await conn.execute("BEGIN IMMEDIATE")
+            await _begin(conn, "BEGIN IMMEDIATE")
             try:
                 yield conn
             except BaseException:
@@ -129,7 +150,7 @@ class Database:
                 conn = await _connect(self.path)
                 self._all_readers.append(conn)
             try:
-                await conn.execute("BEGIN")
+                await _begin(conn, "BEGIN")
                 try:
                     yield conn
                 finally:
