@@ -200,14 +200,17 @@ async def clear_popups(scope: Scope, rounds: int = 3,
 
 async def click(loc: Locator, timeout: float,
                 registry: dict[str, list[Sel]] | None = None) -> None:
-    """Click, and if something covers the target (a popup that opened late), close the popup
-    and click again. The first try is short: an uncovered click takes milliseconds."""
+    """Click; if something covers the target (a popup that opened late), close the popup first.
+
+    The short first look is a trial (actionability only, nothing clicked): a real click that
+    ran out of a short time-out may still have landed (a busy page acknowledges the press
+    late), and clicking again then pressed the target twice, e.g. a menu trigger whose menu
+    had opened and whose backdrop took the second click."""
     try:
-        await loc.click(timeout=min(800, timeout * 1000))
-        return
+        await loc.click(trial=True, timeout=min(800, timeout * 1000))
     except PlaywrightTimeoutError:
-        log.debug("click did not land; looking for a popup in the way")
-    await clear_popups(loc.page, registry=registry)
+        log.debug("click target covered; looking for a popup in the way")
+        await clear_popups(loc.page, registry=registry)
     await loc.click(timeout=timeout * 1000)
 
 
