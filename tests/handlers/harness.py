@@ -7,6 +7,8 @@ passes a Flow client — the pipeline on flowsim with Chromium and FFmpeg.
 from __future__ import annotations
 
 import io
+import os
+import shutil
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,8 @@ from PIL import Image, ImageDraw
 
 from bot.clock import SystemClock
 from bot.config import Settings, TelegramSettings
+from bot.pipeline import stages
+from bot.storage import repo
 from bot.storage.db import Database
 from bot.telegram_app import BotApp, build_bot_app
 from fake_telegram import FakeTelegram
@@ -103,3 +107,38 @@ async def send_stored_photo(tg, user_id: int, data: bytes, caption: str | None =
     size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
             "file_size": stored.size, "width": 720, "height": 1280}
     return await tg._incoming(tg.user(user_id), "photo", caption=caption, payload={"photo": [size]})
+
+
+async def finish_item(app: BotApp, item_id: int, clip_src: Path, *, outputs: int = 2,
+                      sizes: dict[int, int] | None = None) -> list[int]:
+    """What collect leaves behind for a finished generation (ready clips on disk, `sizes` as
+    recorded where given), then the previews event deliver sends; returns the clip ids."""
+    db, data_dir = app.services["batches"].db, Path(app.settings.paths.data_dir)
+    item = await db.fetchone("SELECT * FROM items WHERE id = ?", (item_id,))
+    paths = []
+    for v in range(1, outputs + 1):
+        dest = data_dir / "clips" / f"batch{item['batch_id']}" / f"item{item['position']:03d}_{item_id}_v{v}.mp4"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(clip_src, dest)
+        paths.append(dest)
+
+    def tx(conn) -> list[int]:
+        now = db.now()
+        attempt = repo.next_attempt(conn, item_id)
+        gen = repo.insert_generation(conn, item_id=item_id, attempt=attempt, outputs=outputs,
+                                     model="Veo 3.1 - Fast", aspect="9:16", now=now)
+        conn.execute("UPDATE generations SET status = 'done', finished_at = ? WHERE id = ?", (now, gen))
+        ids = []
+        for v, path in enumerate(paths, 1):
+            repo.insert_clip(conn, item_id=item_id, gen_id=gen, variant=v, tile_id=f"t{gen}-{v}", now=now)
+            cid = conn.execute("SELECT id FROM clips WHERE generation_id = ? AND variant = ?",
+                               (gen, v)).fetchone()[0]
+            size = (sizes or {}).get(v, os.path.getsize(path))  # a size the Bot API refuses, as recorded
+            repo.set_clip(conn, cid, now, status="ready", path_720=str(path), size_720=size)
+            ids.append(cid)
+        repo.set_item(conn, item_id, now, status="done", progress=100)
+        return ids
+
+    ids = await db.write_sync(tx)
+    await app.notifier.item_previews(await stages.previews_event(db, item_id))
+    return ids

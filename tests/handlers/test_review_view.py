@@ -12,20 +12,18 @@ minutes on this machine, and the view only sees the notifier's events.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.pipeline import stages
-from bot.storage import repo
 from tests.fixtures.media import make_clip
 from tests.handlers.harness import (
     ANN,
     BOB,
     bot_settings,
     eventually,
+    finish_item,
     image_bytes,
     last_with,
     running_bot,
@@ -62,36 +60,6 @@ async def make_batch(telegram, app, n: int, outputs: int = OUTPUTS) -> int:
     await telegram.press(ANN, card.message_id, telegram.message(ANN, card.message_id).button_data("Start"))
     await telegram.wait_for(lambda t: "Cancel" in str(t.message(ANN, card.message_id).buttons()))
     return batch_id
-
-
-async def finish_item(app, item_id: int, clip_src: Path, *, outputs: int = OUTPUTS,
-                      sizes: dict[int, int] | None = None) -> None:
-    """What collect leaves behind for a finished generation, then deliver's previews event."""
-    db, data_dir = app.services["batches"].db, Path(app.settings.paths.data_dir)
-    item = await db.fetchone("SELECT * FROM items WHERE id = ?", (item_id,))
-    paths = []
-    for v in range(1, outputs + 1):
-        dest = data_dir / "clips" / f"batch{item['batch_id']}" / f"item{item['position']:03d}_{item_id}_v{v}.mp4"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(clip_src, dest)
-        paths.append(dest)
-
-    def tx(conn) -> None:
-        now = db.now()
-        attempt = repo.next_attempt(conn, item_id)
-        gen = repo.insert_generation(conn, item_id=item_id, attempt=attempt, outputs=outputs,
-                                     model="Veo 3.1 - Fast", aspect="9:16", now=now)
-        conn.execute("UPDATE generations SET status = 'done', finished_at = ? WHERE id = ?", (now, gen))
-        for v, path in enumerate(paths, 1):
-            repo.insert_clip(conn, item_id=item_id, gen_id=gen, variant=v, tile_id=f"t{gen}-{v}", now=now)
-            cid = conn.execute("SELECT id FROM clips WHERE generation_id = ? AND variant = ?", (gen, v)).fetchone()[0]
-            size = (sizes or {}).get(v, os.path.getsize(path))  # a size the Bot API refuses, as recorded
-            repo.set_clip(conn, cid, now, status="ready", path_720=str(path), size_720=size)
-        repo.set_item(conn, item_id, now, status="done", progress=100)
-
-    await db.write_sync(tx)
-    ev = await stages.previews_event(db, item_id)
-    await app.notifier.item_previews(ev)
 
 
 async def progress(app, batch_id: int, *, finished: bool = False) -> None:

@@ -8,8 +8,6 @@ ready files) followed by deliver's previews event. The browser journey runs the 
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +15,7 @@ import aiohttp
 import pytest
 
 from bot.config import WebAppSettings
-from bot.pipeline import stages
 from bot.services.batches import NewItem
-from bot.storage import repo
 from tests.fixtures.media import make_clip
 from tests.handlers.harness import ANN, bot_settings, image_bytes
 
@@ -55,39 +51,6 @@ async def make_batch(app, user_id: int, n: int, *, outputs: int = 2) -> int:
     batch_id = await batches.create_batch(user_id, user_id, items, outputs=outputs)
     await batches.start(batch_id, user_id)
     return batch_id
-
-
-async def finish_item(app, item_id: int, clip_src: Path, *, outputs: int = 2) -> list[int]:
-    """What collect leaves for a finished generation (ready clips on disk), then the previews
-    event deliver sends; returns the clip ids."""
-    db, data_dir = app.services["batches"].db, Path(app.settings.paths.data_dir)
-    item = await db.fetchone("SELECT * FROM items WHERE id = ?", (item_id,))
-    paths = []
-    for v in range(1, outputs + 1):
-        dest = data_dir / "clips" / f"batch{item['batch_id']}" / f"item{item['position']:03d}_{item_id}_v{v}.mp4"
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(clip_src, dest)
-        paths.append(dest)
-
-    def tx(conn) -> list[int]:
-        now = db.now()
-        attempt = repo.next_attempt(conn, item_id)
-        gen = repo.insert_generation(conn, item_id=item_id, attempt=attempt, outputs=outputs,
-                                     model="Veo 3.1 - Fast", aspect="9:16", now=now)
-        conn.execute("UPDATE generations SET status = 'done', finished_at = ? WHERE id = ?", (now, gen))
-        ids = []
-        for v, path in enumerate(paths, 1):
-            repo.insert_clip(conn, item_id=item_id, gen_id=gen, variant=v, tile_id=f"t{gen}-{v}", now=now)
-            cid = conn.execute("SELECT id FROM clips WHERE generation_id = ? AND variant = ?",
-                               (gen, v)).fetchone()[0]
-            repo.set_clip(conn, cid, now, status="ready", path_720=str(path), size_720=os.path.getsize(path))
-            ids.append(cid)
-        repo.set_item(conn, item_id, now, status="done", progress=100)
-        return ids
-
-    ids = await db.write_sync(tx)
-    await app.notifier.item_previews(await stages.previews_event(db, item_id))
-    return ids
 
 
 async def item_ids(app, batch_id: int) -> list[int]:
@@ -142,5 +105,5 @@ async def http():
         yield session
 
 
-__all__ = ["ANN", "ARTIFACTS", "PUBLIC_URL", "Client", "finish_item", "gallery_settings",
-           "item_ids", "make_batch", "state_of"]
+__all__ = ["ANN", "ARTIFACTS", "PUBLIC_URL", "Client", "gallery_settings", "item_ids",
+           "make_batch", "state_of"]

@@ -20,11 +20,10 @@ from bot.storage.sweep import is_temp_name
 from bot.webapp.auth import AuthError, check_init_data, init_data_from
 from bot.webapp.posters import PosterCache, poster_path
 from fake_telegram.webapps import sign_init_data
-from tests.handlers.harness import ANN, running_bot
+from tests.handlers.harness import ANN, finish_item, running_bot
 from tests.webapp.conftest import (
     PUBLIC_URL,
     Client,
-    finish_item,
     gallery_settings,
     item_ids,
     make_batch,

@@ -13,10 +13,9 @@ import time
 from bot.clock import FakeClock
 from bot.webapp.links import MediaSigner, media_key
 from fake_telegram.webapps import sign_init_data
-from tests.handlers.harness import ADMIN, ANN, BOB, STRANGER, running_bot
+from tests.handlers.harness import ADMIN, ANN, BOB, STRANGER, finish_item, running_bot
 from tests.webapp.conftest import (
     Client,
-    finish_item,
     gallery_settings,
     item_ids,
     make_batch,
