@@ -127,17 +127,18 @@ async def send_new_card(bot: Bot, user_id: int, chat_id: int, items: list[tuple[
 
 
 async def redraw_card(bot: Bot, view: BatchView, batches: BatchService) -> None:
-    """Draw a batch's card again in place (its images or settings changed)."""
+    """Draw a batch's card again in place, as its state now is (a no-op if unchanged)."""
     if view.card_message_id is None or view.chat_id is None:
         return
     credits, seconds = await batches.estimate(view)
     budget = await batches.budget_check(view)
+    markup = card_markup(view, batches.settings.webapp.gallery_url(view.id))
     try:
         await bot.edit_message_text(card_text(view, credits, seconds, budget), chat_id=view.chat_id,
-                                    message_id=view.card_message_id, reply_markup=card_markup(view))
+                                    message_id=view.card_message_id, reply_markup=markup)
     except TelegramBadRequest as err:
         if "not modified" not in str(err):
-            log.warning("could not redraw the card of batch %s: %s", view.id, err)
+            log.info("card of batch %s not editable (%s)", view.id, err)
 
 
 def clock_time(now: float | None, in_s: float) -> str:

@@ -252,10 +252,6 @@ FlushFn = Callable[[int, int, list[Received], dict[str, str]], Awaitable[None]]
 
 
 ALBUMS_REMEMBERED = 200
-# A phone uploads the albums of one drop one after another; on a slow link (or a busy server) the
-# next one can come later than the quiet window. A drop that comes this soon after the previous
-# drop's draft card joins that draft instead of making a second card (TELEGRAM_DRAFT_JOIN_S).
-DRAFT_JOIN_S = 15.0
 DRAFTS_REMEMBERED = 1000
 
 
@@ -263,9 +259,13 @@ class RecentDrafts:
     """The draft batch each chat's last drop of albums made, for `join_s` seconds, until its
     owner presses one of the card's buttons (`forget`).
 
+    A phone uploads the albums of one drop one after another; on a slow link (or a busy server)
+    the next one can come later than the quiet window, and then joins this draft instead of
+    making a second card (`join_s` is TELEGRAM_DRAFT_JOIN_S).
+
     In memory only: after a restart a late part makes its own card (nothing is lost)."""
 
-    def __init__(self, join_s: float = DRAFT_JOIN_S) -> None:
+    def __init__(self, join_s: float) -> None:
         self.join_s = join_s
         self._drafts: OrderedDict[tuple[int, int], tuple[int, float]] = OrderedDict()
 

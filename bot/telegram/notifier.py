@@ -44,11 +44,11 @@ from bot.pipeline.notifier import (
 from bot.pipeline.retirement import Gone, claim_admin_notice
 from bot.pipeline.retirement import admin_alert as retirement_alert
 from bot.pipeline.stages import progress_event
-from bot.services.batches import BatchService, BatchView
+from bot.services.batches import BatchService
 from bot.services.dialogs import MessageRefs
 from bot.services.review import ReviewService
 from bot.telegram import keyboards, texts
-from bot.telegram.cards import card_markup, card_text, progress_text
+from bot.telegram.cards import progress_text, redraw_card
 from bot.telegram.i18n import i18n, in_owner_locale, owner_locale
 from bot.telegram.review_view import ReviewViewer
 
@@ -173,7 +173,7 @@ class TelegramNotifier:
         st.pending = event
         await self._flush_progress(event.batch_id, st, finished=True)
         if view is not None:
-            await self._guard(self._redraw_card(view), event.user_id)
+            await self._guard(redraw_card(self.bot, view, self.batches), event.user_id)
         key = f"finished.{event.batch_id}.{event.counts.get('done', 0)}.{event.counts.get('failed', 0)}"
         done, failed = event.counts.get("done", 0), event.counts.get("failed", 0)
         text = texts.batch_ended(event.batch_id, cancelled, done, failed)
@@ -208,7 +208,7 @@ class TelegramNotifier:
         if view is None or view.chat_id is None:
             return
         if card:
-            await self._guard(self._redraw_card(view), view.user_id)
+            await self._guard(redraw_card(self.bot, view, self.batches), view.user_id)
         if view.status != "cancelled":
             if batch_id in self._progress:
                 self._progress[batch_id].cancelled = False  # a retry runs the batch again
@@ -223,19 +223,6 @@ class TelegramNotifier:
         st.cancelled = True
         st.pending = ev
         await self._flush_progress(batch_id, st, edit_only=True)
-
-    async def _redraw_card(self, view: BatchView) -> None:
-        """Edit the card's text and buttons to the batch's current state (no-op if unchanged)."""
-        if view.card_message_id is None or view.chat_id is None:
-            return
-        credits, seconds = await self.batches.estimate(view)
-        try:
-            await self.bot.edit_message_text(text=card_text(view, credits, seconds), chat_id=view.chat_id,
-                                             message_id=view.card_message_id,
-                                             reply_markup=card_markup(view, self.settings.webapp.gallery_url(view.id)))
-        except TelegramBadRequest as err:
-            if "not modified" not in str(err):
-                log.info("card of batch %s not editable (%s)", view.id, err)
 
     # -- previews and failures ------------------------------------------------------------------
 
