@@ -36,14 +36,13 @@ from aiohttp import web  # noqa: E402
 from bot.browser import launch_chromium  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import WebAppSettings  # noqa: E402
-from bot.services.batches import NewItem  # noqa: E402
 from bot.storage import repo  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
 from bot.telegram_app import build_bot_app  # noqa: E402
 from bot.webapp.posters import poster_path  # noqa: E402
 from fake_telegram import FakeTelegram  # noqa: E402
 from tests.fixtures.media import make_clip  # noqa: E402
-from tests.handlers.harness import ANN, bot_settings, image_bytes  # noqa: E402
+from tests.handlers.harness import ANN, bot_settings, started_batch  # noqa: E402
 
 TOKEN = "123456789:AAE" + "g" * 32
 IMAGES, OUTPUTS = 40, 2
@@ -68,17 +67,8 @@ ALL_POSTERS = """() => [...document.querySelectorAll('.tile.ready img')].every(
 
 async def build(app, clip: Path) -> int:
     """A started batch of IMAGES images whose clips are all ready (what collect leaves)."""
-    batches = app.services["batches"]
-    db = batches.db
-    frames = Path(app.settings.paths.data_dir) / "frames"
-    frames.mkdir(parents=True, exist_ok=True)
-    items = []
-    for i in range(IMAGES):
-        path = frames / f"shot{i:02d}.jpg"
-        path.write_bytes(image_bytes(seed=i))
-        items.append(NewItem(path, f"a paper boat in the rain, take {i + 1}"))
-    batch_id = await batches.create_batch(ANN, ANN, items, outputs=OUTPUTS)
-    await batches.start(batch_id, ANN)
+    db = app.services["batches"].db
+    batch_id = await started_batch(app, ANN, IMAGES, outputs=OUTPUTS)
     rows = await db.fetchall("SELECT id, position FROM items WHERE batch_id = ? ORDER BY position",
                              (batch_id,))
     folder = Path(app.settings.paths.data_dir) / "clips" / f"batch{batch_id}"

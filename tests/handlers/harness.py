@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 from bot.clock import SystemClock
 from bot.config import Settings, TelegramSettings
 from bot.pipeline import stages
+from bot.services.batches import NewItem
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.telegram_app import BotApp, build_bot_app
@@ -142,3 +143,25 @@ async def finish_item(app: BotApp, item_id: int, clip_src: Path, *, outputs: int
     ids = await db.write_sync(tx)
     await app.notifier.item_previews(await stages.previews_event(db, item_id))
     return ids
+
+
+async def started_batch(app: BotApp, user_id: int, n: int, *, outputs: int = 2) -> int:
+    """A started batch of `n` images (through the services, as the card's Start does)."""
+    batches = app.services["batches"]
+    folder = Path(app.settings.paths.data_dir) / "frames"
+    folder.mkdir(parents=True, exist_ok=True)
+    items = []
+    for i in range(n):
+        path = folder / f"shot{user_id}_{i}.jpg"
+        path.write_bytes(image_bytes(seed=i))
+        items.append(NewItem(path, f"a paper boat in the rain, take {i + 1}"))
+    batch_id = await batches.create_batch(user_id, user_id, items, outputs=outputs)
+    await batches.start(batch_id, user_id)
+    return batch_id
+
+
+async def item_ids(app: BotApp, batch_id: int) -> list[int]:
+    """The batch's item ids in position order."""
+    rows = await app.services["batches"].db.fetchall(
+        "SELECT id FROM items WHERE batch_id = ? ORDER BY position", (batch_id,))
+    return [r[0] for r in rows]

@@ -25,6 +25,7 @@ from tests.handlers.harness import (
     eventually,
     finish_item,
     image_bytes,
+    item_ids,
     last_with,
     running_bot,
 )
@@ -72,12 +73,6 @@ async def progress(app, batch_id: int, *, finished: bool = False) -> None:
 
 async def _has_dialog(app) -> bool:
     return await app.services["dialogs"].get(ANN, ANN) is not None
-
-
-async def item_ids(app, batch_id: int) -> list[int]:
-    rows = await app.services["batches"].db.fetchall(
-        "SELECT id FROM items WHERE batch_id = ? ORDER BY position", (batch_id,))
-    return [r[0] for r in rows]
 
 
 async def test_forty_images_two_outputs_send_at_most_eight_messages(telegram, tmp_path, small_clip):

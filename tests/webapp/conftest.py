@@ -15,9 +15,8 @@ import aiohttp
 import pytest
 
 from bot.config import WebAppSettings
-from bot.services.batches import NewItem
 from tests.fixtures.media import make_clip
-from tests.handlers.harness import ANN, bot_settings, image_bytes
+from tests.handlers.harness import ANN, bot_settings
 
 PUBLIC_URL = "https://gallery.test"  # what Telegram would open; tests reach the local address
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "gallery"
@@ -36,27 +35,6 @@ def gallery_settings(telegram, data_dir: Path, flow_url: str | None = None, **we
 def clip_file(tmp_path_factory) -> Path:
     """A small real clip (portrait, 1.5 s: long enough for a poster a second in)."""
     return make_clip(tmp_path_factory.mktemp("gallery-clips") / "c.mp4", 180, 320, 1.5, audio=False)
-
-
-async def make_batch(app, user_id: int, n: int, *, outputs: int = 2) -> int:
-    """A started batch of `n` images (through the services, as the card's Start does)."""
-    batches = app.services["batches"]
-    folder = Path(app.settings.paths.data_dir) / "frames"
-    folder.mkdir(parents=True, exist_ok=True)
-    items = []
-    for i in range(n):
-        path = folder / f"shot{user_id}_{i}.jpg"
-        path.write_bytes(image_bytes(seed=i))
-        items.append(NewItem(path, f"a paper boat in the rain, take {i + 1}"))
-    batch_id = await batches.create_batch(user_id, user_id, items, outputs=outputs)
-    await batches.start(batch_id, user_id)
-    return batch_id
-
-
-async def item_ids(app, batch_id: int) -> list[int]:
-    rows = await app.services["batches"].db.fetchall(
-        "SELECT id FROM items WHERE batch_id = ? ORDER BY position", (batch_id,))
-    return [r[0] for r in rows]
 
 
 async def state_of(app) -> dict[str, list]:
@@ -105,5 +83,4 @@ async def http():
         yield session
 
 
-__all__ = ["ANN", "ARTIFACTS", "PUBLIC_URL", "Client", "gallery_settings", "item_ids",
-           "make_batch", "state_of"]
+__all__ = ["ANN", "ARTIFACTS", "PUBLIC_URL", "Client", "gallery_settings", "state_of"]

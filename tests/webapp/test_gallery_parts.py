@@ -20,13 +20,11 @@ from bot.storage.sweep import is_temp_name
 from bot.webapp.auth import AuthError, check_init_data, init_data_from
 from bot.webapp.posters import PosterCache, poster_path
 from fake_telegram.webapps import sign_init_data
-from tests.handlers.harness import ANN, finish_item, running_bot
+from tests.handlers.harness import ANN, finish_item, item_ids, running_bot, started_batch
 from tests.webapp.conftest import (
     PUBLIC_URL,
     Client,
     gallery_settings,
-    item_ids,
-    make_batch,
     state_of,
 )
 
@@ -65,7 +63,7 @@ async def test_page_headers_language_again_with_its_cost_and_the_chat_buttons(te
         async with http.get(base + "/gallery", allow_redirects=False) as r:
             assert r.status == 301 and r.headers["Location"] == "/gallery/"
 
-        batch_id = await make_batch(app, ANN, 2)
+        batch_id = await started_batch(app, ANN, 2)
         items = await item_ids(app, batch_id)
         await finish_item(app, items[0], clip_file)
         # The review view in the chat carries the gallery's web_app button.

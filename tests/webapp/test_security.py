@@ -13,12 +13,19 @@ import time
 from bot.clock import FakeClock
 from bot.webapp.links import MediaSigner, media_key
 from fake_telegram.webapps import sign_init_data
-from tests.handlers.harness import ADMIN, ANN, BOB, STRANGER, finish_item, running_bot
+from tests.handlers.harness import (
+    ADMIN,
+    ANN,
+    BOB,
+    STRANGER,
+    finish_item,
+    item_ids,
+    running_bot,
+    started_batch,
+)
 from tests.webapp.conftest import (
     Client,
     gallery_settings,
-    item_ids,
-    make_batch,
     state_of,
 )
 
@@ -29,7 +36,7 @@ async def test_signature_freshness_owner_and_refusals_change_nothing(telegram, t
     clock = FakeClock(time.time())
     settings = gallery_settings(telegram, tmp_path / "data", init_data_max_age_s=MAX_AGE)
     async with running_bot(settings, clock=clock) as app:
-        batch_id = await make_batch(app, ANN, 2)
+        batch_id = await started_batch(app, ANN, 2)
         items = await item_ids(app, batch_id)
         clips = await finish_item(app, items[0], clip_file)
         base = app.gallery.local_url
@@ -70,7 +77,7 @@ async def test_signature_freshness_owner_and_refusals_change_nothing(telegram, t
         ann = Client(http, base, fresh)
         bob = Client(http, base, telegram.web_app_init_data(BOB, auth_date=clock.now()))
         stranger = Client(http, base, telegram.web_app_init_data(STRANGER, auth_date=clock.now()))
-        bob_batch = await make_batch(app, BOB, 1)
+        bob_batch = await started_batch(app, BOB, 1)
         before = await state_of(app)
         assert (await bob.get(f"/api/batches/{batch_id}"))[0] == 403
         assert (await ann.get(f"/api/batches/{bob_batch}"))[0] == 403
@@ -138,7 +145,7 @@ async def test_media_only_by_signed_fresh_links(telegram, tmp_path, clip_file, h
     clock = FakeClock(time.time())
     settings = gallery_settings(telegram, tmp_path / "data", media_link_ttl_s=120)
     async with running_bot(settings, clock=clock) as app:
-        batch_id = await make_batch(app, ANN, 1)
+        batch_id = await started_batch(app, ANN, 1)
         [clip, _other] = await finish_item(app, (await item_ids(app, batch_id))[0], clip_file)
         base = app.gallery.local_url
         ann = Client(http, base, telegram.web_app_init_data(ANN, auth_date=clock.now()))
