@@ -14,6 +14,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -199,18 +200,33 @@ async def clear_popups(scope: Scope, rounds: int = 3,
 
 
 async def click(loc: Locator, timeout: float,
-                registry: dict[str, list[Sel]] | None = None) -> None:
+                registry: dict[str, list[Sel]] | None = None,
+                before: Callable[[], None] | None = None) -> None:
     """Click; if something covers the target (a popup that opened late), close the popup first.
 
     The short first look is a trial (actionability only, nothing clicked): a real click that
     ran out of a short time-out may still have landed (a busy page acknowledges the press
     late), and clicking again then pressed the target twice, e.g. a menu trigger whose menu
-    had opened and whose backdrop took the second click."""
-    try:
-        await loc.click(trial=True, timeout=min(800, timeout * 1000))
-    except PlaywrightTimeoutError:
-        log.debug("click target covered; looking for a popup in the way")
-        await clear_popups(loc.page, registry=registry)
+    had opened and whose backdrop took the second click.
+
+    `before` runs after the trial and popups, right before the real click is sent: a record
+    that must precede a paid click is then written as late as it can be, so a crash between
+    the two (a click of unknown fate, held for an admin) has the smallest window.
+
+    Popups are looked for again while the target stays covered (for half the time-out): on a
+    loaded machine the first look can find the popup's own button not clickable yet."""
+    looks_until = time.monotonic() + timeout / 2
+    while True:
+        try:
+            await loc.click(trial=True, timeout=min(800, timeout * 1000))
+            break
+        except PlaywrightTimeoutError:
+            if time.monotonic() >= looks_until:
+                break  # the real click below waits out the time-out and says what covers it
+            log.debug("click target covered; looking for a popup in the way")
+            await clear_popups(loc.page, registry=registry)
+    if before is not None:
+        before()
     await loc.click(timeout=timeout * 1000)
 
 

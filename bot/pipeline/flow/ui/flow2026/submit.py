@@ -118,7 +118,6 @@ class SubmitMixin(Flow2026Base):
         # Disabled while the page waits for the answer to an earlier submit.
         await until(button.is_enabled, t, "submit (enabled)")
         known = await self._known_ids(page, pid)
-        before_click(known)
         unseen = UnknownPageStateError(
             "Start generation was clicked but the page's submit was not seen; "
             "reconcile with find_submission before submitting again", code="outcome_unknown")
@@ -129,7 +128,7 @@ class SubmitMixin(Flow2026Base):
                 marks["create_clicked"] = time.monotonic()
                 # A trusted click (FLOW_2026 §7), through `click`: a modal that opened late
                 # over the button is closed first instead of waiting out the step time-out.
-                await click(button, t, REG)
+                await click(button, t, REG, before=lambda: before_click(known))
             request = await info.value
         except PlaywrightTimeoutError as err:
             raise unseen from err
