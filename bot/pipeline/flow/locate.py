@@ -11,6 +11,7 @@ a warning: it is the earliest sign of UI drift.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
@@ -228,6 +230,14 @@ async def click(loc: Locator, timeout: float,
     if before is not None:
         before()
     await loc.click(timeout=timeout * 1000)
+
+
+async def pointer_away(page: Page) -> None:
+    """Park the pointer in the page's top-left corner once done with a tile: a tile plays its
+    clip for as long as the pointer rests on it, a video decoder busy for nothing on a page
+    that stays open for hours."""
+    with contextlib.suppress(PlaywrightError):
+        await page.mouse.move(0, 0)
 
 
 async def click_if_on_top(loc: Locator) -> bool:

@@ -170,3 +170,14 @@ async def test_tile_hover_under_a_late_modal_never_showed_the_hotbar(client26, s
     dest = await client26.download(handle, handle.tile_ids[0], tmp_path / "clip.mp4")
     assert dest.stat().st_size > 10_000
     assert await page.locator("mat-dialog-container.late-modal").count() == 0
+
+
+async def test_no_clip_plays_on_after_a_download(client26, tmp_path):
+    """Regression: the pointer rested on the downloaded tile, whose hover `<video>` then played
+    in a loop for as long as the page stayed open (a decoder busy for nothing)."""
+    handle = await done_clip(client26)
+    await client26.download(handle, handle.tile_ids[0], tmp_path / "clip.mp4")
+    page = await client26.session.page()
+    assert await page.locator(f'video[src*="{handle.tile_ids[0]}"]').count() == 0
+    assert await page.locator("video").evaluate_all(
+        "(vs) => vs.filter((v) => !v.paused).length") == 0

@@ -19,7 +19,7 @@ from playwright.async_api import Locator, Page
 from bot.errors import FlowError
 from bot.pipeline.flow.api import GenerationRequest
 from bot.pipeline.flow.check import ElementResult
-from bot.pipeline.flow.locate import NotFound, click, find_any, probe, until
+from bot.pipeline.flow.locate import NotFound, click, find_any, pointer_away, probe, until
 from bot.pipeline.flow.ui.flow2026 import selectors as S
 from bot.pipeline.flow.ui.flow2026.base import PROJECT_PATH, REG
 from bot.pipeline.flow.ui.flow2026.generation import Flow2026Ui
@@ -153,6 +153,7 @@ async def _check_tiles(page: Page, ui: Flow2026Ui, timeout: float) -> list[Eleme
                                  f"{S.MENUITEM_CSS} has-text=/720p/{shown}"))
     await page.keyboard.press("Escape")
     await page.keyboard.press("Escape")
+    await pointer_away(page)
     return out
 
 

@@ -17,7 +17,15 @@ from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from bot.errors import DownloadIncompleteError, FinalFlowError, RetryableFlowError
 from bot.pipeline.flow.api import FlowHandle
-from bot.pipeline.flow.locate import NotFound, clear_popups, click, find, find_any, until
+from bot.pipeline.flow.locate import (
+    NotFound,
+    clear_popups,
+    click,
+    find,
+    find_any,
+    pointer_away,
+    until,
+)
 from bot.pipeline.flow.ui.flow2026 import selectors as S
 from bot.pipeline.flow.ui.flow2026 import wire as W
 from bot.pipeline.flow.ui.flow2026.base import (
@@ -103,7 +111,10 @@ class DownloadMixin(Flow2026Base):
                 # row it had just revealed: reveal it again.
                 log.debug("tile %s left the grid after it was revealed (%d)", tile_id, attempt + 1)
                 continue
-            return await self._save(page, item, dest, wait, ffprobe_bin, seconds, size)
+            try:
+                return await self._save(page, item, dest, wait, ffprobe_bin, seconds, size)
+            finally:
+                await pointer_away(page)
         if found:
             raise NotFound(f"tile {tile_id} (it leaves the grid each time it is revealed)")
         # No tile carries the id (opaque thumbnails after a reload): the clip's edit view.
