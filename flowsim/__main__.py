@@ -71,10 +71,6 @@ async def serve(args: argparse.Namespace, media_dir: Path) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     await runner.cleanup()
-    cache = sim.studio.cache
-    if cache is not None:
-        print(f"flowsim render cache: {cache.hits} hit(s), {cache.misses} miss(es)",
-              file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -81,6 +82,23 @@ def last_with(tg: FakeTelegram, chat_id: int, needle: str):
         if needle in (m.content or "") and not m.deleted:
             return m
     return None
+
+
+async def album_card(tg: FakeTelegram, user_id: int, n: int, caption: str,
+                     needle: str = "📐"):
+    """Send `n` images as one album; return the draft card once it counts all `n`.
+
+    Regression (test_a_draft_from_a_retired_default_is_held_..., on a loaded machine): the
+    album's last image came after the collector's window, so the card was first drawn for one
+    image and redrawn when the second joined; a test that read the first drawing saw half the
+    batch. The count is read in any language: "🖼 2 images", "🖼 2 изображения", "🖼 2 ảnh"."""
+    before = len(tg.outbox(user_id))
+    await tg.send_album(user_id, [(image_bytes(seed=i), "document", f"k{i}.jpg") for i in range(n)],
+                        caption=caption)
+    counted = re.compile(rf"🖼 {n}(?!\d)")
+    return await tg.wait_for(lambda t: next(
+        (m for m in t.outbox(user_id)[before:]
+         if needle in (m.content or "") and counted.search(m.content or "")), None))
 
 
 async def eventually(check, timeout: float = 10.0) -> None:

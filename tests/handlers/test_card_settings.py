@@ -3,7 +3,7 @@ only what the plan offers is on it, and the estimate on the card follows every c
 
 from __future__ import annotations
 
-from tests.handlers.harness import ANN, BOB, bot_settings, image_bytes, last_with, running_bot
+from tests.handlers.harness import ANN, BOB, album_card, bot_settings, last_with, running_bot
 
 # What the account offers from 2026-12-07 with no survey yet (our knowledge): Omni 1.2 Flash and
 # Veo 3.1 - Lite; October's Omni 1.1 / Fast / Quality are retired (issue 17).
@@ -16,9 +16,7 @@ def _labels(msg) -> list[str]:
 
 
 async def _card(telegram, user: int, n: int, caption: str = "a kite climbs into the wind"):
-    await telegram.send_album(user, [(image_bytes(seed=i), "document", f"k{i}.jpg") for i in range(n)],
-                              caption=caption)
-    return await telegram.wait_for(lambda t: last_with(t, user, "Batch #"))
+    return await album_card(telegram, user, n, caption, needle="Batch #")
 
 
 async def _press(telegram, user: int, msg, label: str, expect: str):

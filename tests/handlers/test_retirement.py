@@ -15,19 +15,15 @@ from tests.handlers.harness import (
     ADMIN,
     ANN,
     BOB,
+    album_card,
     bot_settings,
-    image_bytes,
     last_with,
     running_bot,
 )
 
 
 async def _card(telegram, user: int, n: int = 2, caption: str = "a kite climbs into the wind"):
-    before = len(telegram.outbox(user))
-    await telegram.send_album(user, [(image_bytes(seed=i), "document", f"k{i}.jpg") for i in range(n)],
-                              caption=caption)
-    return await telegram.wait_for(
-        lambda t: next((m for m in t.outbox(user)[before:] if "📐" in (m.content or "")), None))
+    return await album_card(telegram, user, n, caption)
 
 
 async def _answer(telegram, needle: str, since: int = 0):
