@@ -229,7 +229,26 @@ async def click(loc: Locator, timeout: float,
             await clear_popups(loc.page, registry=registry)
     if before is not None:
         before()
-    await loc.click(timeout=timeout * 1000)
+    # A popup may also open during the click itself (the changelog dialog opens a moment after
+    # a page loads): Playwright then retries the click until the popup goes, so it is closed
+    # meanwhile. Nothing was clicked while it covered the target; the click lands once.
+    clearing = asyncio.ensure_future(_clear_while_pending(loc.page, registry))
+    try:
+        await loc.click(timeout=timeout * 1000)
+    finally:
+        clearing.cancel()
+        await asyncio.gather(clearing, return_exceptions=True)
+
+
+async def _clear_while_pending(page: Page, registry: dict[str, list[Sel]] | None,
+                               every_s: float = 1.0) -> None:
+    """Close popups every `every_s` until cancelled (a click that is quick never sees it)."""
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await clear_popups(page, rounds=1, registry=registry)
+        except PlaywrightError as err:
+            log.debug("popup look during a click failed: %s", err)
 
 
 async def pointer_away(page: Page) -> None:
