@@ -3,8 +3,12 @@ server) live in `tests/fixtures/` as plugins, each started once per test session
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import signal
+import tempfile
+import traceback
 from pathlib import Path
 
 import pytest
@@ -23,6 +27,27 @@ pytest_plugins = [
 
 
 SLOW_TESTS = Path(__file__).with_name("slow_tests.json")
+
+
+def _dump_tasks(signum, frame) -> None:
+    """`kill -USR1 <worker pid>`: write every asyncio task's stack to
+    $TMPDIR/flowbot-tasks-<pid>.txt (a test that hangs in an await shows where; py-spy sees only
+    the idle event loop, and pytest captures stderr)."""
+    try:
+        tasks = asyncio.all_tasks(asyncio.get_event_loop_policy().get_event_loop())
+    except RuntimeError:
+        tasks = set()
+    path = Path(tempfile.gettempdir()) / f"flowbot-tasks-{os.getpid()}.txt"
+    with path.open("w") as out:
+        print(f"--- {len(tasks)} asyncio task(s)", file=out)
+        for task in tasks:
+            task.print_stack(limit=30, file=out)
+        traceback.print_stack(frame, file=out)
+
+
+def pytest_configure(config):
+    if hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, _dump_tasks)
 
 
 def pytest_collection_modifyitems(config, items):
