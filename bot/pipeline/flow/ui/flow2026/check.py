@@ -132,11 +132,19 @@ async def _check_tiles(page: Page, ui: Flow2026Ui, timeout: float) -> list[Eleme
         await page.mouse.move(box["x"] + 5, box["y"] + 5)
         await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=4)
     try:
+        return out + await _walk_tile_menu(page, tile, stage, timeout)
+    finally:
+        await pointer_away(page)  # whichever way the walk ends: no hover clip plays on
+
+
+async def _walk_tile_menu(page: Page, tile: Locator, stage: str,
+                          timeout: float) -> list[ElementResult]:
+    """The hovered tile's toolbar, its download menu and the 720p item (the menu is closed)."""
+    try:
         more = await find_any(tile, ["tile_more"], timeout / 4, REG)
     except NotFound:
-        out.append(await one(tile, stage, "tile_more"))
-        return out
-    out.append(ElementResult(stage, "tile_more", more.index, more.sel.describe()))
+        return [await one(tile, stage, "tile_more")]
+    out = [ElementResult(stage, "tile_more", more.index, more.sel.describe())]
     await click(more.locator, timeout, REG)
     out.append(await one(page, "download menu", "menu_download", wait=timeout / 4))
     item = await probe(page, "menu_download", registry=REG)
@@ -153,7 +161,6 @@ async def _check_tiles(page: Page, ui: Flow2026Ui, timeout: float) -> list[Eleme
                                  f"{S.MENUITEM_CSS} has-text=/720p/{shown}"))
     await page.keyboard.press("Escape")
     await page.keyboard.press("Escape")
-    await pointer_away(page)
     return out
 
 
