@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.batch import LOG_NAME, fingerprint, read_input
+from bot.pipeline.flow.ledger import Ledger, ledger_path
 from flowsim.control import SyncSimControl
 from tests.fixtures.flowsim import app_url
 from tests.services.harness import make_frames
@@ -69,14 +70,6 @@ def _ffprobe_seconds(path: str) -> float:
     return float(out.stdout.strip() or 0) if out.returncode == 0 else 0.0
 
 
-def _clicks_recorded(ledger: Path) -> int:
-    """Paid clicks the driver recorded (it writes each right before sending it)."""
-    try:
-        return len(json.loads(ledger.read_text()).get("clicks", []))
-    except (OSError, ValueError):
-        return 0  # not written yet, or caught mid-replace: no click recorded before it
-
-
 def _no_click_in_flight(control: SyncSimControl, ledger: Path, bound_s: float = 5.0) -> None:
     """Wait (bounded) until every click the driver recorded has reached flowsim.
 
@@ -87,7 +80,8 @@ def _no_click_in_flight(control: SyncSimControl, ledger: Path, bound_s: float = 
     window of a few milliseconds.
     """
     deadline = time.monotonic() + bound_s
-    while (_clicks_recorded(ledger) > control.counters()["submissions"]
+    # The driver's own reader: a ledger not written yet reads as no clicks.
+    while (len(Ledger(ledger).clicks) > control.counters()["submissions"]
            and time.monotonic() < deadline):
         time.sleep(0.005)
 
@@ -102,7 +96,7 @@ def _run_with_kills(cmd: list[str], env: dict[str, str], kills: int, log_path: P
     """
     rng = random.Random(20261124)
     control = SyncSimControl(sim_url)
-    ledger = Path(env["FLOW_SESSION_FILE"]).with_suffix(".driver.json")
+    ledger = ledger_path(env["FLOW_SESSION_FILE"])
     with open(log_path, "w") as log:
         for n in range(kills):
             proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -35,7 +35,7 @@ from bot.errors import (
 )
 from bot.pipeline.flow import ui as generations
 from bot.pipeline.flow.api import FlowHandle, GenerationRequest, SessionInfo, TileStatus
-from bot.pipeline.flow.ledger import Ledger, upload_key
+from bot.pipeline.flow.ledger import Ledger, ledger_path, upload_key
 from bot.pipeline.flow.locate import NotFound
 from bot.pipeline.flow.session import BrowserSession
 from bot.pipeline.flow.ui import SIGNIN_URL_MARK, PageTurn, UiGeneration
@@ -68,7 +68,7 @@ class PlaywrightFlowClient:
         self.clock = clock
         self.base_url = settings.base_url.rstrip("/")
         self.session = BrowserSession(settings, Path(session_file), Path(artifacts_dir), browser)
-        self.ledger = Ledger(ledger_file or Path(session_file).with_suffix(".driver.json"))
+        self.ledger = Ledger(ledger_file or ledger_path(session_file))
         self.ffprobe_bin = ffprobe_bin
         # A page whose own refresh stalled shows frozen tiles: reload when an unfinished tile
         # has not changed for this long (tile id -> (state, percent), when it last changed).

@@ -32,6 +32,11 @@ def upload_key(path: str | Path) -> str:
     return f"{p}|{st.st_size}|{st.st_mtime_ns}"
 
 
+def ledger_path(session_file: str | Path) -> Path:
+    """Where the driver keeps the ledger of a session by default: beside its session file."""
+    return Path(session_file).with_suffix(".driver.json")
+
+
 class Ledger:
     """Projects and first-seen times of tiles, persisted as JSON."""
 
